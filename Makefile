@@ -1,0 +1,58 @@
+# Two commands: `make run` (set up everything, build the demo, serve the dashboard) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DATA ?= data/store
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run test setup venv frontend demo system-deps serve bench clean
+
+run: setup demo serve
+
+setup: venv frontend
+
+# Python side: torch comes from the local CPU wheel first, so the package's torch range installs nothing more.
+venv: .stamp-venv
+.stamp-venv: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[test,demo]'
+	touch $@
+
+# Frontend: Vite build written into the package's static folder, served by the backend at /.
+frontend: .stamp-frontend
+.stamp-frontend: $(shell find frontend/src frontend/index.html frontend/package.json frontend/vite.config.ts -type f 2>/dev/null)
+	cd frontend && (test -d node_modules || npm ci --no-audit --no-fund)
+	cd frontend && npm run build
+	touch $@
+
+# Debian packages the end-to-end tests need (real headless Chromium); installed only when missing.
+system-deps:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium docker-compose >/dev/null; }
+	@command -v docker-compose >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
+
+demo: venv
+	$(VENV)/bin/topoalign demo --data $(DATA) --if-missing
+
+serve: venv frontend
+	$(VENV)/bin/topoalign serve --host $(HOST) --port $(PORT) --data $(DATA)
+
+test: setup system-deps
+	cd frontend && npm test --silent
+	$(VENV)/bin/pytest -q
+
+bench: venv
+	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .stamp-* frontend/node_modules backend/topoalign/static

@@ -1,0 +1,57 @@
+"""Models shared by every resource: the error shape, provenance, jobs."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="Stable machine-readable code, e.g. 'invalid_input'.")
+    detail: str = Field(description="A message naming the problem.")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 413: {"model": ErrorOut},
+    415: {"model": ErrorOut}, 422: {"model": ErrorOut},
+}
+
+
+class ProvenanceIn(BaseModel):
+    model: str | None = Field(None, max_length=200)
+    layer: str | None = Field(None, max_length=200)
+    layer_index: int | None = Field(None, ge=0, le=100000)
+    layer_fraction: float | None = Field(None, ge=0, le=1)
+    checkpoint: str | None = Field(None, max_length=200)
+    epoch: int | None = Field(None, ge=0, le=10**7)
+    condition: str | None = Field(None, max_length=200)
+    seed: int | None = Field(None, ge=0, le=2**63 - 1)
+
+
+class ProvenanceOut(ProvenanceIn):
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    status: JobStatus
+    progress: float = Field(ge=0, le=1)
+    message: str
+    params: dict[str, Any]
+    result: Any | None = None
+    error: str | None = None
+    created_at: float
+    updated_at: float
+
+
+class JobAccepted(BaseModel):
+    """A long computation started as a job: follow ``/api/jobs/{job_id}`` (or its ``/events`` stream)."""
+
+    job_id: str
+    status_url: str
+    events_url: str

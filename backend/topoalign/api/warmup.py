@@ -1,0 +1,22 @@
+"""Compile umap-learn's numba code in the background at start-up, as a visible job (about a minute, once)."""
+
+from __future__ import annotations
+
+from topoalign.jobs import JobRunner
+
+
+def _warm(progress) -> dict:
+    import numpy as np
+
+    progress(0.05, "importing umap-learn")
+    import umap
+
+    progress(0.3, "compiling UMAP (numba), once per process")
+    x = np.random.default_rng(0).normal(size=(200, 8)).astype(np.float32)
+    umap.UMAP(n_neighbors=10, n_components=2, random_state=0, n_epochs=20).fit_transform(x)
+    progress(1.0, "UMAP ready")
+    return {"ready": True}
+
+
+def start_umap_warmup(jobs: JobRunner) -> str:
+    return jobs.submit("warmup_umap", {}, _warm)

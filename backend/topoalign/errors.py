@@ -1,0 +1,80 @@
+"""Domain exceptions of the compute core.
+
+The core raises these; exactly one place (``topoalign.api.errors``) turns them into HTTP responses of the shape
+``{"error": code, "detail": message}`` and one place (``topoalign.cli``) into exit code 2 with the same message.
+"""
+
+from __future__ import annotations
+
+
+class TopoAlignError(Exception):
+    """Base class: ``code`` is a stable machine-readable name, ``str(exc)`` a message naming the problem."""
+
+    code = "topoalign_error"
+    status = 400
+
+    def __init__(self, detail: str, *, code: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+
+
+class InvalidInputError(TopoAlignError):
+    """A file, array or label table that cannot become a representation."""
+
+    code = "invalid_input"
+    status = 422
+
+
+class UnsupportedFormatError(InvalidInputError):
+    code = "unsupported_format"
+    status = 415
+
+
+class PayloadTooLargeError(InvalidInputError):
+    code = "payload_too_large"
+    status = 413
+
+
+class InvalidParameterError(TopoAlignError):
+    """A parameter outside its allowed values; the message names the parameter, its range and the value."""
+
+    code = "invalid_parameter"
+    status = 422
+
+
+class NotFoundError(TopoAlignError):
+    code = "not_found"
+    status = 404
+
+
+class ConflictError(TopoAlignError):
+    code = "conflict"
+    status = 409
+
+
+class LimitExceededError(TopoAlignError):
+    """A configured compute limit (graph size, motif matches, time) was reached."""
+
+    code = "limit_exceeded"
+    status = 422
+
+
+class JobCancelledError(TopoAlignError):
+    code = "cancelled"
+    status = 409
+
+
+def check_param(owner: str, name: str, value, ok: bool, allowed: str) -> None:
+    """Raise ``InvalidParameterError`` in the house style unless ``ok``.
+
+    >>> check_param("Cover", "overlap", 1.5, 0 <= 1.5 < 1, "in [0, 1)")
+    Traceback (most recent call last):
+    ...
+    topoalign.errors.InvalidParameterError: The 'overlap' parameter of Cover must be in [0, 1). Got 1.5 instead.
+    """
+    if not ok:
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be {allowed}. Got {value!r} instead.", code="invalid_parameter"
+        )

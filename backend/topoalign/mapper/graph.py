@@ -1,0 +1,221 @@
+"""MapperGraph: nodes are clusters of stimuli, edges join nodes that share stimuli.
+
+One serializer (``to_json``/``from_json``) is the graph's wire format for the API, the CLI and the frontend::
+
+    {"format": "topoalign.mapper_graph/1", "representation_id": str|null, "params": {...},
+     "n_stimuli": n, "stimulus_ids": [str, ...],
+     "nodes": [{"id": "n0", "members": [row, ...], "size": k, "cover_element": [i, ...], "lens_mean": [float, ...],
+                "labels": {column: {"counts": {value: count}, "dominant": value, "purity": float}} |
+                          {column: {"mean": float}},
+                "stability": float|null}],
+     "edges": [{"source": "n0", "target": "n1", "shared": int, "jaccard": float, "stability": float|null}]}
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+GRAPH_FORMAT = "topoalign.mapper_graph/1"
+
+
+@dataclass
+class MapperNode:
+    id: str
+    members: np.ndarray  # sorted int64 row indices into the representation
+    cover_element: tuple[int, ...]
+    lens_mean: tuple[float, ...]
+    stability: float | None = None
+
+    @property
+    def size(self) -> int:
+        return int(len(self.members))
+
+
+@dataclass
+class MapperEdge:
+    source: str
+    target: str
+    shared: int
+    jaccard: float
+    stability: float | None = None
+
+
+@dataclass
+class MapperGraph:
+    """A Mapper graph over the rows of one representation.
+
+    Attributes
+    ----------
+    nodes, edges : lists in a deterministic order (nodes by cover element then cluster, edges by (source, target))
+    stimulus_ids : (n_stimuli,) row index -> stimulus id; members are row indices into it
+    labels : row-aligned label frame (index = stimulus ids) or None
+    params : the lens / cover / clusterer parameters that made the graph
+    """
+
+    nodes: list[MapperNode]
+    edges: list[MapperEdge]
+    stimulus_ids: np.ndarray
+    params: dict[str, Any] = field(default_factory=dict)
+    labels: pd.DataFrame | None = None
+    representation_id: str | None = None
+
+    # -- queries ----------------------------------------------------------------------------------------------
+    @property
+    def n_stimuli(self) -> int:
+        return int(len(self.stimulus_ids))
+
+    def node(self, node_id: str) -> MapperNode:
+        return self._index()[node_id]
+
+    def _index(self) -> dict[str, MapperNode]:
+        idx = getattr(self, "_node_index", None)
+        if idx is None or len(idx) != len(self.nodes):
+            idx = {n.id: n for n in self.nodes}
+            object.__setattr__(self, "_node_index", idx)
+        return idx
+
+    def node_stimuli(self, node_id: str) -> np.ndarray:
+        return self.stimulus_ids[self.node(node_id).members]
+
+    def member_sets(self) -> set[frozenset[int]]:
+        """Distinct member sets: the object Mapper parity is judged on."""
+        return {frozenset(n.members.tolist()) for n in self.nodes}
+
+    def covered_rows(self) -> np.ndarray:
+        if not self.nodes:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate([n.members for n in self.nodes]))
+
+    def label_summary(self, node: MapperNode) -> dict[str, dict[str, Any]]:
+        """Per label column: counts, dominant value and purity (categorical) or the mean (numeric)."""
+        if self.labels is None or self.labels.shape[1] == 0:
+            return {}
+        rows = self.labels.iloc[node.members]
+        out: dict[str, dict[str, Any]] = {}
+        for col in rows.columns:
+            s = rows[col].dropna()
+            if pd.api.types.is_numeric_dtype(rows[col]) and s.nunique() > 20:
+                out[str(col)] = {"mean": float(s.mean()) if len(s) else None}
+                continue
+            counts = Counter(_label_key(v) for v in s)
+            if not counts:
+                out[str(col)] = {"counts": {}, "dominant": None, "purity": None}
+                continue
+            dominant, top = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+            out[str(col)] = {"counts": dict(counts), "dominant": dominant, "purity": top / len(s)}
+        return out
+
+    # -- exports ----------------------------------------------------------------------------------------------
+    def to_networkx(self) -> nx.Graph:
+        g = nx.Graph(**{k: v for k, v in self.params.items() if isinstance(v, (str, int, float))})
+        for n in self.nodes:
+            g.add_node(n.id, members=n.members.tolist(), size=n.size, cover_element=list(n.cover_element),
+                       lens_mean=list(n.lens_mean), stability=n.stability)
+        for e in self.edges:
+            g.add_edge(e.source, e.target, shared=e.shared, jaccard=e.jaccard, stability=e.stability)
+        return g
+
+    def to_graphml(self, path) -> None:
+        """GraphML with scalar attributes (members as a space-separated string; GraphML has no lists)."""
+        g = nx.Graph()
+        for n in self.nodes:
+            attrs = {"size": n.size, "members": " ".join(map(str, n.members.tolist())),
+                     "cover_element": " ".join(map(str, n.cover_element)),
+                     "lens_mean": " ".join(f"{v:.6g}" for v in n.lens_mean)}
+            if n.stability is not None:
+                attrs["stability"] = float(n.stability)
+            for col, summ in self.label_summary(n).items():
+                if summ.get("dominant") is not None:
+                    attrs[f"dominant_{col}"] = str(summ["dominant"])
+                    attrs[f"purity_{col}"] = float(summ["purity"])
+            g.add_node(n.id, **attrs)
+        for e in self.edges:
+            g.add_edge(e.source, e.target, shared=int(e.shared), jaccard=float(e.jaccard))
+        nx.write_graphml(g, path)
+
+    def to_json(self, *, include_labels: bool = True) -> dict[str, Any]:
+        return {
+            "format": GRAPH_FORMAT,
+            "representation_id": self.representation_id,
+            "params": self.params,
+            "n_stimuli": self.n_stimuli,
+            "stimulus_ids": self.stimulus_ids.tolist(),
+            "nodes": [
+                {
+                    "id": n.id,
+                    "members": n.members.tolist(),
+                    "size": n.size,
+                    "cover_element": list(n.cover_element),
+                    "lens_mean": [float(v) for v in n.lens_mean],
+                    "labels": self.label_summary(n) if include_labels else {},
+                    "stability": n.stability,
+                }
+                for n in self.nodes
+            ],
+            "edges": [
+                {"source": e.source, "target": e.target, "shared": int(e.shared), "jaccard": float(e.jaccard),
+                 "stability": e.stability}
+                for e in self.edges
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, payload: dict[str, Any], labels: pd.DataFrame | None = None) -> "MapperGraph":
+        from topoalign.errors import InvalidInputError
+
+        if not isinstance(payload, dict) or "nodes" not in payload or "stimulus_ids" not in payload:
+            raise InvalidInputError("Not a TopoAlign Mapper graph: expected keys 'nodes', 'edges', 'stimulus_ids'.")
+        nodes = [
+            MapperNode(
+                id=str(n["id"]),
+                members=np.asarray(sorted(n["members"]), dtype=np.int64),
+                cover_element=tuple(n.get("cover_element", ())),
+                lens_mean=tuple(n.get("lens_mean", ())),
+                stability=n.get("stability"),
+            )
+            for n in payload["nodes"]
+        ]
+        edges = [
+            MapperEdge(str(e["source"]), str(e["target"]), int(e.get("shared", 0)), float(e.get("jaccard", 0.0)),
+                       e.get("stability"))
+            for e in payload.get("edges", [])
+        ]
+        return cls(nodes=nodes, edges=edges, stimulus_ids=np.asarray(payload["stimulus_ids"], dtype=str),
+                   params=payload.get("params", {}), labels=labels, representation_id=payload.get("representation_id"))
+
+
+def edges_from_members(nodes: Iterable[MapperNode]) -> list[MapperEdge]:
+    """Edges between nodes sharing members, via a member -> nodes inverted index (no all-pairs test)."""
+    nodes = list(nodes)
+    if not nodes:
+        return []
+    node_of = np.concatenate([np.full(n.size, i, dtype=np.int64) for i, n in enumerate(nodes)])
+    member = np.concatenate([n.members for n in nodes])
+    order = np.lexsort((node_of, member))
+    member, node_of = member[order], node_of[order]
+    pairs: Counter[tuple[int, int]] = Counter()
+    starts = np.flatnonzero(np.r_[True, member[1:] != member[:-1]])
+    ends = np.r_[starts[1:], len(member)]
+    for s, e in zip(starts, ends):
+        if e - s > 1:
+            owners = node_of[s:e]
+            for a in range(len(owners)):
+                for b in range(a + 1, len(owners)):
+                    pairs[(int(owners[a]), int(owners[b]))] += 1
+    edges = []
+    for (a, b), shared in sorted(pairs.items()):
+        union = nodes[a].size + nodes[b].size - shared
+        edges.append(MapperEdge(nodes[a].id, nodes[b].id, shared, shared / union))
+    return edges
+
+
+def _label_key(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)

@@ -1,0 +1,107 @@
+"""The unit of data: one n x d activation matrix of named stimuli, with labels and provenance."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from topoalign.errors import InvalidInputError
+
+
+@dataclass
+class Provenance:
+    """Where a representation came from. Every field is optional; ``extra`` holds anything else (e.g. accuracy)."""
+
+    model: str | None = None
+    layer: str | None = None
+    layer_index: int | None = None
+    layer_fraction: float | None = None  # depth in [0, 1]: 0 = input side, 1 = last layer
+    checkpoint: str | None = None
+    epoch: int | None = None
+    condition: str | None = None  # "test", "ood:noise", ...
+    seed: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> "Provenance":
+        d = dict(d or {})
+        known = {k: d.pop(k) for k in list(d) if k in cls.__dataclass_fields__ and k != "extra"}
+        extra = dict(d.pop("extra", {}) or {})
+        extra.update(d)
+        return cls(**known, extra=extra)
+
+
+@dataclass
+class Representation:
+    """Activations of n stimuli in d units.
+
+    Attributes
+    ----------
+    matrix : (n_stimuli x n_units) float32 array
+    stimulus_ids : (n_stimuli,) array of unique strings; comparisons match rows by these, never by order
+    labels : DataFrame indexed by stimulus id (one column per label, categorical or numeric), or None
+    provenance : Provenance
+    name : a short display name (e.g. the layer)
+    """
+
+    matrix: np.ndarray
+    stimulus_ids: np.ndarray
+    labels: pd.DataFrame | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.matrix = np.ascontiguousarray(self.matrix, dtype=np.float32)
+        self.stimulus_ids = np.asarray([str(s) for s in self.stimulus_ids], dtype=str)
+        if self.matrix.ndim != 2:
+            raise InvalidInputError(f"A representation matrix must be 2-D (n x d); got shape {self.matrix.shape}.")
+        if len(self.stimulus_ids) != self.matrix.shape[0]:
+            raise InvalidInputError(
+                f"{len(self.stimulus_ids)} stimulus ids for a matrix of {self.matrix.shape[0]} rows."
+            )
+
+    @property
+    def n(self) -> int:
+        return int(self.matrix.shape[0])
+
+    @property
+    def d(self) -> int:
+        return int(self.matrix.shape[1])
+
+    def label_frame(self) -> pd.DataFrame:
+        """Labels in row order (rows without labels are NaN); an empty frame when there are none."""
+        if self.labels is None:
+            return pd.DataFrame(index=pd.Index(self.stimulus_ids, name="stimulus_id"))
+        return self.labels.reindex(self.stimulus_ids)
+
+
+def match_stimuli(a: Representation, b: Representation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of ``a`` and ``b`` holding the same stimuli, in ``a``'s order.
+
+    Returns ``(shared_ids, rows_a, rows_b)``; ``len(shared_ids)`` is the number of shared stimuli to report.
+    """
+    pos_b = {s: i for i, s in enumerate(b.stimulus_ids)}
+    rows_a, rows_b = [], []
+    for i, s in enumerate(a.stimulus_ids):
+        j = pos_b.get(s)
+        if j is not None:
+            rows_a.append(i)
+            rows_b.append(j)
+    rows_a_arr = np.asarray(rows_a, dtype=np.int64)
+    return a.stimulus_ids[rows_a_arr], rows_a_arr, np.asarray(rows_b, dtype=np.int64)
+
+
+def aligned_matrices(a: Representation, b: Representation, *, min_shared: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two matrices restricted to shared stimuli, rows paired by id: ``(X, Y, shared_ids)``."""
+    ids, ra, rb = match_stimuli(a, b)
+    if len(ids) < min_shared:
+        raise InvalidInputError(
+            f"Representations {a.name!r} and {b.name!r} share {len(ids)} stimulus ids; at least {min_shared} needed."
+        )
+    return a.matrix[ra], b.matrix[rb], ids

@@ -1,0 +1,541 @@
+"""SQLite catalog of collections, representations, cached artifacts and jobs.
+
+Layout of a data directory::
+
+    catalog.sqlite            WAL-mode catalog
+    arrays/<rep_id>.npz       matrix (n x d float32) + stimulus_ids, written atomically before the row is committed
+    artifacts/<kind>/<id>.*   cached lens values (.npz), graphs, layouts, audit results (.json)
+
+A crash at any point leaves either a whole representation (file and row) or none visible: the file is renamed into
+place before the catalog row is committed, and files without a row are removed by :meth:`Store.recover`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pandas as pd
+
+from topoalign.errors import ConflictError, InvalidInputError, NotFoundError
+from topoalign.representation import Provenance, Representation
+from topoalign.store.files import read_arrays, read_json, write_arrays, write_json
+from topoalign.store.stats import summary_stats
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS collections (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    n_stimuli INTEGER NOT NULL,
+    stimuli_json TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS representations (
+    id TEXT PRIMARY KEY,
+    collection_id TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    d INTEGER NOT NULL,
+    model TEXT, layer TEXT, layer_index INTEGER, layer_fraction REAL,
+    checkpoint TEXT, epoch INTEGER, condition TEXT, seed INTEGER,
+    provenance_json TEXT NOT NULL,
+    stats_json TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    UNIQUE (collection_id, name)
+);
+CREATE TABLE IF NOT EXISTS artifacts (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    params_json TEXT NOT NULL,
+    representation_ids TEXT NOT NULL,
+    suffix TEXT NOT NULL,
+    meta_json TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL,
+    UNIQUE (kind, key)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    params_json TEXT NOT NULL,
+    status TEXT NOT NULL,
+    progress REAL NOT NULL DEFAULT 0,
+    message TEXT NOT NULL DEFAULT '',
+    result_json TEXT,
+    error TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reps_by_collection ON representations(collection_id);
+"""
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:@=+/,()\-]{0,199}$")
+_ID_RE = re.compile(r"^[a-z0-9]{1,64}$")
+
+
+def new_id(prefix: str = "") -> str:
+    return prefix + secrets.token_hex(6)
+
+
+def params_key(params: Any) -> str:
+    """A stable hash of JSON-able parameters: the cache key of an artifact."""
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def check_name(name: str, what: str = "name") -> str:
+    """Names are labels, never paths: reject traversal, separators at the ends, control characters."""
+    if not isinstance(name, str) or not _NAME_RE.match(name) or ".." in name or name.endswith("/"):
+        raise InvalidInputError(
+            f"Invalid {what} {name!r}: use 1-200 letters, digits, spaces and _ . : @ = + / , ( ) -, "
+            "starting with a letter or digit, without '..'."
+        )
+    return name
+
+
+def _check_id(value: str, what: str) -> str:
+    if not isinstance(value, str) or not _ID_RE.match(value):
+        raise NotFoundError(f"No {what} with id {value!r}.")
+    return value
+
+
+@dataclass
+class CollectionRecord:
+    id: str
+    name: str
+    description: str
+    n_stimuli: int
+    label_columns: list[str]
+    has_text: bool
+    n_representations: int
+    created_at: float
+
+
+@dataclass
+class RepresentationRecord:
+    id: str
+    collection_id: str
+    name: str
+    n: int
+    d: int
+    provenance: Provenance
+    stats: dict[str, Any]
+    created_at: float
+
+
+@dataclass
+class ArtifactRecord:
+    id: str
+    kind: str
+    key: str
+    params: dict[str, Any]
+    representation_ids: list[str]
+    meta: dict[str, Any] = field(default_factory=dict)
+    created_at: float = 0.0
+
+
+class Store:
+    """Catalog + files under ``data_dir``. Safe to share between threads (one connection per operation)."""
+
+    def __init__(self, data_dir: str | Path):
+        self.data_dir = Path(data_dir).resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "arrays").mkdir(exist_ok=True)
+        (self.data_dir / "artifacts").mkdir(exist_ok=True)
+        self.catalog_path = self.data_dir / "catalog.sqlite"
+        self._lock = threading.RLock()
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    # -- plumbing ---------------------------------------------------------------------------------------------
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.catalog_path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA busy_timeout=30000")
+        try:
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def array_path(self, rep_id: str) -> Path:
+        return self.data_dir / "arrays" / f"{_check_id(rep_id, 'representation')}.npz"
+
+    def artifact_path(self, kind: str, artifact_id: str, suffix: str) -> Path:
+        if not re.match(r"^[a-z_]{1,32}$", kind) or suffix not in (".npz", ".json"):
+            raise ValueError(f"bad artifact kind/suffix {kind!r} {suffix!r}")
+        return self.data_dir / "artifacts" / kind / f"{_check_id(artifact_id, 'artifact')}{suffix}"
+
+    # -- collections ------------------------------------------------------------------------------------------
+    def create_collection(
+        self,
+        name: str,
+        stimulus_ids: list[str] | np.ndarray,
+        labels: pd.DataFrame | None = None,
+        texts: list[str] | None = None,
+        description: str = "",
+    ) -> CollectionRecord:
+        """Create a collection of stimuli. ``labels`` is indexed by stimulus id; ``texts`` is in ``stimulus_ids`` order."""
+        check_name(name, "collection name")
+        ids = [str(s) for s in stimulus_ids]
+        if not ids:
+            raise InvalidInputError("A collection needs at least one stimulus.")
+        if len(set(ids)) != len(ids):
+            dup = pd.Index(ids)[pd.Index(ids).duplicated()][:5].tolist()
+            raise InvalidInputError(f"Duplicate stimulus ids: {dup}.")
+        if texts is not None and len(texts) != len(ids):
+            raise InvalidInputError(f"{len(texts)} stimulus texts for {len(ids)} stimuli.")
+        stimuli = {"ids": ids, "text": list(map(str, texts)) if texts is not None else None, "labels": {}}
+        if labels is not None:
+            stimuli["labels"] = _labels_to_json(labels, ids)
+        cid = new_id("c")
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM collections WHERE name=?", (name,)).fetchone():
+                raise ConflictError(f"A collection named {name!r} already exists.")
+            db.execute(
+                "INSERT INTO collections VALUES (?,?,?,?,?,?)",
+                (cid, name, description, len(ids), json.dumps(stimuli), time.time()),
+            )
+        return self.get_collection(cid)
+
+    def get_collection(self, id_or_name: str) -> CollectionRecord:
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT c.*, (SELECT COUNT(*) FROM representations r WHERE r.collection_id=c.id) AS n_reps "
+                "FROM collections c WHERE c.id=? OR c.name=?",
+                (id_or_name, id_or_name),
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f"No collection with id or name {id_or_name!r}.")
+        return _collection_record(row)
+
+    def list_collections(self) -> list[CollectionRecord]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT c.*, (SELECT COUNT(*) FROM representations r WHERE r.collection_id=c.id) AS n_reps "
+                "FROM collections c ORDER BY c.created_at"
+            ).fetchall()
+        return [_collection_record(r) for r in rows]
+
+    def stimuli(self, collection_id: str) -> pd.DataFrame:
+        """One row per stimulus, indexed by stimulus id, in collection order: a ``text`` column if any, then labels."""
+        with self._connect() as db:
+            row = db.execute("SELECT stimuli_json FROM collections WHERE id=? OR name=?", (collection_id, collection_id)).fetchone()
+        if row is None:
+            raise NotFoundError(f"No collection with id or name {collection_id!r}.")
+        return _stimuli_frame(json.loads(row["stimuli_json"]))
+
+    def set_labels(self, collection_id: str, labels: pd.DataFrame) -> None:
+        """Add or replace label columns (indexed by stimulus id; ids must all belong to the collection)."""
+        coll = self.get_collection(collection_id)
+        with self._transaction() as db:
+            row = db.execute("SELECT stimuli_json FROM collections WHERE id=?", (coll.id,)).fetchone()
+            stimuli = json.loads(row["stimuli_json"])
+            stimuli["labels"].update(_labels_to_json(labels, stimuli["ids"]))
+            db.execute("UPDATE collections SET stimuli_json=? WHERE id=?", (json.dumps(stimuli), coll.id))
+
+    def delete_collection(self, collection_id: str) -> None:
+        coll = self.get_collection(collection_id)
+        for rec in self.list_representations(coll.id):
+            self.delete_representation(rec.id)
+        with self._transaction() as db:
+            db.execute("DELETE FROM collections WHERE id=?", (coll.id,))
+
+    # -- representations --------------------------------------------------------------------------------------
+    def add_representation(self, collection_id: str, rep: Representation, name: str | None = None) -> RepresentationRecord:
+        """Store ``rep`` in a collection. Its stimulus ids must all belong to the collection.
+
+        The array file is renamed into place before the catalog row is committed (see module docstring).
+        """
+        coll = self.get_collection(collection_id)
+        name = check_name(name or rep.name or "representation", "representation name")
+        known = set(self.stimuli(coll.id).index)
+        unknown = [s for s in rep.stimulus_ids if s not in known]
+        if unknown:
+            raise InvalidInputError(
+                f"{len(unknown)} of {rep.n} stimulus ids are not in collection {coll.name!r} "
+                f"(e.g. {unknown[:3]}); the collection has {coll.n_stimuli} stimuli."
+            )
+        if len(set(rep.stimulus_ids.tolist())) != rep.n:
+            raise InvalidInputError("Duplicate stimulus ids in the representation.")
+        with self._connect() as db:
+            if db.execute("SELECT 1 FROM representations WHERE collection_id=? AND name=?", (coll.id, name)).fetchone():
+                raise ConflictError(f"Collection {coll.name!r} already has a representation named {name!r}.")
+        rid = new_id("r")
+        path = self.array_path(rid)
+        stats = summary_stats(rep.matrix)
+        write_arrays(path, matrix=rep.matrix, stimulus_ids=rep.stimulus_ids)
+        try:
+            self._insert_representation_row(rid, coll.id, name, rep, stats)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return self.get_representation(rid)
+
+    def _insert_representation_row(self, rid: str, cid: str, name: str, rep: Representation, stats: dict) -> None:
+        p = rep.provenance
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM representations WHERE collection_id=? AND name=?", (cid, name)).fetchone():
+                raise ConflictError(f"The collection already has a representation named {name!r}.")
+            db.execute(
+                "INSERT INTO representations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    rid, cid, name, rep.n, rep.d, p.model, p.layer, p.layer_index, p.layer_fraction,
+                    p.checkpoint, p.epoch, p.condition, p.seed, json.dumps(p.to_dict(), default=str),
+                    json.dumps(stats), time.time(),
+                ),
+            )
+
+    def get_representation(self, rep_id: str) -> RepresentationRecord:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM representations WHERE id=?", (rep_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"No representation with id {rep_id!r}.")
+        return _representation_record(row)
+
+    def list_representations(self, collection_id: str | None = None, **filters: Any) -> list[RepresentationRecord]:
+        """Representations, optionally of one collection and filtered by provenance columns (model=..., layer=...)."""
+        allowed = {"model", "layer", "layer_index", "checkpoint", "epoch", "condition", "seed", "name"}
+        where, args = [], []
+        if collection_id is not None:
+            where.append("collection_id=?")
+            args.append(self.get_collection(collection_id).id)
+        for k, v in filters.items():
+            if k not in allowed:
+                raise InvalidInputError(f"Cannot filter representations by {k!r}; use one of {sorted(allowed)}.")
+            if v is not None:
+                where.append(f"{k}=?")
+                args.append(v)
+        sql = "SELECT * FROM representations" + (" WHERE " + " AND ".join(where) if where else "")
+        with self._connect() as db:
+            rows = db.execute(sql + " ORDER BY created_at, name", args).fetchall()
+        return [_representation_record(r) for r in rows]
+
+    def load_representation(self, rep_id: str) -> Representation:
+        """The full representation, labels joined from its collection."""
+        rec = self.get_representation(rep_id)
+        arrays = read_arrays(self.array_path(rec.id))
+        stimuli = self.stimuli(rec.collection_id)
+        labels = stimuli.drop(columns=["text"], errors="ignore")
+        return Representation(
+            matrix=arrays["matrix"],
+            stimulus_ids=arrays["stimulus_ids"],
+            labels=labels if labels.shape[1] else None,
+            provenance=rec.provenance,
+            name=rec.name,
+        )
+
+    def delete_representation(self, rep_id: str) -> None:
+        rec = self.get_representation(rep_id)
+        with self._transaction() as db:
+            db.execute("DELETE FROM representations WHERE id=?", (rec.id,))
+            arts = db.execute("SELECT id, kind, suffix FROM artifacts WHERE representation_ids LIKE ?", (f'%"{rec.id}"%',)).fetchall()
+            db.execute("DELETE FROM artifacts WHERE representation_ids LIKE ?", (f'%"{rec.id}"%',))
+        self.array_path(rec.id).unlink(missing_ok=True)
+        for a in arts:
+            self.artifact_path(a["kind"], a["id"], a["suffix"]).unlink(missing_ok=True)
+
+    # -- artifacts (cached lens values, graphs, layouts, audit results) ---------------------------------------
+    def put_artifact(
+        self,
+        kind: str,
+        params: dict[str, Any],
+        payload: dict[str, np.ndarray] | Any,
+        representation_ids: list[str] = (),
+        meta: dict[str, Any] | None = None,
+    ) -> ArtifactRecord:
+        """Store a computed result under (kind, hash of params); arrays as ``.npz``, anything else as JSON."""
+        key = params_key(params)
+        existing = self.find_artifact(kind, params)
+        if existing is not None:
+            return existing
+        aid = new_id("a")
+        is_arrays = isinstance(payload, dict) and payload and all(isinstance(v, np.ndarray) for v in payload.values())
+        suffix = ".npz" if is_arrays else ".json"
+        path = self.artifact_path(kind, aid, suffix)
+        if is_arrays:
+            write_arrays(path, **payload)
+        else:
+            write_json(path, payload)
+        try:
+            with self._transaction() as db:
+                db.execute(
+                    "INSERT OR IGNORE INTO artifacts VALUES (?,?,?,?,?,?,?,?)",
+                    (aid, kind, key, json.dumps(params, sort_keys=True, default=str), json.dumps(list(representation_ids)),
+                     suffix, json.dumps(meta or {}, default=str), time.time()),
+                )
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        rec = self.find_artifact(kind, params)
+        if rec is not None and rec.id != aid:  # lost a race to an identical request: keep the first
+            path.unlink(missing_ok=True)
+        return rec
+
+    def find_artifact(self, kind: str, params: dict[str, Any]) -> ArtifactRecord | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM artifacts WHERE kind=? AND key=?", (kind, params_key(params))).fetchone()
+        return _artifact_record(row) if row else None
+
+    def get_artifact(self, artifact_id: str, kind: str | None = None) -> ArtifactRecord:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM artifacts WHERE id=?", (artifact_id,)).fetchone()
+        if row is None or (kind is not None and row["kind"] != kind):
+            raise NotFoundError(f"No {kind or 'artifact'} with id {artifact_id!r}.")
+        return _artifact_record(row)
+
+    def list_artifacts(self, kind: str) -> list[ArtifactRecord]:
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM artifacts WHERE kind=? ORDER BY created_at", (kind,)).fetchall()
+        return [_artifact_record(r) for r in rows]
+
+    def load_artifact(self, artifact_id: str) -> dict[str, np.ndarray] | Any:
+        with self._connect() as db:
+            row = db.execute("SELECT id, kind, suffix FROM artifacts WHERE id=?", (artifact_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"No artifact with id {artifact_id!r}.")
+        path = self.artifact_path(row["kind"], row["id"], row["suffix"])
+        return read_arrays(path) if row["suffix"] == ".npz" else read_json(path)
+
+    def delete_artifact(self, artifact_id: str) -> None:
+        rec = self.get_artifact(artifact_id)
+        with self._transaction() as db:
+            row = db.execute("SELECT suffix FROM artifacts WHERE id=?", (rec.id,)).fetchone()
+            db.execute("DELETE FROM artifacts WHERE id=?", (rec.id,))
+        self.artifact_path(rec.kind, rec.id, row["suffix"]).unlink(missing_ok=True)
+
+    # -- jobs -------------------------------------------------------------------------------------------------
+    def create_job(self, kind: str, params: dict[str, Any]) -> str:
+        jid = new_id("j")
+        now = time.time()
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO jobs (id, kind, params_json, status, created_at, updated_at) VALUES (?,?,?,?,?,?)",
+                (jid, kind, json.dumps(params, default=str), "queued", now, now),
+            )
+        return jid
+
+    def update_job(self, job_id: str, **fields: Any) -> None:
+        allowed = {"status", "progress", "message", "result_json", "error"}
+        sets = {k: v for k, v in fields.items() if k in allowed}
+        if not sets:
+            return
+        cols = ", ".join(f"{k}=?" for k in sets) + ", updated_at=?"
+        with self._transaction() as db:
+            db.execute(f"UPDATE jobs SET {cols} WHERE id=?", (*sets.values(), time.time(), job_id))
+
+    def get_job(self, job_id: str) -> dict[str, Any]:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"No job with id {job_id!r}.")
+        return _job_dict(row)
+
+    def list_jobs(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,)).fetchall()
+        return [_job_dict(r) for r in rows]
+
+    # -- recovery ---------------------------------------------------------------------------------------------
+    def recover(self) -> dict[str, int]:
+        """After a crash: drop temporary and orphan files, mark jobs that were running as interrupted."""
+        from topoalign.store.integrity import check_integrity
+
+        report = check_integrity(self, repair=True)
+        with self._transaction() as db:
+            cur = db.execute(
+                "UPDATE jobs SET status='interrupted', message='interrupted by a server restart', updated_at=? "
+                "WHERE status IN ('queued', 'running')",
+                (time.time(),),
+            )
+            interrupted = cur.rowcount
+        return {"removed_files": len(report.orphan_files) + len(report.temp_files), "interrupted_jobs": interrupted}
+
+
+# -- row conversion -----------------------------------------------------------------------------------------------
+def _labels_to_json(labels: pd.DataFrame, ids: list[str]) -> dict[str, list]:
+    labels = labels.copy()
+    labels.index = labels.index.map(str)
+    extra = set(labels.index) - set(ids)
+    if extra:
+        raise InvalidInputError(
+            f"{len(extra)} label rows have ids that are not stimuli of the collection (e.g. {sorted(extra)[:3]})."
+        )
+    if labels.index.duplicated().any():
+        raise InvalidInputError(f"Duplicate ids in labels: {labels.index[labels.index.duplicated()][:5].tolist()}.")
+    aligned = labels.reindex(ids)
+    out = {}
+    for col in aligned.columns:
+        s = aligned[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            out[str(col)] = [None if pd.isna(v) else float(v) for v in s]
+        else:
+            out[str(col)] = [None if pd.isna(v) else str(v) for v in s]
+    return out
+
+
+def _stimuli_frame(stimuli: dict) -> pd.DataFrame:
+    frame = pd.DataFrame(index=pd.Index(stimuli["ids"], name="stimulus_id"))
+    if stimuli.get("text") is not None:
+        frame["text"] = stimuli["text"]
+    for col, values in stimuli.get("labels", {}).items():
+        s = pd.Series(values, index=frame.index)
+        numeric = all(v is None or isinstance(v, (int, float)) for v in values)
+        frame[col] = s.astype(float) if numeric else s
+    return frame
+
+
+def _collection_record(row: sqlite3.Row) -> CollectionRecord:
+    stimuli = json.loads(row["stimuli_json"])
+    return CollectionRecord(
+        id=row["id"], name=row["name"], description=row["description"], n_stimuli=row["n_stimuli"],
+        label_columns=list(stimuli.get("labels", {})), has_text=stimuli.get("text") is not None,
+        n_representations=row["n_reps"] if "n_reps" in row.keys() else 0, created_at=row["created_at"],
+    )
+
+
+def _representation_record(row: sqlite3.Row) -> RepresentationRecord:
+    return RepresentationRecord(
+        id=row["id"], collection_id=row["collection_id"], name=row["name"], n=row["n"], d=row["d"],
+        provenance=Provenance.from_dict(json.loads(row["provenance_json"])), stats=json.loads(row["stats_json"]),
+        created_at=row["created_at"],
+    )
+
+
+def _artifact_record(row: sqlite3.Row) -> ArtifactRecord:
+    return ArtifactRecord(
+        id=row["id"], kind=row["kind"], key=row["key"], params=json.loads(row["params_json"]),
+        representation_ids=json.loads(row["representation_ids"]), meta=json.loads(row["meta_json"]),
+        created_at=row["created_at"],
+    )
+
+
+def _job_dict(row: sqlite3.Row) -> dict[str, Any]:
+    d = dict(row)
+    d["params"] = json.loads(d.pop("params_json"))
+    rj = d.pop("result_json")
+    d["result"] = json.loads(rj) if rj else None
+    return d

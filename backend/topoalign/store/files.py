@@ -1,0 +1,57 @@
+"""Atomic file writes: temporary file in the same folder, flush, fsync, rename, fsync the folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, IO
+
+import numpy as np
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write ``path`` so that it exists either whole or not at all, whatever happens mid-way."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_arrays(path: Path, **arrays: np.ndarray) -> None:
+    """Atomically write an uncompressed ``.npz`` of plain (non-object) arrays."""
+    for key, a in arrays.items():
+        if a.dtype == object:
+            raise TypeError(f"array {key!r} has dtype object; the store never writes pickles")
+    atomic_write(path, lambda fh: np.savez(fh, **arrays))
+
+
+def read_arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def write_json(path: Path, payload: Any) -> None:
+    data = json.dumps(payload, separators=(",", ":")).encode()
+    atomic_write(path, lambda fh: fh.write(data))
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text())
