@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from topoalign.api.errors import error_response, install_error_handlers
 from topoalign.api.settings import Settings
+from topoalign.api.warmup import register_warmup, start_umap_warmup
 from topoalign.jobs import JobRunner
 from topoalign.store import Store
 
@@ -37,8 +38,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.recovery = app.state.store.recover()
         if settings.warm_umap:
-            from topoalign.api.warmup import start_umap_warmup
-
             start_umap_warmup(app.state.jobs)
         yield
         app.state.jobs.shutdown()
@@ -52,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = Store(settings.data)
     app.state.jobs = JobRunner(app.state.store, max_concurrent=settings.max_concurrent_jobs)
+    register_warmup(app.state.jobs)
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=[o for o in settings.cors_origins if o != "*"],

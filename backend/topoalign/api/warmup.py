@@ -18,5 +18,9 @@ def _warm(progress) -> dict:
     return {"ready": True}
 
 
+def register_warmup(jobs: JobRunner) -> None:
+    jobs.register("warmup_umap", lambda params: _warm)
+
+
 def start_umap_warmup(jobs: JobRunner) -> str:
-    return jobs.submit("warmup_umap", {}, _warm)
+    return jobs.submit("warmup_umap", {})

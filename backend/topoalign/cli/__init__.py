@@ -16,6 +16,8 @@ from topoalign.errors import TopoAlignError
 COMMAND_MODULES = [
     "topoalign.cli.serve",
     "topoalign.cli.data",
+    "topoalign.cli.extract",
+    "topoalign.cli.demo",
 ]
 
 

@@ -13,6 +13,7 @@ from topoalign.errors import JobCancelledError, TopoAlignError
 from topoalign.jobs.progress import Progress
 
 JobFn = Callable[[Progress], Any]
+JobFactory = Callable[[dict[str, Any]], JobFn]
 
 
 class JobRunner:
@@ -29,11 +30,35 @@ class JobRunner:
         self._cancelled: set[str] = set()
         self._lock = threading.Lock()
         self._running = 0
+        self._factories: dict[str, JobFactory] = {}
 
-    def submit(self, kind: str, params: dict[str, Any], fn: JobFn) -> str:
+    def register(self, kind: str, factory: JobFactory) -> None:
+        """Declare how to build a job of ``kind`` from its JSON params, so it can be re-run after a crash."""
+        self._factories[kind] = factory
+
+    def submit(self, kind: str, params: dict[str, Any], fn: JobFn | None = None) -> str:
+        """Queue a job; without ``fn`` it is built from ``params`` by the factory registered for ``kind``."""
+        if fn is None:
+            fn = self._factory(kind)(params)
         job_id = self.store.create_job(kind, params)
         self._pool.submit(self._run, job_id, fn)
         return job_id
+
+    def rerun(self, job_id: str) -> str:
+        """Start a new job with the kind and params of a finished, failed, cancelled or interrupted one."""
+        from topoalign.errors import ConflictError
+
+        job = self.store.get_job(job_id)
+        if job["status"] in ("queued", "running"):
+            raise ConflictError(f"Job {job_id} is still {job['status']}; only ended jobs can be re-run.")
+        return self.submit(job["kind"], job["params"])
+
+    def _factory(self, kind: str) -> JobFactory:
+        from topoalign.errors import ConflictError
+
+        if kind not in self._factories:
+            raise ConflictError(f"Jobs of kind {kind!r} cannot be re-run: no factory is registered for it.")
+        return self._factories[kind]
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         job = self.store.get_job(job_id)

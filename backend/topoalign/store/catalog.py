@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 import secrets
+import shutil
 import sqlite3
 import threading
 import time
@@ -465,6 +466,10 @@ class Store:
         from topoalign.store.integrity import check_integrity
 
         report = check_integrity(self, repair=True)
+        uploads = self.data_dir / "uploads"
+        stale_uploads = list(uploads.iterdir()) if uploads.is_dir() else []
+        for leftover in stale_uploads:  # half-received uploads of a server that died
+            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
         with self._transaction() as db:
             cur = db.execute(
                 "UPDATE jobs SET status='interrupted', message='interrupted by a server restart', updated_at=? "
@@ -472,7 +477,8 @@ class Store:
                 (time.time(),),
             )
             interrupted = cur.rowcount
-        return {"removed_files": len(report.orphan_files) + len(report.temp_files), "interrupted_jobs": interrupted}
+        return {"removed_files": len(report.orphan_files) + len(report.temp_files) + len(stale_uploads),
+                "interrupted_jobs": interrupted}
 
 
 # -- row conversion -----------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from topoalign.api.deps import JobsDep, StoreDep
-from topoalign.api.schemas.common import ERROR_RESPONSES, JobOut
+from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, JobOut, job_accepted
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], responses=ERROR_RESPONSES)
 FINAL = {"done", "failed", "cancelled", "interrupted"}
@@ -29,6 +29,12 @@ def get_job(job_id: str, store: StoreDep) -> JobOut:
 @router.post("/{job_id}/cancel", response_model=JobOut)
 def cancel_job(job_id: str, jobs: JobsDep) -> JobOut:
     return JobOut(**jobs.cancel(job_id))
+
+
+@router.post("/{job_id}/rerun", response_model=JobAccepted, status_code=202)
+def rerun_job(job_id: str, jobs: JobsDep) -> JobAccepted:
+    """Run an ended (e.g. interrupted by a restart) job again with the same parameters."""
+    return job_accepted(jobs.rerun(job_id))
 
 
 @router.get("/{job_id}/events", response_class=StreamingResponse,

@@ -55,3 +55,7 @@ class JobAccepted(BaseModel):
     job_id: str
     status_url: str
     events_url: str
+
+
+def job_accepted(job_id: str) -> JobAccepted:
+    return JobAccepted(job_id=job_id, status_url=f"/api/jobs/{job_id}", events_url=f"/api/jobs/{job_id}/events")

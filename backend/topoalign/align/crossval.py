@@ -1,0 +1,194 @@
+"""Cross-validation shared by every alignment metric: shuffled k folds, in-fold preprocessing, the result record.
+
+Every metric is scored the same way: the stimuli (rows, already paired by id) are split into ``folds`` shuffled
+folds (``sklearn.model_selection.KFold(folds, shuffle=True, random_state=random_state)``); for each fold the metric is
+fitted on the other folds and scored on the held-out one. Preprocessing fitted on the training rows only:
+
+* units that are constant over the training rows (max == min) are dropped from both train and test rows and counted;
+* both matrices are centred by their training mean (float64 from here on).
+
+Anything else a metric fits (a scale, a PCA, a ridge alpha, a rotation, a matching) is fitted inside its fold scorer
+from the training rows it receives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from sklearn.model_selection import KFold
+
+from topoalign.errors import InvalidInputError, check_param
+from topoalign.representation import Representation, aligned_matrices
+
+FoldScorer = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], "tuple[float, dict[str, Any]]"]
+
+
+@dataclass
+class AlignmentResult:
+    """A cross-validated alignment score.
+
+    Attributes
+    ----------
+    metric : the metric name ("linear", "procrustes", ...)
+    score : mean of ``folds`` (a similarity: 1 = aligned)
+    std : standard deviation of ``folds`` (ddof=0)
+    folds : (n_folds,) held-out score per fold
+    n_stimuli : number of stimuli (rows) compared
+    dropped_units : units dropped for zero training variance, ``{"x": max over folds, "y": max over folds}``
+    details : metric-specific extras (per-fold alphas, angular distances, directions, ...)
+    chance : mean of the permutation null (stimuli shuffled between X and Y), when computed
+    p_value : (1 + #null >= score) / (1 + n_permutations), when computed
+    null : the null scores, when computed
+    baselines : other reference values, e.g. ``{"random_rotation": ...}`` for permutation and soft matching
+    """
+
+    metric: str
+    score: float
+    std: float
+    folds: list[float]
+    n_stimuli: int
+    dropped_units: dict[str, int] = field(default_factory=lambda: {"x": 0, "y": 0})
+    details: dict[str, Any] = field(default_factory=dict)
+    chance: float | None = None
+    p_value: float | None = None
+    null: list[float] | None = None
+    baselines: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
+
+
+def as_matrices(X: np.ndarray | Representation, Y: np.ndarray | Representation) -> tuple[np.ndarray, np.ndarray]:
+    """Two (n_stimuli x n_units) arrays with rows paired: representations are matched by stimulus id."""
+    if isinstance(X, Representation) and isinstance(Y, Representation):
+        X, Y, _ = aligned_matrices(X, Y)
+    elif isinstance(X, Representation) or isinstance(Y, Representation):
+        raise InvalidInputError("Pass two Representations (matched by stimulus id) or two arrays, not one of each.")
+    X = np.asarray(X)
+    Y = np.asarray(Y)
+    if X.ndim != 2 or Y.ndim != 2:
+        raise InvalidInputError(f"X and Y must be 2-D (n_stimuli x n_units); got shapes {X.shape} and {Y.shape}.")
+    if X.shape[0] != Y.shape[0]:
+        raise InvalidInputError(
+            f"X and Y must have the same number of rows (stimuli); got shapes {X.shape} and {Y.shape}."
+        )
+    if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+        raise InvalidInputError(f"X and Y must be finite; got NaN or Inf (shapes {X.shape} and {Y.shape}).")
+    return X, Y
+
+
+def fold_splits(n: int, folds: int, random_state: int | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Shuffled k-fold ``(train_rows, test_rows)`` pairs, exactly ``KFold(folds, shuffle=True, random_state)``."""
+    check_param("cross-validation", "folds", folds, isinstance(folds, (int, np.integer)) and 2 <= folds <= 100,
+                "an integer in [2, 100]")
+    if n < 2 * folds:
+        raise InvalidInputError(f"{n} stimuli are too few for {folds}-fold cross-validation (need at least {2 * folds}).")
+    return list(KFold(n_splits=int(folds), shuffle=True, random_state=random_state).split(np.zeros((n, 1))))
+
+
+def constant_units(train: np.ndarray) -> np.ndarray:
+    """(d,) boolean mask of units whose training values are all identical."""
+    return train.max(axis=0) == train.min(axis=0)
+
+
+@dataclass
+class Fold:
+    """One fold after in-fold preprocessing: float64 matrices centred by the training mean, constant units dropped."""
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    Y_train: np.ndarray
+    Y_test: np.ndarray
+    dropped_x: int
+    dropped_y: int
+
+
+def prepare_fold(X: np.ndarray, Y: np.ndarray, train: np.ndarray, test: np.ndarray) -> Fold:
+    """Drop units constant on ``train`` and centre by the ``train`` mean, for both matrices."""
+    parts = []
+    dropped = []
+    for M in (X, Y):
+        tr = np.asarray(M[train], dtype=np.float64)
+        te = np.asarray(M[test], dtype=np.float64)
+        const = constant_units(tr)
+        if const.any():
+            tr, te = tr[:, ~const], te[:, ~const]
+        if tr.shape[1] == 0:
+            raise InvalidInputError("Every unit is constant over the training stimuli of a fold; nothing to align.")
+        mu = tr.mean(axis=0)
+        parts.append((tr - mu, te - mu))
+        dropped.append(int(const.sum()))
+    (xtr, xte), (ytr, yte) = parts
+    return Fold(xtr, xte, ytr, yte, dropped[0], dropped[1])
+
+
+def summarize(metric: str, fold_scores: list[float], n: int, dropped: list[tuple[int, int]],
+              details: dict[str, Any] | None = None) -> AlignmentResult:
+    scores = np.asarray(fold_scores, dtype=np.float64)
+    return AlignmentResult(
+        metric=metric,
+        score=float(np.mean(scores)),
+        std=float(np.std(scores)),
+        folds=[float(s) for s in scores],
+        n_stimuli=int(n),
+        dropped_units={"x": max(d[0] for d in dropped), "y": max(d[1] for d in dropped)},
+        details=details or {},
+    )
+
+
+def cross_validate(metric: str, scorer: FoldScorer, X: np.ndarray, Y: np.ndarray, *, folds: int = 5,
+                   random_state: int | None = 0) -> AlignmentResult:
+    """Score ``scorer(X_train, Y_train, X_test, Y_test) -> (score, details)`` on every fold.
+
+    ``details`` dicts are collected per fold into lists under the same keys.
+    """
+    X, Y = as_matrices(X, Y)
+    splits = fold_splits(X.shape[0], folds, random_state)
+    scores, dropped, details = [], [], {}
+    for train, test in splits:
+        f = prepare_fold(X, Y, train, test)
+        s, extra = scorer(f.X_train, f.Y_train, f.X_test, f.Y_test)
+        scores.append(s)
+        dropped.append((f.dropped_x, f.dropped_y))
+        for k, v in extra.items():
+            details.setdefault(k, []).append(v)
+    return summarize(metric, scores, X.shape[0], dropped, details)
+
+
+def columnwise_pearson(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """(d,) Pearson r between matching columns of two (n x d) arrays; NaN where a column is constant."""
+    A = A - A.mean(axis=0)
+    B = B - B.mean(axis=0)
+    num = np.einsum("ij,ij->j", A, B)
+    den = np.sqrt(np.einsum("ij,ij->j", A, A) * np.einsum("ij,ij->j", B, B))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = num / den
+    r[den == 0] = np.nan
+    return r
+
+
+def correlation_matrix(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """(d1 x d2) Pearson r between every column of A (n x d1) and every column of B (n x d2); 0 where constant."""
+    A = A - A.mean(axis=0)
+    B = B - B.mean(axis=0)
+    na = np.linalg.norm(A, axis=0)
+    nb = np.linalg.norm(B, axis=0)
+    na[na == 0] = np.inf
+    nb[nb == 0] = np.inf
+    return (A / na).T @ (B / nb)

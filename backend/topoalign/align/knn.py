@@ -1,0 +1,92 @@
+"""Mutual k-nearest-neighbour alignment (Huh et al. 2024): do X and Y agree on which stimuli are neighbours?
+
+In each fold, rows are centred by the training mean and scaled to unit length; each held-out stimulus gets its ``k``
+most cosine-similar *training* stimuli in X and, separately, in Y. The score is the mean over held-out stimuli of
+``|N_X(i) & N_Y(i)| / k``: 1 when the neighbourhoods agree, about ``k / n_train`` for unrelated representations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from topoalign.align.crossval import AlignmentResult, as_matrices, cross_validate
+from topoalign.errors import check_param
+
+
+def _unit_rows(M: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(M, axis=1, keepdims=True)
+    return M / np.where(norms > 0, norms, 1.0)
+
+
+def nearest_neighbours(queries: np.ndarray, reference: np.ndarray, k: int) -> np.ndarray:
+    """(m x k) indices of the k reference rows most cosine-similar to each query row (unordered)."""
+    sim = _unit_rows(queries) @ _unit_rows(reference).T
+    return np.argpartition(-sim, k - 1, axis=1)[:, :k]
+
+
+def mutual_knn_overlap(X_query, X_ref, Y_query, Y_ref, k: int) -> np.ndarray:
+    """(m,) fraction of shared neighbours per query row."""
+    nx = nearest_neighbours(X_query, X_ref, k)
+    ny = nearest_neighbours(Y_query, Y_ref, k)
+    member = np.zeros((nx.shape[0], X_ref.shape[0]), dtype=bool)
+    np.put_along_axis(member, nx, True, axis=1)
+    return np.take_along_axis(member, ny, axis=1).sum(axis=1) / k
+
+
+def _check_k(k: Any, n_train: int) -> int:
+    check_param("mutual_knn_score", "k", k, isinstance(k, (int, np.integer)) and 1 <= k < n_train,
+                f"an integer in [1, {n_train - 1}] (below the number of training stimuli)")
+    return int(k)
+
+
+def _knn_fold(k: int):
+    def scorer(X_tr, Y_tr, X_te, Y_te) -> tuple[float, dict[str, Any]]:
+        kk = _check_k(k, X_tr.shape[0])
+        return float(mutual_knn_overlap(X_te, X_tr, Y_te, Y_tr, kk).mean()), {"chance": kk / X_tr.shape[0]}
+
+    return scorer
+
+
+class MutualKNN:
+    """Mutual k-NN alignment as an estimator: ``fit`` stores the reference stimuli, ``score`` queries them.
+
+    Attributes
+    ----------
+    x_ref_, y_ref_ : centred training rows; x_mean_, y_mean_ : training means
+    """
+
+    def __init__(self, k: int = 10):
+        self.k = k
+
+    def fit(self, X, Y) -> "MutualKNN":
+        X, Y = as_matrices(X, Y)
+        X = np.asarray(X, dtype=np.float64)
+        Y = np.asarray(Y, dtype=np.float64)
+        self.x_mean_, self.y_mean_ = X.mean(axis=0), Y.mean(axis=0)
+        self.x_ref_, self.y_ref_ = X - self.x_mean_, Y - self.y_mean_
+        return self
+
+    def score(self, X, Y) -> float:
+        """Mean fraction of shared neighbours among the training stimuli. On the training data itself each row
+        counts itself among its neighbours."""
+        X, Y = as_matrices(X, Y)
+        k = _check_k(self.k, self.x_ref_.shape[0])
+        Xq = np.asarray(X, dtype=np.float64) - self.x_mean_
+        Yq = np.asarray(Y, dtype=np.float64) - self.y_mean_
+        return float(mutual_knn_overlap(Xq, self.x_ref_, Yq, self.y_ref_, k).mean())
+
+    def fit_score(self, X, Y) -> float:
+        return self.fit(X, Y).score(X, Y)
+
+
+def mutual_knn_score(X, Y, *, k: int = 10, folds: int = 5, random_state: int | None = 0) -> AlignmentResult:
+    """Cross-validated mutual k-NN alignment in [0, 1]; ``details["chance"]`` is k / n_train per fold.
+
+    Parameters
+    ----------
+    X, Y : (n_stimuli x d1), (n_stimuli x d2) arrays with paired rows, or two Representations (matched by id)
+    k : neighbours per held-out stimulus, among the training stimuli
+    """
+    return cross_validate("mutual_knn", _knn_fold(k), X, Y, folds=folds, random_state=random_state)

@@ -1,0 +1,299 @@
+"""Linear predictivity: ridge regression X -> Y with alpha chosen by efficient leave-one-out, scored by held-out r.
+
+The alpha choice is the one ``sklearn.linear_model.RidgeCV(alphas=alphas)`` makes with its defaults
+(``fit_intercept=True``, ``alpha_per_target=False``, ``scoring=None``): the alpha minimising the mean over training
+samples and targets of the squared leave-one-out residual ``(y_i - yhat_i) / (1 - h_i)``, where
+``h_i = 1/n + x_i' (X'X + alpha I)^-1 x_i`` (centred X; the intercept is unpenalised). Ties go to the first alpha.
+
+Speed: every alpha comes from one eigendecomposition of the centred training covariance ``X'X = V diag(a) V'``
+(or of ``XX'`` when there are more units than stimuli). With ``Z = X V``, ``P = Z'Y`` and ``c_k = 1/(a_k + alpha)``:
+
+* ``h_i = 1/n + sum_k c_k Z_ik^2``
+* ``||y_i - yhat_i||^2 = ||y_i||^2 - 2 sum_k c_k Z_ik (Y P')_ik + sum_kl c_k c_l Z_ik Z_il G_kl`` with ``G = P P'``.
+
+The last term is quadratic in ``c``; partial fractions, ``c_k c_l = (c_k - c_l) / (a_l - a_k)``, make it linear:
+``2 sum_k c_k Z_ik (Z M')_ik`` with ``M_kl = G_kl / (a_l - a_k)``, plus ``c_k^2`` terms for (near-)equal eigenvalues
+grouped together. So the per-alpha work is three (n x p) @ (p x n_alphas) products instead of RidgeCV's
+(n x p) @ (p x p) and (n x p) @ (p x t) products per alpha.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.linalg import eigh
+from threadpoolctl import threadpool_limits
+
+from topoalign.align.crossval import (
+    AlignmentResult,
+    as_matrices,
+    columnwise_pearson,
+    constant_units,
+    fold_splits,
+    summarize,
+)
+from topoalign.errors import InvalidInputError, check_param
+
+DEFAULT_ALPHAS = np.logspace(-8, 8, 17)
+DIRECTIONS = ("forward", "backward", "both")
+_CLUSTER_RTOL = 1e-7  # eigenvalues closer than this (relative) are treated as equal in the partial fractions
+
+
+def _check_alphas(alphas: Any) -> np.ndarray:
+    arr = np.atleast_1d(np.asarray(DEFAULT_ALPHAS if alphas is None else alphas, dtype=np.float64))
+    check_param("LinearPredictivity", "alphas", alphas, arr.ndim == 1 and arr.size >= 1 and bool(np.all(arr > 0))
+                and bool(np.all(np.isfinite(arr))), "a non-empty list of positive finite numbers")
+    return arr
+
+
+@dataclass
+class RidgeDecomposition:
+    """Everything alpha-independent about ridge on one centred (n x p) training matrix.
+
+    Attributes
+    ----------
+    wide : False: eigendecomposition of X'X = V diag(a) V' (p < n, sklearn's "cov" mode); True: of
+        XX' = U diag(a) U' without the constant eigenvector that centring creates (sklearn's "gram" mode)
+    eigvals : (k,) eigenvalues ``a``, ascending
+    basis : (p x k) ``V`` or ``X'U``: held-out predictions are ``(X_new @ basis) @ (c[:, None] * P)``
+    Z : (n x k) ``X V`` or ``U``
+    """
+
+    wide: bool
+    eigvals: np.ndarray
+    basis: np.ndarray
+    Z: np.ndarray
+
+    @classmethod
+    def of(cls, X: np.ndarray, gram: np.ndarray | None = None) -> "RidgeDecomposition":
+        """Decompose centred (n x p) X; ``gram`` may pass a precomputed X'X (used when p < n)."""
+        n, p = X.shape
+        if p < n:
+            a, V = _eigh(X.T @ X if gram is None else gram)
+            return cls(False, a, V, X @ V)
+        a, U = _eigh(X @ X.T)
+        const = int(np.argmax(np.abs(U.sum(axis=0))))  # the centring null vector 1/sqrt(n)
+        keep = np.arange(n) != const
+        U = U[:, keep]
+        return cls(True, a[keep], X.T @ U, U)
+
+
+def _eigh(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # LAPACK's multi-threaded syevd collapses when the cores are shared (10-60x slower under load on 2 cores);
+    # one thread is always within 2x of the best.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return eigh(S)
+
+
+def _eigen_clusters(a: np.ndarray, alpha_min: float) -> np.ndarray:
+    """Cluster id per (ascending) eigenvalue: neighbours closer than the relative tolerance share one id."""
+    gaps = np.diff(a)
+    scale = np.maximum(np.abs(a[1:]), np.abs(a[:-1])) + alpha_min
+    return np.concatenate([[0], np.cumsum(gaps > _CLUSTER_RTOL * scale)])
+
+
+def _quadratic_terms(Z: np.ndarray, G: np.ndarray, a: np.ndarray, alphas: np.ndarray) -> np.ndarray:
+    """(n x n_alphas) ``sum_kl c_k c_l Z_ik Z_il G_kl`` with ``c_k = 1/(a_k + alpha)``, by partial fractions."""
+    n = Z.shape[0]
+    C = 1.0 / (a[:, None] + alphas[None, :])
+    cluster = _eigen_clusters(a, float(alphas.min()))
+    n_clusters = int(cluster[-1]) + 1 if a.size else 0
+    same = cluster[:, None] == cluster[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        M = np.where(same, 0.0, G / (a[None, :] - a[:, None]))
+    out = 2.0 * ((Z * (Z @ M.T)) @ C)
+    # c_k^2 terms of each cluster of equal eigenvalues: Q_ic = sum_{k,l in c} Z_ik Z_il G_kl
+    sizes = np.bincount(cluster, minlength=n_clusters)
+    Q = np.zeros((n, n_clusters))
+    single = sizes[cluster] == 1
+    Q[:, cluster[single]] = Z[:, single] ** 2 * np.diag(G)[single]
+    for c in np.flatnonzero(sizes > 1):
+        idx = np.flatnonzero(cluster == c)
+        Q[:, c] = np.einsum("ij,ij->i", Z[:, idx] @ G[np.ix_(idx, idx)], Z[:, idx])
+    a_cluster = np.bincount(cluster, weights=a, minlength=n_clusters) / np.maximum(sizes, 1)
+    return out + Q @ (1.0 / (a_cluster[:, None] + alphas[None, :])) ** 2
+
+
+def loo_errors(dec: RidgeDecomposition, Y: np.ndarray, alphas: np.ndarray,
+               xty: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean squared leave-one-out error for every alpha, and the alpha-independent weights ``P``.
+
+    Parameters
+    ----------
+    dec : decomposition of the centred training inputs (n x p)
+    Y : (n x t) centred training targets
+    alphas : (n_alphas,)
+    xty : optional precomputed (p x t) X'Y of the centred training rows (p < n only)
+
+    Returns
+    -------
+    (n_alphas,) mean over samples and targets of the squared LOO residual; (k x t) ``P = Z'Y``.
+    """
+    a, Z = dec.eigvals, dec.Z
+    n, t = Y.shape
+    P = dec.basis.T @ xty if (xty is not None and not dec.wide) else Z.T @ Y
+    C = 1.0 / (a[:, None] + alphas[None, :])
+    if dec.wide:  # residual = U diag(alpha c) U'Y and 1 - h = alpha U^2 c: no cancellation near h = 1
+        rss = alphas[None, :] ** 2 * _quadratic_terms(Z, P @ P.T, a, alphas)
+        one_minus_h = alphas[None, :] * ((Z * Z) @ C)
+    else:
+        y2 = np.einsum("ij,ij->i", Y, Y)
+        rss = y2[:, None] - 2.0 * ((Z * (Y @ P.T)) @ C) + _quadratic_terms(Z, P @ P.T, a, alphas)
+        one_minus_h = 1.0 - 1.0 / n - (Z * Z) @ C
+    loo = (np.maximum(rss, 0.0) / one_minus_h**2).sum(axis=0) / (n * t)
+    return loo, P
+
+
+def _ridge_fold(X_train: np.ndarray, Y_train: np.ndarray, X_test: np.ndarray, Y_test: np.ndarray,
+                alphas: np.ndarray, gram: np.ndarray | None = None, xty: np.ndarray | None = None) -> tuple[float, float]:
+    """Held-out mean r and chosen alpha of ridge X -> Y on centred fold matrices (gram = X'X, xty = X'Y optional)."""
+    dec = RidgeDecomposition.of(X_train, gram)
+    loo, P = loo_errors(dec, Y_train, alphas, xty)
+    best = int(np.argmin(loo))
+    c = 1.0 / (dec.eigvals + alphas[best])
+    pred = (X_test @ dec.basis) @ (c[:, None] * P)
+    r = columnwise_pearson(pred, Y_test)
+    return float(np.nanmean(r)) if np.isfinite(r).any() else 0.0, float(alphas[best])
+
+
+class _BlockGrams:
+    """Per-test-fold blocks of X'X, Y'Y, X'Y and column sums, so that every training fold's centred cross-products
+    come from sums of blocks instead of new (n x p) products. The data are centred globally first so that the
+    per-fold re-centring subtracts only a small mean."""
+
+    def __init__(self, X: np.ndarray, Y: np.ndarray, splits, need_xx: bool, need_yy: bool):
+        self.X = X - X.mean(axis=0)
+        self.Y = Y - Y.mean(axis=0)
+        blocks = [test for _, test in splits]
+        def block_sum(f):
+            parts = [f(b) for b in blocks]
+            return parts, sum(parts)
+        self.xx = block_sum(lambda b: self.X[b].T @ self.X[b]) if need_xx else None
+        self.yy = block_sum(lambda b: self.Y[b].T @ self.Y[b]) if need_yy else None
+        self.xy = block_sum(lambda b: self.X[b].T @ self.Y[b])
+        self.sx = block_sum(lambda b: self.X[b].sum(axis=0))
+        self.sy = block_sum(lambda b: self.Y[b].sum(axis=0))
+
+    def fold(self, i: int, train: np.ndarray, test: np.ndarray):
+        """Centred train/test matrices, kept-unit masks and the training cross-products of fold ``i``."""
+        n = len(train)
+        out = {}
+        for name, M, s in (("x", self.X, self.sx), ("y", self.Y, self.sy)):
+            tr = M[train]
+            keep = tr.max(axis=0) != tr.min(axis=0)
+            mu = (s[1] - s[0][i]) / n
+            out[name] = (keep, mu)
+            out[name + "_train"] = tr[:, keep] - mu[keep]
+            out[name + "_test"] = M[test][:, keep] - mu[keep]
+        kx, mx = out["x"]
+        ky, my = out["y"]
+        def train_product(pair, ka, ma, kb, mb):
+            if pair is None:
+                return None
+            prod = pair[1] - pair[0][i] - n * np.outer(ma, mb)
+            return prod[np.ix_(ka, kb)]
+        out["xx"] = train_product(self.xx, kx, mx, kx, mx)
+        out["yy"] = train_product(self.yy, ky, my, ky, my)
+        out["xy"] = train_product(self.xy, kx, mx, ky, my)
+        return out
+
+
+class LinearPredictivity:
+    """Ridge regression from X to Y with the regularisation chosen by efficient leave-one-out over ``alphas``.
+
+    Parameters
+    ----------
+    alphas : candidate ridge penalties (default ``logspace(-8, 8, 17)``)
+
+    Attributes
+    ----------
+    alpha_ : the chosen penalty
+    coef_ : (n_kept_x x n_kept_y) weights on centred inputs
+    x_mean_, y_mean_ : training means of the kept units
+    x_keep_, y_keep_ : boolean masks of units that were not constant in training
+    loo_errors_ : (n_alphas,) mean squared leave-one-out error per alpha
+    """
+
+    def __init__(self, alphas: Any = None):
+        self.alphas = alphas
+
+    def fit(self, X: np.ndarray, Y: np.ndarray) -> "LinearPredictivity":
+        """Fit on (n_samples x n_features) X and (n_samples x n_targets) Y."""
+        X, Y = as_matrices(X, Y)
+        alphas = _check_alphas(self.alphas)
+        X = np.asarray(X, dtype=np.float64)
+        Y = np.asarray(Y, dtype=np.float64)
+        self.x_keep_ = ~constant_units(X)
+        self.y_keep_ = ~constant_units(Y)
+        X, Y = X[:, self.x_keep_], Y[:, self.y_keep_]
+        self.x_mean_, self.y_mean_ = X.mean(axis=0), Y.mean(axis=0)
+        dec = RidgeDecomposition.of(X - self.x_mean_)
+        self.loo_errors_, P = loo_errors(dec, Y - self.y_mean_, alphas)
+        best = int(np.argmin(self.loo_errors_))
+        self.alpha_ = float(alphas[best])
+        c = 1.0 / (dec.eigvals + self.alpha_)
+        self.coef_ = dec.basis @ (c[:, None] * P)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """(n x n_kept_y) predictions for (n x n_features) X."""
+        X = np.asarray(X, dtype=np.float64)[:, self.x_keep_]
+        return (X - self.x_mean_) @ self.coef_ + self.y_mean_
+
+    def score(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """Mean Pearson r over target units between predictions for X and Y (constant units skipped)."""
+        X, Y = as_matrices(X, Y)
+        r = columnwise_pearson(self.predict(X), np.asarray(Y, dtype=np.float64)[:, self.y_keep_])
+        return float(np.nanmean(r)) if np.isfinite(r).any() else 0.0
+
+    def fit_score(self, X: np.ndarray, Y: np.ndarray) -> float:
+        return self.fit(X, Y).score(X, Y)
+
+
+def linear_predictivity_score(X, Y, *, alphas: Any = None, direction: str = "both", folds: int = 5,
+                              random_state: int | None = 0) -> AlignmentResult:
+    """Cross-validated linear predictivity (a similarity in [-1, 1]).
+
+    Parameters
+    ----------
+    X, Y : (n_stimuli x d1), (n_stimuli x d2) arrays with paired rows, or two Representations (matched by id)
+    alphas : ridge penalties searched by efficient leave-one-out inside each training fold
+    direction : "forward" (X -> Y), "backward" (Y -> X) or "both" (mean of the two, per fold)
+    folds, random_state : shuffled k-fold split
+
+    Returns
+    -------
+    AlignmentResult with ``details`` = {"forward": per-fold scores, "backward": ..., "alpha_forward": per-fold
+    alphas, "alpha_backward": ...} for the directions computed.
+    """
+    check_param("linear_predictivity_score", "direction", direction, direction in DIRECTIONS,
+                f"one of {list(DIRECTIONS)}")
+    alphas = _check_alphas(alphas)
+    X, Y = as_matrices(X, Y)
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64)
+    splits = fold_splits(X.shape[0], folds, random_state)
+    forward, backward = direction in ("forward", "both"), direction in ("backward", "both")
+    grams = _BlockGrams(X, Y, splits, need_xx=forward, need_yy=backward)
+    details: dict[str, list[float]] = {}
+    scores, dropped = [], []
+    for i, (train, test) in enumerate(splits):
+        f = grams.fold(i, train, test)
+        if f["x_train"].shape[1] == 0 or f["y_train"].shape[1] == 0:
+            raise InvalidInputError("Every unit is constant over the training stimuli of a fold; nothing to align.")
+        dropped.append((int((~f["x"][0]).sum()), int((~f["y"][0]).sum())))
+        parts = []
+        if forward:
+            s, alpha = _ridge_fold(f["x_train"], f["y_train"], f["x_test"], f["y_test"], alphas, f["xx"], f["xy"])
+            details.setdefault("forward", []).append(s)
+            details.setdefault("alpha_forward", []).append(alpha)
+            parts.append(s)
+        if backward:
+            s, alpha = _ridge_fold(f["y_train"], f["x_train"], f["y_test"], f["x_test"], alphas, f["yy"], f["xy"].T)
+            details.setdefault("backward", []).append(s)
+            details.setdefault("alpha_backward", []).append(alpha)
+            parts.append(s)
+        scores.append(float(np.mean(parts)))
+    return summarize("linear", scores, X.shape[0], dropped, details)

@@ -1,0 +1,5 @@
+import sys
+
+from topoalign.cli import main
+
+sys.exit(main())

@@ -1,0 +1,293 @@
+"""Clusterers run inside each cover element.
+
+- ``DBSCAN(eps, min_samples, metric)``: scikit-learn's DBSCAN labels, computed from a radius graph
+  (``neighbors.radius_pairs``) and connected components. Border points join the cluster scikit-learn gives them:
+  clusters are numbered by their lowest-index core point and a border point takes the lowest-numbered cluster among
+  its core neighbours (``sklearn.cluster._dbscan_inner`` expands clusters one at a time, in that order).
+  ``eps="auto"``: the ``eps_quantile`` quantile of the distance to the ``min_samples``-th neighbour (self included,
+  as DBSCAN counts it) over a seeded sample of all rows, fixed once per graph in ``prepare``.
+- ``SingleLinkage(distance_threshold | n_clusters | gap_bins)``: single-linkage clusters, i.e. scikit-learn
+  ``AgglomerativeClustering(linkage="single")``: with a threshold, the components of the ``dist < threshold``
+  graph; with ``n_clusters``, the minimum spanning tree cut at its ``n_clusters - 1`` longest edges; with
+  ``gap_bins`` (the rule of Singh, Memoli & Carlsson 2007), cut at the first empty bin of a histogram of the merge
+  distances (one cluster when there is no gap).
+- ``HDBSCAN(min_cluster_size, min_samples)``: ``sklearn.cluster.HDBSCAN``.
+
+``min_cube_points`` is KeplerMapper's rule for skipping small cover elements (its ``n_clusters``,
+``min_cluster_size`` or ``min_samples`` parameter, else 2), kept so graphs match KeplerMapper's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from topoalign.errors import InvalidParameterError, check_param
+from topoalign.mapper.neighbors import radius_pairs
+
+METRICS = ("euclidean", "cosine")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+class Clusterer:
+    kind = "clusterer"
+    _param_names: tuple[str, ...] = ()
+
+    def get_params(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self._param_names}
+
+    def params(self) -> dict[str, Any]:
+        out = {"kind": self.kind, **self.get_params()}
+        if getattr(self, "eps_", None) is not None and self.get_params().get("eps") == "auto":
+            out["eps_resolved"] = float(self.eps_)
+        return out
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
+
+    def _check_metric(self) -> None:
+        check_param(type(self).__name__, "metric", self.metric, self.metric in METRICS, f"one of {list(METRICS)}")
+
+    def prepare(self, X: np.ndarray, *, random_state: int | None = 0) -> "Clusterer":
+        """Validate against the whole data (n x d) and fix data-dependent parameters; returns self."""
+        return self
+
+    @property
+    def min_cube_points(self) -> int:
+        return 2
+
+    def fit_predict(self, X: np.ndarray, *, device: str | None = None) -> np.ndarray:  # pragma: no cover
+        """Cluster labels of the rows of one cover element: ints from 0, -1 for noise."""
+        raise NotImplementedError
+
+
+class DBSCAN(Clusterer):
+    kind = "dbscan"
+    _param_names = ("eps", "min_samples", "metric", "eps_quantile")
+
+    def __init__(self, eps: float | str = 0.5, min_samples: int = 5, metric: str = "euclidean",
+                 eps_quantile: float = 0.5):
+        self.eps = eps
+        self.min_samples = min_samples
+        self.metric = metric
+        self.eps_quantile = eps_quantile
+
+    def prepare(self, X, *, random_state=0):
+        self._check_metric()
+        check_param("DBSCAN", "min_samples", self.min_samples, _is_int(self.min_samples) and self.min_samples >= 1,
+                    "an int >= 1")
+        check_param("DBSCAN", "min_samples", self.min_samples, self.min_samples <= len(X),
+                    f"at most the number of points ({len(X)})")
+        if self.eps == "auto":
+            check_param("DBSCAN", "eps_quantile", self.eps_quantile,
+                        _is_num(self.eps_quantile) and 0 < self.eps_quantile <= 1, "in (0, 1]")
+            self.eps_ = auto_eps(X, self.min_samples, self.eps_quantile, metric=self.metric, random_state=random_state)
+        else:
+            check_param("DBSCAN", "eps", self.eps, _is_num(self.eps) and self.eps > 0 and np.isfinite(self.eps),
+                        "a float > 0 or 'auto'")
+            self.eps_ = float(self.eps)
+        return self
+
+    @property
+    def min_cube_points(self) -> int:
+        return int(self.min_samples)
+
+    def fit_predict(self, X, *, device=None):
+        if getattr(self, "eps_", None) is None:
+            self.prepare(X)
+        ii, jj = radius_pairs(X, self.eps_, metric=self.metric, device=device)
+        return dbscan_labels(len(X), ii, jj, self.min_samples)
+
+
+def dbscan_labels(n: int, ii: np.ndarray, jj: np.ndarray, min_samples: int) -> np.ndarray:
+    """scikit-learn DBSCAN labels from the pairs (i < j) within eps."""
+    degree = 1 + np.bincount(ii, minlength=n) + np.bincount(jj, minlength=n)
+    core = degree >= min_samples
+    labels = np.full(n, -1, dtype=np.int64)
+    if not core.any():
+        return labels
+    both = core[ii] & core[jj]
+    comp = _components(n, ii[both], jj[both])
+    core_idx = np.flatnonzero(core)
+    # number clusters by their lowest-index core point, as scikit-learn's expansion order does
+    _, first = np.unique(comp[core_idx], return_index=True)
+    rank = np.empty(comp.max() + 1, dtype=np.int64)
+    order = np.argsort(core_idx[first], kind="stable")
+    rank[comp[core_idx[first]][order]] = np.arange(len(order))
+    labels[core_idx] = rank[comp[core_idx]]
+    # border points: the lowest-numbered cluster among their core neighbours
+    cb = core[ii] & ~core[jj]
+    bc = core[jj] & ~core[ii]
+    border = np.concatenate([jj[cb], ii[bc]])
+    if len(border):
+        cluster = np.concatenate([labels[ii[cb]], labels[jj[bc]]])
+        order = np.lexsort((cluster, border))
+        border, cluster = border[order], cluster[order]
+        first = np.r_[True, border[1:] != border[:-1]]
+        labels[border[first]] = cluster[first]
+    return labels
+
+
+def _components(n: int, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+    graph = coo_matrix((np.ones(len(ii), dtype=np.int8), (ii, jj)), shape=(n, n)).tocsr()
+    return connected_components(graph, directed=False)[1]
+
+
+def auto_eps(X: np.ndarray, min_samples: int, quantile: float, *, metric: str = "euclidean",
+             random_state: int | None = 0, sample: int = 5000) -> float:
+    """The ``quantile`` of the distance to the ``min_samples``-th neighbour (self included) over a row sample."""
+    from sklearn.neighbors import NearestNeighbors
+
+    X = np.asarray(X, dtype=np.float64)
+    k = int(min(max(min_samples, 2), len(X)))
+    rng = np.random.default_rng(random_state)
+    rows = np.sort(rng.choice(len(X), sample, replace=False)) if len(X) > sample else np.arange(len(X))
+    nn = NearestNeighbors(n_neighbors=k, metric=metric, algorithm="brute").fit(X)
+    dist, _ = nn.kneighbors(X[rows])
+    eps = float(np.quantile(dist[:, k - 1], quantile))
+    if not eps > 0:
+        raise InvalidParameterError(
+            "The 'eps' parameter of DBSCAN could not be chosen automatically: the data has duplicate rows at the "
+            "k-NN quantile; give eps explicitly."
+        )
+    return eps
+
+
+class SingleLinkage(Clusterer):
+    kind = "single"
+    _param_names = ("distance_threshold", "n_clusters", "gap_bins", "metric")
+
+    def __init__(self, distance_threshold: float | None = None, n_clusters: int | None = None,
+                 gap_bins: int | None = None, metric: str = "euclidean"):
+        self.distance_threshold = distance_threshold
+        self.n_clusters = n_clusters
+        self.gap_bins = gap_bins
+        self.metric = metric
+
+    def prepare(self, X, *, random_state=0):
+        self._check_metric()
+        given = [p for p in ("distance_threshold", "n_clusters", "gap_bins") if getattr(self, p) is not None]
+        check_param("SingleLinkage", "distance_threshold", self.distance_threshold, len(given) == 1,
+                    "given alone (exactly one of distance_threshold, n_clusters, gap_bins)")
+        if self.distance_threshold is not None:
+            t = self.distance_threshold
+            check_param("SingleLinkage", "distance_threshold", t, _is_num(t) and t > 0, "a float > 0")
+        if self.n_clusters is not None:
+            check_param("SingleLinkage", "n_clusters", self.n_clusters, _is_int(self.n_clusters) and self.n_clusters >= 1,
+                        "an int >= 1")
+        if self.gap_bins is not None:
+            check_param("SingleLinkage", "gap_bins", self.gap_bins, _is_int(self.gap_bins) and self.gap_bins >= 2,
+                        "an int >= 2")
+        return self
+
+    @property
+    def min_cube_points(self) -> int:
+        return int(self.n_clusters) if self.n_clusters else 2
+
+    def fit_predict(self, X, *, device=None):
+        n = len(X)
+        if self.distance_threshold is not None:
+            ii, jj = radius_pairs(X, self.distance_threshold, metric=self.metric, strict=True, device=device)
+            return _ordered(_components(n, ii, jj))
+        src, dst, w = _mst(X, self.metric)
+        if self.n_clusters is not None:
+            k = min(int(self.n_clusters), n)
+            keep = np.argsort(w, kind="stable")[: n - k]
+        else:
+            keep = np.flatnonzero(w < gap_threshold(w, int(self.gap_bins)))
+        return _ordered(_components(n, src[keep], dst[keep]))
+
+
+def gap_threshold(merge_distances: np.ndarray, bins: int) -> float:
+    """Singh et al.'s rule: the lower edge of the first empty histogram bin of the merge distances (else +inf)."""
+    w = np.asarray(merge_distances, dtype=np.float64)
+    if len(w) < 2 or w.max() <= w.min():
+        return np.inf
+    counts, edges = np.histogram(w, bins=bins)
+    empty = np.flatnonzero(counts == 0)
+    return float(edges[empty[0]]) if len(empty) else np.inf
+
+
+def _mst(X: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Minimum spanning tree edges (n - 1) in O(n) memory (scikit-learn's Prim implementation)."""
+    from sklearn.cluster._hierarchical_fast import mst_linkage_core
+    from sklearn.metrics import DistanceMetric
+
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    if metric == "cosine":
+        norms = np.linalg.norm(X, axis=1, keepdims=True)
+        X = np.ascontiguousarray(X / np.where(norms > 0, norms, 1.0))
+    if len(X) < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    mst = mst_linkage_core(X, DistanceMetric.get_metric("euclidean"))
+    w = mst[:, 2] if metric == "euclidean" else mst[:, 2] ** 2 / 2.0
+    return mst[:, 0].astype(np.int64), mst[:, 1].astype(np.int64), w
+
+
+def _ordered(comp: np.ndarray) -> np.ndarray:
+    """Relabel components by their lowest row, so labels are deterministic."""
+    _, first, inverse = np.unique(comp, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse]
+
+
+class HDBSCAN(Clusterer):
+    kind = "hdbscan"
+    _param_names = ("min_cluster_size", "min_samples", "metric")
+
+    def __init__(self, min_cluster_size: int = 5, min_samples: int | None = None, metric: str = "euclidean"):
+        self.min_cluster_size = min_cluster_size
+        self.min_samples = min_samples
+        self.metric = metric
+
+    def prepare(self, X, *, random_state=0):
+        self._check_metric()
+        check_param("HDBSCAN", "min_cluster_size", self.min_cluster_size,
+                    _is_int(self.min_cluster_size) and self.min_cluster_size >= 2, "an int >= 2")
+        check_param("HDBSCAN", "min_cluster_size", self.min_cluster_size, self.min_cluster_size <= len(X),
+                    f"at most the number of points ({len(X)})")
+        if self.min_samples is not None:
+            check_param("HDBSCAN", "min_samples", self.min_samples, _is_int(self.min_samples) and self.min_samples >= 1,
+                        "an int >= 1 or None")
+        return self
+
+    @property
+    def min_cube_points(self) -> int:
+        return int(self.min_cluster_size)
+
+    def fit_predict(self, X, *, device=None):
+        from sklearn.cluster import HDBSCAN as SkHDBSCAN
+
+        return SkHDBSCAN(min_cluster_size=self.min_cluster_size, min_samples=self.min_samples,
+                         metric=self.metric, copy=True).fit_predict(np.asarray(X, dtype=np.float64))
+
+
+CLUSTERERS: dict[str, type[Clusterer]] = {c.kind: c for c in (DBSCAN, SingleLinkage, HDBSCAN)}
+CLUSTERERS["agglomerative"] = SingleLinkage
+
+
+def make_clusterer(spec: Clusterer | dict[str, Any] | str, **params: Any) -> Clusterer:
+    """A clusterer from an object, a dict with a ``kind``, or a kind name and keyword parameters."""
+    if isinstance(spec, Clusterer):
+        return spec
+    if isinstance(spec, dict):
+        params = {**spec, **params}
+        spec = params.pop("kind", "dbscan")
+    check_param("Mapper", "clusterer", spec, spec in CLUSTERERS, f"one of {sorted(CLUSTERERS)}")
+    cls = CLUSTERERS[spec]
+    unknown = sorted(k for k, v in params.items() if k not in cls._param_names)
+    if unknown:
+        raise InvalidParameterError(f"{cls.__name__} has no parameter {unknown[0]!r}; its parameters are "
+                                    f"{list(cls._param_names)}.")
+    return cls(**params)

@@ -1,0 +1,148 @@
+"""Radius neighbourhood graphs of one cover element: the distance-heavy step of Mapper.
+
+``radius_pairs(X, radius)`` returns every pair ``i < j`` with ``dist(x_i, x_j) <= radius`` (or ``< radius`` with
+``strict=True``) as two int arrays, without an n x n matrix for large n: distances are computed in upper-triangle
+tiles of at most ~3000 x 3000 (a symmetric rank-k update on the diagonal tiles, half the flops of a product).
+
+Speed comes from float32 matrix products (``|x|^2 + |y|^2 - 2 x.y`` on centred rows); exactness from re-checking in
+float64 every pair whose float32 distance lies within a rounding band of the radius (the band bounds the float32
+error of the product). Pairs are therefore decided as a float64 difference-based computation would decide them, as
+scikit-learn's DBSCAN does up to float64 rounding.
+
+With ``device="cuda"`` (or any torch device; ``"torch-cpu"`` for torch on the CPU, used by the tests) the matrix
+products and thresholds run in torch; the default CPU path is numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_TILE = 2048  # distance tiles of at most 3072 x 3072 float32 (36 MB)
+_F32_EPS = float(np.finfo(np.float32).eps)
+
+
+def radius_pairs(X: np.ndarray, radius: float, *, metric: str = "euclidean", strict: bool = False,
+                 device: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs (i < j) of rows of ``X`` (n x d) within ``radius``.
+
+    ``metric``: ``euclidean`` or ``cosine`` (1 - cosine similarity, as scikit-learn defines it).
+    Returns ``(i, j)``: int64 arrays of equal length (in no particular order).
+    """
+    X = np.asarray(X)
+    n, d = X.shape
+    if n < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if metric == "cosine":
+        X64 = np.asarray(X, dtype=np.float64)
+        norms = np.sqrt(np.einsum("ij,ij->i", X64, X64))
+        X64 = X64 / np.where(norms > 0, norms, 1.0)[:, None]
+        X32 = X64.astype(np.float32)
+        sq_radius = 2.0 * float(radius)  # for unit rows: 1 - cos = |u - v|^2 / 2
+    else:
+        X64 = None
+        # centring keeps |x|^2 small, hence the float32 rounding band narrow
+        X32 = (X - X.mean(axis=0, dtype=np.float64)).astype(np.float32)
+        sq_radius = float(radius) ** 2
+    sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
+    find = _candidates_torch if device is not None and device != "cpu" else _candidates_numpy
+    parts = [find(X32, sqn, a, b, c, e, sq_radius, strict, device) for a, b, c, e in _tiles(n)]
+    ii = _cat([p[0] for p in parts])
+    jj = _cat([p[1] for p in parts])
+    amb_i = _cat([p[2] for p in parts])
+    amb_j = _cat([p[3] for p in parts])
+    if len(amb_i):
+        keep = _exact_check(X if X64 is None else X64, amb_i, amb_j, sq_radius, strict, metric)
+        ii = np.concatenate([ii, amb_i[keep]])
+        jj = np.concatenate([jj, amb_j[keep]])
+    return ii, jj
+
+
+def _tiles(n: int, tile: int = _TILE):
+    """Upper-triangle tiles (row range, column range) covering all pairs i < j."""
+    if n <= int(tile * 1.5):
+        yield 0, n, 0, n
+        return
+    starts = list(range(0, n, tile))
+    for a in starts:
+        for c in starts:
+            if c >= a:
+                yield a, min(n, a + tile), c, min(n, c + tile)
+
+
+def _band(d: int, max_sq_rows: float, max_sq_cols: float, sq_radius: float) -> float:
+    # A bound on the float32 rounding of |x|^2 + |y|^2 - 2 x.y (dot products of length d) for the whole tile.
+    return 4.0 * (d + 4) * _F32_EPS * (max_sq_rows + max_sq_cols + sq_radius) + 1e-30
+
+
+def _candidates_numpy(X32, sqn, a, b, c, e, sq_radius, strict, device):
+    d = X32.shape[1]
+    diagonal = a == c
+    # X @ X.T runs as a symmetric rank-k update (half the flops) in numpy
+    g = X32[a:b] @ X32[a:b].T if diagonal else X32[a:b] @ X32[c:e].T
+    g *= -2.0
+    g += sqn[a:b, None]
+    g += sqn[None, c:e]
+    band = _band(d, float(sqn[a:b].max()), float(sqn[c:e].max()), sq_radius)
+    r, col = np.nonzero(g <= sq_radius + band)
+    if diagonal:
+        upper = col > r
+        r, col = r[upper], col[upper]
+    vals = g[r, col]
+    sure = (vals < sq_radius - band) if strict else (vals <= sq_radius - band)
+    r = r + a
+    col = col + c
+    return r[sure], col[sure], r[~sure], col[~sure]
+
+
+def _candidates_torch(X32, sqn, a, b, c, e, sq_radius, strict, device):
+    import torch
+
+    d = X32.shape[1]
+    dev = torch.device("cpu" if device == "torch-cpu" else device)
+    xa = torch.from_numpy(X32[a:b]).to(dev)
+    xc = xa if a == c else torch.from_numpy(X32[c:e]).to(dev)
+    sa = torch.from_numpy(sqn[a:b]).to(dev)
+    sc = sa if a == c else torch.from_numpy(sqn[c:e]).to(dev)
+    g = torch.addmm(sa[:, None] + sc[None, :], xa, xc.T, beta=1.0, alpha=-2.0)
+    band = _band(d, float(sa.max()), float(sc.max()), sq_radius)
+    idx = torch.nonzero(g <= sq_radius + band)
+    r, col = idx[:, 0], idx[:, 1]
+    if a == c:
+        upper = col > r
+        r, col = r[upper], col[upper]
+    vals = g[r, col]
+    sure = (vals < sq_radius - band) if strict else (vals <= sq_radius - band)
+    r = (r + a).cpu().numpy()
+    col = (col + c).cpu().numpy()
+    sure = sure.cpu().numpy()
+    return r[sure], col[sure], r[~sure], col[~sure]
+
+
+def _exact_check(X, ii, jj, sq_radius, strict, metric) -> np.ndarray:
+    """float64 decision for pairs near the radius, from coordinate differences (no cancellation)."""
+    keep = np.empty(len(ii), dtype=bool)
+    step = max(1, 2_000_000 // max(X.shape[1], 1))
+    for a in range(0, len(ii), step):
+        xi = np.asarray(X[ii[a:a + step]], dtype=np.float64)
+        xj = np.asarray(X[jj[a:a + step]], dtype=np.float64)
+        diff = xi - xj
+        sq = np.einsum("ij,ij->i", diff, diff)
+        if metric == "cosine":
+            # scikit-learn's cosine distance: 1 - <u, v> on unit rows
+            sq = 2.0 * (1.0 - np.einsum("ij,ij->i", xi, xj))
+        keep[a:a + step] = (sq < sq_radius) if strict else (sq <= sq_radius)
+    return keep
+
+
+def _cat(parts) -> np.ndarray:
+    parts = [np.asarray(p, dtype=np.int64) for p in parts if len(p)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def default_device() -> str | None:
+    """``"cuda"`` when torch sees a GPU, else None (numpy on the CPU)."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return None
+    return "cuda" if torch.cuda.is_available() else None

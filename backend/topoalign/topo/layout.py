@@ -1,0 +1,486 @@
+"""Joint layout of k Mapper graphs: matching structure lands at matching places.
+
+The algorithm is the "merged" simultaneous layout of Erten, Kobourov, Le and Navabi (JGAA 2005) and multiforce
+(arXiv 1607.03914) on top of stress majorisation (Gansner, Koren and North 2004): one copy of each node per graph;
+within each graph the stress sum w_ij (|x_i - x_j| - d_ij)^2 over graph distances (w_ij = d_ij^-2), across graphs
+zero-length springs between corresponding nodes (weight = Jaccard of their members, over stimuli matched by id),
+plus optional anchors to previous positions (warm start). Every iteration is the localised majorisation update of
+all nodes of a graph at once (whole-matrix numpy operations, graphs swept in turn)::
+
+    x_i <- [sum_j w_ij (x_j + d_ij (x_i - x_j) / |x_i - x_j|) + lam sum_c s_ic y_c + mu a_i] / [sum_j w_ij + lam s_i + mu]
+
+All graphs share one coordinate frame (units: graph hops); ``mode='panels'`` shifts each graph into its own panel
+(corresponding positions mirrored), ``mode='overlay'`` draws them on top of each other. The start is pivot MDS per
+graph, rotated onto the graphs placed before it through the correspondences (Procrustes), so the result is
+deterministic for a ``random_state`` and a warm start moves only what changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import shortest_path
+
+from topoalign.errors import InvalidParameterError, check_param
+from topoalign.jobs.progress import Progress
+from topoalign.mapper.graph import MapperGraph
+from topoalign.topo.correspondence import CorrespondenceSet
+
+MODES = ("panels", "overlay")
+
+
+# -- per-graph geometry --------------------------------------------------------------------------------------------
+@dataclass
+class GraphGeometry:
+    """Graph distances and stress weights of one graph.
+
+    ``distances`` (n x n): hop counts; pairs in different components get (largest finite distance + 1), so
+    components keep apart. ``weights`` = distances^-2 (0 on the diagonal). ``edges`` (m x 2) node indices.
+    """
+
+    node_ids: list[str]
+    distances: np.ndarray
+    weights: np.ndarray
+    edges: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.node_ids)
+
+
+def graph_geometry(graph: MapperGraph) -> GraphGeometry:
+    ids = [nd.id for nd in graph.nodes]
+    index = {v: i for i, v in enumerate(ids)}
+    n = len(ids)
+    edges = np.array([(index[e.source], index[e.target]) for e in graph.edges], dtype=np.int64).reshape(-1, 2)
+    adj = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)).tocsr()
+    d = shortest_path(adj, directed=False, unweighted=True) if n else np.zeros((0, 0))
+    finite = np.isfinite(d)
+    far = (d[finite].max() if finite.any() else 0.0) + 1.0
+    d[~finite] = far
+    with np.errstate(divide="ignore"):
+        w = np.where(d > 0, 1.0 / np.maximum(d, 1e-12) ** 2, 0.0)
+    np.fill_diagonal(w, 0.0)
+    return GraphGeometry(ids, d, w, edges)
+
+
+def pivot_mds(geom: GraphGeometry, n_pivots: int = 50, random_state: int = 0) -> np.ndarray:
+    """Pivot MDS (Brandes and Pich 2006): a fast classical-MDS start from distances to max-min pivots.
+
+    Returns
+    -------
+    (n x 2) positions in graph-distance units.
+    """
+    n = geom.n
+    if n <= 2:
+        return np.c_[np.arange(n, dtype=float), np.zeros(n)]
+    rng = np.random.default_rng(random_state)
+    m = min(n_pivots, n)
+    pivots = [int(rng.integers(n))]
+    mind = geom.distances[pivots[0]].copy()
+    for _ in range(m - 1):
+        nxt = int(np.argmax(mind))
+        pivots.append(nxt)
+        mind = np.minimum(mind, geom.distances[nxt])
+    c = geom.distances[:, pivots] ** 2
+    c = -0.5 * (c - c.mean(axis=0) - c.mean(axis=1, keepdims=True) + c.mean())
+    u, s, _ = np.linalg.svd(c, full_matrices=False)
+    x = u[:, :2] * np.sqrt(np.maximum(s[:2], 1e-12))
+    x = x * np.sign(x[np.argmax(np.abs(x), axis=0), np.arange(2)])  # fix signs for determinism
+    return x + rng.normal(scale=1e-3, size=x.shape)
+
+
+# -- the majorisation kernel ---------------------------------------------------------------------------------------
+class _Kernel:
+    """Per-graph float32 weight matrices and the localised majorisation sweep over all graphs.
+
+    Within a sweep the graphs are updated one after another (Gauss-Seidel across graphs, Jacobi within a graph):
+    each graph's update is a handful of whole-matrix numpy operations and two matrix-vector products.
+    """
+
+    def __init__(self, geoms: Sequence[GraphGeometry]):
+        self.k = len(geoms)
+        self.sizes = np.array([g.n for g in geoms])
+        self.offsets = np.r_[0, np.cumsum(self.sizes)].astype(np.int64)
+        self.W = [g.weights.astype(np.float32) for g in geoms]
+        self.WD = [(g.weights * g.distances).astype(np.float32) for g in geoms]
+        self.wsum = np.concatenate([w.sum(axis=1) for w in self.W]) if self.k else np.zeros(0)
+
+    def run(self, X: np.ndarray, springs: sp.csr_matrix | None, lam: float, anchors: np.ndarray | None,
+            mu: np.ndarray | None, n_iter: int, tol: float) -> tuple[np.ndarray, int]:
+        X = np.asarray(X, dtype=np.float32).copy()
+        denom = self.wsum.astype(np.float64).copy()
+        pull = np.zeros_like(X)  # constant part of the numerator: the anchors
+        if springs is not None and lam > 0:
+            denom += lam * np.asarray(springs.sum(axis=1)).ravel()
+            blocks = [(springs[lo:hi] * lam).tocsr() for lo, hi in zip(self.offsets[:-1], self.offsets[1:])]
+        else:
+            blocks = None
+        if anchors is not None and mu is not None:
+            denom += mu
+            pull = (mu[:, None] * anchors).astype(np.float32)
+        denom = np.maximum(denom, 1e-9).astype(np.float32)[:, None]
+        it = 0
+        for it in range(1, n_iter + 1):
+            change = 0.0
+            for g in range(self.k):
+                lo, hi = self.offsets[g], self.offsets[g + 1]
+                if hi - lo < 2 and blocks is None:
+                    continue
+                x = X[lo:hi]
+                num = self._stress_part(g, x) + pull[lo:hi]
+                if blocks is not None:
+                    num += blocks[g] @ X
+                new = num / denom[lo:hi]
+                change = max(change, float(np.abs(new - x).max()) if len(x) else 0.0)
+                X[lo:hi] = new
+            scale = float(np.abs(X).max()) if len(X) else 1.0
+            if change < tol * max(scale, 1e-12):
+                break
+        return X.astype(np.float64), it
+
+    def _stress_part(self, g: int, x: np.ndarray) -> np.ndarray:
+        """sum_j w_ij (x_j + d_ij (x_i - x_j) / |x_i - x_j|) for every node i of graph g."""
+        x0, x1 = np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(x[:, 1])
+        r = np.subtract.outer(x0, x0)
+        r *= r
+        e = np.subtract.outer(x1, x1)
+        e *= e
+        r += e
+        np.maximum(r, 1e-12, out=r)
+        np.sqrt(r, out=r)
+        np.divide(self.WD[g], r, out=r)  # r_ij = w_ij d_ij / |x_i - x_j|
+        rs = r.sum(axis=1)
+        np.subtract(self.W[g], r, out=r)  # (W - R) x + rowsum(R) x_i
+        return np.c_[r @ x0, r @ x1] + rs[:, None] * x
+
+
+# -- correspondence springs ----------------------------------------------------------------------------------------
+def correspondence_springs(corr: CorrespondenceSet, min_jaccard: float = 0.05) -> sp.csr_matrix:
+    """Symmetric (N x N) spring weights between corresponding nodes of different graphs.
+
+    For every pair of graphs, each node is tied to its best partner in the other graph (highest Jaccard of members,
+    at least ``min_jaccard``), in both directions; the weight is that Jaccard. N = total nodes, graphs in order.
+    """
+    sizes = [len(g.nodes) for g in corr.graphs]
+    offsets = np.r_[0, np.cumsum(sizes)]
+    rows, cols, vals = [], [], []
+    for g in range(len(sizes)):
+        for h in range(g + 1, len(sizes)):
+            jac = corr.overlap(g, h).jaccard
+            for mat, a, b in ((jac.tocsr(), g, h), (jac.T.tocsr(), h, g)):
+                i, j, v = _row_argmax(mat)
+                keep = v >= min_jaccard
+                rows.append(i[keep] + offsets[a])
+                cols.append(j[keep] + offsets[b])
+                vals.append(v[keep])
+    n = int(offsets[-1])
+    if not rows:
+        return sp.csr_matrix((n, n))
+    r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    return _dedupe(r, c, v, n)  # a pair chosen from both sides counts once
+
+
+def _row_argmax(mat: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column of the row's largest value, value) for every non-empty row (ties: smallest column)."""
+    counts = np.diff(mat.indptr)
+    rows = np.repeat(np.arange(mat.shape[0]), counts)
+    if len(rows) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    order = np.lexsort((mat.indices, -mat.data, rows))
+    first = np.r_[True, rows[order][1:] != rows[order][:-1]]
+    pick = order[first]
+    return rows[pick], mat.indices[pick].astype(np.int64), mat.data[pick]
+
+
+def _dedupe(r: np.ndarray, c: np.ndarray, v: np.ndarray, n: int) -> sp.csr_matrix:
+    lo, hi = np.minimum(r, c), np.maximum(r, c)
+    key = lo * n + hi
+    _, first = np.unique(key, return_index=True)
+    lo, hi, v = lo[first], hi[first], v[first]
+    return sp.coo_matrix((np.r_[v, v], (np.r_[lo, hi], np.r_[hi, lo])), shape=(n, n)).tocsr()
+
+
+def _procrustes(src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted orthogonal Procrustes (rotation/reflection + translation): returns (R, mu_src, mu_dst)."""
+    w = w / w.sum()
+    ms, md = w @ src, w @ dst
+    u, _, vt = np.linalg.svd(((src - ms) * w[:, None]).T @ (dst - md))
+    return u @ vt, ms, md
+
+
+# -- the layout ----------------------------------------------------------------------------------------------------
+@dataclass
+class JointLayout:
+    """Positions per node per graph in one frame (graph-hop units), plus the panel offsets of the chosen mode."""
+
+    names: list[str]
+    node_ids: list[list[str]]
+    positions: list[np.ndarray]  # per graph (n_g x 2), shared frame
+    offsets: np.ndarray  # (k x 2) added to a graph's positions when drawn
+    mode: str
+    params: dict[str, Any]
+    n_iter: int
+    quality: dict[str, Any] | None = None
+    springs: sp.csr_matrix | None = field(default=None, repr=False)
+
+    def drawn(self, g: int) -> np.ndarray:
+        return self.positions[g] + self.offsets[g]
+
+    def position_map(self) -> dict[str, dict[str, tuple[float, float]]]:
+        """Shared-frame positions, the shape ``joint_layout(initial=...)`` takes for a warm start."""
+        return {name: {nid: (float(x), float(y)) for nid, (x, y) in zip(ids, pos)}
+                for name, ids, pos in zip(self.names, self.node_ids, self.positions)}
+
+    def to_json(self) -> dict[str, Any]:
+        allpos = np.vstack([self.drawn(g) for g in range(len(self.names))]) if self.names else np.zeros((0, 2))
+        lo, hi = (allpos.min(axis=0), allpos.max(axis=0)) if len(allpos) else (np.zeros(2), np.zeros(2))
+        return {
+            "mode": self.mode, "params": self.params, "n_iter": self.n_iter,
+            "bbox": [float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])],
+            "graphs": [{"name": name, "offset": [float(v) for v in self.offsets[g]],
+                        "nodes": [{"id": nid, "x": round(float(x), 4), "y": round(float(y), 4)}
+                                  for nid, (x, y) in zip(self.node_ids[g], self.drawn(g))]}
+                       for g, name in enumerate(self.names)],
+            "quality": self.quality,
+        }
+
+
+def joint_layout(
+    graphs: Sequence[MapperGraph] | CorrespondenceSet,
+    names: Sequence[str] | None = None,
+    *,
+    mode: str = "panels",
+    coupling_strength: float = 2.0,
+    min_jaccard: float = 0.05,
+    n_iter: int = 60,
+    tol: float = 1e-4,
+    initial: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
+    anchor_strength: float = 5.0,
+    columns: int | None = None,
+    gap: float = 0.15,
+    random_state: int = 0,
+    quality: bool = False,
+    progress: Progress | None = None,
+) -> JointLayout:
+    """Joint stress-majorisation layout of k graphs with springs between corresponding nodes.
+
+    Parameters
+    ----------
+    graphs : k >= 2 graphs (or their ``CorrespondenceSet``); stimuli matched by id
+    mode : 'panels' (side by side, corresponding positions mirrored) or 'overlay'
+    coupling_strength : weight of the correspondence springs relative to a node's typical stress weight
+    initial : warm start, {graph name: {node id: (x, y)}} in the shared frame (``JointLayout.position_map()``);
+        nodes found there start there and are anchored with ``anchor_strength``, so other graphs do not reshuffle
+    quality : also compute :func:`layout_quality` (independent layouts, stress, corresponding distances, crossings)
+    """
+    corr = graphs if isinstance(graphs, CorrespondenceSet) else CorrespondenceSet(graphs, names)
+    check_param("joint_layout", "mode", mode, mode in MODES, f"one of {list(MODES)}")
+    check_param("joint_layout", "coupling_strength", coupling_strength, coupling_strength >= 0, "a float >= 0")
+    check_param("joint_layout", "n_iter", n_iter, isinstance(n_iter, int) and 1 <= n_iter <= 10000, "an int in [1, 10000]")
+    check_param("joint_layout", "anchor_strength", anchor_strength, anchor_strength >= 0, "a float >= 0")
+    check_param("joint_layout", "min_jaccard", min_jaccard, 0 <= min_jaccard <= 1, "in [0, 1]")
+    check_param("joint_layout", "gap", gap, 0 <= gap <= 10, "in [0, 10]")
+    params = {"mode": mode, "coupling_strength": coupling_strength, "min_jaccard": min_jaccard, "n_iter": n_iter,
+              "anchor_strength": anchor_strength, "random_state": random_state, "warm_start": initial is not None}
+    geoms = [graph_geometry(g) for g in corr.graphs]
+    if progress is not None:
+        progress(0.1, "graph distances")
+    springs = correspondence_springs(corr, min_jaccard)
+    kernel = _Kernel(geoms)
+    typical = float(np.median(kernel.wsum)) if len(kernel.wsum) else 1.0
+    lam = coupling_strength * typical
+    X0, anchors, mu = _initial_positions(corr, geoms, springs, kernel.offsets, initial, anchor_strength * typical,
+                                         random_state)
+    if progress is not None:
+        progress(0.3, "majorisation")
+    X, it = kernel.run(X0, springs, lam, anchors, mu, n_iter, tol)
+    positions = [X[kernel.offsets[g]:kernel.offsets[g + 1]] for g in range(kernel.k)]
+    layout = JointLayout(corr.names, [g.node_ids for g in geoms], positions,
+                         _panel_offsets(positions, mode, columns, gap), mode, params, it, springs=springs)
+    if quality:
+        layout.quality = layout_quality(layout, corr, geoms=geoms, random_state=random_state, n_iter=n_iter)
+    if progress is not None:
+        progress(1.0, "layout done")
+    return layout
+
+
+def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_state):
+    """Pivot MDS per graph, each rotated onto warm positions and onto the graphs placed before it."""
+    k = len(geoms)
+    placed = np.zeros(int(offsets[-1]), dtype=bool)
+    X = np.zeros((int(offsets[-1]), 2))
+    anchors = np.zeros_like(X)
+    mu = np.zeros(len(X))
+    initial = initial or {}
+    unknown = [n for n in initial if n not in corr.names]
+    if unknown:
+        raise InvalidParameterError(f"Warm-start positions name graphs {unknown} that are not being laid out "
+                                    f"({corr.names}).")
+    warm_idx, warm_pos = [], []
+    for g, name in enumerate(corr.names):
+        for i, nid in enumerate(geoms[g].node_ids):
+            p = initial.get(name, {}).get(nid)
+            if p is not None:
+                warm_idx.append(offsets[g] + i)
+                warm_pos.append((float(p[0]), float(p[1])))
+    warm_idx = np.asarray(warm_idx, dtype=np.int64)
+    if len(warm_idx):
+        X[warm_idx] = warm_pos
+        anchors[warm_idx] = warm_pos
+        mu[warm_idx] = mu_value
+        placed[warm_idx] = True
+    # graphs with the most warm nodes first, then in the given order
+    order = sorted(range(k), key=lambda g: -placed[offsets[g]:offsets[g + 1]].sum())
+    for g in order:
+        lo, hi = offsets[g], offsets[g + 1]
+        own_warm = placed[lo:hi].copy()
+        if own_warm.all():
+            continue
+        mds = pivot_mds(geoms[g], random_state=random_state + g)
+        # targets: own warm positions, else the spring-weighted mean of already placed partners
+        sub = springs[lo:hi][:, placed]
+        wsum = np.asarray(sub.sum(axis=1)).ravel()
+        target = np.zeros((hi - lo, 2))
+        has = wsum > 0
+        target[has] = (sub @ X[placed])[has] / wsum[has, None]
+        weight = np.where(own_warm, 1.0, wsum)
+        target[own_warm] = X[lo:hi][own_warm]
+        use = weight > 0
+        if use.sum() >= 3:
+            R, ms, md = _procrustes(mds[use], target[use], weight[use])
+            mds = (mds - ms) @ R + md
+        elif placed.any():  # nothing to align with: put it beside what is placed
+            mds = mds - mds.mean(axis=0) + X[placed].mean(axis=0)
+        block = X[lo:hi]
+        block[~own_warm] = mds[~own_warm]
+        placed[lo:hi] = True
+    return X, (anchors if len(warm_idx) else None), (mu if len(warm_idx) else None)
+
+
+def _panel_offsets(positions, mode, columns, gap) -> np.ndarray:
+    k = len(positions)
+    if mode == "overlay" or k == 0:
+        return np.zeros((k, 2))
+    allpos = np.vstack(positions)
+    span = allpos.max(axis=0) - allpos.min(axis=0) if len(allpos) else np.ones(2)
+    cols = columns or k
+    step = span * (1.0 + gap)
+    return np.array([[(g % cols) * step[0], -(g // cols) * step[1]] for g in range(k)], dtype=float)
+
+
+# -- independent layouts and quality -------------------------------------------------------------------------------
+def independent_layouts(geoms: Sequence[GraphGeometry], *, n_iter: int = 60, tol: float = 1e-4,
+                        random_state: int = 0) -> list[np.ndarray]:
+    """Stress-majorisation layout of each graph alone (the reference for the quality figures)."""
+    kernel = _Kernel(geoms)
+    X0 = np.vstack([pivot_mds(g, random_state=random_state + i) for i, g in enumerate(geoms)])
+    X, _ = kernel.run(X0, None, 0.0, None, None, n_iter, tol)
+    return [X[kernel.offsets[g]:kernel.offsets[g + 1]] for g in range(kernel.k)]
+
+
+def stress(X: np.ndarray, geom: GraphGeometry) -> float:
+    """Normalised stress of ``X`` at its optimal scale: min_s sum w (s|x_i - x_j| - d)^2 / sum w d^2 (pairs i<j)."""
+    if geom.n < 2:
+        return 0.0
+    diff = X[:, None, :] - X[None, :, :]
+    dist = np.sqrt((diff ** 2).sum(axis=2))
+    w, d = geom.weights, geom.distances
+    s = (w * d * dist).sum() / max((w * dist ** 2).sum(), 1e-300)
+    return float((w * (s * dist - d) ** 2).sum() / max((w * d ** 2).sum(), 1e-300))
+
+
+def optimal_scale(X: np.ndarray, geom: GraphGeometry) -> float:
+    diff = X[:, None, :] - X[None, :, :]
+    dist = np.sqrt((diff ** 2).sum(axis=2))
+    w, d = geom.weights, geom.distances
+    return float((w * d * dist).sum() / max((w * dist ** 2).sum(), 1e-300))
+
+
+def edge_crossings(X: np.ndarray, edges: np.ndarray, chunk: int = 1024) -> int:
+    """Number of pairs of edges (without a shared endpoint) whose segments properly cross."""
+    m = len(edges)
+    if m < 2:
+        return 0
+    p, q = X[edges[:, 0]], X[edges[:, 1]]
+    total = 0
+    for lo in range(0, m, chunk):
+        a, b = p[lo:lo + chunk, None, :], q[lo:lo + chunk, None, :]
+        c, d = p[None, :, :], q[None, :, :]
+
+        def orient(u, v, w):
+            return np.sign((v[..., 0] - u[..., 0]) * (w[..., 1] - u[..., 1]) - (v[..., 1] - u[..., 1]) * (w[..., 0] - u[..., 0]))
+
+        cross = (orient(a, b, c) * orient(a, b, d) < 0) & (orient(c, d, a) * orient(c, d, b) < 0)
+        ea, eb = edges[lo:lo + chunk, None, :], edges[None, :, :]
+        share = ((ea[..., 0] == eb[..., 0]) | (ea[..., 0] == eb[..., 1]) | (ea[..., 1] == eb[..., 0])
+                 | (ea[..., 1] == eb[..., 1]))
+        upper = np.arange(lo, min(lo + chunk, m))[:, None] < np.arange(m)[None, :]
+        total += int((cross & ~share & upper).sum())
+    return total
+
+
+def correspondence_distance(positions: Sequence[np.ndarray], springs: sp.csr_matrix, offsets: np.ndarray,
+                            *, fit: bool = True) -> dict[str, float]:
+    """Mean spring-weighted distance between corresponding nodes, per pair of graphs, after a Procrustes fit of the
+    second graph onto the first (rotation, reflection, translation) when ``fit``. Positions must share units."""
+    out = {}
+    coo = sp.triu(springs, k=1).tocoo()
+    for g in range(len(positions)):
+        for h in range(g + 1, len(positions)):
+            sel = ((coo.row >= offsets[g]) & (coo.row < offsets[g + 1]) & (coo.col >= offsets[h])
+                   & (coo.col < offsets[h + 1]))
+            if not sel.any():
+                continue
+            i, j, w = coo.row[sel] - offsets[g], coo.col[sel] - offsets[h], coo.data[sel]
+            a, b = positions[g][i], positions[h][j]
+            if fit and len(i) >= 3:
+                R, ms, md = _procrustes(b, a, w)
+                b = (b - ms) @ R + md
+            out[f"{g}-{h}"] = float((w * np.sqrt(((a - b) ** 2).sum(axis=1))).sum() / w.sum())
+    return out
+
+
+def layout_quality(layout: JointLayout, corr: CorrespondenceSet, *, geoms: Sequence[GraphGeometry] | None = None,
+                   independent: Sequence[np.ndarray] | None = None, random_state: int = 0,
+                   n_iter: int = 60) -> dict[str, Any]:
+    """Quality figures of a joint layout against independent layouts of the same graphs.
+
+    - ``stress_ratio``: per graph, normalised stress of the joint layout / of the independent layout (1 = no cost);
+    - ``distance_ratio``: mean distance between corresponding nodes in independent layouts (Procrustes-fitted per
+      pair) / in the joint layout (also fitted); positions are first put in graph-distance units (optimal scale);
+    - ``crossings``: edge crossings per graph, joint and independent.
+    """
+    geoms = list(geoms) if geoms is not None else [graph_geometry(g) for g in corr.graphs]
+    independent = list(independent) if independent is not None else independent_layouts(
+        geoms, n_iter=n_iter, random_state=random_state)
+    springs = layout.springs if layout.springs is not None else correspondence_springs(corr)
+    return quality_figures(layout.positions, independent, geoms, springs)
+
+
+def quality_figures(positions: Sequence[np.ndarray], independent: Sequence[np.ndarray],
+                    geoms: Sequence[GraphGeometry], springs: sp.csr_matrix) -> dict[str, Any]:
+    """The figures of :func:`layout_quality` for any per-graph positions (also used on baseline layouts)."""
+    offsets = np.r_[0, np.cumsum([g.n for g in geoms])]
+    s_joint = [stress(p, g) for p, g in zip(positions, geoms)]
+    s_ind = [stress(p, g) for p, g in zip(independent, geoms)]
+    ratio = [sj / si if si > 0 else 1.0 for sj, si in zip(s_joint, s_ind)]
+    unit_joint = [p * optimal_scale(p, g) for p, g in zip(positions, geoms)]
+    unit_ind = [p * optimal_scale(p, g) for p, g in zip(independent, geoms)]
+    d_joint = correspondence_distance(unit_joint, springs, offsets)
+    d_ind = correspondence_distance(unit_ind, springs, offsets)
+    pair_ratio = {key: d_ind[key] / max(d_joint[key], 1e-12) for key in d_joint}
+    mean_joint = float(np.mean(list(d_joint.values()))) if d_joint else 0.0
+    mean_ind = float(np.mean(list(d_ind.values()))) if d_ind else 0.0
+    return {
+        "stress_joint": s_joint, "stress_independent": s_ind, "stress_ratio": ratio,
+        "stress_ratio_mean": float(np.mean(ratio)) if ratio else 1.0,
+        "stress_ratio_max": float(np.max(ratio)) if ratio else 1.0,
+        "corr_distance_joint": mean_joint, "corr_distance_independent": mean_ind,
+        "distance_ratio": mean_ind / max(mean_joint, 1e-12), "distance_ratio_pairs": pair_ratio,
+        "crossings_joint": [edge_crossings(p, g.edges) for p, g in zip(positions, geoms)],
+        "crossings_independent": [edge_crossings(p, g.edges) for p, g in zip(independent, geoms)],
+    }

@@ -1,0 +1,167 @@
+"""Mapper engine vs KeplerMapper 2.1, side by side in one process.
+
+Prints ``name, ours_s, reference_s, ratio`` (ratio = reference / ours: higher is better for us), checks that the
+distinct node member sets are identical, and appends a section to ``bench/RESULTS.md``.
+
+    .venv/bin/python bench/bench_mapper.py                 # 20k comparisons + scaling 5k/20k/100k
+    .venv/bin/python bench/bench_mapper.py --scaling 1000000  # add sizes to the scaling table
+    .venv/bin/python bench/bench_mapper.py --quick         # 5k only (a smoke run)
+
+Both sides get the same lens values (PCA-2 computed once); the timed part is the graph construction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import platform
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "backend"))
+
+from bench_data import blobs, minilm_embeddings  # noqa: E402
+
+from topoalign.mapper.build import build_mapper_graph  # noqa: E402
+from topoalign.mapper.cluster import DBSCAN  # noqa: E402
+from topoalign.mapper.cover import KMapperCover  # noqa: E402
+
+
+def pca2(X: np.ndarray) -> np.ndarray:
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=2, random_state=0).fit_transform(X)
+
+
+def ours(X, lens, eps, min_samples, n_cubes=10, overlap=0.3, metric="euclidean"):
+    t = time.perf_counter()
+    g = build_mapper_graph(X, lens, KMapperCover(n_cubes, overlap), DBSCAN(eps=eps, min_samples=min_samples,
+                                                                           metric=metric), device=None)
+    return time.perf_counter() - t, g
+
+
+def kmapper_ref(X, lens, eps, min_samples, n_cubes=10, overlap=0.3, metric="euclidean"):
+    import kmapper as km
+    from sklearn.cluster import DBSCAN as SkDBSCAN
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = time.perf_counter()
+        ref = km.KeplerMapper(verbose=0).map(lens, X, cover=km.Cover(n_cubes=n_cubes, perc_overlap=overlap),
+                                             clusterer=SkDBSCAN(eps=eps, min_samples=min_samples, metric=metric))
+        return time.perf_counter() - t, ref
+
+
+def best_of(repeats, fn, *args, **kwargs):
+    """The fastest of ``repeats`` runs (the machine is shared: the minimum is the least disturbed run)."""
+    best, out = np.inf, None
+    for _ in range(repeats):
+        t, out = fn(*args, **kwargs)
+        best = min(best, t)
+    return best, out
+
+
+def compare(name, X, eps, min_samples=3, metric="euclidean", lines=None, repeats=3):
+    lens = pca2(X)
+    ours(X[:300], lens[:300], eps, min_samples, metric=metric)  # imports, first-call costs
+    t_ours, g = best_of(repeats, ours, X, lens, eps, min_samples, metric=metric)
+    t_ref, ref = best_of(repeats, kmapper_ref, X, lens, eps, min_samples, metric=metric)
+    same = g.member_sets() == {frozenset(v) for v in ref["nodes"].values()}
+    line = (f"{name}, {t_ours:.3f}, {t_ref:.3f}, {t_ref / t_ours:.1f}   "
+            f"(nodes ours {len(g.nodes)} / kmapper {len(ref['nodes'])}, distinct {len(g.member_sets())}, "
+            f"identical member sets: {same})")
+    print(line, flush=True)
+    lines.append(line)
+    if not same:
+        raise SystemExit(f"{name}: member sets differ from kmapper")
+    return t_ours, t_ref
+
+
+def scaling(sizes, d=256, with_reference_up_to=20000, lines=None):
+    for n in sizes:
+        X = embedding_like(n, d)
+        lens = pca2(X)
+        eps = 0.55
+        t_ours, g = best_of(3 if n <= 20000 else 1, ours, X, lens, eps, 5, metric="euclidean")
+        peak = "-"
+        if n <= 100_000:  # a separate, untimed run: tracing allocations slows numpy down
+            tracemalloc.start()
+            ours(X, lens, eps, 5, metric="euclidean")
+            peak = f"{tracemalloc.get_traced_memory()[1] / 2**20:.0f}"
+            tracemalloc.stop()
+        if n <= with_reference_up_to:
+            t_ref, ref = best_of(3, kmapper_ref, X, lens, eps, 5)
+            same = g.member_sets() == {frozenset(v) for v in ref["nodes"].values()}
+            ref_s, ratio = f"{t_ref:.3f}", f"{t_ref / t_ours:.1f}"
+        else:
+            ref_s, ratio, same = "-", "-", "not run"
+        line = (f"scaling_{n // 1000}k_x{d}, {t_ours:.3f}, {ref_s}, {ratio}   (nodes {len(g.nodes)}, edges "
+                f"{len(g.edges)}, peak traced memory {peak} MiB, data {X.nbytes / 2**20:.0f} MiB, "
+                f"identical: {same})")
+        print(line, flush=True)
+        lines.append(line)
+
+
+def embedding_like(n: int, d: int, seed: int = 0) -> np.ndarray:
+    """Unit-norm rows around 40 topic directions with anisotropic spread: a stand-in for sentence embeddings."""
+    rng = np.random.default_rng(seed)
+    topics = rng.normal(size=(40, d))
+    topics /= np.linalg.norm(topics, axis=1, keepdims=True)
+    basis = rng.normal(size=(40, 8, d)) / np.sqrt(d)
+    which = rng.integers(0, 40, size=n)
+    X = np.empty((n, d), dtype=np.float32)
+    step = 100_000
+    for a in range(0, n, step):
+        w = which[a:a + step]
+        x = topics[w] * 1.0 + np.einsum("nk,nkd->nd", rng.normal(size=(len(w), 8)) * 0.35, basis[w])
+        x += rng.normal(size=x.shape) * (0.25 / np.sqrt(d))
+        X[a:a + step] = x / np.linalg.norm(x, axis=1, keepdims=True)
+    return X
+
+
+def machine() -> str:
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = float("nan")
+    cpu = platform.processor() or platform.machine()
+    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, numpy {np.__version__}; "
+            f"load average at start {load:.1f} (the machine is shared with other sessions)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="5k points only")
+    ap.add_argument("--scaling", type=int, nargs="*", default=None, help="sizes for the scaling table")
+    ap.add_argument("--no-write", action="store_true", help="do not append to bench/RESULTS.md")
+    args = ap.parse_args()
+    header = machine()
+    print(f"# {header}\nname, ours_s, reference_s, ratio", flush=True)
+    lines: list[str] = []
+    n = 5000 if args.quick else 20000
+    compare(f"blobs_{n // 1000}k_x384_pca2_10x10_30pct_dbscan", blobs(n, 384), eps=27.0, lines=lines)
+    emb = minilm_embeddings(20000)
+    if emb is not None:
+        compare(f"minilm_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps0.7", emb[:n], eps=0.7, lines=lines)
+    else:
+        print("MiniLM model not available: skipped", flush=True)
+    sizes = args.scaling if args.scaling is not None else ([5000] if args.quick else [5000, 20000, 100000])
+    scaling(sizes, lines=lines)
+    if not args.no_write:
+        with open(HERE / "RESULTS.md", "a") as f:
+            f.write(f"\n## Mapper ({_dt.date.today().isoformat()})\n\n{header}.\n"
+                    "KMapperCover(10, 0.3) on a PCA-2 lens, DBSCAN (min_samples 3; scaling rows min_samples 5, "
+                    "eps 0.55 on unit-norm embedding-like data); ratio = kmapper / ours.\n\n```\n"
+                    "name, ours_s, reference_s, ratio\n" + "\n".join(lines) + "\n```\n")
+
+
+if __name__ == "__main__":
+    main()

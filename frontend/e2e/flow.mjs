@@ -1,0 +1,188 @@
+// End-to-end walk through the dashboard in a real headless Chromium (Debian's, through playwright-core).
+// Usage: node e2e/flow.mjs <base url> <artifacts dir>
+// Writes <artifacts>/e2e-report.json ({steps: {name: {ok, ...facts}}}), a screenshot per view and the exported SVG.
+// Each step records its facts and carries on, so one broken view does not hide the state of the others.
+import { chromium } from "playwright-core";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const base = process.argv[2] ?? "http://127.0.0.1:8000";
+const out = process.argv[3] ?? "test-artifacts";
+mkdirSync(out, { recursive: true });
+const report = { base, steps: {}, console: [] };
+const save = () => writeFileSync(join(out, "e2e-report.json"), JSON.stringify(report, null, 1));
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+});
+const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+const page = await context.newPage();
+page.setDefaultTimeout(60000);
+page.on("console", (m) => { if (m.type() === "error") report.console.push(m.text()); });
+page.on("pageerror", (e) => report.console.push(`pageerror: ${e.message}`));
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    const facts = (await fn()) ?? {};
+    report.steps[name] = { ok: true, seconds: (Date.now() - t0) / 1000, ...facts };
+  } catch (e) {
+    report.steps[name] = { ok: false, seconds: (Date.now() - t0) / 1000, error: String(e?.message ?? e).slice(0, 2000) };
+    await page.screenshot({ path: join(out, `failed-${name}.png`) }).catch(() => {});
+  }
+  save();
+}
+const shot = (name) => page.screenshot({ path: join(out, `${name}.png`) });
+const api = (path) => page.evaluate(async (p) => (await fetch(p)).json(), path);
+const nav = async (view) => { await page.click(`nav a[data-view="${view}"]`); await page.waitForSelector(`main[data-view="${view}"]`); };
+
+await step("data", async () => {
+  await page.goto(`${base}/#/data`);
+  await page.waitForSelector("tr[data-collection]");
+  const names = await page.$$eval("tr[data-collection] b", (els) => els.map((e) => e.textContent));
+  await page.click("tr[data-collection]:has-text('sentences')");
+  await page.waitForSelector("tr[data-rep]");
+  const reps = await page.$$eval("tr[data-rep]", (els) => els.length);
+  await shot("1-data");
+  return { collections: names, representations: reps };
+});
+
+let pair = [];
+await step("build", async () => {
+  const reps = await api("/api/representations");
+  const minilm = reps.filter((r) => /minilm/i.test(r.provenance.model ?? ""));
+  const pick = (layer) => minilm.find((r) => r.provenance.layer === layer) ?? minilm[0];
+  pair = [pick("layer2"), pick("layer5")].map((r) => r.id);
+  await nav("build");
+  await page.waitForSelector("input[type=checkbox][data-rep]");
+  for (const cb of await page.$$("input[type=checkbox][data-rep]:checked")) await cb.uncheck();
+  for (const id of pair) await page.check(`input[type=checkbox][data-rep="${id}"]`);
+  await page.click("#build-go");
+  await page.waitForSelector("#build-results tr[data-graph]", { timeout: 120000 });
+  const graphs = await page.$$eval("#build-results tr[data-graph]", (els) => els.map((e) => e.getAttribute("data-graph")));
+  await shot("2-build");
+  return { representations: pair, graphs };
+});
+
+await step("graphs", async () => {
+  await page.click("#open-aligned");
+  await page.waitForSelector(".panel svg g.node");
+  const panels = await page.$$eval(".panel", (ps) => ps.map((p) => p.querySelectorAll("g.node").length));
+  const layout = await page.$eval(".panel .badge", (e) => e.textContent);
+  // tooltip on hover, then click a node: linked brushing across panels
+  const node = await page.$(".panel:first-child g.node:nth-child(3)");
+  await node.hover();
+  await page.waitForSelector(".tooltip", { state: "visible" });
+  const tooltip = await page.$eval(".tooltip", (e) => e.textContent);
+  await node.click();
+  await page.waitForTimeout(200);
+  const marks = await page.$$eval(".panel", (ps) => ps.map((p) => ({
+    selected: p.querySelectorAll("g.node.selected").length, linked: p.querySelectorAll("g.node.linked").length,
+    dim: p.querySelectorAll("g.node.dim").length })));
+  await shot("3-graphs");
+  // the URL reproduces the view
+  const url = page.url();
+  const p2 = await context.newPage();
+  await p2.goto(url);
+  await p2.waitForSelector(".panel svg g.node.selected");
+  const reproduced = await p2.$$eval(".panel", (ps) => ps.length);
+  await p2.close();
+  await page.selectOption("#color-mode", "pie");
+  await page.waitForSelector(".panel g.node path.slice");
+  await shot("3-graphs-pie");
+  await page.click('#mode button[data-value="overlay"]');
+  await page.waitForSelector(".panel .overlay-graph");
+  const overlayPanels = await page.$$eval(".panel", (ps) => ps.length);
+  await shot("3-graphs-overlay");
+  await page.click('#mode button[data-value="panels"]');
+  await page.selectOption("#color-mode", "label");
+  return { panels, layout, tooltip: tooltip.slice(0, 200), marks, url, reproduced, overlayPanels };
+});
+
+await step("regions", async () => {
+  await nav("regions");
+  await page.waitForSelector("#region-list .item, #region-list .error, #region-list .muted:not(:first-child)");
+  await page.waitForFunction(() => [...document.querySelectorAll(".panel")].every((p) => p.dataset.bubbles && p.dataset.bubbles !== "pending"), null, { timeout: 60000 });
+  const regions = await page.$$eval("#region-list .item", (els) => els.length);
+  const bubbles = await page.$$eval(".panel", (ps) => ps.map((p) => [...p.querySelectorAll("path.bubble")].filter((b) => (b.getAttribute("d") ?? "").length > 10).length));
+  await shot("4-regions");
+  await page.click("#region-list .item");
+  await page.waitForFunction(() => [...document.querySelectorAll(".panel")].every((p) => p.dataset.bubbles && p.dataset.bubbles !== "pending"));
+  await page.click('#membrane button[data-value="density"]');
+  await page.waitForSelector("path.membrane");
+  const membranes = await page.$$eval(".panel", (ps) => ps.map((p) => p.querySelectorAll("path.membrane").length));
+  await shot("4-regions-membrane");
+  await page.click('#membrane button[data-value="hull"]');
+  const hulls = await page.$$eval(".panel", (ps) => ps.map((p) => p.querySelectorAll("path.membrane").length));
+  await shot("4-regions-hull");
+  return { regions, bubbles, membranes, hulls };
+});
+
+await step("motifs", async () => {
+  await nav("motifs");
+  await page.waitForSelector("#motif-kind");
+  await page.click('#motif-kind button[data-value="cycle"]');
+  await page.waitForSelector("#motif-results .item, #motif-results .error, #motif-results .muted:has-text('No matches')");
+  const cycles = await page.$$eval("#motif-results .item", (els) => els.length);
+  let highlighted = 0;
+  if (cycles) {
+    await page.click("#motif-results .item");
+    await page.waitForSelector("g.node.match");
+    highlighted = await page.$$eval("g.node.match", (els) => els.length);
+  }
+  await shot("5-motifs-cycle");
+  const col = await page.$eval("#concept-column", (e) => e.value);
+  const stim = await api(`/api/collections/${(await api("/api/collections")).find((c) => c.name === "sentences").id}/stimuli?limit=5`);
+  const value = String(stim.labels[col][0]);
+  await page.fill("#concept-value", value);
+  await page.click("#concept-run");
+  await page.waitForFunction(() => document.querySelector("#motif-results")?.textContent !== "Searching…");
+  await page.waitForSelector("#motif-results .item, #motif-results .error, #motif-results .muted");
+  const concept = await page.$$eval("#motif-results .item", (els) => els.length);
+  if (concept) { await page.click("#motif-results .item"); await page.waitForSelector("g.node.match"); }
+  await shot("5-motifs-concept");
+  return { cycles, highlighted, concept: { column: col, value, matches: concept } };
+});
+
+await step("export", async () => {
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#export-svg")]);
+  const path = join(out, "export.svg");
+  await dl.saveAs(path);
+  const [dl2] = await Promise.all([page.waitForEvent("download"), page.click("#export-json")]);
+  await dl2.saveAs(join(out, "export.json"));
+  const [dl3] = await Promise.all([page.waitForEvent("download"), page.click("#export-png")]);
+  await dl3.saveAs(join(out, "export.png"));
+  return { svg: path, nodesOnPage: await page.$$eval("g.node", (e) => e.length) };
+});
+
+await step("audit", async () => {
+  await page.goto(`${base}/#/audit`);
+  await page.waitForSelector("#audit-run");
+  await page.selectOption("#audit-model", { label: (await page.$$eval("#audit-model option", (os) => os.map((o) => o.textContent))).find((t) => /MiniLM/i.test(t)) });
+  await page.click("#audit-run");
+  await page.waitForSelector(".heatmap g.cell", { timeout: 120000 });
+  const cells = await page.$$eval(".heatmap g.cell", (e) => e.length);
+  const charts = await page.$$eval("[data-chart]", (e) => e.map((c) => c.getAttribute("data-chart")));
+  await shot("6-audit");
+  await page.click(".heatmap g.cell[data-a]:not([data-a=''])>>nth=1");
+  await page.waitForFunction(() => location.hash.startsWith("#/graphs"), null, { timeout: 120000 });
+  await page.waitForSelector(".panel svg g.node");
+  const panels = await page.$$eval(".panel", (e) => e.length);
+  await shot("6-audit-opened");
+  return { cells, charts, opened: page.url(), panels };
+});
+
+await step("upload_error", async () => {
+  await nav("data");
+  await page.waitForSelector("#upload-file", { state: "attached" });
+  await page.setInputFiles("#upload-file", { name: "broken.npy", mimeType: "application/octet-stream", buffer: Buffer.from("this is not a numpy file") });
+  await page.waitForSelector(".upload-status .error");
+  const message = await page.$eval(".upload-status .error", (e) => e.textContent);
+  await shot("1-data-upload-error");
+  return { message };
+});
+
+await browser.close();
+save();
+console.log(JSON.stringify(Object.fromEntries(Object.entries(report.steps).map(([k, v]) => [k, v.ok]))));

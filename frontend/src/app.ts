@@ -1,0 +1,161 @@
+// The app context shared by views: the state store, cached server data, notices, jobs and export hooks.
+import {
+  api, ApiError, availableRoutes, resolveJob, type Collection, type Job, type JobAccepted, type MapperGraphJSON,
+  type Representation,
+} from "./api";
+import { normalizeLayout } from "./api/normalize";
+import type { LayoutResult } from "./api/pending";
+import { forceLayout } from "./render/layout";
+import type { Placed } from "./render/export";
+import { Store } from "./state";
+
+export interface StimulusTable {
+  ids: string[];
+  texts: string[] | null;
+  labels: Record<string, unknown[]>;
+  row: Map<string, number>;
+}
+
+export interface ExportHooks {
+  svg?: () => Placed[];
+  csv?: () => Record<string, unknown>[];
+  json?: () => unknown;
+  name?: string;
+}
+
+export interface JobTracker {
+  start(label: string, accepted: JobAccepted): Promise<Job>;
+}
+
+export interface LayoutInfo extends LayoutResult {
+  source: "joint" | "local";
+}
+
+export class App {
+  readonly store: Store;
+  routes: Set<string> = new Set();
+  exportHooks: ExportHooks = {};
+  private graphs = new Map<string, Promise<MapperGraphJSON>>();
+  private layouts = new Map<string, Promise<LayoutInfo>>();
+  private stimuliCache = new Map<string, Promise<StimulusTable>>();
+  private repsCache: Promise<Representation[]> | null = null;
+  private collectionsCache: Promise<Collection[]> | null = null;
+  jobs: JobTracker = { start: async (_l, a) => (await resolveJob({ job: a })).value as Job };
+  notify: (msg: string, kind?: "error" | "info") => void = () => {};
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  async init(): Promise<void> {
+    this.routes = await availableRoutes();
+  }
+
+  has(route: string): boolean {
+    return this.routes.size === 0 || this.routes.has(route);
+  }
+
+  collections(refresh = false): Promise<Collection[]> {
+    if (refresh || !this.collectionsCache) this.collectionsCache = api.collections();
+    return this.collectionsCache;
+  }
+
+  representations(refresh = false): Promise<Representation[]> {
+    if (refresh || !this.repsCache) this.repsCache = api.representations();
+    return this.repsCache;
+  }
+
+  invalidate(): void {
+    this.repsCache = null;
+    this.collectionsCache = null;
+  }
+
+  graph(id: string): Promise<MapperGraphJSON> {
+    let p = this.graphs.get(id);
+    if (!p) {
+      p = api.graph(id).then((g) => ({ ...g, id }));
+      p.catch(() => this.graphs.delete(id));
+      this.graphs.set(id, p);
+    }
+    return p;
+  }
+
+  /** Pre-seed the cache with a graph that came back inline. */
+  putGraph(id: string, g: MapperGraphJSON): void {
+    this.graphs.set(id, Promise.resolve({ ...g, id }));
+  }
+
+  stimuli(collectionId: string): Promise<StimulusTable> {
+    let p = this.stimuliCache.get(collectionId);
+    if (!p) {
+      p = (async () => {
+        const first = await api.stimuli(collectionId, 0, 100000);
+        const ids = [...first.stimulus_ids];
+        const texts = first.texts ? [...first.texts] : null;
+        const labels: Record<string, unknown[]> = Object.fromEntries(Object.entries(first.labels).map(([k, v]) => [k, [...v]]));
+        for (let off = ids.length; off < first.total; off += 100000) {
+          const page = await api.stimuli(collectionId, off, 100000);
+          ids.push(...page.stimulus_ids);
+          texts?.push(...(page.texts ?? []));
+          for (const [k, v] of Object.entries(page.labels)) (labels[k] ??= []).push(...v);
+        }
+        return { ids, texts, labels, row: new Map(ids.map((s, i) => [s, i])) };
+      })();
+      p.catch(() => this.stimuliCache.delete(collectionId));
+      this.stimuliCache.set(collectionId, p);
+    }
+    return p;
+  }
+
+  async collectionOfGraph(g: MapperGraphJSON): Promise<string | null> {
+    if (!g.representation_id) return null;
+    const rep = (await this.representations()).find((r) => r.id === g.representation_id)
+      ?? (await this.representations(true)).find((r) => r.id === g.representation_id);
+    return rep?.collection_id ?? null;
+  }
+
+  /** The joint layout of several graphs; per-graph deterministic force layouts when the endpoint is missing. */
+  layout(graphIds: string[], onProgress?: (j: Job) => void): Promise<LayoutInfo> {
+    const key = graphIds.join(",");
+    let p = this.layouts.get(key);
+    if (!p) {
+      p = (async (): Promise<LayoutInfo> => {
+        if (this.has("/api/topo/layout")) {
+          try {
+            const { value } = await resolveJob(await api.layout(graphIds), onProgress);
+            const res = normalizeLayout(value, graphIds);
+            if (graphIds.every((id) => res.positions.has(id))) return { ...res, source: "joint" };
+          } catch (e) {
+            if (!(e instanceof ApiError) || e.status !== 404) throw e;
+          }
+        }
+        const positions = new Map<string, Map<string, [number, number]>>();
+        for (const id of graphIds) positions.set(id, forceLayout(await this.graph(id)));
+        return { positions, quality: {}, source: "local" };
+      })();
+      p.catch(() => this.layouts.delete(key));
+      this.layouts.set(key, p);
+    }
+    return p;
+  }
+
+  /** Build (or fetch from the backend's cache) one graph per representation; returns graph ids in order. */
+  async buildGraphs(repIds: string[], params: Record<string, unknown>, label = "Mapper"): Promise<string[]> {
+    const out: string[] = [];
+    await Promise.all(repIds.map(async (rid, i) => {
+      const r = await api.buildGraph({ ...params, representation_id: rid });
+      let value: unknown = r.value;
+      if (r.job) value = (await this.jobs.start(`${label} ${i + 1}/${repIds.length}`, r.job)).result;
+      out[i] = this.graphIdFrom(value);
+    }));
+    return out;
+  }
+
+  graphIdFrom(value: unknown): string {
+    const v = value as Record<string, unknown>;
+    const id = (v?.graph_id ?? v?.id ?? (v?.graph as Record<string, unknown>)?.id) as string | undefined;
+    if (!id) throw new ApiError(0, "bad_response", "The graph build returned no graph id.");
+    if (v && Array.isArray(v.nodes)) this.putGraph(id, v as unknown as MapperGraphJSON);
+    return id;
+  }
+}

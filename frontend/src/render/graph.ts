@@ -1,0 +1,105 @@
+// A Mapper graph as SVG: edges (width by Jaccard) under nodes (area by members; a fill or a label pie).
+// One function from placed data + options to SVG through d3 data joins; highlight states are classes, so
+// linked brushing restyles without redrawing.
+import * as d3 from "d3";
+import type { PlacedEdge, PlacedGraph, PlacedNode } from "./layout";
+
+export interface PieSlice { key: string; value: number; color: string }
+
+export interface GraphStyle {
+  fill: (n: PlacedNode) => string;
+  pie?: ((n: PlacedNode) => PieSlice[]) | null;
+  edgeWidth?: (e: PlacedEdge) => number;
+  edgeColor?: string;
+  nodeStroke?: string;
+  opacity?: number;
+}
+
+export interface GraphHandlers {
+  click?: (ev: MouseEvent, n: PlacedNode) => void;
+  enter?: (ev: MouseEvent, n: PlacedNode) => void;
+  leave?: (ev: MouseEvent, n: PlacedNode) => void;
+}
+
+const arc = d3.arc<d3.DefaultArcObject>();
+const pie = d3.pie<PieSlice>().value((d) => d.value).sort(null);
+
+export function edgeWidthScale(max = 4) {
+  return (e: PlacedEdge) => 0.6 + (max - 0.6) * Math.sqrt(Math.max(0, Math.min(1, e.edge.jaccard)));
+}
+
+/** Draw (or update) one graph into `root` (a <g>). */
+export function drawGraph(
+  root: d3.Selection<SVGGElement, unknown, null, undefined>, g: PlacedGraph, style: GraphStyle,
+  on: GraphHandlers = {},
+): void {
+  root.attr("class", "mapper-graph").attr("data-graph", g.graphId).attr("opacity", style.opacity ?? null);
+  const edgeLayer = layer(root, "edges");
+  const nodeLayer = layer(root, "nodes");
+  const ew = style.edgeWidth ?? edgeWidthScale();
+
+  edgeLayer.selectAll<SVGLineElement, PlacedEdge>("line")
+    .data(g.edges, (d) => d.key)
+    .join("line")
+    .attr("class", "edge")
+    .attr("x1", (d) => r2(d.source.x)).attr("y1", (d) => r2(d.source.y))
+    .attr("x2", (d) => r2(d.target.x)).attr("y2", (d) => r2(d.target.y))
+    .attr("stroke", style.edgeColor ?? null)
+    .attr("stroke-width", (d) => r2(ew(d)));
+
+  const nodes = nodeLayer.selectAll<SVGGElement, PlacedNode>("g.node")
+    .data(g.nodes, (d) => d.id)
+    .join((enter) => enter.append("g").attr("class", "node"))
+    .attr("data-node", (d) => d.id)
+    .attr("transform", (d) => `translate(${r2(d.x)},${r2(d.y)})`);
+
+  nodes.selectAll<SVGCircleElement, PlacedNode>("circle.body")
+    .data((d) => [d])
+    .join("circle")
+    .attr("class", "body")
+    .attr("r", (d) => r2(d.r))
+    .attr("fill", (d) => (style.pie ? "#fff" : style.fill(d)))
+    .attr("stroke", style.nodeStroke ?? null);
+
+  nodes.selectAll<SVGPathElement, d3.PieArcDatum<PieSlice> & { r: number }>("path.slice")
+    .data((d) => (style.pie ? pie(style.pie(d)).map((a) => ({ ...a, r: d.r })) : []))
+    .join("path")
+    .attr("class", "slice")
+    .attr("d", (a) => arc({ startAngle: a.startAngle, endAngle: a.endAngle, padAngle: 0, innerRadius: 0, outerRadius: a.r }) ?? "")
+    .attr("fill", (a) => a.data.color);
+
+  nodes.on("click", (ev: MouseEvent, d) => on.click?.(ev, d))
+    .on("mouseenter", (ev: MouseEvent, d) => on.enter?.(ev, d))
+    .on("mouseleave", (ev: MouseEvent, d) => on.leave?.(ev, d));
+}
+
+export type NodeMark = "selected" | "linked" | "dim" | null;
+
+/** Restyle nodes and edges for a selection: `mark(node)` says what each node is; edges follow their ends. */
+export function markGraph(
+  root: d3.Selection<SVGGElement, unknown, null, undefined>, mark: ((n: PlacedNode) => NodeMark) | null,
+  strength: ((n: PlacedNode) => number) | null = null,
+): void {
+  root.selectAll<SVGGElement, PlacedNode>("g.node")
+    .classed("selected", (d) => mark?.(d) === "selected")
+    .classed("linked", (d) => mark?.(d) === "linked")
+    .classed("dim", (d) => !!mark && mark(d) === "dim")
+    .style("--strength", (d) => (strength ? String(r2(strength(d))) : null));
+  root.selectAll<SVGLineElement, PlacedEdge>("line.edge")
+    .classed("dim", (d) => !!mark && (mark(d.source) === "dim" || mark(d.target) === "dim"));
+}
+
+/** The child <g class=cls> of `parent`, created on first use (keeps layer order stable across redraws). */
+export function layer(
+  parent: d3.Selection<SVGGElement, unknown, null, undefined> | d3.Selection<SVGSVGElement, unknown, null, undefined>,
+  cls: string,
+): d3.Selection<SVGGElement, unknown, null, undefined> {
+  const node = parent.node()!;
+  const found = Array.from(node.children).find((c) => c.tagName === "g" && c.classList.contains(cls));
+  if (found) return d3.select(found as SVGGElement);
+  return d3.select(node.appendChild(document.createElementNS("http://www.w3.org/2000/svg", "g"))).attr("class", cls);
+}
+
+export function r2(v: number): number {
+  return Math.round(v * 100) / 100;
+}

@@ -1,0 +1,87 @@
+// Node placement: the backend's joint layout when present, otherwise a deterministic d3-force layout
+// (seeded random source, `simulation.stop().tick(n)`), then one shared fit into the panel.
+import * as d3 from "d3";
+import type { GraphEdgeJSON, GraphNodeJSON, MapperGraphJSON } from "../api/pending";
+
+export type Point = [number, number];
+
+export interface PlacedNode {
+  id: string;
+  x: number;
+  y: number;
+  r: number;
+  node: GraphNodeJSON;
+}
+
+export interface PlacedEdge {
+  key: string;
+  source: PlacedNode;
+  target: PlacedNode;
+  edge: GraphEdgeJSON;
+}
+
+export interface PlacedGraph {
+  graphId: string;
+  nodes: PlacedNode[];
+  edges: PlacedEdge[];
+  byId: Map<string, PlacedNode>;
+}
+
+/** A small linear-congruential generator: the same seed gives the same layout. */
+export function lcg(seed = 1): () => number {
+  let s = seed >>> 0 || 1;
+  return () => ((s = (Math.imul(1664525, s) + 1013904223) >>> 0) / 4294967296);
+}
+
+/** Deterministic force layout of one graph (used when no joint layout is available). */
+export function forceLayout(graph: MapperGraphJSON, ticks = 300, seed = 7): Map<string, Point> {
+  type SimNode = d3.SimulationNodeDatum & { id: string; size: number };
+  const nodes: SimNode[] = graph.nodes.map((n) => ({ id: n.id, size: n.size }));
+  const links = graph.edges.map((e) => ({ source: e.source, target: e.target, w: e.jaccard }));
+  const sim = d3.forceSimulation(nodes)
+    .randomSource(lcg(seed))
+    .force("link", d3.forceLink<SimNode, d3.SimulationLinkDatum<SimNode>>(links).id((d) => d.id).distance(18).strength(0.9))
+    .force("charge", d3.forceManyBody().strength(-22).distanceMax(250))
+    .force("x", d3.forceX(0).strength(0.04))
+    .force("y", d3.forceY(0).strength(0.04))
+    .force("collide", d3.forceCollide<SimNode>((d) => 3 + Math.sqrt(d.size)))
+    .stop();
+  sim.tick(ticks);
+  return new Map(nodes.map((n) => [n.id, [n.x ?? 0, n.y ?? 0] as Point]));
+}
+
+/** Scales that fit all point sets in one frame (joint layouts stay comparable across panels). */
+export function fitScales(points: Point[], width: number, height: number, pad = 24) {
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  let [x0, x1] = (d3.extent(xs) as [number, number] | [undefined, undefined]).map((v) => v ?? 0) as [number, number];
+  let [y0, y1] = (d3.extent(ys) as [number, number] | [undefined, undefined]).map((v) => v ?? 0) as [number, number];
+  if (x1 - x0 < 1e-9) { x0 -= 1; x1 += 1; }
+  if (y1 - y0 < 1e-9) { y0 -= 1; y1 += 1; }
+  const k = Math.min((width - 2 * pad) / (x1 - x0), (height - 2 * pad) / (y1 - y0));
+  const cx = (width - k * (x1 - x0)) / 2;
+  const cy = (height - k * (y1 - y0)) / 2;
+  return { x: (v: number) => cx + k * (v - x0), y: (v: number) => cy + k * (v - y0), k };
+}
+
+export function radiusScale(maxSize: number, range: [number, number] = [3, 13]) {
+  return d3.scaleSqrt().domain([1, Math.max(2, maxSize)]).range(range).clamp(true);
+}
+
+export function placeGraph(
+  graphId: string, graph: MapperGraphJSON, positions: Map<string, Point>,
+  fit: { x: (v: number) => number; y: (v: number) => number }, radius: (size: number) => number,
+): PlacedGraph {
+  const nodes: PlacedNode[] = graph.nodes.map((n) => {
+    const p = positions.get(n.id) ?? [0, 0];
+    return { id: n.id, x: fit.x(p[0]), y: fit.y(p[1]), r: radius(n.size), node: n };
+  });
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const edges: PlacedEdge[] = [];
+  for (const e of graph.edges) {
+    const s = byId.get(e.source);
+    const t = byId.get(e.target);
+    if (s && t) edges.push({ key: `${e.source}|${e.target}`, source: s, target: t, edge: e });
+  }
+  return { graphId, nodes, edges, byId };
+}

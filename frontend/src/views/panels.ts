@@ -1,0 +1,288 @@
+// k Mapper graphs in their joint layout, as side-by-side panels or one overlay, with linked zoom, tooltips,
+// linked brushing (a node, a lasso or a search selects stimuli; every graph shows where they are), and overlay
+// layers the region and motif views fill (Bubble Sets, membranes, match paths).
+import * as d3 from "d3";
+import type { MapperGraphJSON, Representation } from "../api";
+import type { App, LayoutInfo, StimulusTable } from "../app";
+import { h, svgEl } from "../dom";
+import { bubbleShapes, drawBubbles, type BubbleSpec } from "../render/bubbles";
+import { CATEGORY } from "../render/colors";
+import type { Placed } from "../render/export";
+import { drawGraph, layer, markGraph, type NodeMark } from "../render/graph";
+import { fitScales, placeGraph, radiusScale, type PlacedGraph, type PlacedNode, type Point } from "../render/layout";
+import { drawMembrane, membraneLayers } from "../render/membrane";
+import { lasso, inside } from "../render/lasso";
+import { hideTooltip, showTooltip } from "../render/tooltip";
+import { coloring, labelColumns, type Coloring } from "./colors";
+import { nodeTooltip } from "./tooltip";
+
+export interface Brush {
+  stimuli: Set<string>;
+  origin?: { graph: string; node: string };
+  label: string;
+}
+
+interface Panel {
+  graphIds: string[];
+  div: HTMLDivElement;
+  svg: d3.Selection<SVGSVGElement, unknown, null, undefined>;
+  viewport: d3.Selection<SVGGElement, unknown, null, undefined>;
+  title: string;
+}
+
+export class GraphPanels {
+  ids: string[] = [];
+  graphs: MapperGraphJSON[] = [];
+  placed: PlacedGraph[] = [];
+  reps: (Representation | undefined)[] = [];
+  layoutInfo: LayoutInfo | null = null;
+  stimuli: StimulusTable | null = null;
+  coloring: Coloring | null = null;
+  panels: Panel[] = [];
+  brush: Brush | null = null;
+  width = 400;
+  height = 300;
+  onBrush: (b: Brush | null) => void = () => {};
+  private zoomT = d3.zoomIdentity;
+  private nodeGraph = new Map<PlacedNode, number>();
+  private lassoOn = false;
+
+  constructor(private app: App, readonly container: HTMLElement) {}
+
+  async load(ids: string[], onProgress?: (msg: string) => void): Promise<void> {
+    this.ids = ids;
+    onProgress?.("Loading graphs…");
+    this.graphs = await Promise.all(ids.map((id) => this.app.graph(id)));
+    const reps = await this.app.representations();
+    this.reps = this.graphs.map((g) => reps.find((r) => r.id === g.representation_id));
+    const emptyIdx = this.graphs.findIndex((g) => g.nodes.length === 0);
+    if (emptyIdx >= 0) {
+      throw new Error(`The graph of ${this.title(emptyIdx)} has no nodes: every cover element was too sparse for the ` +
+        "clusterer. Rebuild with a larger eps (or eps auto), fewer intervals or more overlap.");
+    }
+    onProgress?.("Joint layout…");
+    this.layoutInfo = await this.app.layout(ids, (j) => onProgress?.(`Joint layout… ${Math.round(j.progress * 100)}%`));
+    const cid = this.reps.find((r) => r)?.collection_id;
+    this.stimuli = cid ? await this.app.stimuli(cid).catch(() => null) : null;
+  }
+
+  columns() {
+    return labelColumns(this.graphs);
+  }
+
+  title(i: number): string {
+    const r = this.reps[i];
+    if (!r) return this.ids[i];
+    const p = r.provenance;
+    return [p.model, p.layer, p.checkpoint ?? (p.epoch != null ? `ep ${p.epoch}` : null), p.condition, p.seed != null ? `seed ${p.seed}` : null]
+      .filter(Boolean).join(" · ") || r.name;
+  }
+
+  /** Lay the panels out in the container and draw every graph. */
+  draw(): void {
+    const s = this.app.store.get();
+    const overlay = s.mode === "overlay" && this.graphs.length > 1;
+    const k = overlay ? 1 : this.graphs.length;
+    const cols = k === 1 ? 1 : k <= 4 ? 2 : 3;
+    const rows = Math.ceil(k / cols);
+    const W = Math.max(320, this.container.clientWidth - 20);
+    const H = Math.max(260, this.container.clientHeight - 20);
+    this.width = Math.floor((W - (cols - 1) * 10) / cols) - 2;
+    this.height = Math.max(220, Math.min(Math.floor((H - (rows - 1) * 10) / rows) - 26, Math.round(this.width * 0.8)));
+    this.container.style.gridTemplateColumns = `repeat(${cols}, 1fr)`;
+
+    const all: Point[] = [];
+    for (const id of this.ids) for (const p of this.layoutInfo!.positions.get(id)?.values() ?? []) all.push(p);
+    const fit = fitScales(all, this.width, this.height, 26);
+    const maxSize = d3.max(this.graphs, (g) => d3.max(g.nodes, (n) => n.size)) ?? 1;
+    const radius = radiusScale(maxSize, [2.5, Math.max(6, Math.min(16, this.width / 40))]);
+    this.placed = this.graphs.map((g, i) => placeGraph(this.ids[i], g, this.layoutInfo!.positions.get(this.ids[i]) ?? new Map(), fit, radius));
+    this.nodeGraph = new Map(this.placed.flatMap((pg, i) => pg.nodes.map((n) => [n, i] as const)));
+    const cols2 = this.columns();
+    const column = s.labelColumn && [...cols2.categorical, ...cols2.numeric].includes(s.labelColumn) ? s.labelColumn
+      : cols2.categorical[0] ?? cols2.numeric[0] ?? null;
+    this.coloring = coloring(this.graphs, s.color, column, this.nodeGraph);
+
+    this.container.replaceChildren();
+    this.panels = [];
+    const groups = overlay ? [this.ids.map((_, i) => i)] : this.ids.map((_, i) => [i]);
+    for (const members of groups) {
+      const svgNode = svgEl(this.width, this.height, "graph");
+      const title = overlay ? "Overlay" : this.title(members[0]);
+      const div = h("div", { class: "panel", "data-panel": members.map((i) => this.ids[i]).join(",") },
+        h("div", { class: "panel-head" }, h("b", {}, title),
+          h("span", { class: "muted" }, overlay ? members.map((i) => `${this.title(i)}`).join(" / ")
+            : `${this.graphs[members[0]].nodes.length} nodes · ${this.graphs[members[0]].edges.length} edges`)),
+        svgNode,
+        h("div", { class: "badge" }, this.layoutInfo!.source === "joint" ? "joint layout" : "local layout (joint layout unavailable)"));
+      if (overlay) div.querySelector(".panel-head .muted")!.replaceChildren(...members.map((i) =>
+        h("span", { style: { marginLeft: "8px" } }, h("span", { class: "tag", style: { background: CATEGORY[i % 10], color: "#fff" } }, this.title(i)))));
+      this.container.append(div);
+      const svg = d3.select(svgNode);
+      const viewport = svg.append("g").attr("class", "viewport");
+      layer(viewport, "membranes");
+      layer(viewport, "bubbles");
+      for (const i of members) this.drawOne(layer(viewport, `graph-${i}`), i, overlay);
+      layer(viewport, "matches");
+      const panel: Panel = { graphIds: members.map((i) => this.ids[i]), div, svg, viewport, title };
+      this.attachZoom(panel);
+      lasso(svg, () => viewport.node()!, (poly) => this.lassoSelect(members, poly));
+      this.panels.push(panel);
+    }
+    this.applyBrush();
+  }
+
+  private drawOne(root: d3.Selection<SVGGElement, unknown, null, undefined>, i: number, overlay: boolean): void {
+    const c = this.coloring!;
+    drawGraph(root, this.placed[i], {
+      fill: c.fill, pie: c.pie, nodeStroke: overlay ? CATEGORY[i % 10] : undefined,
+      edgeColor: overlay ? CATEGORY[i % 10] : undefined, opacity: overlay ? 0.85 : undefined,
+    }, {
+      click: (ev, n) => { ev.stopPropagation(); this.selectNode(i, n); },
+      enter: (ev, n) => showTooltip(ev, nodeTooltip(n, this.graphs[i], this.stimuli, this.coloring!)),
+      leave: () => hideTooltip(),
+    });
+    root.classed("overlay-graph", overlay);
+  }
+
+  private attachZoom(panel: Panel): void {
+    const zoom = d3.zoom<SVGSVGElement, unknown>().scaleExtent([0.3, 12])
+      .filter((ev: Event) => !(ev as MouseEvent).shiftKey && !this.lassoOn && (!(ev as MouseEvent).button || ev.type === "wheel"))
+      .on("zoom", (ev) => {
+        this.zoomT = ev.transform;
+        for (const p of this.panels) {
+          p.viewport.attr("transform", this.zoomT.toString());
+          if (p !== panel) (p.svg.node() as unknown as { __zoom: d3.ZoomTransform }).__zoom = this.zoomT;
+        }
+      });
+    panel.svg.call(zoom).on("dblclick.zoom", null);
+    panel.svg.on("click", () => { if (this.brush) this.setBrush(null); });
+    (panel.svg.node() as unknown as { __zoom: d3.ZoomTransform }).__zoom = this.zoomT;
+    panel.viewport.attr("transform", this.zoomT.toString());
+  }
+
+  setLassoMode(on: boolean): void {
+    this.lassoOn = on;
+    for (const p of this.panels) p.svg.classed("lasso-mode", on);
+  }
+
+  resetZoom(): void {
+    this.zoomT = d3.zoomIdentity;
+    for (const p of this.panels) {
+      p.viewport.attr("transform", null);
+      (p.svg.node() as unknown as { __zoom: d3.ZoomTransform }).__zoom = this.zoomT;
+    }
+  }
+
+  stimuliOf(i: number, nodeIds: Iterable<string>): Set<string> {
+    const g = this.graphs[i];
+    const ids = new Set(nodeIds);
+    const out = new Set<string>();
+    for (const n of g.nodes) if (ids.has(n.id)) for (const m of n.members) out.add(g.stimulus_ids[m]);
+    return out;
+  }
+
+  selectNode(i: number, n: PlacedNode): void {
+    this.app.store.set({ node: `${this.ids[i]}/${n.id}` });
+    this.setBrush({ stimuli: this.stimuliOf(i, [n.id]), origin: { graph: this.ids[i], node: n.id }, label: `node ${n.id}` });
+  }
+
+  private lassoSelect(members: number[], poly: [number, number][]): void {
+    const stimuli = new Set<string>();
+    let count = 0;
+    for (const i of members) {
+      const ids = this.placed[i].nodes.filter((n) => inside(poly, n.x, n.y)).map((n) => n.id);
+      count += ids.length;
+      for (const s of this.stimuliOf(i, ids)) stimuli.add(s);
+    }
+    this.setBrush(count ? { stimuli, label: `lasso: ${count} nodes` } : null);
+  }
+
+  setBrush(b: Brush | null): void {
+    this.brush = b;
+    if (!b && this.app.store.get().node) this.app.store.set({ node: null });
+    this.applyBrush();
+    this.onBrush(b);
+  }
+
+  /** Per node: the share of its members in the brush; the best-overlapping node of each graph is its match. */
+  brushStrength(i: number): Map<string, number> {
+    const out = new Map<string, number>();
+    if (!this.brush) return out;
+    const g = this.graphs[i];
+    for (const n of g.nodes) {
+      let hit = 0;
+      for (const m of n.members) if (this.brush.stimuli.has(g.stimulus_ids[m])) hit++;
+      if (hit) out.set(n.id, hit / (n.size + this.brush.stimuli.size - hit)); // Jaccard with the brushed set
+    }
+    return out;
+  }
+
+  private applyBrush(): void {
+    this.placed.forEach((pg, i) => {
+      const root = this.panels.flatMap((p) => p.viewport.select<SVGGElement>(`g.graph-${i}`).nodes())[0];
+      if (!root) return;
+      const sel = d3.select(root) as unknown as d3.Selection<SVGGElement, unknown, null, undefined>;
+      if (!this.brush) { markGraph(sel, null); return; }
+      const strength = this.brushStrength(i);
+      const best = d3.greatest(strength, (d) => d[1])?.[0];
+      const origin = this.brush.origin;
+      const mark = (n: PlacedNode): NodeMark => {
+        if (origin && origin.graph === pg.graphId) return n.id === origin.node ? "selected" : strength.has(n.id) ? "linked" : "dim";
+        if (origin && n.id === best) return "selected";
+        return strength.has(n.id) ? "linked" : "dim";
+      };
+      markGraph(sel, mark, (n) => strength.get(n.id) ?? 0);
+    });
+  }
+
+  /** Bubble Sets per graph, computed off the first paint; resolves when every panel has its paths. */
+  async setBubbles(specs: (graphId: string) => BubbleSpec[]): Promise<void> {
+    for (const p of this.panels) {
+      p.div.dataset.bubbles = "pending";
+      const shapes = [];
+      for (const gid of p.graphIds) {
+        await new Promise((r) => setTimeout(r, 0));
+        const i = this.ids.indexOf(gid);
+        shapes.push(...bubbleShapes(this.placed[i], specs(gid)).map((s) => ({ ...s, key: `${gid}:${s.key}` })));
+      }
+      drawBubbles(layer(p.viewport, "bubbles"), shapes);
+      p.div.dataset.bubbles = String(shapes.filter((s) => s.d).length);
+    }
+  }
+
+  setMembrane(nodes: ((graphId: string) => string[]) | null, mode: "off" | "density" | "hull", color = "#e15759"): void {
+    for (const p of this.panels) {
+      const pts = nodes && mode !== "off" ? p.graphIds.flatMap((gid) => {
+        const pg = this.placed[this.ids.indexOf(gid)];
+        return nodes(gid).map((id) => pg.byId.get(id)).filter((n): n is PlacedNode => !!n);
+      }) : [];
+      drawMembrane(layer(p.viewport, "membranes"), mode === "off" ? [] : membraneLayers(pts, mode, [this.width, this.height]), color);
+    }
+  }
+
+  /** Draw a motif match (its nodes ringed, its edges traced) in the graph it belongs to. */
+  setMatch(graphId: string | null, nodeIds: string[], edges: [string, string][] = []): void {
+    for (const p of this.panels) {
+      const g = layer(p.viewport, "matches");
+      const pg = graphId && p.graphIds.includes(graphId) ? this.placed[this.ids.indexOf(graphId)] : null;
+      const lines = pg ? (edges.length ? edges : pg.edges.filter((e) => nodeIds.includes(e.source.id) && nodeIds.includes(e.target.id))
+        .map((e) => [e.source.id, e.target.id] as [string, string])) : [];
+      g.selectAll<SVGPathElement, [string, string]>("path.motif-edge").data(lines).join("path").attr("class", "motif-edge")
+        .attr("d", ([a, b]) => { const s = pg!.byId.get(a), t = pg!.byId.get(b); return s && t ? `M${s.x},${s.y}L${t.x},${t.y}` : ""; });
+      p.viewport.selectAll<SVGGElement, PlacedNode>("g.node").classed("match", (n) => !!pg && pg.byId.get(n.id) === n && nodeIds.includes(n.id));
+    }
+  }
+
+  exportParts(): Placed[] {
+    const cols = this.panels.length === 1 ? 1 : this.panels.length <= 4 ? 2 : 3;
+    return this.panels.map((p, i) => ({ svg: p.svg.node()!, x: (i % cols) * (this.width + 10), y: Math.floor(i / cols) * (this.height + 28), title: p.title }));
+  }
+
+  metricsRows(): Record<string, unknown>[] {
+    return this.graphs.map((g, i) => ({
+      graph_id: this.ids[i], representation: this.reps[i]?.name ?? "", nodes: g.nodes.length, edges: g.edges.length,
+      stimuli: g.n_stimuli, layout_source: this.layoutInfo?.source, ...Object.fromEntries(Object.entries(this.layoutInfo?.quality ?? {}).map(([k, v]) => [`layout_${k}`, v])),
+    }));
+  }
+}

@@ -1,0 +1,104 @@
+// View 4: ranked matching regions, each drawn with Bubble Sets in one colour across all graphs, plus a
+// membrane overlay (density contours or a rounded hull) around the selected region or a searched concept.
+import * as d3 from "d3";
+import { api, resolveJob, type Region } from "../api";
+import { normalizeRegions } from "../api/normalize";
+import type { App } from "../app";
+import { errorBox, fmt, h } from "../dom";
+import { regionColor } from "../render/colors";
+import type { MembraneMode } from "../state";
+import type { GraphPanels } from "./panels";
+import { graphShell } from "./shell";
+
+const SHOWN = 6;
+
+export function mount(root: HTMLElement, app: App): () => void {
+  const store = app.store;
+  const list = h("div", { class: "list", id: "region-list" }, h("div", { class: "muted" }, "Finding regions…"));
+  const membraneSeg = h("div", { class: "seg", id: "membrane" });
+  let regions: Region[] = [];
+  let panelsRef: GraphPanels | null = null;
+
+  const shell = graphShell(root, app, {
+    title: "Matching regions",
+    subtitle: "Groups of nodes covering the same stimuli in every graph, ranked by overlap",
+    side: h("div", {}, h("h3", {}, "Regions"), list),
+    extraControls: [h("span", { class: "muted" }, "membrane"), membraneSeg],
+    afterDraw: (p) => { panelsRef = p; void drawRegions(); },
+  });
+
+  function renderMembraneSeg(): void {
+    const m = store.get().membrane;
+    membraneSeg.replaceChildren(...(["off", "density", "hull"] as MembraneMode[]).map((v) =>
+      h("button", { class: v === m ? "on" : "", "data-value": v, onclick: () => store.set({ membrane: v }) }, v)));
+  }
+
+  function renderList(): void {
+    const sel = store.get().region;
+    if (!regions.length) { list.replaceChildren(h("div", { class: "muted" }, "No matching regions at these settings.")); return; }
+    const maxScore = d3.max(regions, (r) => r.score) || 1;
+    list.replaceChildren(...regions.map((r, i) => {
+      const nodes = Object.values(r.nodes).reduce((s, ids) => s + ids.length, 0);
+      const label = r.label ?? dominantLabel(r);
+      return h("div", { class: `item${sel === i ? " on" : ""}`, "data-region": String(i), onclick: () => store.set({ region: sel === i ? null : i }) },
+        h("span", { class: "sw", style: { background: i < SHOWN ? regionColor(i) : "#ccc" } }),
+        h("div", {}, h("div", {}, h("b", {}, `#${r.rank}`), label ? ` ${label}` : ""),
+          h("div", { class: "sub" }, `${nodes} nodes · ${fmt(r.n_stimuli as number | undefined)} stimuli${r.p_value != null ? ` · p=${fmt(r.p_value as number, 2)}` : ""}`),
+          h("div", { class: "scorebar" }, h("div", { style: { width: `${(100 * r.score) / maxScore}%`, background: regionColor(i) } }))),
+        h("span", { class: "score" }, fmt(r.score, 2)));
+    }));
+  }
+
+  async function drawRegions(): Promise<void> {
+    const p = panelsRef;
+    if (!p) return;
+    const sel = store.get().region;
+    const shown = regions.map((r, i) => ({ r, i })).filter(({ i }) => (sel === null ? i < SHOWN : i === sel));
+    await p.setBubbles((gid) => shown.map(({ r, i }) => ({ key: String(i), color: regionColor(i), nodeIds: r.nodes[gid] ?? [] })));
+    drawMembrane();
+  }
+
+  function drawMembrane(): void {
+    const p = panelsRef;
+    if (!p) return;
+    const s = store.get();
+    const r = s.region !== null ? regions[s.region] : null;
+    if (r) p.setMembrane((gid) => r.nodes[gid] ?? [], s.membrane, regionColor(s.region!));
+    else if (p.brush) {
+      const strength = p.ids.map((_, i) => p.brushStrength(i));
+      p.setMembrane((gid) => [...strength[p.ids.indexOf(gid)].keys()], s.membrane, "#e15759");
+    } else p.setMembrane(null, "off");
+  }
+
+  const unsub = store.subscribe((s, prev) => {
+    if (s.region !== prev.region) { renderList(); void drawRegions(); }
+    if (s.membrane !== prev.membrane) { renderMembraneSeg(); drawMembrane(); }
+  });
+  renderMembraneSeg();
+
+  void (async () => {
+    if (!(await shell.ready)) return;
+    const ids = store.get().graphs;
+    try {
+      const { value } = await resolveJob(await api.regions(ids), (j) => { list.firstElementChild!.textContent = `Finding regions… ${Math.round(j.progress * 100)}%`; });
+      regions = normalizeRegions(value, ids).regions;
+    } catch (e) {
+      list.replaceChildren(errorBox(e));
+      return;
+    }
+    renderList();
+    await drawRegions();
+    const base = app.exportHooks;
+    app.exportHooks = { ...base, csv: () => regions.map((r) => ({ rank: r.rank, score: r.score, label: r.label ?? dominantLabel(r) ?? "", p_value: r.p_value ?? "", n_stimuli: r.n_stimuli ?? "", ...Object.fromEntries(Object.entries(r.nodes).map(([g, n]) => [`nodes_${g}`, n.join(" ")])) })) };
+  })();
+  return () => { unsub(); shell.dispose(); };
+}
+
+function dominantLabel(r: Region): string | null {
+  const d = r.dominant_labels as Record<string, { value?: unknown; dominant?: unknown }> | undefined;
+  if (!d) return null;
+  const [col, v] = Object.entries(d)[0] ?? [];
+  if (!col || !v) return null;
+  const value = v.value ?? v.dominant;
+  return value == null ? null : `${col}=${value}`;
+}
