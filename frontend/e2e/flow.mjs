@@ -58,6 +58,13 @@ await step("build", async () => {
   await page.waitForSelector("input[type=checkbox][data-rep]");
   for (const cb of await page.$$("input[type=checkbox][data-rep]:checked")) await cb.uncheck();
   for (const id of pair) await page.check(`input[type=checkbox][data-rep="${id}"]`);
+  // the quick demo has 72 sentences: a coarser cover and smaller clusters give graphs worth looking at
+  await page.fill("#build-intervals", "6");
+  await page.dispatchEvent("#build-intervals", "change");
+  await page.fill("#build-overlap", "0.5");
+  await page.dispatchEvent("#build-overlap", "change");
+  await page.fill("#build-min-samples", "3");
+  await page.dispatchEvent("#build-min-samples", "change");
   await page.click("#build-go");
   await page.waitForSelector("#build-results tr[data-graph]", { timeout: 120000 });
   const graphs = await page.$$eval("#build-results tr[data-graph]", (els) => els.map((e) => e.getAttribute("data-graph")));
@@ -71,11 +78,11 @@ await step("graphs", async () => {
   const panels = await page.$$eval(".panel", (ps) => ps.map((p) => p.querySelectorAll("g.node").length));
   const layout = await page.$eval(".panel .badge", (e) => e.textContent);
   // tooltip on hover, then click a node: linked brushing across panels
-  const node = await page.$(".panel:first-child g.node:nth-child(3)");
-  await node.hover();
+  const node = await page.$(".panel:first-child g.node");
+  await node.hover({ force: true });
   await page.waitForSelector(".tooltip", { state: "visible" });
   const tooltip = await page.$eval(".tooltip", (e) => e.textContent);
-  await node.click();
+  await node.click({ force: true });
   await page.waitForTimeout(200);
   const marks = await page.$$eval(".panel", (ps) => ps.map((p) => ({
     selected: p.querySelectorAll("g.node.selected").length, linked: p.querySelectorAll("g.node.linked").length,
@@ -157,8 +164,8 @@ await step("export", async () => {
 });
 
 await step("audit", async () => {
-  await page.goto(`${base}/#/audit`);
-  await page.waitForSelector("#audit-run");
+  await nav("audit");
+  await page.waitForSelector("#audit-model option >> nth=1", { state: "attached" });
   await page.selectOption("#audit-model", { label: (await page.$$eval("#audit-model option", (os) => os.map((o) => o.textContent))).find((t) => /MiniLM/i.test(t)) });
   await page.click("#audit-run");
   await page.waitForSelector(".heatmap g.cell", { timeout: 120000 });

@@ -14,7 +14,8 @@ export interface BuildParams {
   intervals: number;
   overlap: number;
   clusterer: string;
-  eps: number | null; // null: the clusterer's own default
+  eps: number | null; // null: "auto" (DBSCAN picks eps from a distance quantile)
+  minSamples: number | null; // null: the clusterer's own default
   auto: boolean;
 }
 
@@ -38,7 +39,7 @@ export interface ViewState {
 }
 
 export const DEFAULT_BUILD: BuildParams = {
-  lens: "pca", cover: "kmapper", intervals: 10, overlap: 0.3, clusterer: "dbscan", eps: null, auto: false,
+  lens: "pca", cover: "kmapper", intervals: 8, overlap: 0.4, clusterer: "dbscan", eps: null, minSamples: null, auto: false,
 };
 
 export function defaultState(): ViewState {
@@ -84,6 +85,7 @@ export function parseState(hash: string): ViewState {
   b.overlap = num(q.get("ov")) ?? b.overlap;
   b.clusterer = q.get("cl") ?? b.clusterer;
   b.eps = num(q.get("eps"));
+  b.minSamples = int(q.get("ms"));
   b.auto = q.get("auto") === "1";
   return s;
 }
@@ -115,6 +117,7 @@ export function serializeState(s: ViewState): string {
   put("ov", s.build.overlap, d.build.overlap);
   put("cl", s.build.clusterer, d.build.clusterer);
   put("eps", s.build.eps, null);
+  put("ms", s.build.minSamples, null);
   put("auto", s.build.auto ? "1" : null, null);
   const query = q.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ",")}`).join("&");
   return `#/${s.view}${query ? `?${query}` : ""}`;

@@ -23,12 +23,12 @@ def build_synthetic_collection(store, n: int = 60, d: int = 6, layers: int = 3, 
                                                              index=pd.Index(ids)))
     latent = {"test": rng.standard_normal((n, d))}
     for c in ood:
-        latent[c] = rng.standard_normal((n, d)) * 2.0
+        latent[c] = rng.standard_normal((n, d))
     for s in range(seeds):
         for e in epochs:
             for l in range(layers):
                 for cond, Z in latent.items():
-                    noise = (0.2 + 0.5 * l) * (2.0 if e == 0 else 1.0) * (1.5 if cond != "test" else 1.0)
+                    noise = (0.2 + 0.5 * l) * (2.0 if e == 0 else 1.0) * (2.0 if cond != "test" else 1.0)
                     Q = np.linalg.qr(rng.standard_normal((d, d)))[0]
                     M = Z @ Q + noise * rng.standard_normal((n, d))
                     sids = [f"t{i}" for i in range(n)] if cond == "test" else [f"{cond}:{i}" for i in range(n)]

@@ -15,6 +15,7 @@ import numpy as np
 from fastapi import Body, FastAPI, Request
 
 GRAPHS: dict[str, Any] = {}
+_ids = itertools.count()
 
 
 def _paths(app: FastAPI) -> set[str]:
@@ -70,7 +71,7 @@ def build_graph(request: Request, body: dict = Body(...)) -> dict:
         make_clusterer(body.get("clusterer") or "dbscan"), stimulus_ids=rep.stimulus_ids, labels=rep.labels,
         representation_id=rid, params={k: v for k, v in body.items() if k != "representation_id"},
     )
-    gid = f"g{len(GRAPHS)}"
+    gid = f"g{next(_ids)}"
     GRAPHS[gid] = graph.to_json()
     return {"id": gid, "representation_id": rid, "n_nodes": len(graph.nodes), "n_edges": len(graph.edges)}
 
@@ -116,7 +117,7 @@ def motifs(body: dict = Body(...)) -> dict:
                     found.append(nx.shortest_path(sub, a, b))
         elif kind == "concept":
             col, value = body["concept"]["column"], str(body["concept"]["value"])
-            hits = [n.id for n in g.nodes if g.label_summary(n).get(col, {}).get("dominant") == value]
+            hits = [n["id"] for n in GRAPHS[gid]["nodes"] if str((n.get("labels") or {}).get(col, {}).get("dominant")) == value]
             found = [list(c) for c in nx.connected_components(nxg.subgraph(hits))]
         elif kind == "pattern":
             pat = nx.Graph([tuple(e) for e in body["pattern"]["edges"]])

@@ -87,6 +87,12 @@ def _eigh(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return eigh(S)
 
 
+def _gram_root(P: np.ndarray) -> np.ndarray:
+    """(k x k) L with L L' = P P' (a symmetric square root), for k < t."""
+    w, E = np.linalg.eigh(P @ P.T)
+    return E * np.sqrt(np.clip(w, 0.0, None))
+
+
 def _eigen_clusters(a: np.ndarray, alpha_min: float) -> np.ndarray:
     """Cluster id per (ascending) eigenvalue: neighbours closer than the relative tolerance share one id."""
     gaps = np.diff(a)
@@ -135,8 +141,15 @@ def loo_errors(dec: RidgeDecomposition, Y: np.ndarray, alphas: np.ndarray,
     n, t = Y.shape
     P = dec.basis.T @ xty if (xty is not None and not dec.wide) else Z.T @ Y
     C = 1.0 / (a[:, None] + alphas[None, :])
-    if dec.wide:  # residual = U diag(alpha c) U'Y and 1 - h = alpha U^2 c: no cancellation near h = 1
-        rss = alphas[None, :] ** 2 * _quadratic_terms(Z, P @ P.T, a, alphas)
+    if dec.wide:
+        # residual = U diag(alpha c) U'Y and 1 - h = alpha U^2 c, evaluated directly per alpha: near interpolation
+        # (h -> 1) any expansion around ||y||^2 cancels catastrophically, and partial fractions lose digits when
+        # alpha dwarfs the eigenvalue gaps. Cost n k min(k, t) per alpha, as RidgeCV's "gram" mode.
+        L = P if P.shape[1] <= P.shape[0] else _gram_root(P)
+        rss = np.empty((n, alphas.size))
+        for j, alpha in enumerate(alphas):
+            R = (Z * (alpha * C[:, j])) @ L
+            rss[:, j] = np.einsum("ij,ij->i", R, R)
         one_minus_h = alphas[None, :] * ((Z * Z) @ C)
     else:
         y2 = np.einsum("ij,ij->i", Y, Y)

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from topoalign.api.errors import error_response, install_error_handlers
 from topoalign.api.settings import Settings
@@ -24,6 +25,7 @@ ROUTER_MODULES = [
     "topoalign.api.routers.collections",
     "topoalign.api.routers.representations",
     "topoalign.api.routers.jobs",
+    "topoalign.api.routers.graphs",
 ]
 
 PLACEHOLDER = """<!doctype html><html><head><meta charset="utf-8"><title>TopoAlign</title></head>
@@ -88,10 +90,20 @@ def _cap_request_size(app: FastAPI, cap: int) -> None:
         return await call_next(request)
 
 
+class _Frontend(StaticFiles):
+    """The built dashboard; never answers under /api (an unmatched or dot-segment API path is a JSON 404)."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        path = scope.get("path", "")
+        if path == "/api" or path.startswith("/api/"):
+            raise StarletteHTTPException(404)
+        await super().__call__(scope, receive, send)
+
+
 def _mount_frontend(app: FastAPI, settings: Settings) -> None:
     static = settings.static_dir or Path(__file__).resolve().parent.parent / "static"
     if (static / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=static, html=True), name="frontend")
+        app.mount("/", _Frontend(directory=static, html=True), name="frontend")
     else:
         @app.get("/", include_in_schema=False, response_class=HTMLResponse)
         def placeholder() -> str:

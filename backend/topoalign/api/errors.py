@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from topoalign.errors import TopoAlignError
 
@@ -16,10 +17,32 @@ def error_response(status: int, code: str, detail: str) -> JSONResponse:
 
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
-    for err in exc.errors()[:5]:
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+    errors = exc.errors()
+    for err in errors[:8]:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form"))
         parts.append(f"{loc or 'request'}: {err.get('msg', 'invalid')}")
+    if len(errors) > 8:
+        parts.append(f"and {len(errors) - 8} more problems")
     return "; ".join(parts) or "invalid request"
+
+
+def _http_status_and_detail(request: Request, exc: StarletteHTTPException) -> tuple[int, str]:
+    """Name the method and path in routing errors. Under /api: 405 when an API route has the path (with other
+    methods), else 404; the static-file mount at ``/`` would otherwise answer these."""
+    status, detail, path = exc.status_code, str(exc.detail), request.url.path
+    if status in (404, 405) and detail in ("Not Found", "Method Not Allowed") and path.startswith("/api/"):
+        status = 405 if _api_route_matches(request) else 404
+    if status == 404 and detail in ("Not Found", "Method Not Allowed"):
+        detail = f"Not found: nothing at {request.method} {path}."
+    elif status == 405 and detail in ("Not Found", "Method Not Allowed"):
+        detail = f"Method {request.method} is not allowed on {path}."
+    return status, detail
+
+
+def _api_route_matches(request: Request) -> bool:
+    scope = {"type": "http", "path": request.scope.get("path", ""), "method": request.method, "root_path": "",
+             "headers": []}
+    return any(not isinstance(r, Mount) and r.matches(scope)[0] is not Match.NONE for r in request.app.router.routes)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -32,10 +55,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_request", _validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException):
+        status, detail = _http_status_and_detail(request, exc)
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 413: "payload_too_large"}.get(
-            exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+            status, "http_error")
+        return error_response(status, code, detail)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception):

@@ -26,7 +26,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from topoalign.errors import InvalidParameterError, check_param
-from topoalign.mapper.neighbors import radius_pairs
+from topoalign.mapper.neighbors import DENSE_LIMIT, radius_mask, radius_pairs
 
 METRICS = ("euclidean", "cosine")
 
@@ -105,8 +105,54 @@ class DBSCAN(Clusterer):
     def fit_predict(self, X, *, device=None):
         if getattr(self, "eps_", None) is None:
             self.prepare(X)
+        if len(X) <= DENSE_LIMIT:
+            return dbscan_labels_dense(radius_mask(X, self.eps_, metric=self.metric, device=device), self.min_samples)
         ii, jj = radius_pairs(X, self.eps_, metric=self.metric, device=device)
         return dbscan_labels(len(X), ii, jj, self.min_samples)
+
+
+def dbscan_labels_dense(mask: np.ndarray, min_samples: int) -> np.ndarray:
+    """scikit-learn DBSCAN labels from the (n x n) within-eps matrix (diagonal set, as each point counts itself).
+
+    Clusters are found by breadth-first search over rows of the matrix, starting from the lowest unlabelled core
+    point, so they are numbered as scikit-learn numbers them; border points then take the lowest cluster number
+    among their core neighbours.
+    """
+    n = len(mask)
+    degree = np.count_nonzero(mask, axis=1)
+    core = degree >= min_samples
+    labels = np.full(n, -1, dtype=np.int64)
+    core_idx = np.flatnonzero(core)
+    if not len(core_idx):
+        return labels
+    if degree.sum() < 24 * n:  # few pairs: a pair list and sparse connected components are cheaper than BFS
+        ii, jj = np.nonzero(mask)
+        upper = jj > ii
+        return dbscan_labels(n, ii[upper], jj[upper], min_samples)
+    M = mask[np.ix_(core_idx, core_idx)]
+    lab = np.full(len(core_idx), -1, dtype=np.int64)
+    k = 0
+    for start in range(len(core_idx)):
+        if lab[start] != -1:
+            continue
+        lab[start] = k
+        frontier = np.array([start])
+        while len(frontier):
+            reached = M[frontier].any(axis=0)
+            reached &= lab == -1
+            frontier = np.flatnonzero(reached)
+            lab[frontier] = k
+        k += 1
+    labels[core_idx] = lab
+    others = np.flatnonzero(~core)
+    if len(others):
+        B = mask[np.ix_(others, core_idx)]
+        has = B.any(axis=1)
+        if has.any():
+            big = np.iinfo(np.int64).max
+            first = np.where(B[has], lab[None, :], big).min(axis=1)
+            labels[others[has]] = first
+    return labels
 
 
 def dbscan_labels(n: int, ii: np.ndarray, jj: np.ndarray, min_samples: int) -> np.ndarray:
@@ -197,6 +243,10 @@ class SingleLinkage(Clusterer):
     def fit_predict(self, X, *, device=None):
         n = len(X)
         if self.distance_threshold is not None:
+            if n <= DENSE_LIMIT:
+                mask = radius_mask(X, self.distance_threshold, metric=self.metric, strict=True, device=device)
+                np.fill_diagonal(mask, True)
+                return dbscan_labels_dense(mask, 1)  # every point a core point: the components, lowest row first
             ii, jj = radius_pairs(X, self.distance_threshold, metric=self.metric, strict=True, device=device)
             return _ordered(_components(n, ii, jj))
         src, dst, w = _mst(X, self.metric)

@@ -191,28 +191,28 @@ class MapperGraph:
 
 
 def edges_from_members(nodes: Iterable[MapperNode]) -> list[MapperEdge]:
-    """Edges between nodes sharing members, via a member -> nodes inverted index (no all-pairs test)."""
+    """Edges between nodes sharing members, via a member -> nodes inverted index (no all-pairs test).
+
+    The index is the sparse (nodes x rows) membership matrix A; A A^T counts shared members of every pair that has
+    any, in time proportional to the sum over rows of (nodes holding the row)^2.
+    """
+    from scipy import sparse
+
     nodes = list(nodes)
     if not nodes:
         return []
-    node_of = np.concatenate([np.full(n.size, i, dtype=np.int64) for i, n in enumerate(nodes)])
-    member = np.concatenate([n.members for n in nodes])
-    order = np.lexsort((node_of, member))
-    member, node_of = member[order], node_of[order]
-    pairs: Counter[tuple[int, int]] = Counter()
-    starts = np.flatnonzero(np.r_[True, member[1:] != member[:-1]])
-    ends = np.r_[starts[1:], len(member)]
-    for s, e in zip(starts, ends):
-        if e - s > 1:
-            owners = node_of[s:e]
-            for a in range(len(owners)):
-                for b in range(a + 1, len(owners)):
-                    pairs[(int(owners[a]), int(owners[b]))] += 1
-    edges = []
-    for (a, b), shared in sorted(pairs.items()):
-        union = nodes[a].size + nodes[b].size - shared
-        edges.append(MapperEdge(nodes[a].id, nodes[b].id, shared, shared / union))
-    return edges
+    sizes = np.array([n.size for n in nodes], dtype=np.int64)
+    member = np.concatenate([n.members for n in nodes]).astype(np.int64)
+    node_of = np.repeat(np.arange(len(nodes)), sizes)
+    width = int(member.max()) + 1 if len(member) else 1
+    A = sparse.csr_matrix((np.ones(len(member), dtype=np.int64), (node_of, member)), shape=(len(nodes), width))
+    shared = sparse.triu(A @ A.T, k=1).tocoo()
+    order = np.lexsort((shared.col, shared.row))
+    a, b, k = shared.row[order], shared.col[order], shared.data[order]
+    jac = k / (sizes[a] + sizes[b] - k)
+    ids = [n.id for n in nodes]
+    return [MapperEdge(ids[i], ids[j], int(c), float(w)) for i, j, c, w in zip(a.tolist(), b.tolist(), k.tolist(),
+                                                                               jac.tolist())]
 
 
 def _label_key(v: Any) -> str:

@@ -32,17 +32,7 @@ def radius_pairs(X: np.ndarray, radius: float, *, metric: str = "euclidean", str
     n, d = X.shape
     if n < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if metric == "cosine":
-        X64 = np.asarray(X, dtype=np.float64)
-        norms = np.sqrt(np.einsum("ij,ij->i", X64, X64))
-        X64 = X64 / np.where(norms > 0, norms, 1.0)[:, None]
-        X32 = X64.astype(np.float32)
-        sq_radius = 2.0 * float(radius)  # for unit rows: 1 - cos = |u - v|^2 / 2
-    else:
-        X64 = None
-        # centring keeps |x|^2 small, hence the float32 rounding band narrow
-        X32 = (X - X.mean(axis=0, dtype=np.float64)).astype(np.float32)
-        sq_radius = float(radius) ** 2
+    X32, X64, sq_radius = _prepared(X, radius, metric)
     sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
     find = _candidates_torch if device is not None and device != "cpu" else _candidates_numpy
     parts = [find(X32, sqn, a, b, c, e, sq_radius, strict, device) for a, b, c, e in _tiles(n)]
@@ -70,8 +60,10 @@ def _tiles(n: int, tile: int = _TILE):
 
 
 def _band(d: int, max_sq_rows: float, max_sq_cols: float, sq_radius: float) -> float:
-    # A bound on the float32 rounding of |x|^2 + |y|^2 - 2 x.y (dot products of length d) for the whole tile.
-    return 4.0 * (d + 4) * _F32_EPS * (max_sq_rows + max_sq_cols + sq_radius) + 1e-30
+    # A bound on the float32 rounding of |x|^2 + |y|^2 - 2 x.y for the whole tile: a dot product of length d errs by
+    # at most d u |x||y| <= d u (|x|^2 + |y|^2) / 2 (u = eps / 2, unit roundoff), each squared norm by d u |x|^2,
+    # the three additions by a few u of their magnitudes; doubled for margin.
+    return (2 * d + 8) * _F32_EPS * (max_sq_rows + max_sq_cols + sq_radius) + 1e-30
 
 
 def _candidates_numpy(X32, sqn, a, b, c, e, sq_radius, strict, device):
@@ -146,3 +138,80 @@ def default_device() -> str | None:
     except ImportError:  # pragma: no cover - torch is a dependency
         return None
     return "cuda" if torch.cuda.is_available() else None
+
+
+DENSE_LIMIT = 6144  # cover elements up to this many rows get a dense boolean adjacency (<= 36 MiB)
+
+
+def radius_mask(X: np.ndarray, radius: float, *, metric: str = "euclidean", strict: bool = False,
+                device: str | None = None) -> np.ndarray:
+    """(n x n) boolean matrix of ``dist(x_i, x_j) <= radius`` (``<`` when strict), diagonal included when not
+    strict. For n up to ``DENSE_LIMIT``: neighbourhoods that hold most of the cover element (dense clusters, a large
+    eps) are then cheap to use, where a pair list would hold n^2 / 2 entries."""
+    X = np.asarray(X)
+    n, d = X.shape
+    X32, X64, sq_radius = _prepared(X, radius, metric)
+    sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
+    mask = np.empty((n, n), dtype=bool)
+    amb_r, amb_c = [], []
+    for a, b, c, e in _tiles(n):
+        if device is not None and device != "cpu":
+            sure, amb = _tile_mask_torch(X32, sqn, a, b, c, e, sq_radius, strict, device)
+        else:
+            sure, amb = _tile_mask_numpy(X32, sqn, a, b, c, e, sq_radius, strict)
+        mask[a:b, c:e] = sure
+        if c != a:
+            mask[c:e, a:b] = sure.T
+        r, col = np.nonzero(amb)
+        keep = col + c > r + a
+        amb_r.append(r[keep] + a), amb_c.append(col[keep] + c)
+    ii, jj = _cat(amb_r), _cat(amb_c)
+    if len(ii):
+        keep = _exact_check(X if X64 is None else X64, ii, jj, sq_radius, strict, metric)
+        mask[ii, jj] = keep
+        mask[jj, ii] = keep
+    np.fill_diagonal(mask, not strict)
+    return mask
+
+
+def _prepared(X: np.ndarray, radius: float, metric: str):
+    """(float32 rows for the products, float64 rows for exact checks or None = use X, squared radius)."""
+    if metric == "cosine":
+        X64 = np.asarray(X, dtype=np.float64)
+        norms = np.sqrt(np.einsum("ij,ij->i", X64, X64))
+        X64 = X64 / np.where(norms > 0, norms, 1.0)[:, None]
+        return X64.astype(np.float32), X64, 2.0 * float(radius)  # unit rows: 1 - cos = |u - v|^2 / 2
+    # centring keeps |x|^2 small, hence the float32 rounding band narrow. Any common shift leaves differences
+    # unchanged, so float32 input is centred in float32 (one rounding per coordinate, as in float64 then rounding).
+    if X.dtype == np.float32:
+        return X - X.mean(axis=0, dtype=np.float64).astype(np.float32), None, float(radius) ** 2
+    return (X - X.mean(axis=0, dtype=np.float64)).astype(np.float32), None, float(radius) ** 2
+
+
+def _tile_mask_numpy(X32, sqn, a, b, c, e, sq_radius, strict):
+    d = X32.shape[1]
+    g = X32[a:b] @ X32[a:b].T if a == c else X32[a:b] @ X32[c:e].T
+    g *= -2.0
+    g += sqn[a:b, None]
+    g += sqn[None, c:e]
+    band = _band(d, float(sqn[a:b].max()), float(sqn[c:e].max()), sq_radius)
+    sure = (g < sq_radius - band) if strict else (g <= sq_radius - band)
+    amb = g <= sq_radius + band
+    amb ^= sure  # sure implies amb's test: the difference is the band
+    return sure, amb
+
+
+def _tile_mask_torch(X32, sqn, a, b, c, e, sq_radius, strict, device):
+    import torch
+
+    d = X32.shape[1]
+    dev = torch.device("cpu" if device == "torch-cpu" else device)
+    xa = torch.from_numpy(X32[a:b]).to(dev)
+    xc = xa if a == c else torch.from_numpy(X32[c:e]).to(dev)
+    sa = torch.from_numpy(sqn[a:b]).to(dev)
+    sc = sa if a == c else torch.from_numpy(sqn[c:e]).to(dev)
+    g = torch.addmm(sa[:, None] + sc[None, :], xa, xc.T, beta=1.0, alpha=-2.0)
+    band = _band(d, float(sa.max()), float(sc.max()), sq_radius)
+    sure = (g < sq_radius - band) if strict else (g <= sq_radius - band)
+    amb = (g <= sq_radius + band) & ~sure
+    return sure.cpu().numpy(), amb.cpu().numpy()

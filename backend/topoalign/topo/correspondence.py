@@ -318,6 +318,7 @@ class CorrespondenceSet:
         self.stimulus_ids = shared_stimulus_ids(self.graphs)
         self._incidence: dict[int, sp.csr_matrix] = {}
         self._pairs: dict[tuple[int, int], Correspondence] = {}
+        self._overlaps: dict[tuple[int, int], NodeOverlap] = {}
 
     @property
     def n_shared(self) -> int:
@@ -329,7 +330,18 @@ class CorrespondenceSet:
         return self._incidence[g]
 
     def overlap(self, g: int, h: int) -> NodeOverlap:
-        return self.pair(g, h).overlap
+        """Overlap matrices only (no transport): what layouts and regions need."""
+        if (g, h) in self._pairs:
+            return self._pairs[(g, h)].overlap
+        if (h, g) in self._pairs:
+            return _transpose_overlap(self._pairs[(h, g)].overlap)
+        if (g, h) not in self._overlaps:
+            if (h, g) in self._overlaps:
+                return _transpose_overlap(self._overlaps[(h, g)])
+            ga, gb = self.graphs[g], self.graphs[h]
+            self._overlaps[(g, h)] = overlap_from_incidence(self.incidence(g), self.incidence(h),
+                                                            [n.id for n in ga.nodes], [n.id for n in gb.nodes])
+        return self._overlaps[(g, h)]
 
     def pair(self, g: int, h: int) -> Correspondence:
         if g == h:
@@ -341,8 +353,7 @@ class CorrespondenceSet:
         corr = self._load(g, h)
         if corr is None:
             inc_a, inc_b = self.incidence(g), self.incidence(h)
-            ga, gb = self.graphs[g], self.graphs[h]
-            overlap = overlap_from_incidence(inc_a, inc_b, [n.id for n in ga.nodes], [n.id for n in gb.nodes])
+            overlap = self.overlap(g, h)
             coupling = node_coupling(overlap)
             coot = coot_from_overlap(overlap, inc_a, inc_b)
             corr = Correspondence(self.names[g], self.names[h], overlap, coupling, coot,
@@ -401,10 +412,13 @@ class CorrespondenceSet:
         self.store.put_artifact("correspondence", params, payload, meta={"a": self.names[g], "b": self.names[h]})
 
 
+def _transpose_overlap(o: NodeOverlap) -> NodeOverlap:
+    return NodeOverlap(o.node_ids_b, o.node_ids_a, o.shared.T.tocsr(), o.jaccard.T.tocsr(),
+                       o.containment_ba.T.tocsr(), o.containment_ab.T.tocsr(), o.sizes_b, o.sizes_a, o.n_shared)
+
+
 def _transpose(c: Correspondence) -> Correspondence:
-    o = c.overlap
-    overlap = NodeOverlap(o.node_ids_b, o.node_ids_a, o.shared.T.tocsr(), o.jaccard.T.tocsr(),
-                          o.containment_ba.T.tocsr(), o.containment_ab.T.tocsr(), o.sizes_b, o.sizes_a, o.n_shared)
+    overlap = _transpose_overlap(c.overlap)
     coot = dict(c.coot, coupling=c.coupling.T)
     return Correspondence(c.name_b, c.name_a, overlap, c.coupling.T, coot, c.partners_ba, c.partners_ab)
 

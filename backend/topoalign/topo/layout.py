@@ -23,6 +23,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
+from threadpoolctl import threadpool_limits
 
 from topoalign.errors import InvalidParameterError, check_param
 from topoalign.jobs.progress import Progress
@@ -87,8 +88,12 @@ def pivot_mds(geom: GraphGeometry, n_pivots: int = 50, random_state: int = 0) ->
         mind = np.minimum(mind, geom.distances[nxt])
     c = geom.distances[:, pivots] ** 2
     c = -0.5 * (c - c.mean(axis=0) - c.mean(axis=1, keepdims=True) + c.mean())
-    u, s, _ = np.linalg.svd(c, full_matrices=False)
-    x = u[:, :2] * np.sqrt(np.maximum(s[:2], 1e-12))
+    # top-2 left singular vectors of c (n x m) via the small m x m eigenproblem
+    evals, evecs = np.linalg.eigh(c.T @ c)
+    top = np.argsort(evals)[::-1][:2]
+    sv = np.sqrt(np.maximum(evals[top], 1e-24))
+    u = (c @ evecs[:, top]) / sv
+    x = u * np.sqrt(sv)
     x = x * np.sign(x[np.argmax(np.abs(x), axis=0), np.arange(2)])  # fix signs for determinism
     return x + rng.normal(scale=1e-3, size=x.shape)
 
@@ -160,48 +165,36 @@ class _Kernel:
 
 # -- correspondence springs ----------------------------------------------------------------------------------------
 def correspondence_springs(corr: CorrespondenceSet, min_jaccard: float = 0.05) -> sp.csr_matrix:
-    """Symmetric (N x N) spring weights between corresponding nodes of different graphs.
+    """Correspondence pulls (N x N, N = all nodes, graphs in order; not symmetric).
 
-    For every pair of graphs, each node is tied to its best partner in the other graph (highest Jaccard of members,
-    at least ``min_jaccard``), in both directions; the weight is that Jaccard. N = total nodes, graphs in order.
+    Row i, block of graph h: where node i's members went in h, i.e. the containment |i & j| / |i| of i in each node
+    j of h, normalised to sum 1 and scaled by how well i is matched there (its best Jaccard in h; blocks whose
+    best Jaccard is below ``min_jaccard`` are dropped). ``(P @ X)_i`` is then the sum over graphs of i's
+    corresponding position (the centroid of its members' nodes) times the match strength, and ``P.sum(axis=1)_i``
+    the total strength: the zero-length springs of the joint layout and the targets of its quality figure.
     """
     sizes = [len(g.nodes) for g in corr.graphs]
     offsets = np.r_[0, np.cumsum(sizes)]
-    rows, cols, vals = [], [], []
+    blocks = []
     for g in range(len(sizes)):
-        for h in range(g + 1, len(sizes)):
-            jac = corr.overlap(g, h).jaccard
-            for mat, a, b in ((jac.tocsr(), g, h), (jac.T.tocsr(), h, g)):
-                i, j, v = _row_argmax(mat)
-                keep = v >= min_jaccard
-                rows.append(i[keep] + offsets[a])
-                cols.append(j[keep] + offsets[b])
-                vals.append(v[keep])
+        for h in range(len(sizes)):
+            if g == h:
+                continue
+            ov = corr.overlap(g, h)
+            cont, jac = ov.containment_ab.tocsr(), ov.jaccard.tocsr()  # same sparsity structure
+            rows = np.repeat(np.arange(cont.shape[0]), np.diff(cont.indptr))
+            total = np.bincount(rows, weights=cont.data, minlength=cont.shape[0])
+            best = np.zeros(cont.shape[0])
+            np.maximum.at(best, rows, jac.data)
+            strength = np.where(best >= min_jaccard, best, 0.0)
+            vals = cont.data / np.maximum(total[rows], 1e-300) * strength[rows]
+            keep = vals > 0
+            blocks.append((rows[keep] + offsets[g], cont.indices[keep] + offsets[h], vals[keep]))
     n = int(offsets[-1])
-    if not rows:
+    if not blocks:
         return sp.csr_matrix((n, n))
-    r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-    return _dedupe(r, c, v, n)  # a pair chosen from both sides counts once
-
-
-def _row_argmax(mat: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row, column of the row's largest value, value) for every non-empty row (ties: smallest column)."""
-    counts = np.diff(mat.indptr)
-    rows = np.repeat(np.arange(mat.shape[0]), counts)
-    if len(rows) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    order = np.lexsort((mat.indices, -mat.data, rows))
-    first = np.r_[True, rows[order][1:] != rows[order][:-1]]
-    pick = order[first]
-    return rows[pick], mat.indices[pick].astype(np.int64), mat.data[pick]
-
-
-def _dedupe(r: np.ndarray, c: np.ndarray, v: np.ndarray, n: int) -> sp.csr_matrix:
-    lo, hi = np.minimum(r, c), np.maximum(r, c)
-    key = lo * n + hi
-    _, first = np.unique(key, return_index=True)
-    lo, hi, v = lo[first], hi[first], v[first]
-    return sp.coo_matrix((np.r_[v, v], (np.r_[lo, hi], np.r_[hi, lo])), shape=(n, n)).tocsr()
+    r, c, v = (np.concatenate(x) for x in zip(*blocks))
+    return sp.csr_matrix((v, (r, c)), shape=(n, n))
 
 
 def _procrustes(src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -256,7 +249,7 @@ def joint_layout(
     mode: str = "panels",
     coupling_strength: float = 2.0,
     min_jaccard: float = 0.05,
-    n_iter: int = 60,
+    n_iter: int = 30,
     tol: float = 1e-4,
     initial: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
     anchor_strength: float = 5.0,
@@ -277,6 +270,15 @@ def joint_layout(
         nodes found there start there and are anchored with ``anchor_strength``, so other graphs do not reshuffle
     quality : also compute :func:`layout_quality` (independent layouts, stress, corresponding distances, crossings)
     """
+    # one BLAS thread: the kernel's products are small, and threaded OpenBLAS stalls badly on a busy machine
+    with threadpool_limits(1, user_api="blas"):
+        return _joint_layout(graphs, names, mode=mode, coupling_strength=coupling_strength, min_jaccard=min_jaccard,
+                             n_iter=n_iter, tol=tol, initial=initial, anchor_strength=anchor_strength, columns=columns,
+                             gap=gap, random_state=random_state, quality=quality, progress=progress)
+
+
+def _joint_layout(graphs, names, *, mode, coupling_strength, min_jaccard, n_iter, tol, initial, anchor_strength,
+                  columns, gap, random_state, quality, progress) -> JointLayout:
     corr = graphs if isinstance(graphs, CorrespondenceSet) else CorrespondenceSet(graphs, names)
     check_param("joint_layout", "mode", mode, mode in MODES, f"one of {list(MODES)}")
     check_param("joint_layout", "coupling_strength", coupling_strength, coupling_strength >= 0, "a float >= 0")
@@ -292,12 +294,14 @@ def joint_layout(
     springs = correspondence_springs(corr, min_jaccard)
     kernel = _Kernel(geoms)
     typical = float(np.median(kernel.wsum)) if len(kernel.wsum) else 1.0
-    lam = coupling_strength * typical
+    # symmetric springs (a proper energy the majorisation decreases), strength independent of the number of graphs
+    pulls = ((springs + springs.T) * 0.5).tocsr()
+    lam = coupling_strength * typical / max(len(geoms) - 1, 1)
     X0, anchors, mu = _initial_positions(corr, geoms, springs, kernel.offsets, initial, anchor_strength * typical,
                                          random_state)
     if progress is not None:
         progress(0.3, "majorisation")
-    X, it = kernel.run(X0, springs, lam, anchors, mu, n_iter, tol)
+    X, it = kernel.run(X0, pulls, lam, anchors, mu, n_iter, tol)
     positions = [X[kernel.offsets[g]:kernel.offsets[g + 1]] for g in range(kernel.k)]
     layout = JointLayout(corr.names, [g.node_ids for g in geoms], positions,
                          _panel_offsets(positions, mode, columns, gap), mode, params, it, springs=springs)
@@ -373,12 +377,13 @@ def _panel_offsets(positions, mode, columns, gap) -> np.ndarray:
 
 
 # -- independent layouts and quality -------------------------------------------------------------------------------
-def independent_layouts(geoms: Sequence[GraphGeometry], *, n_iter: int = 60, tol: float = 1e-4,
+def independent_layouts(geoms: Sequence[GraphGeometry], *, n_iter: int = 30, tol: float = 1e-4,
                         random_state: int = 0) -> list[np.ndarray]:
     """Stress-majorisation layout of each graph alone (the reference for the quality figures)."""
     kernel = _Kernel(geoms)
-    X0 = np.vstack([pivot_mds(g, random_state=random_state + i) for i, g in enumerate(geoms)])
-    X, _ = kernel.run(X0, None, 0.0, None, None, n_iter, tol)
+    with threadpool_limits(1, user_api="blas"):
+        X0 = np.vstack([pivot_mds(g, random_state=random_state + i) for i, g in enumerate(geoms)])
+        X, _ = kernel.run(X0, None, 0.0, None, None, n_iter, tol)
     return [X[kernel.offsets[g]:kernel.offsets[g + 1]] for g in range(kernel.k)]
 
 
@@ -425,28 +430,34 @@ def edge_crossings(X: np.ndarray, edges: np.ndarray, chunk: int = 1024) -> int:
 
 def correspondence_distance(positions: Sequence[np.ndarray], springs: sp.csr_matrix, offsets: np.ndarray,
                             *, fit: bool = True) -> dict[str, float]:
-    """Mean spring-weighted distance between corresponding nodes, per pair of graphs, after a Procrustes fit of the
-    second graph onto the first (rotation, reflection, translation) when ``fit``. Positions must share units."""
+    """Mean distance between each node and its corresponding position in another graph (weighted by the match
+    strength), per ordered pair of graphs "g-h", after a Procrustes fit (rotation, reflection, translation) of h's
+    positions onto g's when ``fit``. Positions of all graphs must share units."""
     out = {}
-    coo = sp.triu(springs, k=1).tocoo()
     for g in range(len(positions)):
-        for h in range(g + 1, len(positions)):
-            sel = ((coo.row >= offsets[g]) & (coo.row < offsets[g + 1]) & (coo.col >= offsets[h])
-                   & (coo.col < offsets[h + 1]))
-            if not sel.any():
+        for h in range(len(positions)):
+            if g == h:
                 continue
-            i, j, w = coo.row[sel] - offsets[g], coo.col[sel] - offsets[h], coo.data[sel]
-            a, b = positions[g][i], positions[h][j]
-            if fit and len(i) >= 3:
-                R, ms, md = _procrustes(b, a, w)
-                b = (b - ms) @ R + md
-            out[f"{g}-{h}"] = float((w * np.sqrt(((a - b) ** 2).sum(axis=1))).sum() / w.sum())
+            block = springs[offsets[g]:offsets[g + 1], offsets[h]:offsets[h + 1]].tocsr()
+            strength = np.asarray(block.sum(axis=1)).ravel()
+            has = strength > 0
+            if has.sum() == 0:
+                continue
+            xh = positions[h]
+            target = (block @ xh)[has] / strength[has, None]
+            mine = positions[g][has]
+            w = strength[has]
+            if fit and has.sum() >= 3:
+                # fit h onto g: targets are linear in h's positions, so transform them the same way
+                R, ms, md = _procrustes(target, mine, w)
+                target = (target - ms) @ R + md
+            out[f"{g}-{h}"] = float((w * np.sqrt(((mine - target) ** 2).sum(axis=1))).sum() / w.sum())
     return out
 
 
 def layout_quality(layout: JointLayout, corr: CorrespondenceSet, *, geoms: Sequence[GraphGeometry] | None = None,
                    independent: Sequence[np.ndarray] | None = None, random_state: int = 0,
-                   n_iter: int = 60) -> dict[str, Any]:
+                   n_iter: int = 30) -> dict[str, Any]:
     """Quality figures of a joint layout against independent layouts of the same graphs.
 
     - ``stress_ratio``: per graph, normalised stress of the joint layout / of the independent layout (1 = no cost);

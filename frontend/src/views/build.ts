@@ -13,6 +13,7 @@ export const CLUSTERERS = ["dbscan", "single", "hdbscan"];
 export function graphRequest(repId: string, b: BuildParams): Record<string, unknown> {
   const clusterer: Record<string, unknown> = { kind: b.clusterer };
   if (b.clusterer === "dbscan") clusterer.eps = b.eps ?? "auto";
+  if (b.minSamples !== null) clusterer.min_samples = b.minSamples;
   return {
     representation_id: repId,
     lens: b.lens,
@@ -101,12 +102,13 @@ export function mount(root: HTMLElement, app: App): () => void {
         h("label", { class: "field" }, h("span", {}, "intervals"), number("build-intervals", b.intervals, "1", (v) => set({ intervals: v ?? DEFAULT_BUILD.intervals }))),
         h("label", { class: "field" }, h("span", {}, "overlap"), number("build-overlap", b.overlap, "0.05", (v) => set({ overlap: v ?? DEFAULT_BUILD.overlap }))),
         h("label", { class: "field" }, h("span", {}, "clusterer"), select("build-clusterer", CLUSTERERS, b.clusterer, (v) => set({ clusterer: v }))),
-        h("label", { class: "field" }, h("span", {}, "eps"), number("build-eps", b.eps, "0.05", (v) => set({ eps: v }), "auto"))),
+        h("label", { class: "field" }, h("span", {}, "eps"), number("build-eps", b.eps, "0.05", (v) => set({ eps: v }), "auto")),
+        h("label", { class: "field" }, h("span", {}, "min samples"), number("build-min-samples", b.minSamples, "1", (v) => set({ minSamples: v }), "5"))),
       h("div", { class: "row", style: { marginTop: "10px" } },
         h("label", {}, auto, " auto — search cover/eps and keep the most stable graph"),
         h("span", { class: "grow" }), go),
       h("div", { class: "muted", style: { marginTop: "6px", fontSize: "11px" } },
-        "Defaults: PCA lens, 10 intervals at 30% overlap, DBSCAN with eps from the data's distance quantile."));
+        "Defaults: PCA lens, 8 intervals at 40% overlap, DBSCAN with eps from the data's distance quantile."));
   }
 
   async function build(): Promise<void> {

@@ -1,0 +1,55 @@
+"""Mapper graphs of stored representations: build (cached, or as a job with progress), fetch, list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from topoalign.api.deps import JobsDep, SettingsDep, StoreDep
+from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, job_accepted
+from topoalign.api.schemas.graphs import GraphOut, GraphRequest, GraphSummary
+from topoalign.mapper.service import GRAPH_KIND, MapperParams, cached_graph, graph_for_representation, validate_against
+
+router = APIRouter(prefix="/api/graphs", tags=["graphs"], responses=ERROR_RESPONSES)
+
+
+def _graph_out(store, artifact_id: str) -> GraphOut:
+    return GraphOut(id=artifact_id, **store.load_artifact(artifact_id))
+
+
+@router.post("", response_model=GraphOut, responses={202: {"model": JobAccepted, "description": "Building as a job"}})
+def create_graph(body: GraphRequest, store: StoreDep, jobs: JobsDep, settings: SettingsDep):
+    """The Mapper graph of a representation: 200 with the graph when an identical request was built before,
+    else 202 with the job building it (its result holds ``graph_id``)."""
+    params = MapperParams.from_dict(body.params())
+    rec = store.get_representation(body.representation_id)
+    validate_against(params, rec.n, rec.d)
+    hit = cached_graph(store, rec.id, params)
+    if hit is not None:
+        return _graph_out(store, hit[0].id)
+
+    def build(progress):
+        art, graph = graph_for_representation(store, rec.id, params, progress, max_nodes=settings.max_graph_nodes)
+        return {"graph_id": art.id, "n_nodes": len(graph.nodes), "n_edges": len(graph.edges)}
+
+    job_id = jobs.submit("graph", {"representation_id": rec.id, **params.to_dict()}, build)
+    return JSONResponse(status_code=202, content=job_accepted(job_id).model_dump())
+
+
+@router.get("", response_model=list[GraphSummary])
+def list_graphs(store: StoreDep, representation_id: str | None = None) -> list[GraphSummary]:
+    out = []
+    for a in store.list_artifacts(GRAPH_KIND):
+        rid = a.params.get("representation_id")
+        if representation_id is not None and rid != representation_id:
+            continue
+        params = {k: v for k, v in a.params.items() if k != "representation_id"}
+        out.append(GraphSummary(id=a.id, representation_id=rid, params=params, n_nodes=a.meta.get("n_nodes"),
+                                n_edges=a.meta.get("n_edges"), created_at=a.created_at))
+    return out
+
+
+@router.get("/{graph_id}", response_model=GraphOut)
+def get_graph(graph_id: str, store: StoreDep) -> GraphOut:
+    store.get_artifact(graph_id, kind=GRAPH_KIND)
+    return _graph_out(store, graph_id)

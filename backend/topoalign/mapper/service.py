@@ -1,0 +1,179 @@
+"""Mapper graphs of stored representations, cached in the store.
+
+Lens values are cached as ``lens`` artifacts keyed by the representation id and the lens parameters; graphs as
+``graph`` artifacts keyed by the representation id and every parameter of the build, so an identical request returns
+the stored graph without recomputation. The API and the CLI both go through ``graph_for_representation``.
+
+Parameters (``MapperParams``), all JSON-able::
+
+    {"lens": "pca:2" | {"kind": "pca", "n_components": 2, ...},
+     "cover": {"kind": "kmapper" | "uniform" | "balanced", "n_intervals": 10, "overlap": 0.3},
+     "clusterer": {"kind": "dbscan", "eps": 0.5 | "auto", "min_samples": 3, "metric": "euclidean"} | ...,
+     "metric": "euclidean", "dedupe": false, "stability": 0, "auto": false, "auto_grid": {...}, "random_state": 0}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from topoalign.errors import InvalidParameterError, check_param
+from topoalign.jobs.progress import Progress, null_progress, scaled
+from topoalign.mapper.build import build_mapper_graph
+from topoalign.mapper.cluster import make_clusterer
+from topoalign.mapper.cover import make_cover
+from topoalign.mapper.graph import MapperGraph
+from topoalign.mapper.lens import make_lens
+from topoalign.mapper.stability import graph_stability, sweep
+from topoalign.representation import Representation
+
+GRAPH_KIND = "graph"
+LENS_KIND = "lens"
+
+
+@dataclass
+class MapperParams:
+    """A normalised, validated build request (``to_dict`` is the cache key part)."""
+
+    lens: dict[str, Any]
+    cover: dict[str, Any]
+    clusterer: dict[str, Any]
+    metric: str = "euclidean"
+    dedupe: bool = False
+    stability: int = 0
+    auto: bool = False
+    auto_grid: dict[str, list] | None = None
+    random_state: int = 0
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> "MapperParams":
+        raw = dict(raw or {})
+        metric = raw.get("metric", "euclidean")
+        check_param("Mapper", "metric", metric, metric in ("euclidean", "cosine"), "one of ['euclidean', 'cosine']")
+        lens = make_lens(raw.get("lens", "pca:2"), metric=metric)
+        cover_raw = dict(raw.get("cover") or {})
+        cover = make_cover(cover_raw.get("kind", "kmapper"), cover_raw.get("n_intervals", 10),
+                           cover_raw.get("overlap", 0.3))
+        clu_raw = dict(raw.get("clusterer") or {"kind": "dbscan"})
+        clu_raw.setdefault("metric", metric)
+        clusterer = make_clusterer(clu_raw)
+        stability = raw.get("stability", 0)
+        check_param("Mapper", "stability", stability, isinstance(stability, int) and 0 <= stability <= 100,
+                    "an int in [0, 100] (number of resamples; 0 = off)")
+        random_state = raw.get("random_state", 0)
+        check_param("Mapper", "random_state", random_state, isinstance(random_state, int) and random_state >= 0,
+                    "an int >= 0")
+        unknown = sorted(set(raw) - {"lens", "cover", "clusterer", "metric", "dedupe", "stability", "auto",
+                                     "auto_grid", "random_state"})
+        if unknown:
+            raise InvalidParameterError(f"Unknown Mapper parameter {unknown[0]!r}.")
+        return cls(lens=lens.params(), cover=cover.params(), clusterer=clusterer.params(), metric=metric,
+                   dedupe=bool(raw.get("dedupe", False)), stability=stability, auto=bool(raw.get("auto", False)),
+                   auto_grid=raw.get("auto_grid"), random_state=random_state)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lens": self.lens, "cover": self.cover, "clusterer": self.clusterer, "metric": self.metric,
+                "dedupe": self.dedupe, "stability": self.stability, "auto": self.auto, "auto_grid": self.auto_grid,
+                "random_state": self.random_state}
+
+    def make_cover(self):
+        c = dict(self.cover)
+        kind = c.pop("kind")
+        return make_cover(kind, *c.values())
+
+    def make_clusterer(self):
+        c = {k: v for k, v in self.clusterer.items() if k != "eps_resolved"}
+        return make_clusterer(c)
+
+
+def validate_against(params: MapperParams, n: int, d: int) -> None:
+    """Checks that need the data's shape (lens dimension > d, fewer points than min_samples), done up front."""
+    k = params.lens.get("n_components")
+    if k is not None:
+        owner = {"pca": "PCALens", "umap": "UMAPLens"}[params.lens["kind"]]
+        check_param(owner, "n_components", k, k <= d and k <= n, f"at most the data's dimension ({d}) and rows ({n})")
+    ms = params.clusterer.get("min_samples")
+    if isinstance(ms, int):
+        check_param("DBSCAN" if params.clusterer["kind"] == "dbscan" else "HDBSCAN", "min_samples", ms, ms <= n,
+                    f"at most the number of points ({n})")
+
+
+def lens_values(store, rep_id: str, rep: Representation, lens_params: dict[str, Any],
+                progress: Progress | None = None) -> np.ndarray:
+    """Lens values of a stored representation, from the ``lens`` cache or computed and cached."""
+    key = {"representation_id": rep_id, **lens_params}
+    found = store.find_artifact(LENS_KIND, key)
+    if found is not None:
+        return store.load_artifact(found.id)["values"]
+    (progress or null_progress)(0.0, f"computing the {lens_params['kind']} lens")
+    lens = make_lens(dict(lens_params))
+    labels = rep.label_frame() if rep.labels is not None else None
+    values = lens.fit_transform(rep.matrix, labels)
+    store.put_artifact(LENS_KIND, key, {"values": values}, representation_ids=[rep_id])
+    return values
+
+
+def cached_graph(store, rep_id: str, params: MapperParams):
+    """The cached (artifact record, graph) for an identical request, or None."""
+    rec = store.find_artifact(GRAPH_KIND, {"representation_id": rep_id, **params.to_dict()})
+    if rec is None:
+        return None
+    return rec, load_graph(store, rec.id)
+
+
+def load_graph(store, artifact_id: str) -> MapperGraph:
+    rec = store.get_artifact(artifact_id, kind=GRAPH_KIND)
+    payload = store.load_artifact(rec.id)
+    return MapperGraph.from_json(payload)
+
+
+def graph_for_representation(store, rep_id: str, params: dict[str, Any] | MapperParams,
+                             progress: Progress | None = None, *, max_nodes: int | None = None):
+    """``(artifact record, MapperGraph)`` for a stored representation: cached when an identical request was built."""
+    progress = progress or null_progress
+    params = params if isinstance(params, MapperParams) else MapperParams.from_dict(params)
+    hit = cached_graph(store, rep_id, params)
+    if hit is not None:
+        progress(1.0, "cached")
+        return hit
+    rep = store.load_representation(rep_id)
+    validate_against(params, rep.n, rep.d)
+    lens = lens_values(store, rep_id, rep, params.lens, scaled(progress, 0.0, 0.3))
+    graph = build_graph(rep.matrix, lens, params, stimulus_ids=rep.stimulus_ids,
+                        labels=rep.label_frame() if rep.labels is not None else None,
+                        progress=scaled(progress, 0.3, 1.0), max_nodes=max_nodes)
+    graph.representation_id = rep_id
+    payload = graph.to_json()
+    rec = store.put_artifact(GRAPH_KIND, {"representation_id": rep_id, **params.to_dict()}, payload,
+                             representation_ids=[rep_id],
+                             meta={"n_nodes": len(graph.nodes), "n_edges": len(graph.edges),
+                                   "representation_id": rep_id, "stability": graph.params.get("stability")})
+    return rec, graph
+
+
+def build_graph(X: np.ndarray, lens: np.ndarray, params: MapperParams, *, stimulus_ids=None, labels=None,
+                progress: Progress | None = None, max_nodes: int | None = None) -> MapperGraph:
+    """Build (optionally with ``auto`` parameters and stability) from a matrix and its lens values."""
+    progress = progress or null_progress
+    record = {"lens": params.lens, "metric": params.metric}
+    if params.auto:
+        result = sweep(X, lens, params.auto_grid, cover=params.cover["kind"], clusterer=params.make_clusterer(),
+                       n_resamples=max(params.stability, 3), random_state=params.random_state,
+                       progress=progress, dedupe=params.dedupe, stimulus_ids=stimulus_ids, labels=labels)
+        graph = result.graph
+        if graph is None:
+            raise InvalidParameterError("The 'auto_grid' parameter of Mapper gave no graph; widen the grid.")
+        graph.params.update(record, auto=result.to_json())
+        return graph
+    cover = params.make_cover()
+    clusterer = params.make_clusterer()
+    build_progress = scaled(progress, 0.0, 0.4 if params.stability else 1.0)
+    graph = build_mapper_graph(X, lens, cover, clusterer, stimulus_ids=stimulus_ids, labels=labels,
+                               dedupe=params.dedupe, progress=build_progress, params=record,
+                               random_state=params.random_state, max_nodes=max_nodes)
+    if params.stability:
+        graph_stability(graph, X, lens, cover, clusterer, n_resamples=params.stability,
+                        random_state=params.random_state, progress=scaled(progress, 0.4, 1.0)).apply(graph)
+    return graph

@@ -1,0 +1,183 @@
+"""Limits and security defaults: job concurrency, upload cap, token on non-loopback binds, ids never become paths."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from topoalign.api.app import create_app
+from topoalign.api.settings import Settings
+from topoalign.errors import NotFoundError
+
+
+def _npy(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, a)
+    return buf.getvalue()
+
+
+def _wait(predicate, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+# -- job concurrency --------------------------------------------------------------------------------------------
+def test_jobs_beyond_the_concurrency_limit_queue(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOPOALIGN_MAX_CONCURRENT_JOBS", "2")
+    settings = Settings(data=tmp_path, warm_umap=False)
+    assert settings.max_concurrent_jobs == 2
+    release = threading.Event()
+
+    def blocker(progress):
+        progress(0.1, "waiting")
+        assert release.wait(20)
+        return {"ok": True}
+
+    with TestClient(create_app(settings)) as client:
+        jobs = client.app.state.jobs
+        jobs.register("blocker", lambda params: blocker)
+        ids = [jobs.submit("blocker", {"i": i}) for i in range(5)]
+        try:
+            status = lambda: {j: client.get(f"/api/jobs/{j}").json()["status"] for j in ids}  # noqa: E731
+            assert _wait(lambda: list(status().values()).count("running") == 2)
+            time.sleep(0.3)  # no third one starts while two run
+            assert sorted(status().values()) == ["queued"] * 3 + ["running"] * 2
+            assert client.get("/api/health").json()["running_jobs"] == 2
+        finally:
+            release.set()
+        assert _wait(lambda: set(status().values()) == {"done"})
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "65", "lots"])
+def test_concurrency_limit_is_validated(tmp_path, monkeypatch, value):
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("TOPOALIGN_MAX_CONCURRENT_JOBS", value)
+    with pytest.raises(ValidationError, match="max_concurrent_jobs"):
+        Settings(data=tmp_path)
+
+
+# -- upload cap -------------------------------------------------------------------------------------------------
+def test_upload_cap_declared_and_streamed(tmp_path):
+    with TestClient(create_app(Settings(data=tmp_path, warm_umap=False, max_upload_bytes=10_000))) as client:
+        cid = client.post("/api/collections", json={"name": "c", "stimulus_ids": ["a", "b"]}).json()["id"]
+        url = f"/api/collections/{cid}/representations"
+        small = client.post(url, files={"file": ("ok.npy", _npy(np.ones((2, 3), "f4")))})
+        assert small.status_code == 201, small.text
+        for cols in (5000, 400_000):  # over the cap: streamed check / declared Content-Length check
+            r = client.post(url, files={"file": ("big.npy", _npy(np.ones((2, cols), "f4")))})
+            assert r.status_code == 413, r.text
+            assert r.json()["error"] == "payload_too_large" and "cap" in r.json()["detail"]
+
+        def chunks():  # no Content-Length: only the streaming check can stop it
+            body = _npy(np.ones((2, 5000), "f4"))
+            yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.npy\"\r\n\r\n"
+            for i in range(0, len(body), 4096):
+                yield body[i:i + 4096]
+            yield b"\r\n--b--\r\n"
+
+        r = client.post(url, content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"})
+        assert r.status_code == 413, r.text
+        assert len(client.get(f"/api/collections/{cid}/representations").json()) == 1
+        assert not any((tmp_path / "uploads").iterdir())
+
+
+@pytest.mark.parametrize("length", ["-5", "abc", "1e9"])
+def test_malformed_content_length_is_refused(tmp_path, length):
+    with TestClient(create_app(Settings(data=tmp_path, warm_umap=False))) as client:
+        r = client.post("/api/collections", content=b"{}",
+                        headers={"content-type": "application/json", "content-length": length})
+        assert 400 <= r.status_code < 500
+
+
+# -- ids and names never become paths --------------------------------------------------------------------------
+BAD_IDS = ["..", "...", "..%2F..%2Fcatalog.sqlite", "%2E%2E%2F%2E%2E", "..%5Carrays", "%00", "r%00", "a" * 300,
+           "%2Fetc%2Fpasswd", "~root", "r000000000000.npy", "%E2%80%AE", "CON", "arrays", "*"]
+
+
+@pytest.mark.parametrize("resource", ["representations", "collections", "jobs"])
+def test_ids_never_become_paths(tmp_path, resource):
+    data = tmp_path / "store"
+    (tmp_path / "secret.npy").write_bytes(_npy(np.ones((2, 2), "f4")))
+    with TestClient(create_app(Settings(data=data, warm_umap=False))) as client:
+        cid = client.post("/api/collections", json={"name": "c", "stimulus_ids": ["a", "b"]}).json()["id"]
+        client.post(f"/api/collections/{cid}/representations", files={"file": ("x.npy", _npy(np.ones((2, 2), "f4")))})
+        files_before = sorted(p for p in tmp_path.rglob("*") if not p.name.startswith("catalog.sqlite"))
+        for bad in BAD_IDS + ["..%2Fsecret", "..%2F..%2Fsecret.npy"]:
+            for method in ("GET", "DELETE"):
+                r = client.request(method, f"/api/{resource}/{bad}")
+                assert r.status_code in (404, 405, 422), (method, bad, r.status_code, r.text)
+                assert set(r.json()) == {"error", "detail"}
+        files_after = sorted(p for p in tmp_path.rglob("*") if not p.name.startswith("catalog.sqlite"))
+        assert files_after == files_before
+        assert len(client.get("/api/representations").json()) == 1
+
+
+def test_store_refuses_path_like_ids(store):
+    for bad in ("../x", "/etc/passwd", "a/b", "..", "A" * 65, "x\x00", ""):
+        with pytest.raises(NotFoundError):
+            store.get_representation(bad)
+        with pytest.raises(NotFoundError):
+            store.load_representation(bad)
+
+
+# -- binding and token --------------------------------------------------------------------------------------------
+def _serve(tmp_path, *args, env_extra=None, timeout=30):
+    env = {k: v for k, v in os.environ.items() if k != "TOPOALIGN_TOKEN"}
+    env.update({"TOPOALIGN_WARM_UMAP": "false", **(env_extra or {})})
+    return subprocess.run([sys.executable, "-m", "topoalign.cli", "serve", "--data", str(tmp_path / "s"), *args],
+                          env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20"])
+def test_non_loopback_bind_without_token_exits_2(tmp_path, host):
+    r = _serve(tmp_path, "--host", host, "--port", "1")
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "TOPOALIGN_TOKEN" in r.stderr and host in r.stderr
+
+
+def test_serve_binds_loopback_by_default():
+    import argparse
+
+    from topoalign.cli.serve import is_loopback, register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["serve"])
+    assert args.host == "127.0.0.1"
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("example.com")
+
+
+def test_token_guards_a_real_server(server_factory):
+    srv = server_factory(TOPOALIGN_TOKEN="t0k3n-xyz").start()
+    assert httpx.get(srv.url + "/api/health").status_code == 200  # liveness stays open
+    r = httpx.get(srv.url + "/api/collections")
+    assert r.status_code == 401 and r.json()["error"] == "unauthorized"
+    assert httpx.get(srv.url + "/api/collections", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert httpx.post(srv.url + "/api/collections", json={"name": "x", "stimulus_ids": ["a"]}).status_code == 401
+    ok = httpx.get(srv.url + "/api/collections", headers={"Authorization": "Bearer t0k3n-xyz"})
+    assert ok.status_code == 200 and ok.json() == []
+    assert httpx.get(srv.url + "/api/collections", params={"token": "t0k3n-xyz"}).status_code == 200
+
+
+def test_cors_never_wildcard(tmp_path):
+    settings = Settings(data=tmp_path, warm_umap=False, cors_origins=["*", "http://ok.example"])
+    with TestClient(create_app(settings)) as client:
+        evil = client.get("/api/health", headers={"Origin": "http://evil.example"})
+        assert evil.headers.get("access-control-allow-origin") in (None, "")
+        ok = client.get("/api/health", headers={"Origin": "http://ok.example"})
+        assert ok.headers.get("access-control-allow-origin") == "http://ok.example"
