@@ -165,14 +165,16 @@ await step("export", async () => {
 
 await step("audit", async () => {
   await nav("audit");
-  await page.waitForSelector("#audit-model option >> nth=1", { state: "attached" });
-  await page.selectOption("#audit-model", { label: (await page.$$eval("#audit-model option", (os) => os.map((o) => o.textContent))).find((t) => /MiniLM/i.test(t)) });
+  await page.waitForSelector("#audit-collection option >> nth=0", { state: "attached" });
+  const digits = await page.$eval("#audit-collection", (sel) => [...sel.options].find((o) => o.textContent === "digits")?.value);
+  await page.selectOption("#audit-collection", digits);
+  await page.fill("#audit-folds", "2");
   await page.click("#audit-run");
-  await page.waitForSelector(".heatmap g.cell", { timeout: 120000 });
+  await page.waitForSelector(".heatmap g.cell", { timeout: 240000 });
   const cells = await page.$$eval(".heatmap g.cell", (e) => e.length);
   const charts = await page.$$eval("[data-chart]", (e) => e.map((c) => c.getAttribute("data-chart")));
   await shot("6-audit");
-  await page.click(".heatmap g.cell[data-a]:not([data-a=''])>>nth=1");
+  await page.click(".heatmap g.cell[data-a]:not([data-a='']) >> nth=1");
   await page.waitForFunction(() => location.hash.startsWith("#/graphs"), null, { timeout: 120000 });
   await page.waitForSelector(".panel svg g.node");
   const panels = await page.$$eval(".panel", (e) => e.length);

@@ -13,4 +13,4 @@ const dump = "from topoalign.api.app import create_app; from topoalign.api.setti
 const spec = execFileSync(python, ["-c", dump], { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
 writeFileSync(resolve(here, "..", "openapi.json"), spec);
 execFileSync(process.execPath, [resolve(here, "..", "node_modules", "openapi-typescript", "bin", "cli.js"),
-  resolve(here, "..", "openapi.json"), "-o", resolve(here, "..", "src", "api", "schema.d.ts")], { stdio: "inherit" });
+  resolve(here, "..", "openapi.json"), "-o", resolve(here, "..", "src", "api", "schema.d.ts"), "--default-non-nullable=false"], { stdio: "inherit" });

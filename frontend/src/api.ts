@@ -4,7 +4,7 @@
 // never see wire-format variations.
 import type { components } from "./api/schema";
 import type {
-  AuditResult, GraphRecord, LayoutResult, MapperGraphJSON, MotifResult, RegionResult,
+  GraphRecord, LayoutResult, MapperGraphJSON, MotifResult, RegionResult,
 } from "./api/pending";
 
 export type * from "./api/pending";
@@ -99,7 +99,11 @@ export const api = {
     postMaybeJob<MotifResult>("/api/topo/motifs", { graph_ids: graphIds, ...query }),
 
   // ---- audits -------------------------------------------------------------------------------------------------
-  audit: (body: Record<string, unknown>) => postMaybeJob<AuditResult>("/api/audits", body),
+  startAudit: (collectionId: string, body: components["schemas"]["AuditIn"]) =>
+    postMaybeJob<{ audit_id: string }>(`/api/collections/${enc(collectionId)}/audits`, body),
+  audits: (collectionId?: string) =>
+    request<components["schemas"]["AuditSummary"][]>("GET", `/api/audits${collectionId ? `?collection_id=${enc(collectionId)}` : ""}`),
+  auditResult: (id: string) => request<components["schemas"]["AuditOut"]>("GET", `/api/audits/${enc(id)}`),
 };
 
 /** The routes the running server offers (from its OpenAPI), to tell "not built yet" from "failed". */

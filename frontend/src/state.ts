@@ -16,6 +16,7 @@ export interface BuildParams {
   clusterer: string;
   eps: number | null; // null: "auto" (DBSCAN picks eps from a distance quantile)
   minSamples: number | null; // null: the clusterer's own default
+  stability: number; // resamples for node stability (0 = off)
   auto: boolean;
 }
 
@@ -39,7 +40,7 @@ export interface ViewState {
 }
 
 export const DEFAULT_BUILD: BuildParams = {
-  lens: "pca", cover: "kmapper", intervals: 8, overlap: 0.4, clusterer: "dbscan", eps: null, minSamples: null, auto: false,
+  lens: "pca", cover: "kmapper", intervals: 8, overlap: 0.4, clusterer: "dbscan", eps: null, minSamples: null, stability: 0, auto: false,
 };
 
 export function defaultState(): ViewState {
@@ -86,6 +87,7 @@ export function parseState(hash: string): ViewState {
   b.clusterer = q.get("cl") ?? b.clusterer;
   b.eps = num(q.get("eps"));
   b.minSamples = int(q.get("ms"));
+  b.stability = int(q.get("st")) ?? 0;
   b.auto = q.get("auto") === "1";
   return s;
 }
@@ -118,6 +120,7 @@ export function serializeState(s: ViewState): string {
   put("cl", s.build.clusterer, d.build.clusterer);
   put("eps", s.build.eps, null);
   put("ms", s.build.minSamples, null);
+  put("st", s.build.stability, 0);
   put("auto", s.build.auto ? "1" : null, null);
   const query = q.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ",")}`).join("&");
   return `#/${s.view}${query ? `?${query}` : ""}`;

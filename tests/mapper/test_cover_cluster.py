@@ -192,3 +192,23 @@ def test_hdbscan_matches_sklearn(blob_shapes):
     X = blob_shapes(1)
     ours = HDBSCAN(min_cluster_size=10).prepare(X).fit_predict(X)
     assert np.array_equal(ours, SkHDBSCAN(min_cluster_size=10).fit_predict(X))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_leaders_dbscan_equals_sklearn(seed):
+    """The early-exit path (large dense elements) against scikit-learn, borders and noise included."""
+    from topoalign.mapper.dense_dbscan import dbscan_labels_leaders
+
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(c, 0.35, size=(700, 3)) for c in (0.0, 1.6, 4.0)] +
+                  [rng.uniform(-2, 6, size=(300, 3))])
+    X = X[rng.permutation(len(X))]
+    ran = 0
+    for eps, ms in [(0.45, 5), (0.6, 12), (0.35, 4), (0.8, 30)]:
+        ours = dbscan_labels_leaders(X, eps, ms, max_leaders=10_000)
+        ref = SkDBSCAN(eps=eps, min_samples=ms).fit_predict(X)
+        if ours is not None:
+            ran += 1
+            assert np.array_equal(ours, ref), (eps, ms)
+        assert np.array_equal(DBSCAN(eps=eps, min_samples=ms).fit_predict(X), ref)
+    assert ran >= 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import io
 import tempfile
+import time
 import zlib
 from pathlib import Path
 
@@ -28,22 +29,62 @@ from schemathesis.specs.openapi.checks import (
 
 from topoalign.api.app import create_app
 from topoalign.api.settings import Settings
+from topoalign.jobs import JobRunner
 
 MIN_CASES = 1000
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-def _prefill(client: TestClient) -> None:
+def _wait_job(client: TestClient, job_id: str, timeout: float = 120) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["status"] not in ("queued", "running"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"prefill job {job_id} did not end")
+
+
+def _result_of(client: TestClient, r, key: str) -> str | None:
+    """The id a compute route returned: at once (200) or through its job (202)."""
+    if r.status_code == 200:
+        return r.json().get(key) or r.json().get("id")
+    if r.status_code == 202:
+        job = _wait_job(client, r.json()["job_id"])
+        return (job.get("result") or {}).get(key) if job["status"] == "done" else None
+    return None
+
+
+def _prefill(client: TestClient) -> dict[str, list[str]]:
+    """A collection (30 stimuli, 3 classes), four representations (2 models x 2 layers), and, where the routes exist, two Mapper graphs,
+    an audit and a joint layout, built by the real job runner. Returns ids found no list route gives."""
     ids = [f"s{i}" for i in range(30)]
     coll = client.post("/api/collections", json={"name": "fuzz", "stimulus_ids": ids,
                                                  "labels": {"class": [str(i % 3) for i in range(30)]}}).json()
     rng = np.random.default_rng(0)
-    for layer in ("l1", "l2"):
+    rids = []
+    for model, layer in (("m1", "l1"), ("m2", "l1"), ("m1", "l2"), ("m2", "l2")):
         buf = io.BytesIO()
-        np.save(buf, rng.normal(size=(30, 5)).astype(np.float32))
-        r = client.post(f"/api/collections/{coll['id']}/representations", files={"file": (f"{layer}.npy", buf.getvalue())},
-                        data={"model": "m", "layer": layer})
+        np.save(buf, rng.normal(size=(30, 5)).astype(np.float32) + np.repeat(np.eye(3, 5), 10, axis=0) * 3)
+        r = client.post(f"/api/collections/{coll['id']}/representations",
+                        files={"file": (f"{model}-{layer}.npy", buf.getvalue())},
+                        data={"model": model, "layer": layer, "layer_index": layer[1]})
         assert r.status_code == 201, r.text
+        rids.append(r.json()["representations"][0]["id"])
+    paths = APP.openapi()["paths"]
+    extra: dict[str, list[str]] = {}
+    graphs = []
+    if "/api/graphs" in paths:
+        for rid in rids[:2]:
+            gid = _result_of(client, client.post("/api/graphs", json={"representation_id": rid}), "graph_id")
+            graphs += [gid] if gid else []
+    if "/api/collections/{collection_id}/audits" in paths:
+        _result_of(client, client.post(f"/api/collections/{coll['id']}/audits",
+                                       json={"metrics": ["procrustes"], "folds": 2}), "audit_id")
+    if "/api/topo/layout" in paths and len(graphs) == 2:
+        res = _result_of(client, client.post("/api/topo/layout", json={"graph_ids": graphs, "n_iter": 5}), "result_id")
+        extra["result"] = [res] if res else []
+    return extra
 
 
 def _id_pool(client: TestClient, spec: dict) -> dict[str, list[str]]:
@@ -61,27 +102,54 @@ def _id_pool(client: TestClient, spec: dict) -> dict[str, list[str]]:
     return pool
 
 
+class _JobsNotRun(JobRunner):
+    """Jobs are recorded and end at once: fuzzing tests the HTTP layer, not a thousand random Mapper builds."""
+
+    def _run(self, job_id, fn) -> None:
+        self.store.update_job(job_id, status="cancelled", message="not run while fuzzing")
+
+    def shutdown(self) -> None:  # schemathesis's client enters and leaves the app's lifespan around each call
+        pass
+
+
 DATA = Path(tempfile.mkdtemp(prefix="topoalign-fuzz-"))
 APP = create_app(Settings(data=DATA, warm_umap=False, max_upload_bytes=1 << 20, max_concurrent_jobs=1))
 with TestClient(APP) as _client:
-    _prefill(_client)
-    ID_POOL = _id_pool(_client, APP.openapi())
+    _extra_ids = _prefill(_client)
+    ID_POOL = {**_id_pool(_client, APP.openapi()), **_extra_ids}
+_runner = _JobsNotRun(APP.state.store, max_concurrent=1)
+_runner._factories = APP.state.jobs._factories
+APP.state.jobs = _runner
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 N_OPERATIONS = sum(1 for p in APP.openapi()["paths"].values() for m in p if m in ("get", "post", "put", "patch", "delete"))
-# each of the positive and negative modes runs max_examples; aim at ~1.4x the floor (some examples get filtered)
-EXAMPLES = max(15, -(-int(MIN_CASES * 1.4) // (2 * max(N_OPERATIONS, 1))))
+# each of the positive and negative modes runs max_examples; explicit examples and schema variants add ~40%
+EXAMPLES = max(12, -(-MIN_CASES // (2 * max(N_OPERATIONS, 1))))
 CALLS: list[tuple[str, int]] = []
 
 
+def _existing(name: str, value):
+    """An existing id for a field named ``<resource>_id`` (or a list of them for ``<resource>_ids``), half the time."""
+    h = zlib.crc32(repr(value).encode())
+    if h % 2:
+        return value
+    if name.endswith("_ids") and isinstance(value, list) and ID_POOL.get(name.removesuffix("_ids")):
+        ids = ID_POOL[name.removesuffix("_ids")]
+        return [ids[(h + i) % len(ids)] for i in range(max(len(value), 1))]
+    ids = ID_POOL.get(name.removesuffix("_id"))
+    return ids[h % len(ids)] if ids and name.endswith("_id") else value
+
+
 def _use_existing_ids(case) -> None:
-    if not case.path_parameters or case.method.upper() == "DELETE" or case.path.endswith("/events"):
+    if case.method.upper() == "DELETE" or case.path.endswith("/events"):
         return  # a real job's event stream lasts as long as the job
-    for name, value in case.path_parameters.items():
-        resource = name.removesuffix("_id")
-        ids = ID_POOL.get(resource)
-        if ids and zlib.crc32(repr(value).encode()) % 2 == 0:
-            case.path_parameters[name] = ids[zlib.crc32(repr(value).encode()) % len(ids)]
+    for name, value in (case.path_parameters or {}).items():
+        case.path_parameters[name] = _existing(name, value)
+    for name, value in (case.query or {}).items():
+        case.query[name] = _existing(name, value)
+    if isinstance(case.body, dict):
+        for name, value in case.body.items():
+            case.body[name] = _existing(name, value)
 
 
 @schema.parametrize()

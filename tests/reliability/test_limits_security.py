@@ -95,12 +95,12 @@ def test_upload_cap_declared_and_streamed(tmp_path):
         assert not any((tmp_path / "uploads").iterdir())
 
 
-@pytest.mark.parametrize("length", ["-5", "abc", "1e9"])
+@pytest.mark.parametrize("length", ["-5", "abc", "1e9", " "])
 def test_malformed_content_length_is_refused(tmp_path, length):
     with TestClient(create_app(Settings(data=tmp_path, warm_umap=False))) as client:
         r = client.post("/api/collections", content=b"{}",
                         headers={"content-type": "application/json", "content-length": length})
-        assert 400 <= r.status_code < 500
+        assert r.status_code == 400 and "content-length" in r.json()["detail"].lower()
 
 
 # -- ids and names never become paths --------------------------------------------------------------------------
@@ -181,3 +181,16 @@ def test_cors_never_wildcard(tmp_path):
         assert evil.headers.get("access-control-allow-origin") in (None, "")
         ok = client.get("/api/health", headers={"Origin": "http://ok.example"})
         assert ok.headers.get("access-control-allow-origin") == "http://ok.example"
+
+
+def test_cors_preflight_passes_the_token_guard(tmp_path):
+    """Browsers send preflights without credentials: an allowed origin must get its answer, others nothing."""
+    settings = Settings(data=tmp_path, warm_umap=False, token="s3cret", cors_origins=["http://ok.example"])
+    with TestClient(create_app(settings)) as client:
+        pre = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"}
+        ok = client.options("/api/collections", headers={"Origin": "http://ok.example", **pre})
+        assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "http://ok.example"
+        evil = client.options("/api/collections", headers={"Origin": "http://evil.example", **pre})
+        assert evil.headers.get("access-control-allow-origin") in (None, "")
+        r = client.get("/api/collections", headers={"Origin": "http://ok.example"})
+        assert r.status_code == 401 and r.headers["access-control-allow-origin"] == "http://ok.example"

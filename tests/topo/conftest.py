@@ -1,4 +1,4 @@
-"""Planted-structure Mapper graphs for the topo tests (kmapper until the Mapper engine lands)."""
+"""Planted-structure Mapper graphs for the topo tests, built with the project's Mapper engine."""
 
 from __future__ import annotations
 
@@ -6,30 +6,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from topoalign.mapper.graph import MapperGraph, MapperNode, edges_from_members
+from topoalign.mapper import build_mapper_graph
+from topoalign.mapper.graph import MapperGraph
 
 
 def mapper_graph(X, ids, lens, *, n_cubes=10, overlap=0.3, eps=0.5, min_samples=3, labels=None) -> MapperGraph:
-    """A Mapper graph of rows of ``X`` (ids ``ids``) with an interval cover of ``lens`` and DBSCAN clusters."""
-    import kmapper as km
-    from sklearn.cluster import DBSCAN
+    """A Mapper graph of rows of ``X`` (ids ``ids``): KeplerMapper-style interval cover of ``lens``, DBSCAN."""
+    from topoalign.mapper.cover import make_cover
 
-    lens = np.asarray(lens, dtype=float).reshape(len(X), -1)
-    raw = km.KeplerMapper(verbose=0).map(lens, np.asarray(X, dtype=float), cover=km.Cover(n_cubes, overlap),
-                                         clusterer=DBSCAN(eps=eps, min_samples=min_samples))
-    # kmapper names nodes "cube{i}_cluster{j}": order by (cube, cluster) for a deterministic graph
-    keys = sorted(raw["nodes"], key=lambda k: tuple(int(p.split("cluster")[-1].replace("cube", "")) for p in k.split("_")))
-    nodes = []
-    for i, key in enumerate(keys):
-        members = np.asarray(sorted(set(raw["nodes"][key])), dtype=np.int64)
-        cube = int(key.split("_")[0].replace("cube", ""))
-        nodes.append(MapperNode(id=f"n{i}", members=members, cover_element=(cube,),
-                                lens_mean=tuple(lens[members].mean(axis=0).tolist())))
     frame = None
     if labels is not None:
         frame = pd.DataFrame(labels, index=pd.Index(np.asarray(ids, dtype=str), name="stimulus_id"))
-    return MapperGraph(nodes=nodes, edges=edges_from_members(nodes), stimulus_ids=np.asarray(ids, dtype=str),
-                       labels=frame, params={"n_cubes": n_cubes, "overlap": overlap, "eps": eps})
+    return build_mapper_graph(np.asarray(X, dtype=np.float32), np.asarray(lens, dtype=float).reshape(len(X), -1),
+                              make_cover("kmapper", n_cubes, overlap),
+                              {"kind": "dbscan", "eps": eps, "min_samples": min_samples},
+                              stimulus_ids=np.asarray(ids, dtype=str), labels=frame, device=None,
+                              params={"n_cubes": n_cubes, "overlap": overlap, "eps": eps})
 
 
 def pca_lens(X):

@@ -13,11 +13,14 @@ from the training rows it receives.
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 from sklearn.model_selection import KFold
+from threadpoolctl import threadpool_limits
 
 from topoalign.errors import InvalidInputError, check_param
 from topoalign.representation import Representation, aligned_matrices
@@ -152,6 +155,24 @@ def summarize(metric: str, fold_scores: list[float], n: int, dropped: list[tuple
     )
 
 
+@contextmanager
+def blas_threads() -> Iterator[None]:
+    """One BLAS thread while the machine is oversubscribed (load average >= cores), the library default otherwise.
+
+    OpenBLAS/LAPACK threads spin-wait for each other; when other processes hold the cores, multi-threaded
+    eigh/SVD/GEMM calls run 2-30x slower than single-threaded ones (measured on the shared 2-core box).
+    """
+    try:
+        busy = os.getloadavg()[0] >= (os.cpu_count() or 1)
+    except OSError:
+        busy = False
+    if busy:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    else:
+        yield
+
+
 def cross_validate(metric: str, scorer: FoldScorer, X: np.ndarray, Y: np.ndarray, *, folds: int = 5,
                    random_state: int | None = 0) -> AlignmentResult:
     """Score ``scorer(X_train, Y_train, X_test, Y_test) -> (score, details)`` on every fold.
@@ -163,7 +184,8 @@ def cross_validate(metric: str, scorer: FoldScorer, X: np.ndarray, Y: np.ndarray
     scores, dropped, details = [], [], {}
     for train, test in splits:
         f = prepare_fold(X, Y, train, test)
-        s, extra = scorer(f.X_train, f.Y_train, f.X_test, f.Y_test)
+        with blas_threads():
+            s, extra = scorer(f.X_train, f.Y_train, f.X_test, f.Y_test)
         scores.append(s)
         dropped.append((f.dropped_x, f.dropped_y))
         for k, v in extra.items():

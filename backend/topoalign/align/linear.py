@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_limits
 from topoalign.align.crossval import (
     AlignmentResult,
     as_matrices,
+    blas_threads,
     columnwise_pearson,
     constant_units,
     fold_splits,
@@ -151,12 +152,65 @@ def loo_errors(dec: RidgeDecomposition, Y: np.ndarray, alphas: np.ndarray,
             R = (Z * (alpha * C[:, j])) @ L
             rss[:, j] = np.einsum("ij,ij->i", R, R)
         one_minus_h = alphas[None, :] * ((Z * Z) @ C)
+        loo = (np.maximum(rss, 0.0) / one_minus_h**2).sum(axis=0) / (n * t)
     else:
-        y2 = np.einsum("ij,ij->i", Y, Y)
-        rss = y2[:, None] - 2.0 * ((Z * (Y @ P.T)) @ C) + _quadratic_terms(Z, P @ P.T, a, alphas)
-        one_minus_h = 1.0 - 1.0 / n - (Z * Z) @ C
-    loo = (np.maximum(rss, 0.0) / one_minus_h**2).sum(axis=0) / (n * t)
+        loo = _sample_losses(a, Z, Y, P, P @ P.T, alphas, n).sum(axis=0) / (n * t)
     return loo, P
+
+
+def _sample_losses(a: np.ndarray, Z: np.ndarray, Y: np.ndarray, P: np.ndarray, G: np.ndarray, alphas: np.ndarray,
+                   n: int) -> np.ndarray:
+    """(m x n_alphas) squared LOO residuals summed over targets for m training rows (p < n case).
+
+    ``Z`` (m x k) and ``Y`` (m x t) are those rows in the eigenbasis and their targets; ``P`` (k x t) and
+    ``G = P P'`` come from all ``n`` training rows, so each row's value is exact whatever subset is passed.
+    """
+    C = 1.0 / (a[:, None] + alphas[None, :])
+    y2 = np.einsum("ij,ij->i", Y, Y)
+    rss = y2[:, None] - 2.0 * ((Z * (Y @ P.T)) @ C) + _quadratic_terms(Z, G, a, alphas)
+    one_minus_h = 1.0 - 1.0 / n - (Z * Z) @ C
+    return np.maximum(rss, 0.0) / one_minus_h**2
+
+
+def _equivalent_alphas(a: np.ndarray, alphas: np.ndarray, tol: float = 1e-8) -> np.ndarray:
+    """(n_alphas x n_alphas) True where two penalties give proportional predictions within ``tol``.
+
+    Pearson r ignores the scale of the predictions, so penalties on the flat ends of the grid (all shrinkage factors
+    ~1, or all ~a/alpha) give the same scores; the LOO criterion cannot (and need not) separate them.
+    """
+    f = np.clip(a, 0.0, None)[:, None] / (np.clip(a, 0.0, None)[:, None] + alphas[None, :])
+    g = f / np.maximum(f.max(axis=0, keepdims=True), np.finfo(float).tiny)
+    return np.abs(g[:, :, None] - g[:, None, :]).max(axis=0) <= tol
+
+
+def _sequential_alpha(a, V, P, rows, n: int, alphas: np.ndarray, rng: np.random.Generator,
+                      z: float = 5.0) -> tuple[int, int]:
+    """Index of RidgeCV's alpha, evaluating the LOO losses of growing random subsets of the training rows.
+
+    Each row's LOO loss is exact (it depends on the whole training set only through ``a``, ``V``, ``P``), so a
+    subset gives an unbiased estimate of every alpha's mean loss. The subset's winner is accepted when it beats every
+    non-equivalent alpha by more than ``z`` standard errors of the paired differences (finite-population corrected);
+    otherwise the subset grows (1/8 -> 1/2 of the rows) and finally all rows are used, which is RidgeCV's exact
+    criterion. Returns ``(alpha index, rows used)``.
+    """
+    G = P @ P.T
+    equivalent = _equivalent_alphas(a, alphas)
+    order = rng.permutation(n)
+    for m in (n // 8, n // 2, n):
+        if m < 64 and m < n:
+            continue
+        Xs, Ys = rows(order[:m])
+        losses = _sample_losses(a, Xs @ V, Ys, P, G, alphas, n)
+        mean = losses.mean(axis=0)
+        best = int(np.argmin(mean))
+        if m == n:
+            return best, m
+        d = losses - losses[:, [best]]
+        se = d.std(axis=0, ddof=1) / np.sqrt(m) * np.sqrt(1.0 - m / n)
+        clear = (d.mean(axis=0) > z * se) | equivalent[best]
+        if clear.all():
+            return best, m
+    raise AssertionError("unreachable")
 
 
 def _ridge_fold(X_train: np.ndarray, Y_train: np.ndarray, X_test: np.ndarray, Y_test: np.ndarray,
@@ -168,6 +222,18 @@ def _ridge_fold(X_train: np.ndarray, Y_train: np.ndarray, X_test: np.ndarray, Y_
     c = 1.0 / (dec.eigvals + alphas[best])
     pred = (X_test @ dec.basis) @ (c[:, None] * P)
     r = columnwise_pearson(pred, Y_test)
+    return float(np.nanmean(r)) if np.isfinite(r).any() else 0.0, float(alphas[best])
+
+
+def _ridge_fold_fast(f: dict, src: str, dst: str, alphas: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
+    """``_ridge_fold`` from the fold's cross-products, choosing alpha by ``_sequential_alpha``."""
+    gram, xty = f[src + src], f[src + dst] if src == "x" else f["xy"].T
+    a, V = _eigh(gram)
+    P = V.T @ xty
+    best, _ = _sequential_alpha(a, V, P, lambda idx: (f["rows"](src, idx), f["rows"](dst, idx)), len(f["train"]),
+                                alphas, rng)
+    W = V @ ((1.0 / (a + alphas[best]))[:, None] * P)
+    r = columnwise_pearson(f[src + "_test"] @ W, f[dst + "_test"])
     return float(np.nanmean(r)) if np.isfinite(r).any() else 0.0, float(alphas[best])
 
 
@@ -188,25 +254,33 @@ class _BlockGrams:
         self.xy = block_sum(lambda b: self.X[b].T @ self.Y[b])
         self.sx = block_sum(lambda b: self.X[b].sum(axis=0))
         self.sy = block_sum(lambda b: self.Y[b].sum(axis=0))
+        # per-block column ranges: a unit is constant on a training fold iff its range over the other blocks is 0
+        self.lo = {"x": [self.X[b].min(axis=0) for b in blocks], "y": [self.Y[b].min(axis=0) for b in blocks]}
+        self.hi = {"x": [self.X[b].max(axis=0) for b in blocks], "y": [self.Y[b].max(axis=0) for b in blocks]}
 
-    def fold(self, i: int, train: np.ndarray, test: np.ndarray):
-        """Centred train/test matrices, kept-unit masks and the training cross-products of fold ``i``."""
+    def fold(self, i: int, train: np.ndarray, test: np.ndarray) -> dict:
+        """Fold ``i``: kept-unit masks, centred test rows, training cross-products, and ``rows(name, idx)`` giving
+        centred training rows ``train[idx]`` on demand (most folds never need all of them)."""
         n = len(train)
-        out = {}
+        out: dict = {"train": train}
+        others = [j for j in range(len(self.lo["x"])) if j != i]
         for name, M, s in (("x", self.X, self.sx), ("y", self.Y, self.sy)):
-            tr = M[train]
-            keep = tr.max(axis=0) != tr.min(axis=0)
+            keep = np.max([self.hi[name][j] for j in others], axis=0) != np.min([self.lo[name][j] for j in others],
+                                                                                axis=0)
             mu = (s[1] - s[0][i]) / n
             out[name] = (keep, mu)
-            out[name + "_train"] = tr[:, keep] - mu[keep]
             out[name + "_test"] = M[test][:, keep] - mu[keep]
+        matrices = {"x": self.X, "y": self.Y}
+        out["rows"] = lambda name, idx: (matrices[name][train[idx]][:, out[name][0]] - out[name][1][out[name][0]])
         kx, mx = out["x"]
         ky, my = out["y"]
+
         def train_product(pair, ka, ma, kb, mb):
             if pair is None:
                 return None
             prod = pair[1] - pair[0][i] - n * np.outer(ma, mb)
             return prod[np.ix_(ka, kb)]
+
         out["xx"] = train_product(self.xx, kx, mx, kx, mx)
         out["yy"] = train_product(self.yy, ky, my, ky, my)
         out["xy"] = train_product(self.xy, kx, mx, ky, my)
@@ -266,7 +340,7 @@ class LinearPredictivity:
 
 
 def linear_predictivity_score(X, Y, *, alphas: Any = None, direction: str = "both", folds: int = 5,
-                              random_state: int | None = 0) -> AlignmentResult:
+                              random_state: int | None = 0, alpha_search: str = "sequential") -> AlignmentResult:
     """Cross-validated linear predictivity (a similarity in [-1, 1]).
 
     Parameters
@@ -275,6 +349,9 @@ def linear_predictivity_score(X, Y, *, alphas: Any = None, direction: str = "bot
     alphas : ridge penalties searched by efficient leave-one-out inside each training fold
     direction : "forward" (X -> Y), "backward" (Y -> X) or "both" (mean of the two, per fold)
     folds, random_state : shuffled k-fold split
+    alpha_search : "exact" evaluates RidgeCV's LOO criterion on every training row; "sequential" (default, when
+        there are fewer units than training rows) first on random 1/8 and 1/2 subsets, stopping as soon as the
+        winner is ahead of every non-equivalent alpha by 5 standard errors (see ``_sequential_alpha``)
 
     Returns
     -------
@@ -283,30 +360,41 @@ def linear_predictivity_score(X, Y, *, alphas: Any = None, direction: str = "bot
     """
     check_param("linear_predictivity_score", "direction", direction, direction in DIRECTIONS,
                 f"one of {list(DIRECTIONS)}")
+    check_param("linear_predictivity_score", "alpha_search", alpha_search, alpha_search in ("exact", "sequential"),
+                "one of ['exact', 'sequential']")
     alphas = _check_alphas(alphas)
     X, Y = as_matrices(X, Y)
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
     splits = fold_splits(X.shape[0], folds, random_state)
     forward, backward = direction in ("forward", "both"), direction in ("backward", "both")
+    with blas_threads():
+        return _linear_cv(X, Y, splits, alphas, forward, backward, alpha_search, random_state)
+
+
+def _linear_cv(X, Y, splits, alphas, forward, backward, alpha_search, random_state) -> AlignmentResult:
     grams = _BlockGrams(X, Y, splits, need_xx=forward, need_yy=backward)
     details: dict[str, list[float]] = {}
     scores, dropped = [], []
     for i, (train, test) in enumerate(splits):
         f = grams.fold(i, train, test)
-        if f["x_train"].shape[1] == 0 or f["y_train"].shape[1] == 0:
+        if not f["x"][0].any() or not f["y"][0].any():
             raise InvalidInputError("Every unit is constant over the training stimuli of a fold; nothing to align.")
         dropped.append((int((~f["x"][0]).sum()), int((~f["y"][0]).sum())))
+        rng = np.random.default_rng(None if random_state is None else [int(random_state), i])
         parts = []
-        if forward:
-            s, alpha = _ridge_fold(f["x_train"], f["y_train"], f["x_test"], f["y_test"], alphas, f["xx"], f["xy"])
-            details.setdefault("forward", []).append(s)
-            details.setdefault("alpha_forward", []).append(alpha)
-            parts.append(s)
-        if backward:
-            s, alpha = _ridge_fold(f["y_train"], f["x_train"], f["y_test"], f["x_test"], alphas, f["yy"], f["xy"].T)
-            details.setdefault("backward", []).append(s)
-            details.setdefault("alpha_backward", []).append(alpha)
+        for name, src, dst, wanted in (("forward", "x", "y", forward), ("backward", "y", "x", backward)):
+            if not wanted:
+                continue
+            if alpha_search == "sequential" and f[src][0].sum() < len(train):
+                s, alpha = _ridge_fold_fast(f, src, dst, alphas, rng)
+            else:
+                everything = np.arange(len(train))
+                s, alpha = _ridge_fold(f["rows"](src, everything), f["rows"](dst, everything), f[src + "_test"],
+                                       f[dst + "_test"], alphas, f[src + src],
+                                       f["xy"] if src == "x" else f["xy"].T)
+            details.setdefault(name, []).append(s)
+            details.setdefault("alpha_" + name, []).append(alpha)
             parts.append(s)
         scores.append(float(np.mean(parts)))
     return summarize("linear", scores, X.shape[0], dropped, details)

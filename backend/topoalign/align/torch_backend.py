@@ -17,7 +17,8 @@ every layer pair come from one batched matmul and their orthogonal polar factors
 
 from __future__ import annotations
 
-from typing import Sequence
+from contextlib import contextmanager
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -67,6 +68,28 @@ def polar_factor(C, method: str = "svd", boost_steps: int = 8, refine_steps: int
     return Q
 
 
+@contextmanager
+def _cpu_threads(device: str) -> Iterator[None]:
+    """Torch's CPU LAPACK calls suffer like numpy's when the cores are oversubscribed: one thread then."""
+    torch = _torch()
+    from topoalign.align.crossval import blas_threads
+
+    if not str(device).startswith("cpu"):
+        yield
+        return
+    before = torch.get_num_threads()
+    with blas_threads():
+        from threadpoolctl import threadpool_info
+
+        limited = any(p.get("num_threads") == 1 for p in threadpool_info() if p.get("user_api") == "blas")
+        if limited:
+            torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+
 def _stack(mats: Sequence[np.ndarray], d: int, device: str, dtype):
     """(L x n x d) tensor of the matrices, zero-padded to width d."""
     torch = _torch()
@@ -93,7 +116,7 @@ def _pair_batches(Lx: int, Ly: int, batch: int):
         yield [p[0] for p in chunk], [p[1] for p in chunk]
 
 
-def procrustes_similarity_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, device: str | None = None,
+def _similarity_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, device: str | None = None,
                                  method: str = "auto", dtype: str = "float32", batch: int = 512) -> np.ndarray:
     """(Lx x Ly) in-sample Procrustes similarity ``||Xc'Yc||_* / (||Xc||_F ||Yc||_F)`` of every pair.
 
@@ -121,7 +144,7 @@ def procrustes_similarity_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarr
     return out.double().cpu().numpy()
 
 
-def procrustes_score_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, folds: int = 5,
+def _score_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, folds: int = 5,
                             random_state: int | None = 0, device: str | None = None, method: str = "auto",
                             dtype: str = "float64", batch: int = 256) -> np.ndarray:
     """(Lx x Ly x folds) cross-validated Procrustes scores of every pair, as ``procrustes_score(dim_mode="pad")``.
@@ -152,3 +175,31 @@ def procrustes_score_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], 
             s = (Q * T).sum(dim=(-1, -2)) / (nx[bi] * ny[bj]).clamp_min(torch.finfo(tdtype).tiny)
             out[bi, bj, f] = s.double().cpu().numpy()
     return out
+
+
+def procrustes_similarity_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, device: str | None = None,
+                                 method: str = "auto", dtype: str = "float32", batch: int = 512) -> np.ndarray:
+    """(Lx x Ly) in-sample Procrustes similarity ``||Xc'Yc||_* / (||Xc||_F ||Yc||_F)`` of every pair.
+
+    Parameters
+    ----------
+    xs, ys : (n x d_i) matrices with the same n paired rows
+    device : "cuda", "cpu" or None (GPU when present)
+    method : polar decomposition, "auto" (Newton-Schulz on GPU, SVD on CPU), "svd" or "newton_schulz"
+    """
+    device = device or default_device()
+    with _cpu_threads(device):
+        return _similarity_matrix(xs, ys, device=device, method=method, dtype=dtype, batch=batch)
+
+
+def procrustes_score_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, folds: int = 5,
+                            random_state: int | None = 0, device: str | None = None, method: str = "auto",
+                            dtype: str = "float64", batch: int = 256) -> np.ndarray:
+    """(Lx x Ly x folds) cross-validated Procrustes scores of every pair, as ``procrustes_score(dim_mode="pad")``.
+
+    Units constant on a training fold become zero columns after centring, which is what dropping them does.
+    """
+    device = device or default_device()
+    with _cpu_threads(device):
+        return _score_matrix(xs, ys, folds=folds, random_state=random_state, device=device, method=method,
+                             dtype=dtype, batch=batch)

@@ -6,8 +6,9 @@ import hmac
 import importlib
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import parse_qs
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -26,6 +27,8 @@ ROUTER_MODULES = [
     "topoalign.api.routers.representations",
     "topoalign.api.routers.jobs",
     "topoalign.api.routers.graphs",
+    "topoalign.api.routers.align",
+    "topoalign.api.routers.topo",
 ]
 
 PLACEHOLDER = """<!doctype html><html><head><meta charset="utf-8"><title>TopoAlign</title></head>
@@ -55,39 +58,48 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = JobRunner(app.state.store, max_concurrent=settings.max_concurrent_jobs)
     register_warmup(app.state.jobs)
     install_error_handlers(app)
-    if settings.cors_origins:
+    app.add_middleware(_RequestGuards, cap=settings.max_upload_bytes, token=settings.token)
+    if settings.cors_origins:  # outermost: answers preflights (which carry no token) and labels refusals too
         app.add_middleware(CORSMiddleware, allow_origins=[o for o in settings.cors_origins if o != "*"],
                            allow_methods=["*"], allow_headers=["*"])
-    if settings.token:
-        _require_token(app, settings.token)
-    _cap_request_size(app, settings.max_upload_bytes)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
     _mount_frontend(app, settings)
     return app
 
 
-def _require_token(app: FastAPI, token: str) -> None:
-    @app.middleware("http")
-    async def check_token(request: Request, call_next):
-        if request.url.path.startswith("/api/") and request.url.path != "/api/health":
-            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-            given = given or request.query_params.get("token", "")
-            if not hmac.compare_digest(given.encode(), token.encode()):
+class _RequestGuards:
+    """Plain ASGI middleware (no per-request task group, unlike ``@app.middleware``): refuses a body whose declared
+    length is over the upload cap before reading it (multipart adds ~1 MiB slack), then, when a token is set,
+    requests to /api (but /api/health) without it."""
+
+    def __init__(self, app, *, cap: int, token: str | None):
+        self.app, self.cap, self.token = app, cap, token
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope):
+        headers = {k.decode("latin1").lower(): v.decode("latin1") for k, v in scope.get("headers", ())}
+        length = headers.get("content-length")
+        if length is not None and not length.strip().isdigit():
+            return error_response(400, "invalid_request", f"Invalid Content-Length header {length[:40]!r}.")
+        if length is not None and int(length) > self.cap + (1 << 20):
+            return error_response(413, "payload_too_large", f"Request body of {int(length):,} bytes is over the "
+                                  f"{self.cap:,}-byte upload cap (TOPOALIGN_MAX_UPLOAD_BYTES).")
+        path = scope.get("path", "")
+        if self.token and path.startswith("/api/") and path != "/api/health":
+            given = headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if not given:
+                given = (parse_qs(scope.get("query_string", b"").decode("latin1")).get("token") or [""])[0]
+            if not hmac.compare_digest(given.encode(), self.token.encode()):
                 return error_response(401, "unauthorized", "A valid bearer token is required (TOPOALIGN_TOKEN).")
-        return await call_next(request)
-
-
-def _cap_request_size(app: FastAPI, cap: int) -> None:
-    """Refuse a body whose declared length is over the upload cap before reading it (multipart adds ~1 MiB slack)."""
-
-    @app.middleware("http")
-    async def check_length(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > cap + (1 << 20)):
-            return error_response(413, "payload_too_large",
-                                  f"Request body of {length} bytes is over the {cap:,}-byte upload cap.")
-        return await call_next(request)
+        return None
 
 
 class _Frontend(StaticFiles):

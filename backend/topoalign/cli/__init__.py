@@ -16,8 +16,11 @@ from topoalign.errors import TopoAlignError
 COMMAND_MODULES = [
     "topoalign.cli.serve",
     "topoalign.cli.data",
+    "topoalign.cli.mapper",
     "topoalign.cli.extract",
     "topoalign.cli.demo",
+    "topoalign.cli.align",
+    "topoalign.cli.topo",
 ]
 
 

@@ -26,7 +26,10 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from topoalign.errors import InvalidParameterError, check_param
+from topoalign.mapper.dense_dbscan import dbscan_labels_leaders
 from topoalign.mapper.neighbors import DENSE_LIMIT, radius_mask, radius_pairs
+
+LEADERS_MIN_ROWS = 384  # below this, all pairs in one symmetric product are cheap enough
 
 METRICS = ("euclidean", "cosine")
 
@@ -58,9 +61,14 @@ class Clusterer:
     def _check_metric(self) -> None:
         check_param(type(self).__name__, "metric", self.metric, self.metric in METRICS, f"one of {list(METRICS)}")
 
+    def check_params(self) -> "Clusterer":
+        """Validate the parameters that do not depend on the data; returns self."""
+        self._check_metric()
+        return self
+
     def prepare(self, X: np.ndarray, *, random_state: int | None = 0) -> "Clusterer":
         """Validate against the whole data (n x d) and fix data-dependent parameters; returns self."""
-        return self
+        return self.check_params()
 
     @property
     def min_cube_points(self) -> int:
@@ -82,19 +90,25 @@ class DBSCAN(Clusterer):
         self.metric = metric
         self.eps_quantile = eps_quantile
 
-    def prepare(self, X, *, random_state=0):
+    def check_params(self):
         self._check_metric()
         check_param("DBSCAN", "min_samples", self.min_samples, _is_int(self.min_samples) and self.min_samples >= 1,
                     "an int >= 1")
-        check_param("DBSCAN", "min_samples", self.min_samples, self.min_samples <= len(X),
-                    f"at most the number of points ({len(X)})")
         if self.eps == "auto":
             check_param("DBSCAN", "eps_quantile", self.eps_quantile,
                         _is_num(self.eps_quantile) and 0 < self.eps_quantile <= 1, "in (0, 1]")
-            self.eps_ = auto_eps(X, self.min_samples, self.eps_quantile, metric=self.metric, random_state=random_state)
         else:
             check_param("DBSCAN", "eps", self.eps, _is_num(self.eps) and self.eps > 0 and np.isfinite(self.eps),
                         "a float > 0 or 'auto'")
+        return self
+
+    def prepare(self, X, *, random_state=0):
+        self.check_params()
+        check_param("DBSCAN", "min_samples", self.min_samples, self.min_samples <= len(X),
+                    f"at most the number of points ({len(X)})")
+        if self.eps == "auto":
+            self.eps_ = auto_eps(X, self.min_samples, self.eps_quantile, metric=self.metric, random_state=random_state)
+        else:
             self.eps_ = float(self.eps)
         return self
 
@@ -105,6 +119,10 @@ class DBSCAN(Clusterer):
     def fit_predict(self, X, *, device=None):
         if getattr(self, "eps_", None) is None:
             self.prepare(X)
+        if len(X) >= LEADERS_MIN_ROWS and (device is None or device == "cpu"):
+            labels = dbscan_labels_leaders(X, self.eps_, self.min_samples, self.metric)
+            if labels is not None:
+                return labels
         if len(X) <= DENSE_LIMIT:
             return dbscan_labels_dense(radius_mask(X, self.eps_, metric=self.metric, device=device), self.min_samples)
         ii, jj = radius_pairs(X, self.eps_, metric=self.metric, device=device)
@@ -221,6 +239,9 @@ class SingleLinkage(Clusterer):
         self.metric = metric
 
     def prepare(self, X, *, random_state=0):
+        return self.check_params()
+
+    def check_params(self):
         self._check_metric()
         given = [p for p in ("distance_threshold", "n_clusters", "gap_bins") if getattr(self, p) is not None]
         check_param("SingleLinkage", "distance_threshold", self.distance_threshold, len(given) == 1,
@@ -301,15 +322,19 @@ class HDBSCAN(Clusterer):
         self.min_samples = min_samples
         self.metric = metric
 
-    def prepare(self, X, *, random_state=0):
+    def check_params(self):
         self._check_metric()
         check_param("HDBSCAN", "min_cluster_size", self.min_cluster_size,
                     _is_int(self.min_cluster_size) and self.min_cluster_size >= 2, "an int >= 2")
-        check_param("HDBSCAN", "min_cluster_size", self.min_cluster_size, self.min_cluster_size <= len(X),
-                    f"at most the number of points ({len(X)})")
         if self.min_samples is not None:
             check_param("HDBSCAN", "min_samples", self.min_samples, _is_int(self.min_samples) and self.min_samples >= 1,
                         "an int >= 1 or None")
+        return self
+
+    def prepare(self, X, *, random_state=0):
+        self.check_params()
+        check_param("HDBSCAN", "min_cluster_size", self.min_cluster_size, self.min_cluster_size <= len(X),
+                    f"at most the number of points ({len(X)})")
         return self
 
     @property

@@ -45,18 +45,21 @@ class Cover:
                     f"a single value or one per lens dimension ({n_dims})")
         return values
 
+    def check_params(self, n_dims: int | None = None) -> tuple[list, list]:
+        """Validate the parameters (per-dimension lists need ``n_dims``); returns them per dimension."""
+        owner = type(self).__name__
+        n_raw, p_raw = getattr(self, self._n_name), getattr(self, self._p_name)
+        if n_dims is None:
+            n_dims = max(len(v) if isinstance(v, (list, tuple, np.ndarray)) else 1 for v in (n_raw, p_raw))
+        ns = self._per_dim(self._n_name, n_raw, n_dims)
+        ps = self._per_dim(self._p_name, p_raw, n_dims)
+        check_intervals_overlap(owner, ns, ps, self._n_name, self._p_name)
+        return ns, ps
+
     def fit(self, lens: np.ndarray) -> "Cover":
         """Compute the intervals of each lens dimension. ``lens``: (n x k) lens values."""
         lens = _as_lens(lens)
-        owner = type(self).__name__
-        ns = self._per_dim(self._n_name, getattr(self, self._n_name), lens.shape[1])
-        ps = self._per_dim(self._p_name, getattr(self, self._p_name), lens.shape[1])
-        for n in ns:
-            check_param(owner, self._n_name, n, isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1,
-                        "an int >= 1")
-        for p in ps:
-            check_param(owner, self._p_name, p, isinstance(p, (int, float, np.floating)) and not isinstance(p, bool)
-                        and 0 <= p < 1, "in [0, 1)")
+        ns, ps = self.check_params(lens.shape[1])
         self.intervals_ = [self._intervals(lens[:, k], int(n), float(p)) for k, (n, p) in enumerate(zip(ns, ps))]
         return self
 
@@ -164,6 +167,16 @@ def make_cover(kind: str | Cover, n_intervals=10, overlap=0.3) -> Cover:
         return kind
     check_param("Mapper", "cover", kind, kind in COVERS, f"one of {sorted(COVERS)}")
     return COVERS[kind](n_intervals, overlap)
+
+
+def check_intervals_overlap(owner: str, ns, ps, n_name: str = "n_intervals", p_name: str = "overlap") -> None:
+    """Intervals per dimension are ints >= 1; overlaps are in [0, 1)."""
+    for n in ns if isinstance(ns, (list, tuple)) else [ns]:
+        check_param(owner, n_name, n, isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1,
+                    "an int >= 1")
+    for p in ps if isinstance(ps, (list, tuple)) else [ps]:
+        check_param(owner, p_name, p, isinstance(p, (int, float, np.floating)) and not isinstance(p, bool)
+                    and 0 <= p < 1, "in [0, 1)")
 
 
 def _as_lens(lens: np.ndarray) -> np.ndarray:

@@ -162,9 +162,10 @@ def radius_mask(X: np.ndarray, radius: float, *, metric: str = "euclidean", stri
         mask[a:b, c:e] = sure
         if c != a:
             mask[c:e, a:b] = sure.T
-        r, col = np.nonzero(amb)
-        keep = col + c > r + a
-        amb_r.append(r[keep] + a), amb_c.append(col[keep] + c)
+        if np.count_nonzero(amb):
+            r, col = np.nonzero(amb)
+            keep = col + c > r + a
+            amb_r.append(r[keep] + a), amb_c.append(col[keep] + c)
     ii, jj = _cat(amb_r), _cat(amb_c)
     if len(ii):
         keep = _exact_check(X if X64 is None else X64, ii, jj, sq_radius, strict, metric)

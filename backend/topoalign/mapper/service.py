@@ -23,7 +23,7 @@ from topoalign.errors import InvalidParameterError, check_param
 from topoalign.jobs.progress import Progress, null_progress, scaled
 from topoalign.mapper.build import build_mapper_graph
 from topoalign.mapper.cluster import make_clusterer
-from topoalign.mapper.cover import make_cover
+from topoalign.mapper.cover import check_intervals_overlap, make_cover
 from topoalign.mapper.graph import MapperGraph
 from topoalign.mapper.lens import make_lens
 from topoalign.mapper.stability import graph_stability, sweep
@@ -54,11 +54,13 @@ class MapperParams:
         check_param("Mapper", "metric", metric, metric in ("euclidean", "cosine"), "one of ['euclidean', 'cosine']")
         lens = make_lens(raw.get("lens", "pca:2"), metric=metric)
         cover_raw = dict(raw.get("cover") or {})
+        check_intervals_overlap("Cover", cover_raw.get("n_intervals", 10), cover_raw.get("overlap", 0.3))
         cover = make_cover(cover_raw.get("kind", "kmapper"), cover_raw.get("n_intervals", 10),
                            cover_raw.get("overlap", 0.3))
         clu_raw = dict(raw.get("clusterer") or {"kind": "dbscan"})
         clu_raw.setdefault("metric", metric)
-        clusterer = make_clusterer(clu_raw)
+        clusterer = make_clusterer(clu_raw).check_params()
+        cover.check_params()
         stability = raw.get("stability", 0)
         check_param("Mapper", "stability", stability, isinstance(stability, int) and 0 <= stability <= 100,
                     "an int in [0, 100] (number of resamples; 0 = off)")

@@ -275,7 +275,7 @@ class Correspondence:
         shared = self.overlap.shared.tocoo().data
         pairs = [{"a": self.overlap.node_ids_a[i], "b": self.overlap.node_ids_b[j], "jaccard": float(v),
                   "shared": int(shared[k]), "transport": float(self.coupling[i, j]) if self.coupling.size else 0.0}
-                 for i, j, v in zip(coo.row[order], coo.col[order], coo.data[order])]
+                  for k, i, j, v in zip(order, coo.row[order], coo.col[order], coo.data[order])]
         return {
             "a": self.name_a, "b": self.name_b, "n_shared": self.n_shared,
             "coot_distance": float(self.coot["distance"]), "coot_normalized": float(self.coot["normalized"]),

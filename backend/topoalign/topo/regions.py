@@ -15,7 +15,6 @@ Detection (k graphs, stimuli matched by id):
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -26,8 +25,9 @@ import scipy.sparse as sp
 
 from topoalign.errors import check_param
 from topoalign.jobs.progress import Progress, scaled
-from topoalign.mapper.graph import MapperGraph, _label_key
+from topoalign.mapper.graph import MapperGraph
 from topoalign.topo.correspondence import CorrespondenceSet
+from topoalign.topo.labels import label_summary
 
 METHODS = ("louvain", "components")
 
@@ -272,24 +272,3 @@ def _adjacency(graph: MapperGraph) -> nx.Graph:
 def _edge_jaccard(graph: MapperGraph) -> np.ndarray:
     index = {n.id: i for i, n in enumerate(graph.nodes)}
     return np.array([(index[e.source], index[e.target], e.jaccard) for e in graph.edges], dtype=float).reshape(-1, 3)
-
-
-def label_summary(labels: pd.DataFrame | None, stimulus_ids: np.ndarray, *, top: int = 3) -> dict[str, dict[str, Any]]:
-    """Per label column over the given stimuli: the dominant value, its share and the top counts (or the mean)."""
-    if labels is None or labels.shape[1] == 0 or len(stimulus_ids) == 0:
-        return {}
-    rows = labels.reindex(pd.Index(np.asarray(stimulus_ids, dtype=str)))
-    out: dict[str, dict[str, Any]] = {}
-    for col in rows.columns:
-        if col == "text":
-            continue
-        s = rows[col].dropna()
-        if len(s) == 0:
-            continue
-        if pd.api.types.is_numeric_dtype(labels[col]) and labels[col].nunique() > 20:
-            out[str(col)] = {"mean": float(s.mean())}
-            continue
-        counts = Counter(_label_key(v) for v in s)
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        out[str(col)] = {"dominant": ranked[0][0], "share": ranked[0][1] / len(s), "counts": dict(ranked[:top])}
-    return out

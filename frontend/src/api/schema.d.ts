@@ -4,6 +4,81 @@
  */
 
 export interface paths {
+    "/api/align": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Align
+         * @description Cross-validated alignment of two representations; the job's result has the shape of ``AlignmentOut``.
+         */
+        post: operations["align_api_align_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Audits */
+        get: operations["list_audits_api_audits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audits/{audit_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Audit */
+        get: operations["get_audit_api_audits__audit_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Audit */
+        delete: operations["delete_audit_api_audits__audit_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audits/{audit_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Audit
+         * @description The audit as a download: one CSV row per cell and metric, or the whole JSON payload.
+         */
+        get: operations["export_audit_api_audits__audit_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/collections": {
         parameters: {
             query?: never;
@@ -40,6 +115,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/collections/{collection_id}/audits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Audit
+         * @description Plan (now: bad parameters fail with 422) and run (as a job, on Dask) an audit of the collection.
+         *
+         *     The job's result is ``{"audit_id": ..., "n_cells": ..., "cached": bool}``; a stored audit with the same
+         *     parameters over the same representations is reused unless ``recompute`` is set.
+         */
+        post: operations["start_audit_api_collections__collection_id__audits_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/collections/{collection_id}/representations": {
         parameters: {
             query?: never;
@@ -70,6 +168,45 @@ export interface paths {
         };
         /** Get Stimuli */
         get: operations["get_stimuli_api_collections__collection_id__stimuli_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/graphs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Graphs */
+        get: operations["list_graphs_api_graphs_get"];
+        put?: never;
+        /**
+         * Create Graph
+         * @description The Mapper graph of a representation: 200 with the graph when an identical request was built before,
+         *     else 202 with the job building it (its result holds ``graph_id``).
+         */
+        post: operations["create_graph_api_graphs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/graphs/{graph_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Graph */
+        get: operations["get_graph_api_graphs__graph_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -163,6 +300,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jobs/{job_id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rerun Job
+         * @description Run an ended (e.g. interrupted by a restart) job again with the same parameters.
+         */
+        post: operations["rerun_job_api_jobs__job_id__rerun_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/representations": {
         parameters: {
             query?: never;
@@ -202,6 +359,173 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AlignIn */
+        AlignIn: {
+            /**
+             * Dim Mode
+             * @description Procrustes only: unequal widths by zero-padding or PCA.
+             * @default pad
+             * @enum {string}
+             */
+            dim_mode?: "pad" | "pca";
+            /**
+             * Direction
+             * @description Linear only: X->Y, Y->X or both.
+             * @default both
+             * @enum {string}
+             */
+            direction?: "forward" | "backward" | "both";
+            /**
+             * Folds
+             * @description Shuffled cross-validation folds.
+             * @default 5
+             */
+            folds?: number;
+            /**
+             * K
+             * @description Mutual k-NN only: neighbours per stimulus.
+             * @default 10
+             */
+            k?: number;
+            /**
+             * Metric
+             * @default procrustes
+             * @enum {string}
+             */
+            metric?: "linear" | "procrustes" | "permutation" | "soft" | "cka" | "cka_debiased" | "mutual_knn";
+            /**
+             * N Permutations
+             * @description Permutation-null draws (stimuli shuffled); 0 = none.
+             * @default 0
+             */
+            n_permutations?: number;
+            /**
+             * N Rotations
+             * @description Random-rotation baseline draws (permutation and soft only).
+             * @default 0
+             */
+            n_rotations?: number;
+            /**
+             * Random State
+             * @description Seed of the folds and of the null draws.
+             * @default 0
+             */
+            random_state?: number | null;
+            /**
+             * Representation A
+             * @description Id of representation A (rows matched to B by stimulus id).
+             */
+            representation_a: string;
+            /**
+             * Representation B
+             * @description Id of representation B.
+             */
+            representation_b: string;
+        };
+        /** AuditCell */
+        AuditCell: {
+            /**
+             * Analysis
+             * @enum {string}
+             */
+            analysis: "layers" | "depth" | "epochs" | "ood" | "random_init";
+            /** Checkpoint */
+            checkpoint?: string | null;
+            /** Condition */
+            condition?: string | null;
+            /** Epoch */
+            epoch?: number | null;
+            /** Folds */
+            folds: (number | null)[];
+            /** Layer A */
+            layer_a: string;
+            /** Layer B */
+            layer_b: string;
+            /** Layer Fraction A */
+            layer_fraction_a?: number | null;
+            /** Layer Fraction B */
+            layer_fraction_b?: number | null;
+            /** Layer Index A */
+            layer_index_a?: number | null;
+            /** Layer Index B */
+            layer_index_b?: number | null;
+            /** Metric */
+            metric: string;
+            /** Model A */
+            model_a: string;
+            /** Model B */
+            model_b: string;
+            /** Representation A */
+            representation_a: string;
+            /** Representation B */
+            representation_b: string;
+            /** Score */
+            score: number | null;
+            /** Std */
+            std: number | null;
+        };
+        /** AuditIn */
+        AuditIn: {
+            /**
+             * Analyses
+             * @description Default: all five analyses.
+             */
+            analyses?: ("layers" | "depth" | "epochs" | "ood" | "random_init")[] | null;
+            /**
+             * Folds
+             * @default 5
+             */
+            folds?: number;
+            /** Metrics */
+            metrics?: ("linear" | "procrustes" | "permutation" | "soft" | "cka" | "cka_debiased" | "mutual_knn")[];
+            /**
+             * Random State
+             * @default 0
+             */
+            random_state?: number | null;
+            /**
+             * Recompute
+             * @description Ignore a stored audit with the same parameters.
+             * @default false
+             */
+            recompute?: boolean;
+        };
+        /** AuditOut */
+        AuditOut: {
+            /** Cells */
+            cells: components["schemas"]["AuditCell"][];
+            /** Collection */
+            collection: {
+                [key: string]: string;
+            };
+            /** Id */
+            id: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Plan */
+            plan: {
+                [key: string]: unknown;
+            };
+        };
+        /** AuditSummary */
+        AuditSummary: {
+            /** Collection Id */
+            collection_id: string;
+            /** Created At */
+            created_at: number;
+            /** Id */
+            id: string;
+            /** Meta */
+            meta: {
+                [key: string]: unknown;
+            };
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+        };
         /** Body_upload_representations_api_collections__collection_id__representations_post */
         Body_upload_representations_api_collections__collection_id__representations_post: {
             /** Checkpoint */
@@ -213,12 +537,12 @@ export interface components {
              * @description Create the collection (named by the path) if it does not exist
              * @default false
              */
-            create: boolean;
+            create?: boolean;
             /**
              * Drop Nonfinite
              * @default false
              */
-            drop_nonfinite: boolean;
+            drop_nonfinite?: boolean;
             /** Epoch */
             epoch?: number | null;
             /**
@@ -247,14 +571,58 @@ export interface components {
              * Reduce Conv
              * @default gap
              */
-            reduce_conv: string;
+            reduce_conv?: string;
             /**
              * Reduce Seq
              * @default mean
              */
-            reduce_seq: string;
+            reduce_seq?: string;
             /** Seed */
             seed?: number | null;
+        };
+        /** ClustererIn */
+        ClustererIn: {
+            /**
+             * Distance Threshold
+             * @description single linkage: merge below this distance
+             */
+            distance_threshold?: number | null;
+            /**
+             * Eps
+             * @description dbscan radius (> 0) or 'auto' (k-NN quantile)
+             */
+            eps?: number | "auto" | null;
+            /**
+             * Eps Quantile
+             * @description quantile for eps='auto' (default 0.5)
+             */
+            eps_quantile?: number | null;
+            /**
+             * Gap Bins
+             * @description single linkage: histogram-gap rule with this many bins
+             */
+            gap_bins?: number | null;
+            /**
+             * Kind
+             * @default dbscan
+             * @enum {string}
+             */
+            kind?: "dbscan" | "single" | "agglomerative" | "hdbscan";
+            /**
+             * Min Cluster Size
+             * @description hdbscan
+             */
+            min_cluster_size?: number | null;
+            /**
+             * Min Samples
+             * @description dbscan / hdbscan
+             */
+            min_samples?: number | null;
+            /**
+             * N Clusters
+             * @description single linkage: clusters per cover element
+             */
+            n_clusters?: number | null;
         };
         /** CollectionIn */
         CollectionIn: {
@@ -262,7 +630,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /**
              * Labels
              * @description Label columns, each a list in stimulus_ids order.
@@ -302,6 +670,28 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** CoverIn */
+        CoverIn: {
+            /**
+             * Kind
+             * @description kmapper: KeplerMapper 2.1 Cover exactly; uniform: equal intervals; balanced: quantiles
+             * @default kmapper
+             * @enum {string}
+             */
+            kind?: "kmapper" | "uniform" | "balanced";
+            /**
+             * N Intervals
+             * @description intervals per lens dimension (>= 1), or one per dimension
+             * @default 10
+             */
+            n_intervals?: number | number[];
+            /**
+             * Overlap
+             * @description overlap fraction in [0, 1), or one per dimension
+             * @default 0.3
+             */
+            overlap?: number | number[];
+        };
         /** ErrorOut */
         ErrorOut: {
             /**
@@ -314,6 +704,144 @@ export interface components {
              * @description Stable machine-readable code, e.g. 'invalid_input'.
              */
             error: string;
+        };
+        /** GraphEdge */
+        GraphEdge: {
+            /** Jaccard */
+            jaccard: number;
+            /**
+             * Shared
+             * @description members the two nodes share
+             */
+            shared: number;
+            /** Source */
+            source: string;
+            /** Stability */
+            stability?: number | null;
+            /** Target */
+            target: string;
+        };
+        /** GraphNode */
+        GraphNode: {
+            /**
+             * Cover Element
+             * @description index of the cover element per lens dimension
+             */
+            cover_element: number[];
+            /** Id */
+            id: string;
+            /**
+             * Labels
+             * @description per label column
+             */
+            labels?: {
+                [key: string]: components["schemas"]["LabelSummary"];
+            };
+            /** Lens Mean */
+            lens_mean: number[];
+            /**
+             * Members
+             * @description row indices into stimulus_ids
+             */
+            members: number[];
+            /** Size */
+            size: number;
+            /**
+             * Stability
+             * @description fraction of resamples in which the node reappears
+             */
+            stability?: number | null;
+        };
+        /**
+         * GraphOut
+         * @description ``topoalign.mapper_graph/1``: the graph as the CLI writes it and the frontend reads it.
+         */
+        GraphOut: {
+            /** Edges */
+            edges: components["schemas"]["GraphEdge"][];
+            /**
+             * Format
+             * @default topoalign.mapper_graph/1
+             */
+            format?: string;
+            /**
+             * Id
+             * @description artifact id of the cached graph
+             */
+            id?: string | null;
+            /** N Stimuli */
+            n_stimuli: number;
+            /** Nodes */
+            nodes: components["schemas"]["GraphNode"][];
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Representation Id */
+            representation_id: string | null;
+            /** Stimulus Ids */
+            stimulus_ids: string[];
+        };
+        /** GraphRequest */
+        GraphRequest: {
+            /**
+             * Auto
+             * @description choose intervals, overlap and eps over a small grid by stability
+             * @default false
+             */
+            auto?: boolean;
+            /**
+             * Auto Grid
+             * @description grid for auto: keys n_intervals, overlap, eps ('auto:Q' allowed), min_samples
+             */
+            auto_grid?: {
+                [key: string]: unknown[];
+            } | null;
+            clusterer?: components["schemas"]["ClustererIn"];
+            cover?: components["schemas"]["CoverIn"];
+            /**
+             * Dedupe
+             * @description one node per distinct member set
+             * @default false
+             */
+            dedupe?: boolean;
+            lens?: components["schemas"]["LensIn"];
+            /**
+             * Metric
+             * @default euclidean
+             * @enum {string}
+             */
+            metric?: "euclidean" | "cosine";
+            /**
+             * Random State
+             * @default 0
+             */
+            random_state?: number;
+            /** Representation Id */
+            representation_id: string;
+            /**
+             * Stability
+             * @description resamples for node/edge stability (0 = off)
+             * @default 0
+             */
+            stability?: number;
+        };
+        /** GraphSummary */
+        GraphSummary: {
+            /** Created At */
+            created_at: number;
+            /** Id */
+            id: string;
+            /** N Edges */
+            n_edges?: number | null;
+            /** N Nodes */
+            n_nodes?: number | null;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Representation Id */
+            representation_id: string | null;
         };
         /** HealthOut */
         HealthOut: {
@@ -337,11 +865,23 @@ export interface components {
              * @description Rows dropped for NaN/Inf when drop_nonfinite was set.
              * @default 0
              */
-            dropped_rows: number;
+            dropped_rows?: number;
             /** Notes */
             notes?: string[];
             /** Representations */
             representations: components["schemas"]["RepresentationOut"][];
+        };
+        /**
+         * JobAccepted
+         * @description A long computation started as a job: follow ``/api/jobs/{job_id}`` (or its ``/events`` stream).
+         */
+        JobAccepted: {
+            /** Events Url */
+            events_url: string;
+            /** Job Id */
+            job_id: string;
+            /** Status Url */
+            status_url: string;
         };
         /** JobOut */
         JobOut: {
@@ -370,6 +910,66 @@ export interface components {
             status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
             /** Updated At */
             updated_at: number;
+        };
+        /** LabelSummary */
+        LabelSummary: {
+            /** Counts */
+            counts?: {
+                [key: string]: number;
+            } | null;
+            /** Dominant */
+            dominant?: string | null;
+            /** Mean */
+            mean?: number | null;
+            /** Purity */
+            purity?: number | null;
+        };
+        /** LensIn */
+        LensIn: {
+            /**
+             * Bandwidth
+             * @description density (default: mean 15-NN distance)
+             */
+            bandwidth?: number | null;
+            /**
+             * Column
+             * @description label column
+             */
+            column?: string | null;
+            /**
+             * K
+             * @description knn
+             */
+            k?: number | null;
+            /**
+             * Kind
+             * @description pca (n_components), umap (n_components, n_neighbors, min_dist), L2 norm, Gaussian density (bandwidth), eccentricity (p), distance to the k-th neighbour (k), label column.
+             * @default pca
+             * @enum {string}
+             */
+            kind?: "pca" | "umap" | "norm" | "density" | "eccentricity" | "knn" | "label";
+            /**
+             * Min Dist
+             * @description umap
+             */
+            min_dist?: number | null;
+            /**
+             * N Components
+             * @description pca / umap dimensions
+             */
+            n_components?: number | null;
+            /**
+             * N Neighbors
+             * @description umap
+             */
+            n_neighbors?: number | null;
+            /**
+             * P
+             * @description eccentricity exponent
+             */
+            p?: number | null;
+            /** Random State */
+            random_state?: number | null;
         };
         /** ProvenanceOut */
         ProvenanceOut: {
@@ -440,6 +1040,390 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    align_api_align_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_audits_api_audits_get: {
+        parameters: {
+            query?: {
+                collection_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditSummary"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_audit_api_audits__audit_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                audit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    delete_audit_api_audits__audit_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                audit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    export_audit_api_audits__audit_id__export_get: {
+        parameters: {
+            query?: {
+                /** @description csv or json */
+                format?: "csv" | "json";
+            };
+            header?: never;
+            path: {
+                audit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     list_collections_api_collections_get: {
         parameters: {
             query?: never;
@@ -742,6 +1726,86 @@ export interface operations {
             };
         };
     };
+    start_audit_api_collections__collection_id__audits_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuditIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     list_collection_representations_api_collections__collection_id__representations_get: {
         parameters: {
             query?: never;
@@ -919,6 +1983,245 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StimuliOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_graphs_api_graphs_get: {
+        parameters: {
+            query?: {
+                representation_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphSummary"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    create_graph_api_graphs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GraphRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphOut"];
+                };
+            };
+            /** @description Building as a job */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_graph_api_graphs__graph_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                graph_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphOut"];
                 };
             };
             /** @description Bad Request */
@@ -1243,6 +2546,82 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    rerun_job_api_jobs__job_id__rerun_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
                 };
             };
             /** @description Bad Request */

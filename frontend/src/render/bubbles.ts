@@ -52,7 +52,7 @@ export function bubbleShapes(g: PlacedGraph, specs: BubbleSpec[]): BubbleShape[]
 }
 
 export function drawBubbles(root: d3.Selection<SVGGElement, unknown, null, undefined>, shapes: BubbleShape[]): void {
-  root.attr("class", "bubbles");
+  root.classed("bubbles", true);
   root.selectAll<SVGPathElement, BubbleShape>("path.bubble")
     .data(shapes.filter((s) => s.d), (s) => s.key)
     .join("path")

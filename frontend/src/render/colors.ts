@@ -4,7 +4,8 @@ import * as d3 from "d3";
 export const CATEGORY = d3.schemeTableau10;
 export const MISSING = "#c8c8c8";
 export const HIGHLIGHT = "#e8590c";
-export const REGION_COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f"];
+// Regions use Dark2, apart from the Tableau label colours, so a bubble never reads as a label.
+export const REGION_COLORS = d3.schemeDark2 as string[];
 
 /** A categorical scale with a stable order (values sorted naturally), shared between panels and legend. */
 export function categoryScale(values: Iterable<string>): d3.ScaleOrdinal<string, string, string> {

@@ -17,7 +17,7 @@ function inlineStyles(src: Element, dst: Element): void {
     const v = cs.getPropertyValue(p);
     if (v && v !== "normal" && v !== "auto" && !(p === "mix-blend-mode" && v === "normal")) decl.push(`${p}:${v}`);
   }
-  if (src instanceof SVGTextElement || src.tagName === "text" || src.tagName === "svg") decl.push(`font-family:${GENERIC_FONT}`);
+  if (src.tagName === "text" || src.tagName === "tspan" || src.tagName === "svg") decl.push(`font-family:${GENERIC_FONT}`);
   dst.setAttribute("style", decl.join(";"));
   dst.removeAttribute("class");
   const a = src.children, b = dst.children;
@@ -39,8 +39,9 @@ export function exportSvg(parts: Placed[], background = "#ffffff"): string {
   });
   const doc = document.implementation.createDocument(SVG_NS, "svg", null);
   const root = doc.documentElement as unknown as SVGSVGElement;
-  root.setAttribute("xmlns", SVG_NS);
-  root.setAttribute("xmlns:xlink", "http://www.w3.org/1999/xlink");
+  // namespace declarations through the xmlns namespace, so serialisers never write them twice
+  root.setAttributeNS("http://www.w3.org/2000/xmlns/", "xmlns", SVG_NS);
+  root.setAttributeNS("http://www.w3.org/2000/xmlns/", "xmlns:xlink", "http://www.w3.org/1999/xlink");
   root.setAttribute("version", "1.1");
   root.setAttribute("width", String(Math.ceil(width)));
   root.setAttribute("height", String(Math.ceil(height)));

@@ -33,7 +33,7 @@ export function drawGraph(
   root: d3.Selection<SVGGElement, unknown, null, undefined>, g: PlacedGraph, style: GraphStyle,
   on: GraphHandlers = {},
 ): void {
-  root.attr("class", "mapper-graph").attr("data-graph", g.graphId).attr("opacity", style.opacity ?? null);
+  root.classed("mapper-graph", true).attr("data-graph", g.graphId).attr("opacity", style.opacity ?? null);
   const edgeLayer = layer(root, "edges");
   const nodeLayer = layer(root, "nodes");
   const ew = style.edgeWidth ?? edgeWidthScale();
@@ -45,7 +45,7 @@ export function drawGraph(
     .attr("x1", (d) => r2(d.source.x)).attr("y1", (d) => r2(d.source.y))
     .attr("x2", (d) => r2(d.target.x)).attr("y2", (d) => r2(d.target.y))
     .attr("stroke", style.edgeColor ?? null)
-    .attr("stroke-width", (d) => r2(ew(d)));
+    .style("stroke-width", (d) => `calc(${r2(ew(d))}px / var(--k))`);
 
   const nodes = nodeLayer.selectAll<SVGGElement, PlacedNode>("g.node")
     .data(g.nodes, (d) => d.id)

@@ -85,3 +85,23 @@ export function placeGraph(
   }
   return { graphId, nodes, edges, byId };
 }
+
+/**
+ * Separate overlapping nodes by a few deterministic collision ticks, each node held to its layout position, so
+ * the joint layout stays recognisable while discs stop hiding one another. Mutates and returns `g`.
+ */
+export function declutter(g: PlacedGraph, ticks = 40, gap = 1.5): PlacedGraph {
+  if (g.nodes.length < 2) return g;
+  type N = d3.SimulationNodeDatum & { p: PlacedNode };
+  const sim: N[] = g.nodes.map((p) => ({ x: p.x, y: p.y, p }));
+  d3.forceSimulation(sim)
+    .randomSource(lcg(3))
+    .force("collide", d3.forceCollide<N>((d) => d.p.r + gap).strength(0.7))
+    .force("x", d3.forceX<N>((d) => d.p.x).strength(0.15))
+    .force("y", d3.forceY<N>((d) => d.p.y).strength(0.15))
+    .velocityDecay(0.5)
+    .stop()
+    .tick(ticks);
+  for (const d of sim) { d.p.x = d.x!; d.p.y = d.y!; }
+  return g;
+}

@@ -68,7 +68,7 @@ export function membraneLayers(
 export function drawMembrane(
   root: d3.Selection<SVGGElement, unknown, null, undefined>, layers: MembraneLayer[], color: string,
 ): void {
-  root.attr("class", "membranes");
+  root.classed("membranes", true);
   root.selectAll<SVGPathElement, MembraneLayer>("path.membrane")
     .data(layers, (l) => String(l.level))
     .join("path")

@@ -1,7 +1,7 @@
 // View 6: the alignment audit: layer x layer heatmaps per metric (geometric and topological), alignment vs depth
 // with a chance band, vs epoch, and WD vs OOD per layer. Clicking a cell opens the two representations aligned.
 import * as d3 from "d3";
-import { api, resolveJob, type AuditResult, type Representation } from "../api";
+import { api, resolveJob, type AuditResult, type Collection } from "../api";
 import { normalizeAudit } from "../api/normalize";
 import type { App } from "../app";
 import { empty, errorBox, h, svgEl } from "../dom";
@@ -9,7 +9,8 @@ import { drawHeatmap } from "../render/heatmap";
 import { drawLines } from "../render/lines";
 import { graphRequest } from "./build";
 
-export const METRICS = ["cka", "procrustes", "linear", "permutation", "topo"];
+export const METRICS = ["cka", "procrustes", "linear", "permutation", "soft", "cka_debiased", "mutual_knn"] as const;
+const DEFAULT_METRICS = new Set(["cka", "procrustes", "linear"]);
 
 /** Build one graph per representation with the current parameters and open them in the aligned view. */
 export async function openAligned(app: App, repIds: string[]): Promise<void> {
@@ -36,30 +37,43 @@ export function mount(root: HTMLElement, app: App): () => void {
       h("div", { class: "card" }, h("h2", {}, "Trends"), charts))));
 
   async function renderForm(): Promise<void> {
-    let reps: Representation[] = [];
-    try { reps = await app.representations(); } catch (e) { formBox.replaceChildren(errorBox(e)); return; }
-    const cid = store.get().collection;
-    const mine = reps.filter((r) => !cid || r.collection_id === cid);
-    const models = Array.from(new Set(mine.map((r) => r.provenance.model).filter(Boolean))) as string[];
-    const modelSel = h("select", { id: "audit-model" }, h("option", { value: "" }, "all models"), ...models.map((m) => h("option", { value: m }, m)));
-    const metricChecks = METRICS.map((m) => h("label", {}, h("input", { type: "checkbox", value: m, checked: m !== "permutation" }), ` ${m}`));
-    formBox.replaceChildren(modelSel, ...metricChecks,
+    let cols: Collection[] = [];
+    try { cols = await app.collections(); } catch (e) { formBox.replaceChildren(errorBox(e)); return; }
+    const cid = store.get().collection ?? cols[0]?.id;
+    const colSel = h("select", { id: "audit-collection" }, ...cols.map((c) => h("option", { value: c.id, selected: c.id === cid }, c.name)));
+    const metricChecks = METRICS.map((m) => h("label", {}, h("input", { type: "checkbox", value: m, checked: DEFAULT_METRICS.has(m) }), ` ${m}`));
+    const folds = h("input", { type: "number", id: "audit-folds", value: 3, min: 2, max: 20, title: "cross-validation folds" });
+    colSel.addEventListener("change", () => { store.set({ collection: colSel.value, audit: null }); result = null; void loadLatest(colSel.value); });
+    formBox.replaceChildren(colSel, ...metricChecks, h("label", {}, "folds ", folds),
       h("button", { class: "primary", id: "audit-run", onclick: () => {
-        const reps2 = mine.filter((r) => !modelSel.value || r.provenance.model === modelSel.value).map((r) => r.id);
         const metrics = metricChecks.map((l) => l.querySelector("input")!).filter((i) => i.checked).map((i) => i.value);
-        void run(reps2, metrics);
+        void run(colSel.value, metrics as (typeof METRICS)[number][], +folds.value || 3);
       } }, "Run audit"));
+    if (store.get().audit) await load(store.get().audit!);
+    else if (cid) await loadLatest(cid);
   }
 
-  async function run(repIds: string[], metrics: string[]): Promise<void> {
-    if (repIds.length < 2) { app.notify("An audit needs at least two representations.", "error"); return; }
-    heat.replaceChildren(h("div", { class: "loading" }, "Running the audit…"));
+  async function load(id: string): Promise<void> {
     try {
-      const r = await api.audit({ representation_ids: repIds, metrics });
-      const { value } = r.job ? { value: (await app.jobs.start("Audit", r.job)).result } : await resolveJob(r);
-      result = normalizeAudit(value);
-      if (result.id) store.set({ audit: result.id });
-      render();
+      result = normalizeAudit(await api.auditResult(id));
+      store.set({ audit: id });
+    } catch (e) { heat.replaceChildren(errorBox(e)); return; }
+    render();
+  }
+
+  async function loadLatest(cid: string): Promise<void> {
+    const list = await api.audits(cid).catch(() => []);
+    const latest = list.sort((a, b) => b.created_at - a.created_at)[0];
+    if (latest) await load(latest.id); else render();
+  }
+
+  async function run(cid: string, metrics: (typeof METRICS)[number][], folds: number): Promise<void> {
+    if (!metrics.length) { app.notify("Pick at least one metric.", "error"); return; }
+    heat.replaceChildren(h("div", { class: "loading" }, "Running the audit… (progress in the sidebar)"));
+    try {
+      const r = await api.startAudit(cid, { metrics, folds });
+      const { value } = r.job ? { value: (await app.jobs.start("Audit", r.job)).result as { audit_id: string } } : await resolveJob(r);
+      await load(value.audit_id);
     } catch (e) { heat.replaceChildren(errorBox(e)); }
   }
 
@@ -74,7 +88,7 @@ export function mount(root: HTMLElement, app: App): () => void {
       onclick: () => { selected = null; store.set({ metric: m.metric }); render(); } }, m.metric)));
     const m = result.matrices.find((x) => x.metric === metric)!;
     const svg = svgEl(10, 10);
-    heat.replaceChildren(svg);
+    heat.replaceChildren(h("div", { class: "muted", style: { fontSize: "11px", marginBottom: "4px" } }, m.kind ?? ""), svg);
     drawHeatmap(d3.select(svg), m, { selected, onClick: (cell, i, j) => {
       selected = [i, j];
       render();
@@ -89,9 +103,9 @@ export function mount(root: HTMLElement, app: App): () => void {
         if (p.a && p.b) void openAligned(app, [p.a, p.b]).catch((e) => app.notify(e.message, "error"));
       } });
     };
-    chart("Alignment vs depth", result.depth, "layer depth");
-    chart("Alignment vs epoch", result.epoch, "epoch");
-    chart("WD vs OOD per layer", result.ood, "layer");
+    chart("Alignment vs depth", result.depth, "layer index (band: random-init baseline)");
+    chart(`Alignment vs epoch · ${metric}`, result.epoch.filter((x) => x.metric === metric), "epoch");
+    chart(`WD vs OOD per layer · ${metric}`, result.ood.filter((x) => x.metric === metric), "layer");
     if (!charts.childElementCount) charts.append(h("div", { class: "muted" }, "No depth, epoch or OOD series in this audit."));
   }
 

@@ -16,10 +16,11 @@ export function graphRequest(repId: string, b: BuildParams): Record<string, unkn
   if (b.minSamples !== null) clusterer.min_samples = b.minSamples;
   return {
     representation_id: repId,
-    lens: b.lens,
+    lens: { kind: b.lens },
     cover: { kind: b.cover, n_intervals: b.intervals, overlap: b.overlap },
     clusterer,
     auto: b.auto,
+    stability: b.stability,
   };
 }
 
@@ -103,7 +104,8 @@ export function mount(root: HTMLElement, app: App): () => void {
         h("label", { class: "field" }, h("span", {}, "overlap"), number("build-overlap", b.overlap, "0.05", (v) => set({ overlap: v ?? DEFAULT_BUILD.overlap }))),
         h("label", { class: "field" }, h("span", {}, "clusterer"), select("build-clusterer", CLUSTERERS, b.clusterer, (v) => set({ clusterer: v }))),
         h("label", { class: "field" }, h("span", {}, "eps"), number("build-eps", b.eps, "0.05", (v) => set({ eps: v }), "auto")),
-        h("label", { class: "field" }, h("span", {}, "min samples"), number("build-min-samples", b.minSamples, "1", (v) => set({ minSamples: v }), "5"))),
+        h("label", { class: "field" }, h("span", {}, "min samples"), number("build-min-samples", b.minSamples, "1", (v) => set({ minSamples: v }), "3")),
+        h("label", { class: "field", title: "Resamples for node and edge stability (0 = off)" }, h("span", {}, "stability"), number("build-stability", b.stability, "1", (v) => set({ stability: v ?? 0 }), "0"))),
       h("div", { class: "row", style: { marginTop: "10px" } },
         h("label", {}, auto, " auto — search cover/eps and keep the most stable graph"),
         h("span", { class: "grow" }), go),
@@ -121,7 +123,10 @@ export function mount(root: HTMLElement, app: App): () => void {
         let value: unknown = r.value;
         const rep = reps.find((x) => x.id === rid);
         if (r.job) value = (await app.jobs.start(`Mapper · ${rep?.name ?? rid}`, r.job)).result;
-        out[i] = { rep, record: value as Record<string, unknown>, id: app.graphIdFrom(value) };
+        const id = app.graphIdFrom(value);
+        const graph = await app.graph(id);
+        out[i] = { rep, record: { ...(value as Record<string, unknown>), n_nodes: graph.nodes.length, n_edges: graph.edges.length,
+          stability: meanStability(graph.nodes.map((n) => n.stability)), auto: graph.params?.auto }, id };
       }));
       renderResults(out);
     } catch (e) {
@@ -165,9 +170,20 @@ function stabilityOf(rec: Record<string, unknown>): number | null {
   return null;
 }
 
+function meanStability(values: (number | null)[]): number | null {
+  const v = values.filter((x): x is number => typeof x === "number");
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+}
+
+/** The `auto` sweep's table (one row per setting, with its stability), the chosen row marked. */
 function autoCandidates(rec: Record<string, unknown>): Record<string, unknown>[] | null {
-  const a = rec.auto as unknown;
+  const a = rec.auto as { table?: Record<string, unknown>[]; best?: Record<string, unknown> } | unknown[] | undefined;
   if (Array.isArray(a)) return a as Record<string, unknown>[];
-  if (a && typeof a === "object" && Array.isArray((a as Record<string, unknown>).candidates)) return (a as { candidates: Record<string, unknown>[] }).candidates;
-  return null;
+  if (!a || !Array.isArray(a.table)) return null;
+  const best = JSON.stringify(a.best ?? null);
+  return a.table.map((row) => {
+    const chosen = a.best ? Object.entries(a.best).every(([k, v]) => JSON.stringify(row[k]) === JSON.stringify(v)) : false;
+    void best;
+    return { ...row, chosen };
+  });
 }

@@ -18,7 +18,7 @@ export interface Coloring {
 export function labelColumns(graphs: MapperGraphJSON[]): { categorical: string[]; numeric: string[] } {
   const cat = new Set<string>(), numc = new Set<string>();
   for (const g of graphs) for (const n of g.nodes.slice(0, 50)) for (const [k, v] of Object.entries(n.labels ?? {})) {
-    if (v && "counts" in v) cat.add(k); else if (v && "mean" in v) numc.add(k);
+    if (v?.counts) cat.add(k); else if (typeof v?.mean === "number") numc.add(k);
   }
   return { categorical: [...cat], numeric: [...numc].filter((k) => !cat.has(k)) };
 }
@@ -46,7 +46,8 @@ export function coloring(graphs: MapperGraphJSON[], mode: ColorMode, column: str
     return { fill: (n) => CATEGORY[(graphIndex.get(n) ?? 0) % 10], pie: null, category: null, legend: { kind: "none", title: "graph" } };
   }
   if (!column) return none("no labels");
-  const isNumeric = graphs.some((g) => g.nodes.some((n) => n.labels?.[column] && "mean" in n.labels[column]!));
+  const isNumeric = !graphs.some((g) => g.nodes.some((n) => n.labels?.[column]?.counts))
+    && graphs.some((g) => g.nodes.some((n) => typeof n.labels?.[column]?.mean === "number"));
   if (isNumeric) {
     const vals = graphs.flatMap((g) => g.nodes.map((n) => n.labels?.[column]?.mean)).filter((v): v is number => Number.isFinite(v));
     const ext = (vals.length ? d3.extent(vals) : [0, 1]) as [number, number];

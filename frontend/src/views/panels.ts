@@ -9,7 +9,7 @@ import { bubbleShapes, drawBubbles, type BubbleSpec } from "../render/bubbles";
 import { CATEGORY } from "../render/colors";
 import type { Placed } from "../render/export";
 import { drawGraph, layer, markGraph, type NodeMark } from "../render/graph";
-import { fitScales, placeGraph, radiusScale, type PlacedGraph, type PlacedNode, type Point } from "../render/layout";
+import { declutter, fitScales, placeGraph, radiusScale, type PlacedGraph, type PlacedNode, type Point } from "../render/layout";
 import { drawMembrane, membraneLayers } from "../render/membrane";
 import { lasso, inside } from "../render/lasso";
 import { hideTooltip, showTooltip } from "../render/tooltip";
@@ -88,7 +88,7 @@ export class GraphPanels {
     const W = Math.max(320, this.container.clientWidth - 20);
     const H = Math.max(260, this.container.clientHeight - 20);
     this.width = Math.floor((W - (cols - 1) * 10) / cols) - 2;
-    this.height = Math.max(220, Math.min(Math.floor((H - (rows - 1) * 10) / rows) - 26, Math.round(this.width * 0.8)));
+    this.height = Math.max(220, Math.min(Math.floor((H - (rows - 1) * 10) / rows) - 30, Math.round(this.width * (k <= 2 ? 1.4 : 0.85))));
     this.container.style.gridTemplateColumns = `repeat(${cols}, 1fr)`;
 
     const all: Point[] = [];
@@ -96,7 +96,7 @@ export class GraphPanels {
     const fit = fitScales(all, this.width, this.height, 26);
     const maxSize = d3.max(this.graphs, (g) => d3.max(g.nodes, (n) => n.size)) ?? 1;
     const radius = radiusScale(maxSize, [2.5, Math.max(6, Math.min(16, this.width / 40))]);
-    this.placed = this.graphs.map((g, i) => placeGraph(this.ids[i], g, this.layoutInfo!.positions.get(this.ids[i]) ?? new Map(), fit, radius));
+    this.placed = this.graphs.map((g, i) => declutter(placeGraph(this.ids[i], g, this.layoutInfo!.positions.get(this.ids[i]) ?? new Map(), fit, radius)));
     this.nodeGraph = new Map(this.placed.flatMap((pg, i) => pg.nodes.map((n) => [n, i] as const)));
     const cols2 = this.columns();
     const column = s.labelColumn && [...cols2.categorical, ...cols2.numeric].includes(s.labelColumn) ? s.labelColumn
@@ -146,19 +146,32 @@ export class GraphPanels {
   }
 
   private attachZoom(panel: Panel): void {
+    // The panel under the pointer follows every zoom event; the others follow at most every 120 ms and at the end
+    // of the gesture (repainting k panels per frame halves the frame rate on software rendering).
+    let lastSync = 0;
+    const sync = (all: boolean) => {
+      for (const p of this.panels) {
+        if (p === panel || all) p.viewport.attr("transform", this.zoomT.toString());
+        if (p !== panel) (p.svg.node() as unknown as { __zoom: d3.ZoomTransform }).__zoom = this.zoomT;
+      }
+    };
     const zoom = d3.zoom<SVGSVGElement, unknown>().scaleExtent([0.3, 12])
       .filter((ev: Event) => !(ev as MouseEvent).shiftKey && !this.lassoOn && (!(ev as MouseEvent).button || ev.type === "wheel"))
       .on("zoom", (ev) => {
         this.zoomT = ev.transform;
-        for (const p of this.panels) {
-          p.viewport.attr("transform", this.zoomT.toString());
-          if (p !== panel) (p.svg.node() as unknown as { __zoom: d3.ZoomTransform }).__zoom = this.zoomT;
-        }
+        const now = performance.now();
+        const all = now - lastSync > 120;
+        if (all) lastSync = now;
+        sync(all);
+      })
+      .on("end", () => {
+        sync(true);
+        for (const p of this.panels) p.viewport.style("--k", String(this.zoomT.k));
       });
     panel.svg.call(zoom).on("dblclick.zoom", null);
     panel.svg.on("click", () => { if (this.brush) this.setBrush(null); });
     (panel.svg.node() as unknown as { __zoom: d3.ZoomTransform }).__zoom = this.zoomT;
-    panel.viewport.attr("transform", this.zoomT.toString());
+    panel.viewport.attr("transform", this.zoomT.toString()).style("--k", String(this.zoomT.k));
   }
 
   setLassoMode(on: boolean): void {
@@ -169,7 +182,7 @@ export class GraphPanels {
   resetZoom(): void {
     this.zoomT = d3.zoomIdentity;
     for (const p of this.panels) {
-      p.viewport.attr("transform", null);
+      p.viewport.attr("transform", null).style("--k", "1");
       (p.svg.node() as unknown as { __zoom: d3.ZoomTransform }).__zoom = this.zoomT;
     }
   }

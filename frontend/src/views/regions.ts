@@ -39,7 +39,7 @@ export function mount(root: HTMLElement, app: App): () => void {
     const maxScore = d3.max(regions, (r) => r.score) || 1;
     list.replaceChildren(...regions.map((r, i) => {
       const nodes = Object.values(r.nodes).reduce((s, ids) => s + ids.length, 0);
-      const label = r.label ?? dominantLabel(r);
+      const label = r.label ?? dominantLabel(r, store.get().labelColumn);
       return h("div", { class: `item${sel === i ? " on" : ""}`, "data-region": String(i), onclick: () => store.set({ region: sel === i ? null : i }) },
         h("span", { class: "sw", style: { background: i < SHOWN ? regionColor(i) : "#ccc" } }),
         h("div", {}, h("div", {}, h("b", {}, `#${r.rank}`), label ? ` ${label}` : ""),
@@ -47,6 +47,18 @@ export function mount(root: HTMLElement, app: App): () => void {
           h("div", { class: "scorebar" }, h("div", { style: { width: `${(100 * r.score) / maxScore}%`, background: regionColor(i) } }))),
         h("span", { class: "score" }, fmt(r.score, 2)));
     }));
+  }
+
+  /** A selected region brushes its stimuli in every graph (replacing a node selection). */
+  function brushRegion(): void {
+    const p = panelsRef;
+    const i = store.get().region;
+    if (!p) return;
+    if (i === null || !regions[i]) { if (p.brush && !p.brush.origin) p.setBrush(null); return; }
+    const stimuli = new Set<string>();
+    p.ids.forEach((gid, gi) => { for (const sid of p.stimuliOf(gi, regions[i].nodes[gid] ?? [])) stimuli.add(sid); });
+    if (store.get().node) store.set({ node: null });
+    p.setBrush({ stimuli, label: `region #${regions[i].rank}` });
   }
 
   async function drawRegions(): Promise<void> {
@@ -71,7 +83,7 @@ export function mount(root: HTMLElement, app: App): () => void {
   }
 
   const unsub = store.subscribe((s, prev) => {
-    if (s.region !== prev.region) { renderList(); void drawRegions(); }
+    if (s.region !== prev.region) { renderList(); brushRegion(); void drawRegions(); }
     if (s.membrane !== prev.membrane) { renderMembraneSeg(); drawMembrane(); }
   });
   renderMembraneSeg();
@@ -87,6 +99,7 @@ export function mount(root: HTMLElement, app: App): () => void {
       return;
     }
     renderList();
+    brushRegion();
     await drawRegions();
     const base = app.exportHooks;
     app.exportHooks = { ...base, csv: () => regions.map((r) => ({ rank: r.rank, score: r.score, label: r.label ?? dominantLabel(r) ?? "", p_value: r.p_value ?? "", n_stimuli: r.n_stimuli ?? "", ...Object.fromEntries(Object.entries(r.nodes).map(([g, n]) => [`nodes_${g}`, n.join(" ")])) })) };
@@ -94,11 +107,12 @@ export function mount(root: HTMLElement, app: App): () => void {
   return () => { unsub(); shell.dispose(); };
 }
 
-function dominantLabel(r: Region): string | null {
-  const d = r.dominant_labels as Record<string, { value?: unknown; dominant?: unknown }> | undefined;
+function dominantLabel(r: Region, column?: string | null): string | null {
+  const d = r.dominant_labels as Record<string, { value?: unknown; dominant?: unknown; share?: number }> | undefined;
   if (!d) return null;
-  const [col, v] = Object.entries(d)[0] ?? [];
+  const [col, v] = (column && d[column] ? [column, d[column]] : Object.entries(d)[0]) ?? [];
   if (!col || !v) return null;
   const value = v.value ?? v.dominant;
-  return value == null ? null : `${col}=${value}`;
+  if (value == null) return null;
+  return `${col}=${value}${typeof v.share === "number" ? ` (${Math.round(v.share * 100)}%)` : ""}`;
 }

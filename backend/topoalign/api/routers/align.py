@@ -1,0 +1,108 @@
+"""Alignment scores between two representations and convergent-learning audits of a collection (as jobs)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import Response
+
+from topoalign.api.deps import JobsDep, SettingsDep, StoreDep
+from topoalign.api.schemas.align import AlignIn, AuditIn, AuditOut, AuditSummary
+from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, job_accepted
+
+router = APIRouter(prefix="/api", tags=["align"], responses=ERROR_RESPONSES)
+
+
+@router.post("/align", response_model=JobAccepted, status_code=status.HTTP_202_ACCEPTED)
+def align(body: AlignIn, store: StoreDep, jobs: JobsDep) -> JobAccepted:
+    """Cross-validated alignment of two representations; the job's result has the shape of ``AlignmentOut``."""
+    from topoalign.align.score import alignment_score
+
+    store.get_representation(body.representation_a)  # 404 now rather than in the job
+    store.get_representation(body.representation_b)
+    params = body.model_dump()
+    extra = {"linear": {"direction": body.direction}, "procrustes": {"dim_mode": body.dim_mode},
+             "mutual_knn": {"k": body.k}}.get(body.metric, {})
+
+    def run(progress):
+        a = store.load_representation(body.representation_a)
+        b = store.load_representation(body.representation_b)
+        result = alignment_score(a, b, metric=body.metric, folds=body.folds, random_state=body.random_state,
+                                 n_permutations=body.n_permutations, n_rotations=body.n_rotations,
+                                 progress=progress, **extra)
+        return result.to_dict()
+
+    return job_accepted(jobs.submit("align", params, run))
+
+
+@router.post("/collections/{collection_id}/audits", response_model=JobAccepted,
+             status_code=status.HTTP_202_ACCEPTED)
+def start_audit(collection_id: str, body: AuditIn, store: StoreDep, jobs: JobsDep,
+                settings: SettingsDep) -> JobAccepted:
+    """Plan (now: bad parameters fail with 422) and run (as a job, on Dask) an audit of the collection.
+
+    The job's result is ``{"audit_id": ..., "n_cells": ..., "cached": bool}``; a stored audit with the same
+    parameters over the same representations is reused unless ``recompute`` is set.
+    """
+    from topoalign.align.audit import prepare_audit, run_audit, save_audit
+
+    coll, _, metrics, params = prepare_audit(store, collection_id, body.metrics, body.analyses, body.folds,
+                                             body.random_state)
+
+    def run(progress):
+        found = store.find_artifact("audit", params)
+        if found is not None and not body.recompute:
+            progress(1.0, "stored audit")
+            return {"audit_id": found.id, "n_cells": found.meta.get("n_cells"), "cached": True}
+        if found is not None:
+            store.delete_artifact(found.id)
+        payload = run_audit(store, coll.id, metrics=metrics, analyses=body.analyses, folds=body.folds,
+                            random_state=body.random_state, scheduler=settings.dask_scheduler, progress=progress)
+        rec = save_audit(store, payload)
+        return {"audit_id": rec.id, "n_cells": len(payload["cells"]), "cached": False}
+
+    return job_accepted(jobs.submit("audit", {"collection_id": coll.id, **body.model_dump()}, run))
+
+
+@router.get("/audits", response_model=list[AuditSummary])
+def list_audits(store: StoreDep, collection_id: Annotated[str | None, Query(max_length=200)] = None
+                ) -> list[AuditSummary]:
+    out = []
+    for rec in store.list_artifacts("audit"):
+        cid = rec.params.get("collection_id", "")
+        if collection_id is None or collection_id in (cid, rec.meta.get("collection", {}).get("name")):
+            out.append(AuditSummary(id=rec.id, collection_id=cid, params=rec.params, meta=rec.meta,
+                                    created_at=rec.created_at))
+    return out
+
+
+@router.get("/audits/{audit_id}", response_model=AuditOut)
+def get_audit(audit_id: str, store: StoreDep) -> AuditOut:
+    store.get_artifact(audit_id, kind="audit")
+    return AuditOut(id=audit_id, **store.load_artifact(audit_id))
+
+
+@router.get("/audits/{audit_id}/export", response_class=Response,
+            responses={200: {"content": {"text/csv": {}, "application/json": {}}}})
+def export_audit(audit_id: str, store: StoreDep,
+                 format: Annotated[Literal["csv", "json"], Query(description="csv or json")] = "csv") -> Response:
+    """The audit as a download: one CSV row per cell and metric, or the whole JSON payload."""
+    import json
+
+    from topoalign.align.audit import audit_csv
+
+    store.get_artifact(audit_id, kind="audit")
+    payload = store.load_artifact(audit_id)
+    name = f"audit-{payload['collection']['name']}-{audit_id}".replace(" ", "_")
+    if format == "csv":
+        return Response(audit_csv(payload), media_type="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(json.dumps(payload), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+
+
+@router.delete("/audits/{audit_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_audit(audit_id: str, store: StoreDep) -> None:
+    store.get_artifact(audit_id, kind="audit")
+    store.delete_artifact(audit_id)

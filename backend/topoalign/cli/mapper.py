@@ -1,0 +1,124 @@
+"""``topoalign mapper INPUT``: build a Mapper graph of a stored representation or of an activation file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from topoalign.cli import add_data_option, open_store
+from topoalign.errors import InvalidInputError, NotFoundError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("mapper", help="build a Mapper graph (JSON) of a representation id or an activation file")
+    p.add_argument("input", help="a representation id in the store, or a file ingest reads (.npy .npz .csv ...)")
+    p.add_argument("--key", help="array key inside a multi-array file")
+    p.add_argument("--lens", default="pca:2",
+                   help="pca:K | umap:K | norm | density | eccentricity | knn:K | label:COLUMN (default pca:2)")
+    p.add_argument("--cover", choices=["kmapper", "uniform", "balanced"], default="kmapper",
+                   help="kmapper = KeplerMapper 2.1 Cover exactly (default)")
+    p.add_argument("--intervals", type=int, default=10, help="intervals per lens dimension (default 10)")
+    p.add_argument("--overlap", type=float, default=0.3, help="overlap fraction in [0, 1) (default 0.3)")
+    p.add_argument("--clusterer", choices=["dbscan", "single", "hdbscan"], default="dbscan")
+    p.add_argument("--eps", default="auto", help="DBSCAN radius, or 'auto' (k-NN distance quantile; default)")
+    p.add_argument("--min-samples", type=int, default=3, help="DBSCAN min_samples (default 3)")
+    p.add_argument("--distance-threshold", type=float, help="single linkage: merge below this distance")
+    p.add_argument("--gap-bins", type=int, help="single linkage: histogram-gap rule with this many bins")
+    p.add_argument("--min-cluster-size", type=int, default=5, help="HDBSCAN min_cluster_size (default 5)")
+    p.add_argument("--metric", choices=["euclidean", "cosine"], default="euclidean")
+    p.add_argument("--dedupe", action="store_true", help="one node per distinct member set")
+    p.add_argument("--auto", action="store_true", help="choose intervals, overlap and eps by stability")
+    p.add_argument("--stability", type=int, default=0, metavar="N", help="node/edge stability over N resamples")
+    p.add_argument("--random-state", type=int, default=0)
+    p.add_argument("-o", "--output", help="write the graph JSON here (default: a summary on stdout)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_data_option(p)
+    p.set_defaults(func=run)
+
+
+def _params(args) -> dict:
+    if args.clusterer == "dbscan":
+        eps = args.eps if args.eps == "auto" else _float(args.eps, "eps")
+        clusterer = {"kind": "dbscan", "eps": eps, "min_samples": args.min_samples}
+    elif args.clusterer == "single":
+        clusterer = {"kind": "single"}
+        if args.gap_bins is not None:
+            clusterer["gap_bins"] = args.gap_bins
+        else:
+            clusterer["distance_threshold"] = args.distance_threshold if args.distance_threshold is not None else (
+                _float(args.eps, "eps") if args.eps != "auto" else None)
+    else:
+        clusterer = {"kind": "hdbscan", "min_cluster_size": args.min_cluster_size}
+    return {"lens": args.lens, "cover": {"kind": args.cover, "n_intervals": args.intervals, "overlap": args.overlap},
+            "clusterer": clusterer, "metric": args.metric, "dedupe": args.dedupe, "stability": args.stability,
+            "auto": args.auto, "random_state": args.random_state}
+
+
+def _float(text: str, name: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        from topoalign.errors import InvalidParameterError
+
+        raise InvalidParameterError(f"The {name!r} parameter of DBSCAN must be a float > 0 or 'auto'. Got {text!r} instead.")
+
+
+def run(args: argparse.Namespace) -> int:
+    from topoalign.jobs.progress import ProgressReporter
+    from topoalign.mapper.service import MapperParams, build_graph, graph_for_representation, validate_against
+
+    params = MapperParams.from_dict(_params(args))
+    progress = None if args.quiet else ProgressReporter()
+    path = Path(args.input)
+    if path.is_file():
+        from topoalign.mapper.lens import compute_lens
+
+        rep = _read_representation(path, args.key)
+        validate_against(params, rep.n, rep.d)
+        lens = compute_lens(rep, dict(params.lens))
+        graph = build_graph(rep.matrix, lens, params, stimulus_ids=rep.stimulus_ids, progress=progress)
+    else:
+        store = open_store(args)
+        try:
+            store.get_representation(args.input)
+        except NotFoundError:
+            raise InvalidInputError(f"{args.input!r} is neither a file nor a representation id in {args.data}.",
+                                    code="not_found") from None
+        _, graph = graph_for_representation(store, args.input, params, progress)
+    payload = graph.to_json()
+    if args.output:
+        Path(args.output).write_text(json.dumps(payload))
+    summary = {"nodes": len(graph.nodes), "edges": len(graph.edges), "distinct_member_sets": len(graph.member_sets()),
+               "covered_rows": int(len(graph.covered_rows())), "n_stimuli": graph.n_stimuli}
+    if "stability" in graph.params:
+        summary["stability"] = graph.params["stability"]
+    if "auto" in graph.params:
+        summary["auto_choice"] = graph.params["auto"]["best"]
+    if args.output:
+        summary["output"] = args.output
+    json.dump(summary, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _read_representation(path: Path, key: str | None):
+    """A file as one representation: the readers of ``topoalign.io`` (never unpickling), reduced to (n x d)."""
+    import numpy as np
+
+    from topoalign.io import read_file, reduce_activations
+    from topoalign.representation import Representation
+
+    raw = read_file(path)
+    if key is None:
+        if len(raw.arrays) != 1:
+            raise InvalidInputError(f"{path.name} holds arrays {sorted(raw.arrays)}: choose one with --key.")
+        key = next(iter(raw.arrays))
+    if key not in raw.arrays:
+        raise InvalidInputError(f"{path.name} has no array {key!r}; it has {sorted(raw.arrays)}.")
+    matrix = reduce_activations(raw.arrays[key], mask=raw.mask)
+    if not np.isfinite(matrix).all():
+        raise InvalidInputError(f"{path.name}:{key} holds NaN or Inf values; clean them or ingest with --drop-nonfinite.")
+    ids = raw.ids if raw.ids is not None else [str(i) for i in range(len(matrix))]
+    return Representation(matrix, ids, name=key)

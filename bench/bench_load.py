@@ -1,0 +1,305 @@
+"""Load: concurrent clients reading the API of a real ``topoalign serve`` process while a job runs.
+
+Starts a server on a free loopback port over a fresh data dir, fills it (a collection, three representations, a
+Mapper graph when /api/graphs exists), starts a long job, then runs ``--clients`` asyncio+httpx clients for
+``--seconds`` (at most 60) or ``--max-requests`` requests, whichever comes first. Every GET route of
+``/openapi.json`` whose ids can be filled from the list routes is read in turn (collections, representations,
+graphs, layouts, metrics: whatever the server exposes). Any non-2xx answer or transport error counts as an error.
+
+    .venv/bin/python bench/bench_load.py                  # 50 clients, 60 s, appends to bench/RESULTS.md
+    .venv/bin/python bench/bench_load.py --seconds 5 --clients 10 --no-record
+
+Prints ``name, value`` lines (requests, errors, rps, p50_ms, p99_ms) and exits 1 when there were errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as _dt
+import io
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+MAX_SECONDS = 60.0
+
+
+@dataclass
+class LoadResult:
+    requests: int = 0
+    errors: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    error_samples: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    routes: int = 0
+    urls: list[str] = field(default_factory=list)
+    job_running_at_start: bool = False
+    job_running_at_end: bool = False
+
+    def percentile(self, q: float) -> float:
+        return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
+
+
+# -- server -----------------------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``topoalign serve`` in a subprocess on a free loopback port."""
+
+    def __init__(self, data_dir: Path, env_extra: dict[str, str] | None = None):
+        self.data_dir, self.port = data_dir, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "TOPOALIGN_WARM_UMAP": "false", **(env_extra or {})}
+        self.env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent / "backend"), self.env.get("PYTHONPATH", "")])
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Server":
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "topoalign.cli", "serve", "--port", str(self.port), "--data", str(self.data_dir)],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start in 60 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+# -- data -------------------------------------------------------------------------------------------------------
+def _npy(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, a)
+    return buf.getvalue()
+
+
+def _wait_job(client: httpx.Client, job_id: str, timeout: float = 300) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["status"] in ("done", "failed", "cancelled", "interrupted"):
+            return job
+        time.sleep(0.2)
+    raise RuntimeError(f"job {job_id} did not end in {timeout} s")
+
+
+def _result_id(client: httpx.Client, r: httpx.Response, key: str) -> str | None:
+    """The id a compute route returned: at once (200) or through its job (202)."""
+    if r.status_code == 200:
+        return r.json().get(key) or r.json().get("id")
+    if r.status_code == 202:
+        job = _wait_job(client, r.json()["job_id"])
+        return (job.get("result") or {}).get(key) if job["status"] == "done" else None
+    return None
+
+
+def fill(client: httpx.Client, n: int = 400, d: int = 32) -> dict[str, list[str]]:
+    """A collection of ``n`` stimuli (3 classes), 2 models x 2 layers, and, where the routes exist, two Mapper
+    graphs, an audit (metrics) and a joint layout. Returns ``{resource: ids}`` for what no list route gives."""
+    rng = np.random.default_rng(0)
+    ids = [f"s{i}" for i in range(n)]
+    coll = client.post("/api/collections", json={"name": "load", "stimulus_ids": ids,
+                                                 "labels": {"class": [str(i % 3) for i in range(n)]}})
+    coll.raise_for_status()
+    cid = coll.json()["id"]
+    rids = []
+    for model, layer in (("m1", "l1"), ("m2", "l1"), ("m1", "l2"), ("m2", "l2")):
+        x = rng.normal(size=(n, d)).astype(np.float32) + np.repeat(np.eye(3, d), n // 3 + 1, axis=0)[:n] * 4
+        r = client.post(f"/api/collections/{cid}/representations",
+                        files={"file": (f"{model}-{layer}.npy", _npy(x))},
+                        data={"model": model, "layer": layer, "layer_index": layer[1]})
+        r.raise_for_status()
+        rids.append(r.json()["representations"][0]["id"])
+    paths = client.get("/openapi.json").json()["paths"]
+    out: dict[str, list[str]] = {"representation": rids}
+    graphs = []
+    if "/api/graphs" in paths:
+        for rid in rids[:2]:
+            gid = _result_id(client, client.post("/api/graphs", json={"representation_id": rid}), "graph_id")
+            graphs += [gid] if gid else []
+    if "/api/collections/{collection_id}/audits" in paths:
+        _result_id(client, client.post(f"/api/collections/{cid}/audits", json={"metrics": ["procrustes"],
+                                                                              "folds": 2}), "audit_id")
+    if "/api/topo/layout" in paths and len(graphs) == 2:
+        res = _result_id(client, client.post("/api/topo/layout", json={"graph_ids": graphs}), "result_id")
+        out["result"] = [res] if res else []
+    return out
+
+
+def start_long_job(client: httpx.Client, rid: str) -> str | None:
+    """A job that keeps a worker busy during the load: a Mapper graph with many stability resamples."""
+    paths = client.get("/openapi.json").json()["paths"]
+    if "/api/graphs" not in paths:
+        return None
+    r = client.post("/api/graphs", json={"representation_id": rid, "stability": 100, "random_state": 7,
+                                         "cover": {"n_intervals": 12, "overlap": 0.4}})
+    return r.json()["job_id"] if r.status_code == 202 else None
+
+
+def read_urls(client: httpx.Client, known: dict[str, list[str]] | None = None) -> list[str]:
+    """Every GET route whose path ids can be filled (list routes, ``known``), kept if it answers 200 now."""
+    spec = client.get("/openapi.json").json()
+    pool: dict[str, list[str]] = dict(known or {})
+    for path, ops in spec["paths"].items():
+        if "get" in ops and path.startswith("/api/") and "{" not in path:
+            r = client.get(path)
+            if r.status_code == 200 and isinstance(r.json(), list):
+                found = [x["id"] for x in r.json() if isinstance(x, dict) and isinstance(x.get("id"), str)]
+                if found:
+                    pool.setdefault(path.rstrip("/").rsplit("/", 1)[-1].removesuffix("s"), found)
+    urls = []
+    for path, ops in spec["paths"].items():
+        if "get" not in ops or not path.startswith("/api/") or path.endswith("/events"):
+            continue
+        url = path
+        for seg in [s[1:-1] for s in path.split("/") if s.startswith("{")]:
+            ids = pool.get(seg.removesuffix("_id"), [])
+            if not ids:
+                url = None
+                break
+            url = url.replace("{" + seg + "}", ids[0])
+        if url and client.get(url).status_code == 200:
+            urls.append(url)
+    return urls
+
+
+# -- load -------------------------------------------------------------------------------------------------------
+async def _client_loop(http: httpx.AsyncClient, urls: list[str], offset: int, stop_at: float, budget: list[int],
+                       result: LoadResult) -> None:
+    i = offset
+    while time.perf_counter() < stop_at and budget[0] > 0:
+        budget[0] -= 1
+        url = urls[i % len(urls)]
+        i += 1
+        t0 = time.perf_counter()
+        try:
+            r = await http.get(url)
+            ok = 200 <= r.status_code < 300
+            if ok:
+                r.read()
+            detail = f"{url}: {r.status_code} {r.text[:200]}"
+        except httpx.HTTPError as exc:
+            ok, detail = False, f"{url}: {type(exc).__name__} {exc}"
+        result.latencies_ms.append((time.perf_counter() - t0) * 1000)
+        result.requests += 1
+        if not ok:
+            result.errors += 1
+            if len(result.error_samples) < 10:
+                result.error_samples.append(detail)
+
+
+async def run_load(base_url: str, urls: list[str], *, clients: int, seconds: float, max_requests: int) -> LoadResult:
+    result = LoadResult(routes=len(urls), urls=list(urls))
+    seconds = min(seconds, MAX_SECONDS)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as http:
+        t0 = time.perf_counter()
+        budget = [max_requests]
+        await asyncio.gather(*(_client_loop(http, urls, k, t0 + seconds, budget, result) for k in range(clients)))
+        result.seconds = time.perf_counter() - t0
+    return result
+
+
+def load_test(*, clients: int = 50, seconds: float = 60, max_requests: int = 200_000,
+              data_dir: Path | None = None) -> LoadResult:
+    """Start a server, fill it, start a long job, and measure; the whole pipeline the CLI and the test share."""
+    with tempfile.TemporaryDirectory(prefix="topoalign-load-") as tmp:
+        with Server(Path(data_dir or tmp) / "store", {"TOPOALIGN_MAX_CONCURRENT_JOBS": "1"}) as srv:
+            with httpx.Client(base_url=srv.url, timeout=60) as client:
+                ids = fill(client)
+                urls = read_urls(client, ids)
+                job = start_long_job(client, ids["representation"][0])
+                if job:
+                    for _ in range(100):
+                        if client.get(f"/api/jobs/{job}").json()["status"] == "running":
+                            break
+                        time.sleep(0.05)
+                running = lambda: bool(job) and client.get(f"/api/jobs/{job}").json()["status"] == "running"  # noqa
+                at_start = running()
+                result = asyncio.run(run_load(srv.url, urls, clients=clients, seconds=seconds,
+                                              max_requests=max_requests))
+                result.job_running_at_start, result.job_running_at_end = at_start, running()
+                if job:
+                    client.post(f"/api/jobs/{job}/cancel")
+    return result
+
+
+def _route_of(url: str) -> str:
+    """``/api/graphs/abc123`` -> ``/api/graphs/{id}`` for the report."""
+    return "/".join("{id}" if any(c.isdigit() for c in seg) and len(seg) >= 8 else seg for seg in url.split("/"))
+
+
+def machine() -> str:
+    return (f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), Python "
+            f"{platform.python_version()}, {platform.system()}; client and server on the same machine (loopback), "
+            "machine shared with other work while measured")
+
+
+def record(result: LoadResult, clients: int, urls_note: str) -> None:
+    path = HERE / "RESULTS.md"
+    when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    text = (f"\n## Load: {clients} concurrent clients on loopback ({when})\n\n"
+            f"Machine: {machine()}.\n\n"
+            f"One `topoalign serve` process (uvicorn, 1 worker), reads of {result.routes} GET routes in turn "
+            f"({urls_note}), a Mapper job (100 stability resamples) running: at start {result.job_running_at_start}, "
+            f"at end {result.job_running_at_end}.\n\n"
+            "| clients | seconds | requests | errors | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|---|\n"
+            f"| {clients} | {result.seconds:.1f} | {result.requests} | {result.errors} | "
+            f"{result.requests / max(result.seconds, 1e-9):.0f} | {result.percentile(50):.1f} | "
+            f"{result.percentile(99):.1f} |\n")
+    with open(path, "a") as f:
+        if path.stat().st_size == 0:
+            f.write("# Benchmark results\n")
+        f.write(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60.0, help=f"duration (at most {MAX_SECONDS:.0f})")
+    ap.add_argument("--max-requests", type=int, default=200_000, help="stop after this many requests in all")
+    ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    args = ap.parse_args(argv)
+    result = load_test(clients=args.clients, seconds=args.seconds, max_requests=args.max_requests)
+    print(f"requests, {result.requests}\nerrors, {result.errors}\nroutes, {result.routes}\n"
+          f"rps, {result.requests / max(result.seconds, 1e-9):.1f}\np50_ms, {result.percentile(50):.1f}\n"
+          f"p99_ms, {result.percentile(99):.1f}\njob_running_at_start, {result.job_running_at_start}\n"
+          f"job_running_at_end, {result.job_running_at_end}\nread, {' '.join(_route_of(u) for u in result.urls)}")
+    for sample in result.error_samples:
+        print("error:", sample, file=sys.stderr)
+    if not args.no_record:
+        (HERE / "RESULTS.md").touch()
+        record(result, args.clients, ", ".join(f"`{_route_of(u)}`" for u in result.urls))
+    return 1 if result.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

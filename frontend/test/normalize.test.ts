@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { normalizeAudit, normalizeLayout, normalizeMotifs, normalizeRegions } from "../src/api/normalize";
+import { toCsv } from "../src/render/export";
+
+describe("wire normalisation", () => {
+  it("reads a joint layout in the shared frame (offsets removed)", () => {
+    const raw = { mode: "panels", graphs: [
+      { name: "g1", offset: [0, 0], nodes: [{ id: "n0", x: 1, y: 2 }] },
+      { name: "g2", offset: [10, 0], nodes: [{ id: "n0", x: 11, y: 2 }] }], quality: { stress: 0.5, nested: {} } };
+    const r = normalizeLayout(raw, ["g1", "g2"]);
+    expect(r.positions.get("g2")!.get("n0")).toEqual([1, 2]);
+    expect(r.quality).toEqual({ stress: 0.5 });
+    expect(normalizeLayout({ positions: { g1: { n0: [3, 4] } } }, ["g1"]).positions.get("g1")!.get("n0")).toEqual([3, 4]);
+  });
+
+  it("maps region graph names onto graph ids", () => {
+    const r = normalizeRegions({ graphs: ["A", "B"], regions: [{ id: "r1", nodes: { A: ["n1"], B: ["n2"] }, score: 0.9 }] }, ["g1", "g2"]);
+    expect(r.regions[0].nodes).toEqual({ g1: ["n1"], g2: ["n2"] });
+    expect(r.regions[0].rank).toBe(1);
+  });
+
+  it("ranks motif matches by score", () => {
+    const m = normalizeMotifs({ matches: { g1: [{ nodes: ["a"], score: 0.1 }, { nodes: ["b"], score: 0.7 }] } });
+    expect(m.matches.map((x) => x.nodes[0])).toEqual(["b", "a"]);
+    expect(m.matches[0].graph_id).toBe("g1");
+  });
+
+  it("turns audit cells into layer x layer matrices and series", () => {
+    const cell = (analysis: string, la: string, ia: number, lb: string, ib: number, score: number, extra = {}) => ({
+      analysis, metric: "cka", score, std: 0.01, model_a: "A", model_b: "B", layer_a: la, layer_b: lb,
+      layer_index_a: ia, layer_index_b: ib, representation_a: `a-${la}`, representation_b: `b-${lb}`, ...extra });
+    const raw = { id: "x", collection: { name: "digits" }, cells: [
+      cell("layers", "fc", 1, "conv", 0, 0.2), cell("layers", "conv", 0, "conv", 0, 0.9),
+      cell("layers", "conv", 0, "fc", 1, 0.3), cell("layers", "fc", 1, "fc", 1, 0.8),
+      cell("depth", "conv", 0, "conv", 0, 0.9), cell("depth", "fc", 1, "fc", 1, 0.8),
+      cell("random_init", "conv", 0, "conv", 0, 0.1), cell("epochs", "fc", 1, "fc", 1, 0.4, { epoch: 0 }),
+      cell("epochs", "fc", 1, "fc", 1, 0.8, { epoch: 3 }), cell("ood", "fc", 1, "fc", 1, 0.7, { condition: "ood:noise" })] };
+    const a = normalizeAudit(raw);
+    expect(a.matrices[0].rows).toEqual(["conv", "fc"]);
+    expect(a.matrices[0].cells[1][0]).toEqual({ value: 0.2, a: "a-fc", b: "b-conv" });
+    expect(a.depth[0].points.map((p) => p.y)).toEqual([0.9, 0.8]);
+    expect(a.depth[0].chance!.length).toBe(1);
+    expect(a.depth[0].chance![0].lo).toBeCloseTo(0.09);
+    expect(a.depth[0].chance![0].hi).toBeCloseTo(0.11);
+    expect(a.epoch[0].points.map((p) => p.x)).toEqual([0, 3]);
+    expect(a.ood[0].name).toBe("ood:noise");
+  });
+
+  it("writes CSV with quoting", () => {
+    expect(toCsv([{ a: 1, b: 'x,"y"' }, { a: 2 }])).toBe('a,b\n1,"x,""y"""\n2,\n');
+  });
+});

@@ -1,0 +1,142 @@
+import * as d3 from "d3";
+import { describe, expect, it } from "vitest";
+import { bubbleOutline, bubbleShapes, drawBubbles } from "../src/render/bubbles";
+import { drawGraph, layer, markGraph } from "../src/render/graph";
+import { drawHeatmap } from "../src/render/heatmap";
+import { declutter, fitScales, forceLayout, placeGraph, radiusScale } from "../src/render/layout";
+import { drawLegend } from "../src/render/legend";
+import { drawLines } from "../src/render/lines";
+import { hullPath, membraneLayers, pieces } from "../src/render/membrane";
+import { chainGraph, snapshot, svgRoot } from "./helpers";
+
+function placed(n = 6, extra: [number, number][] = []) {
+  const g = chainGraph(n, extra);
+  const pos = new Map(g.nodes.map((nd, i) => [nd.id, [i * 10, (i % 2) * 10] as [number, number]]));
+  const fit = fitScales([...pos.values()], 400, 300, 20);
+  return { g, p: placeGraph("g1", g, pos, fit, radiusScale(10)) };
+}
+
+describe("layout", () => {
+  it("force layout is deterministic", () => {
+    const g = chainGraph(12, [[0, 5], [3, 9]]);
+    const a = forceLayout(g, 100, 7), b = forceLayout(g, 100, 7);
+    expect([...a.entries()]).toEqual([...b.entries()]);
+    expect(a.size).toBe(12);
+  });
+
+  it("fits points into the frame keeping the aspect ratio", () => {
+    const f = fitScales([[0, 0], [10, 5]], 420, 300, 10);
+    expect(f.x(0)).toBeCloseTo(10);
+    expect(f.x(10)).toBeCloseTo(410);
+    expect(f.y(5) - f.y(0)).toBeCloseTo(200); // same scale on both axes
+  });
+
+  it("declutter separates coincident nodes deterministically", () => {
+    const g = chainGraph(4);
+    const pos = new Map(g.nodes.map((n) => [n.id, [0, 0] as [number, number]]));
+    const run = () => declutter(placeGraph("g", g, pos, { x: (v) => v + 100, y: (v) => v + 100 }, () => 8)).nodes.map((n) => [n.x, n.y]);
+    const a = run();
+    expect(a).toEqual(run());
+    const d = Math.hypot(a[0][0] - a[1][0], a[0][1] - a[1][1]);
+    expect(d).toBeGreaterThan(8);
+  });
+});
+
+describe("graph drawing", () => {
+  it("draws edges under nodes (snapshot)", () => {
+    const { p } = placed();
+    const svg = svgRoot();
+    const root = layer(svg, "graph-0");
+    drawGraph(root, p, { fill: (n) => (n.node.labels.digit.dominant === "0" ? "#4e79a7" : "#f28e2b") });
+    expect(root.selectAll("line.edge").size()).toBe(5);
+    expect(root.selectAll("g.node").size()).toBe(6);
+    expect(snapshot(root.node()!)).toMatchSnapshot();
+  });
+
+  it("joins by id: a redraw with fewer nodes removes the rest, pies replace fills", () => {
+    const { g, p } = placed();
+    const svg = svgRoot();
+    const root = layer(svg, "graph-0");
+    drawGraph(root, p, { fill: () => "red" });
+    const first = root.select<SVGGElement>('g.node[data-node="n0"]').node();
+    const fewer = { ...p, nodes: p.nodes.slice(0, 3), edges: p.edges.slice(0, 2) };
+    drawGraph(root, fewer, { fill: () => "red", pie: (n) => Object.entries(n.node.labels.digit.counts!).map(([k, v]) => ({ key: k, value: v, color: k === "0" ? "blue" : "green" })) });
+    expect(root.selectAll("g.node").size()).toBe(3);
+    expect(root.select('g.node[data-node="n0"]').node()).toBe(first);
+    expect(root.selectAll("path.slice").size()).toBe(6);
+    void g;
+  });
+
+  it("marks a selection; edges to dimmed nodes dim too", () => {
+    const { p } = placed();
+    const root = layer(svgRoot(), "graph-0");
+    drawGraph(root, p, { fill: () => "red" });
+    markGraph(root, (n) => (n.id === "n0" ? "selected" : n.id === "n1" ? "linked" : "dim"));
+    expect(root.selectAll("g.node.selected").size()).toBe(1);
+    expect(root.selectAll("g.node.linked").size()).toBe(1);
+    expect(root.selectAll("g.node.dim").size()).toBe(4);
+    expect(root.selectAll("line.edge.dim").size()).toBe(4);
+    markGraph(root, null);
+    expect(root.selectAll(".dim, .selected").size()).toBe(0);
+  });
+});
+
+describe("bubble sets and membranes", () => {
+  it("outlines a region with its own edges", () => {
+    const { p } = placed(8);
+    const d = bubbleOutline(p, ["n2", "n3", "n4"]);
+    expect(d.startsWith("M")).toBe(true);
+    expect(d).not.toContain("NaN");
+    expect(bubbleOutline(p, [])).toBe("");
+  });
+
+  it("draws one path per region and keeps colours", () => {
+    const { p } = placed(8);
+    const root = layer(svgRoot(), "bubbles");
+    drawBubbles(root, bubbleShapes(p, [{ key: "0", color: "#4e79a7", nodeIds: ["n0", "n1"] }, { key: "1", color: "#f28e2b", nodeIds: ["n5", "n6"] }]));
+    const paths = root.selectAll<SVGPathElement, unknown>("path.bubble").nodes();
+    expect(paths.map((e) => e.getAttribute("fill"))).toEqual(["#4e79a7", "#f28e2b"]);
+    expect(paths.every((e) => (e.getAttribute("d") ?? "").length > 10)).toBe(true);
+  });
+
+  it("splits a membrane into pieces far apart", () => {
+    const mk = (x: number, y: number, id: string) => ({ id, x, y, r: 5, node: chainGraph(1).nodes[0] });
+    const nodes = [mk(10, 10, "a"), mk(20, 12, "b"), mk(300, 200, "c")];
+    expect(pieces(nodes, 20).length).toBe(2);
+    expect(hullPath(nodes, 6, 20).match(/M/g)!.length).toBe(2);
+    const dens = membraneLayers(nodes, "density", [400, 300]);
+    expect(dens.length).toBeGreaterThan(0);
+    expect(dens.map((l) => l.opacity)).toEqual([...dens.map((l) => l.opacity)].sort());
+    expect(membraneLayers([], "hull", [400, 300])).toEqual([]);
+  });
+});
+
+describe("audit charts and legends", () => {
+  it("draws a clickable heatmap", () => {
+    const svg = svgRoot();
+    const clicked: string[] = [];
+    drawHeatmap(svg, { metric: "cka", rows: ["l1", "l2"], cols: ["l1", "l2"], cells: [
+      [{ value: 1, a: "r1", b: "r1" }, { value: 0.5, a: "r1", b: "r2" }],
+      [{ value: 0.5, a: "r2", b: "r1" }, { value: null, a: "r2", b: "r2" }]] }, { onClick: (c) => clicked.push(`${c.a}-${c.b}`) });
+    expect(svg.selectAll("g.cell").size()).toBe(4);
+    (svg.select('g.cell[data-b="r2"]').node() as SVGGElement).dispatchEvent(new MouseEvent("click"));
+    expect(clicked).toEqual(["r1-r2"]);
+    expect(snapshot(svg.node()!)).toMatchSnapshot();
+  });
+
+  it("draws lines with a chance band", () => {
+    const svg = svgRoot(440, 220);
+    drawLines(svg, [{ name: "cka", points: [{ x: 0, y: 0.5 }, { x: 1, y: 0.8 }], chance: [{ x: 0, lo: 0, hi: 0.2 }, { x: 1, lo: 0, hi: 0.3 }] }]);
+    expect(svg.selectAll("path.line").size()).toBe(1);
+    expect(svg.selectAll("path.chance-band").size()).toBe(1);
+    expect(svg.selectAll("circle.point").size()).toBe(2);
+  });
+
+  it("legends: categories and ramps", () => {
+    const svg = svgRoot();
+    drawLegend(svg, { kind: "category", title: "digit", items: [{ label: "0", color: "#4e79a7" }, { label: "1", color: "#f28e2b" }] });
+    expect(svg.selectAll("g.item").size()).toBe(2);
+    drawLegend(svg, { kind: "ramp", title: "lens", domain: [0, 1], color: d3.interpolateViridis });
+    expect(svg.selectAll("stop").size()).toBe(11);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { defaultState, parseState, serializeState, Store, type ViewState } from "../src/state";
+
+describe("view state in the URL", () => {
+  it("writes nothing but the view for the defaults", () => {
+    expect(serializeState(defaultState())).toBe("#/data");
+    expect(parseState("#/data")).toEqual(defaultState());
+  });
+
+  it("round-trips every field", () => {
+    const s: ViewState = {
+      ...defaultState(), view: "regions", collection: "c1", reps: ["r1", "r2"], graphs: ["g1", "g2", "g3"],
+      mode: "overlay", color: "pie", labelColumn: "topic", node: "g1/n4", search: "topic=food", region: 2,
+      membrane: "density", motif: "label:topic=a=b", match: 3, metric: "cka", audit: "a1",
+      build: { lens: "umap", cover: "balanced", intervals: 12, overlap: 0.45, clusterer: "hdbscan", eps: 0.7,
+        minSamples: 4, stability: 10, auto: true },
+    };
+    const hash = serializeState(s);
+    expect(parseState(hash)).toEqual(s);
+    expect(serializeState(parseState(hash))).toBe(hash);
+  });
+
+  it("keeps lists readable and escapes the rest", () => {
+    const hash = serializeState({ ...defaultState(), view: "graphs", graphs: ["a", "b"], search: "x & y" });
+    expect(hash).toBe("#/graphs?g=a,b&q=x%20%26%20y");
+  });
+
+  it("ignores malformed values and unknown keys", () => {
+    const s = parseState("#/nowhere?mode=sideways&color=rainbow&region=two&n=1.5&ov=abc&zzz=1");
+    expect(s.view).toBe("data");
+    expect(s.mode).toBe("panels");
+    expect(s.color).toBe("label");
+    expect(s.region).toBeNull();
+    expect(s.build.intervals).toBe(defaultState().build.intervals);
+    expect(s.build.overlap).toBe(defaultState().build.overlap);
+  });
+
+  it("mirrors changes into the location and notifies", () => {
+    window.location.hash = "";
+    const store = new Store(defaultState(), window);
+    const seen: string[] = [];
+    store.subscribe((s) => seen.push(s.view));
+    store.set({ view: "audit", metric: "procrustes" }, true);
+    expect(window.location.hash).toBe("#/audit?metric=procrustes");
+    store.set({ build: { ...store.get().build, intervals: 5 } });
+    expect(store.get().build.lens).toBe("pca");
+    expect(window.location.hash).toContain("n=5");
+    expect(seen).toEqual(["audit", "audit"]);
+  });
+});

@@ -1,0 +1,97 @@
+"""POST /api/graphs (job, then cached), GET /api/graphs[/{id}], validation errors naming the parameter."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from topoalign.representation import Representation
+
+
+def wait_for(client, job_id, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["status"] in ("done", "failed", "cancelled"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+@pytest.fixture
+def rep_id(client):
+    store = client.app.state.store
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.3, size=(60, 5)) for c in (0, 3)]).astype(np.float32)
+    ids = [f"s{i}" for i in range(120)]
+    labels = pd.DataFrame({"group": ["a"] * 60 + ["b"] * 60}, index=ids)
+    coll = store.create_collection("toy", ids, labels=labels)
+    return store.add_representation(coll.id, Representation(X, ids, name="layer1")).id
+
+
+BODY = {"lens": {"kind": "pca", "n_components": 1}, "cover": {"kind": "kmapper", "n_intervals": 5, "overlap": 0.3},
+        "clusterer": {"kind": "dbscan", "eps": 1.0, "min_samples": 3}}
+
+
+def test_build_then_cached(client, rep_id):
+    r = client.post("/api/graphs", json={"representation_id": rep_id, **BODY})
+    assert r.status_code == 202, r.text
+    job = wait_for(client, r.json()["job_id"])
+    assert job["status"] == "done", job
+    gid = job["result"]["graph_id"]
+    g = client.get(f"/api/graphs/{gid}").json()
+    assert g["id"] == gid and g["representation_id"] == rep_id and g["n_stimuli"] == 120
+    assert g["nodes"] and {"id", "members", "size", "labels"} <= set(g["nodes"][0])
+    assert g["nodes"][0]["labels"]["group"]["purity"] == 1.0
+    again = client.post("/api/graphs", json={"representation_id": rep_id, **BODY})
+    assert again.status_code == 200 and again.json()["id"] == gid
+    listed = client.get("/api/graphs", params={"representation_id": rep_id}).json()
+    assert [x["id"] for x in listed] == [gid] and listed[0]["n_nodes"] == len(g["nodes"])
+    assert client.get("/api/graphs", params={"representation_id": "rnope"}).json() == []
+
+
+def test_stability_and_auto(client, rep_id):
+    r = client.post("/api/graphs", json={"representation_id": rep_id, **BODY, "stability": 3})
+    job = wait_for(client, r.json()["job_id"])
+    g = client.get(f"/api/graphs/{job['result']['graph_id']}").json()
+    assert g["params"]["stability"]["n_resamples"] == 3
+    assert all(n["stability"] is not None for n in g["nodes"])
+    r = client.post("/api/graphs", json={"representation_id": rep_id, "lens": {"kind": "pca", "n_components": 1},
+                                         "auto": True, "auto_grid": {"n_intervals": [3, 5], "eps": [1.0]}})
+    job = wait_for(client, r.json()["job_id"])
+    assert job["status"] == "done", job
+    g = client.get(f"/api/graphs/{job['result']['graph_id']}").json()
+    assert len(g["params"]["auto"]["table"]) == 2
+
+
+@pytest.mark.parametrize("patch,name", [
+    ({"cover": {"kind": "kmapper", "n_intervals": 5, "overlap": 1.5}}, "overlap"),
+    ({"cover": {"kind": "uniform", "n_intervals": 0, "overlap": 0.3}}, "n_intervals"),
+    ({"clusterer": {"kind": "dbscan", "eps": 0, "min_samples": 3}}, "eps"),
+    ({"clusterer": {"kind": "dbscan", "eps": 1.0, "min_samples": 500}}, "min_samples"),
+    ({"lens": {"kind": "pca", "n_components": 9}}, "n_components"),
+])
+def test_bad_parameters_are_422_naming_the_parameter(client, rep_id, patch, name):
+    r = client.post("/api/graphs", json={"representation_id": rep_id, **BODY, **patch})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "invalid_parameter" and f"'{name}'" in r.json()["detail"]
+
+
+def test_unknown_lens_and_missing_things(client, rep_id):
+    r = client.post("/api/graphs", json={"representation_id": rep_id, **BODY, "lens": {"kind": "wavelet"}})
+    assert r.status_code == 422 and "lens" in r.json()["detail"]
+    r = client.post("/api/graphs", json={"representation_id": "rmissing", **BODY})
+    assert r.status_code == 404
+    assert client.get("/api/graphs/anope").status_code == 404
+
+
+def test_graph_schema_in_openapi(client):
+    spec = client.get("/openapi.json").json()
+    assert "/api/graphs" in spec["paths"] and "/api/graphs/{graph_id}" in spec["paths"]
+    schemas = spec["components"]["schemas"]
+    assert {"GraphOut", "GraphNode", "GraphEdge", "GraphRequest"} <= set(schemas)
+    assert "members" in schemas["GraphNode"]["properties"]
+    assert "202" in spec["paths"]["/api/graphs"]["post"]["responses"]

@@ -1,0 +1,118 @@
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from topoalign.api.app import create_app
+from topoalign.api.settings import Settings
+from topoalign.cli import main
+from topoalign.mapper.service import GRAPH_KIND
+from topoalign.representation import Representation
+
+
+@pytest.fixture()
+def client_and_graphs(tmp_path, blobs_pair):
+    ga, gb, ids, blob = blobs_pair
+    app = create_app(Settings(data=tmp_path, warm_umap=False))
+    store = app.state.store
+    # labels reach the graphs through their representation's collection, as for graphs built by /api/graphs
+    coll = store.create_collection("blobs", ids, labels=pd.DataFrame({"blob": blob.astype(str)}, index=ids))
+    gids = []
+    for i, g in enumerate((ga, gb)):
+        rep = store.add_representation(coll.id, Representation(np.zeros((len(ids), 2)), ids, name=f"r{i}"))
+        payload = dict(g.to_json(), representation_id=rep.id)
+        rec = store.put_artifact(GRAPH_KIND, {"test": i}, payload, meta={"n_nodes": len(g.nodes)})
+        gids.append(rec.id)
+    with TestClient(app) as client:
+        yield client, gids
+
+
+def wait_job(client, job):
+    for _ in range(300):
+        got = client.get(f"/api/jobs/{job['job_id']}").json()
+        if got["status"] in ("done", "failed", "cancelled"):
+            return got
+        time.sleep(0.05)
+    raise AssertionError("job did not finish")
+
+
+def test_compare_and_motifs_answer_directly(client_and_graphs):
+    client, gids = client_and_graphs
+    r = client.post("/api/topo/compare", json={"graph_ids": gids, "max_pairs": 5})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["n_shared"] == 300 and body["pairs"][0]["coot_normalized"] == pytest.approx(0, abs=1e-9)
+    assert len(body["pairs"][0]["pairs"]) == 5
+    again = client.post("/api/topo/compare", json={"graph_ids": gids, "max_pairs": 5}).json()
+    assert again["result_id"] == body["result_id"]
+    m = client.post("/api/topo/motifs", json={"graph_ids": gids, "pattern": "path:3", "max_matches": 3})
+    assert m.status_code == 200, m.text
+    assert m.json()["graphs"][0]["n_matches"] == 3
+    bad = client.post("/api/topo/motifs", json={"graph_ids": gids, "pattern": "star:9"})
+    assert bad.status_code == 422 and bad.json()["error"] == "invalid_parameter"
+    missing = client.post("/api/topo/compare", json={"graph_ids": [gids[0], "a000000000000"]})
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("path,extra,key", [("regions", {"n_null": 3}, "regions"), ("score", {"n_null": 3}, "pairs")])
+def test_large_requests_run_as_jobs_then_cache(client_and_graphs, monkeypatch, path, extra, key):
+    from topoalign.api.routers import topo
+
+    monkeypatch.setattr(topo, "SYNC_WORK", 1)  # force the job path
+    client, gids = client_and_graphs
+    body = {"graph_ids": gids, **extra}
+    r = client.post(f"/api/topo/{path}", json=body)
+    assert r.status_code == 202, r.text
+    job = wait_job(client, r.json())
+    assert job["status"] == "done", job
+    result = client.get(f"/api/topo/results/{job['result']['result_id']}")
+    assert result.status_code == 200 and key in result.json()
+    cached = client.post(f"/api/topo/{path}", json=body)
+    assert cached.status_code == 200 and cached.json()["result_id"] == job["result"]["result_id"]
+
+
+def test_small_requests_answer_directly(client_and_graphs):
+    client, gids = client_and_graphs
+    lay = client.post("/api/topo/layout", json={"graph_ids": gids, "mode": "overlay"})
+    assert lay.status_code == 200, lay.text
+    body = lay.json()
+    assert [g["name"] for g in body["graphs"]] == gids and body["quality"]["distance_ratio"] > 0
+    regions = client.post("/api/topo/regions", json={"graph_ids": gids, "n_null": 0})
+    assert regions.status_code == 200 and regions.json()["regions"][0]["score"] == pytest.approx(1.0)
+
+
+def test_motif_kinds_and_concepts(client_and_graphs):
+    client, gids = client_and_graphs
+    r = client.post("/api/topo/motifs", json={"graph_ids": gids, "kind": "path", "k": 3, "max_matches": 2})
+    assert r.status_code == 200, r.text
+    assert {m["graph_id"] for m in r.json()["matches"]} == set(gids)
+    r = client.post("/api/topo/motifs", json={"graph_ids": gids, "kind": "pattern", "pattern": {"edges": [[0, 1]]},
+                                              "max_matches": 2})
+    assert r.status_code == 200 and len(r.json()["matches"]) == 4
+    c = client.post("/api/topo/motifs", json={"graph_ids": gids, "kind": "concept",
+                                              "concept": {"column": "blob", "value": "1"}})
+    assert c.status_code == 200, c.text
+    assert c.json()["footprint"]["n_selected"] == 150 and c.json()["matches"]
+    bad = client.post("/api/topo/motifs", json={"graph_ids": gids, "kind": "concept", "where": "colour == red"})
+    assert bad.status_code == 422 and "Unknown label column" in bad.json()["detail"]
+
+
+def test_cli_compare_and_motif_on_graph_files(tmp_path, circle_pair, capsys):
+    files = []
+    for i, g in enumerate(circle_pair):
+        f = tmp_path / f"layer{i}.json"
+        f.write_text(json.dumps(g.to_json()))
+        files.append(str(f))
+    assert main(["compare", *files, "--json", "--n-null", "3"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [g["name"] for g in report["graphs"]] == ["layer0", "layer1"]
+    assert report["scores"][0]["score"] > report["scores"][0]["chance"]
+    assert report["layout_quality"]["distance_ratio"] > 1
+    assert main(["motif", *files, "--pattern", "cycle:5+", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert all(g["n_matches"] >= 1 for g in res["graphs"])
+    assert main(["motif", files[0], "--pattern", "cycle:5+", "--where", "x == 1"]) == 2
+    assert "needs stimulus labels" in capsys.readouterr().err
