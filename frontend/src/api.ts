@@ -98,6 +98,8 @@ export const api = {
   motifs: (graphIds: string[], query: Record<string, unknown>) =>
     postMaybeJob<MotifResult>("/api/topo/motifs", { graph_ids: graphIds, ...query }),
 
+  topoResult: (id: string) => request<Record<string, unknown>>("GET", `/api/topo/results/${enc(id)}`),
+
   // ---- audits -------------------------------------------------------------------------------------------------
   startAudit: (collectionId: string, body: components["schemas"]["AuditIn"]) =>
     postMaybeJob<{ audit_id: string }>(`/api/collections/${enc(collectionId)}/audits`, body),

@@ -50,3 +50,18 @@ describe("wire normalisation", () => {
     expect(toCsv([{ a: 1, b: 'x,"y"' }, { a: 2 }])).toBe('a,b\n1,"x,""y"""\n2,\n');
   });
 });
+
+describe("motif responses of /api/topo/motifs", () => {
+  it("decorates the ranked list with per-graph edges, and reads a concept footprint", () => {
+    const raw = {
+      matches: [{ graph_id: "g1", nodes: ["a", "b", "c"], score: 0.2, kind: "cycle" }],
+      graphs: [{ graph: "g1", matches: [{ nodes: ["c", "b", "a"], edges: [["a", "b"], ["b", "c"], ["c", "a"]] }] }],
+    };
+    const m = normalizeMotifs(raw).matches;
+    expect(m[0].edges).toEqual([["a", "b"], ["b", "c"], ["c", "a"]]);
+    const concept = normalizeMotifs({ graphs: [], footprint: { graphs: [
+      { graph: "g1", nodes: ["n1"], n_selected: 4, population: 40 }, { graph: "g2", nodes: [], n_selected: 0, population: 40 }] } });
+    expect(concept.matches).toHaveLength(1);
+    expect(concept.matches[0]).toMatchObject({ graph_id: "g1", nodes: ["n1"], kind: "concept", score: 0.1 });
+  });
+});

@@ -204,7 +204,7 @@ def test_leaders_dbscan_equals_sklearn(seed):
                   [rng.uniform(-2, 6, size=(300, 3))])
     X = X[rng.permutation(len(X))]
     ran = 0
-    for eps, ms in [(0.45, 5), (0.6, 12), (0.35, 4), (0.8, 30)]:
+    for eps, ms in [(0.6, 4), (0.8, 8), (1.0, 20), (0.5, 3), (0.3, 6)]:
         ours = dbscan_labels_leaders(X, eps, ms, max_leaders=10_000)
         ref = SkDBSCAN(eps=eps, min_samples=ms).fit_predict(X)
         if ours is not None:

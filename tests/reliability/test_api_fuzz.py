@@ -31,6 +31,8 @@ from topoalign.api.app import create_app
 from topoalign.api.settings import Settings
 from topoalign.jobs import JobRunner
 
+pytestmark = pytest.mark.slow  # ~1.5 min: >= 1,000 generated requests
+
 MIN_CASES = 1000
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

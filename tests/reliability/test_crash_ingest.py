@@ -24,6 +24,7 @@ def _count_rows(data_dir) -> int:
         return 0
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="ingest commits one representation at a time: a kill -9 between two "
                                        "leaves part of a multi-array upload visible (reported; needs a batch "
                                        "insert in one transaction in store/io)")

@@ -6,6 +6,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_load.py"
 
 
@@ -17,9 +19,10 @@ def _bench_load():
     return module
 
 
+@pytest.mark.slow
 def test_short_load_has_no_errors(tmp_path):
     bench = _bench_load()
     result = bench.load_test(clients=10, seconds=5, max_requests=5000, data_dir=tmp_path)
     assert result.errors == 0, result.error_samples
     assert result.requests >= 50 and result.routes >= 8
-    assert result.job_running_at_start, "the long job should be running while the clients read"
+    assert result.job_coverage > 0.5, "a long job should be running while the clients read"

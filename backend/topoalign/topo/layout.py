@@ -31,6 +31,7 @@ from topoalign.mapper.graph import MapperGraph
 from topoalign.topo.correspondence import CorrespondenceSet
 
 MODES = ("panels", "overlay")
+RELATIVE = 0.5
 
 
 # -- per-graph geometry --------------------------------------------------------------------------------------------
@@ -183,11 +184,14 @@ def correspondence_springs(corr: CorrespondenceSet, min_jaccard: float = 0.05) -
             ov = corr.overlap(g, h)
             cont, jac = ov.containment_ab.tocsr(), ov.jaccard.tocsr()  # same sparsity structure
             rows = np.repeat(np.arange(cont.shape[0]), np.diff(cont.indptr))
-            total = np.bincount(rows, weights=cont.data, minlength=cont.shape[0])
             best = np.zeros(cont.shape[0])
             np.maximum.at(best, rows, jac.data)
+            # only the strong partners (Jaccard >= RELATIVE x the best): a neighbour sharing the cover's overlap
+            # would otherwise pull every node towards the middle of its partners and shrink the layout
+            share = np.where(jac.data >= RELATIVE * best[rows], cont.data, 0.0)
+            total = np.bincount(rows, weights=share, minlength=cont.shape[0])
             strength = np.where(best >= min_jaccard, best, 0.0)
-            vals = cont.data / np.maximum(total[rows], 1e-300) * strength[rows]
+            vals = share / np.maximum(total[rows], 1e-300) * strength[rows]
             keep = vals > 0
             blocks.append((rows[keep] + offsets[g], cont.indices[keep] + offsets[h], vals[keep]))
     n = int(offsets[-1])
@@ -249,7 +253,7 @@ def joint_layout(
     mode: str = "panels",
     coupling_strength: float = 2.0,
     min_jaccard: float = 0.05,
-    n_iter: int = 30,
+    n_iter: int | None = None,
     tol: float = 1e-4,
     initial: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
     anchor_strength: float = 5.0,
@@ -282,13 +286,16 @@ def _joint_layout(graphs, names, *, mode, coupling_strength, min_jaccard, n_iter
     corr = graphs if isinstance(graphs, CorrespondenceSet) else CorrespondenceSet(graphs, names)
     check_param("joint_layout", "mode", mode, mode in MODES, f"one of {list(MODES)}")
     check_param("joint_layout", "coupling_strength", coupling_strength, coupling_strength >= 0, "a float >= 0")
-    check_param("joint_layout", "n_iter", n_iter, isinstance(n_iter, int) and 1 <= n_iter <= 10000, "an int in [1, 10000]")
+    check_param("joint_layout", "n_iter", n_iter, n_iter is None or (isinstance(n_iter, int) and 1 <= n_iter <= 10000),
+                "None (automatic) or an int in [1, 10000]")
     check_param("joint_layout", "anchor_strength", anchor_strength, anchor_strength >= 0, "a float >= 0")
     check_param("joint_layout", "min_jaccard", min_jaccard, 0 <= min_jaccard <= 1, "in [0, 1]")
     check_param("joint_layout", "gap", gap, 0 <= gap <= 10, "in [0, 10]")
     params = {"mode": mode, "coupling_strength": coupling_strength, "min_jaccard": min_jaccard, "n_iter": n_iter,
               "anchor_strength": anchor_strength, "random_state": random_state, "warm_start": initial is not None}
     geoms = [graph_geometry(g) for g in corr.graphs]
+    n_iter = n_iter or auto_iterations(geoms)
+    params["n_iter"] = n_iter
     if progress is not None:
         progress(0.1, "graph distances")
     springs = correspondence_springs(corr, min_jaccard)
@@ -310,6 +317,13 @@ def _joint_layout(graphs, names, *, mode, coupling_strength, min_jaccard, n_iter
     if progress is not None:
         progress(1.0, "layout done")
     return layout
+
+
+def auto_iterations(geoms: Sequence[GraphGeometry]) -> int:
+    """Sweeps for a fixed work budget: 30 for 8 graphs x 500 nodes, up to 400 for small graphs (the springs damp
+    each sweep, so small layouts get the extra sweeps they need to settle, at no noticeable cost)."""
+    work = sum(g.n ** 2 for g in geoms)
+    return int(np.clip(30 * 8 * 500 ** 2 / max(work, 1), 30, 400))
 
 
 def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_state):
@@ -359,10 +373,18 @@ def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_
             mds = (mds - ms) @ R + md
         elif placed.any():  # nothing to align with: put it beside what is placed
             mds = mds - mds.mean(axis=0) + X[placed].mean(axis=0)
+        # start matched nodes between their own (aligned) position and their partners', by match strength
+        beta = np.clip(wsum / max(int(placed.sum() > 0) * max(_placed_graphs(placed, offsets), 1), 1), 0, 1)
+        start = np.where(has[:, None], (1 - beta[:, None]) * mds + beta[:, None] * np.where(has[:, None], target, 0),
+                         mds)
         block = X[lo:hi]
-        block[~own_warm] = mds[~own_warm]
+        block[~own_warm] = start[~own_warm]
         placed[lo:hi] = True
     return X, (anchors if len(warm_idx) else None), (mu if len(warm_idx) else None)
+
+
+def _placed_graphs(placed: np.ndarray, offsets: np.ndarray) -> int:
+    return int(sum(placed[lo:hi].any() for lo, hi in zip(offsets[:-1], offsets[1:])))
 
 
 def _panel_offsets(positions, mode, columns, gap) -> np.ndarray:
@@ -377,13 +399,13 @@ def _panel_offsets(positions, mode, columns, gap) -> np.ndarray:
 
 
 # -- independent layouts and quality -------------------------------------------------------------------------------
-def independent_layouts(geoms: Sequence[GraphGeometry], *, n_iter: int = 30, tol: float = 1e-4,
+def independent_layouts(geoms: Sequence[GraphGeometry], *, n_iter: int | None = None, tol: float = 1e-4,
                         random_state: int = 0) -> list[np.ndarray]:
     """Stress-majorisation layout of each graph alone (the reference for the quality figures)."""
     kernel = _Kernel(geoms)
     with threadpool_limits(1, user_api="blas"):
         X0 = np.vstack([pivot_mds(g, random_state=random_state + i) for i, g in enumerate(geoms)])
-        X, _ = kernel.run(X0, None, 0.0, None, None, n_iter, tol)
+        X, _ = kernel.run(X0, None, 0.0, None, None, n_iter or auto_iterations(geoms), tol)
     return [X[kernel.offsets[g]:kernel.offsets[g + 1]] for g in range(kernel.k)]
 
 
@@ -457,7 +479,7 @@ def correspondence_distance(positions: Sequence[np.ndarray], springs: sp.csr_mat
 
 def layout_quality(layout: JointLayout, corr: CorrespondenceSet, *, geoms: Sequence[GraphGeometry] | None = None,
                    independent: Sequence[np.ndarray] | None = None, random_state: int = 0,
-                   n_iter: int = 30) -> dict[str, Any]:
+                   n_iter: int | None = None) -> dict[str, Any]:
     """Quality figures of a joint layout against independent layouts of the same graphs.
 
     - ``stress_ratio``: per graph, normalised stress of the joint layout / of the independent layout (1 = no cost);

@@ -92,19 +92,30 @@ export function normalizeRegions(raw: Json, graphIds: string[] = []): RegionResu
 }
 
 export function normalizeMotifs(raw: Json): MotifResult {
+  // Per-graph details (edges) keyed by graph and node set, to decorate the flat ranked list.
+  const detail = new Map<string, Json>();
+  const perGraph: Json[] = Array.isArray(raw?.graphs) ? raw.graphs : [];
+  for (const g of perGraph) for (const m of g.matches ?? []) detail.set(`${g.graph}|${[...m.nodes].sort().join(",")}`, m);
   let list: Json[] = [];
-  const src = Array.isArray(raw) ? raw : raw?.matches ?? raw?.results ?? [];
+  const src = Array.isArray(raw) ? raw : raw?.matches ?? raw?.results;
   if (Array.isArray(src)) list = src;
-  else for (const [gid, ms] of Object.entries(src)) for (const m of ms as Json[]) list.push({ graph_id: gid, ...m });
-  const matches: MotifMatch[] = list.map((m) => ({
-    ...m,
-    graph_id: String(m.graph_id),
-    nodes: (m.nodes ?? m.node_ids ?? []).map(String),
-    edges: m.edges,
-    score: +(m.score ?? m.rank_score ?? 0),
-  }));
+  else if (src && typeof src === "object") {
+    for (const [gid, ms] of Object.entries(src)) for (const m of ms as Json[]) list.push({ graph_id: gid, ...m });
+  } else if (perGraph.length) {
+    for (const g of perGraph) for (const m of g.matches ?? []) list.push({ graph_id: g.graph, score: m.n_members, ...m });
+  }
+  // a concept query answers with its footprint: the enriched nodes of each graph
+  for (const g of raw?.footprint?.graphs ?? []) {
+    if (g.nodes?.length) list.push({ graph_id: g.graph, nodes: g.nodes, kind: "concept", score: g.n_selected / Math.max(1, g.population), shape: g.shape });
+  }
+  const matches: MotifMatch[] = list.map((m) => {
+    const graph_id = String(m.graph_id ?? m.graph);
+    const nodes = (m.nodes ?? m.node_ids ?? []).map(String);
+    const d = detail.get(`${graph_id}|${[...nodes].sort().join(",")}`);
+    return { ...d, ...m, graph_id, nodes, edges: m.edges ?? d?.edges, score: +(m.score ?? m.rank_score ?? 0) };
+  });
   matches.sort((a, b) => b.score - a.score);
-  return { matches, truncated: !!raw?.truncated };
+  return { matches, truncated: !!raw?.truncated || perGraph.some((g) => g.truncated) };
 }
 
 interface RawCell {

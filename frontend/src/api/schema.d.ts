@@ -355,6 +355,127 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/topo/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compare
+         * @description Node correspondence of every pair: overlaps, OT coupling, co-OT distance, best partners (cached).
+         */
+        post: operations["compare_api_topo_compare_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/topo/layout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Layout
+         * @description Joint layout: positions per node per graph (drawn = shared frame + panel offset) and quality figures.
+         */
+        post: operations["layout_api_topo_layout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/topo/motifs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Motifs
+         * @description Motif search in every graph within the server's limits (``truncated`` says when a limit was hit), or with
+         *     ``kind='concept'`` the footprint of a label concept (enriched nodes, shape compared across graphs).
+         */
+        post: operations["motifs_api_topo_motifs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/topo/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Regions
+         * @description Matching regions, strongest first, with shuffled-stimuli p-values.
+         */
+        post: operations["regions_api_topo_regions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/topo/results/{result_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Result
+         * @description A stored regions / layout / score / compare result (the ``result_id`` of a finished job).
+         */
+        get: operations["get_result_api_topo_results__result_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/topo/score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Score
+         * @description Topological alignment score in [0, 1] of every pair, with its chance level and p-value.
+         */
+        post: operations["score_api_topo_score_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -670,6 +791,47 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** CompareIn */
+        CompareIn: {
+            /**
+             * Graph Ids
+             * @description Mapper graph ids (from /api/graphs); stimuli are matched by id.
+             */
+            graph_ids: string[];
+            /**
+             * Max Pairs
+             * @description most overlapping node pairs listed per graph pair
+             * @default 2000
+             */
+            max_pairs?: number;
+            /**
+             * Top
+             * @description best partners reported per node
+             * @default 3
+             */
+            top?: number;
+        };
+        /** CompareOut */
+        CompareOut: {
+            /** Graphs */
+            graphs: components["schemas"]["GraphInfo"][];
+            /** N Shared */
+            n_shared: number;
+            /** Pairs */
+            pairs: components["schemas"]["PairCorrespondence"][];
+            /** Result Id */
+            result_id?: string | null;
+        };
+        /** ConceptIn */
+        ConceptIn: {
+            /** Column */
+            column: string;
+            /**
+             * Value
+             * @description label value; the concept is the stimuli with column == value
+             */
+            value: string | number;
+        };
         /** CoverIn */
         CoverIn: {
             /**
@@ -720,6 +882,19 @@ export interface components {
             stability?: number | null;
             /** Target */
             target: string;
+        };
+        /** GraphInfo */
+        GraphInfo: {
+            /** N Edges */
+            n_edges: number;
+            /** N Nodes */
+            n_nodes: number;
+            /** N Stimuli */
+            n_stimuli: number;
+            /** Name */
+            name: string;
+            /** Representation Id */
+            representation_id?: string | null;
         };
         /** GraphNode */
         GraphNode: {
@@ -781,6 +956,15 @@ export interface components {
             representation_id: string | null;
             /** Stimulus Ids */
             stimulus_ids: string[];
+        };
+        /** GraphPositions */
+        GraphPositions: {
+            /** Name */
+            name: string;
+            /** Nodes */
+            nodes: components["schemas"]["NodePosition"][];
+            /** Offset */
+            offset: number[];
         };
         /** GraphRequest */
         GraphRequest: {
@@ -924,6 +1108,77 @@ export interface components {
             /** Purity */
             purity?: number | null;
         };
+        /** LayoutIn */
+        LayoutIn: {
+            /**
+             * Columns
+             * @description panels per row (default: all in one row)
+             */
+            columns?: number | null;
+            /**
+             * Coupling Strength
+             * @description correspondence springs vs stress
+             * @default 2
+             */
+            coupling_strength?: number;
+            /**
+             * Graph Ids
+             * @description Mapper graph ids (from /api/graphs); stimuli are matched by id.
+             */
+            graph_ids: string[];
+            /**
+             * Initial
+             * @description warm start: {graph id: {node id: [x, y]}} in the shared frame (a previous layout's positions minus its panel offsets)
+             */
+            initial?: {
+                [key: string]: {
+                    [key: string]: number[];
+                };
+            } | null;
+            /**
+             * Mode
+             * @default panels
+             * @enum {string}
+             */
+            mode?: "panels" | "overlay";
+            /**
+             * N Iter
+             * @description sweeps (default: automatic, 30 for 8 x 500 nodes)
+             */
+            n_iter?: number | null;
+            /**
+             * Quality
+             * @description also compute the quality figures (stress, distances, crossings)
+             * @default true
+             */
+            quality?: boolean;
+            /**
+             * Random State
+             * @default 0
+             */
+            random_state?: number;
+        };
+        /** LayoutOut */
+        LayoutOut: {
+            /** Bbox */
+            bbox: number[];
+            /** Graphs */
+            graphs: components["schemas"]["GraphPositions"][];
+            /** Mode */
+            mode: string;
+            /** N Iter */
+            n_iter: number;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Quality */
+            quality?: {
+                [key: string]: unknown;
+            } | null;
+            /** Result Id */
+            result_id?: string | null;
+        };
         /** LensIn */
         LensIn: {
             /**
@@ -971,6 +1226,191 @@ export interface components {
             /** Random State */
             random_state?: number | null;
         };
+        /** MotifIn */
+        MotifIn: {
+            concept?: components["schemas"]["ConceptIn"] | null;
+            /**
+             * Cross Check
+             * @description matches per graph checked in the other graphs
+             * @default 20
+             */
+            cross_check?: number;
+            /** Graph Ids */
+            graph_ids: string[];
+            /**
+             * K
+             * @description size for kind (cycle: at least k nodes)
+             */
+            k?: number | null;
+            /**
+             * Kind
+             * @description instead of a pattern string: the motif kind (with k), or 'concept' (with concept/where)
+             */
+            kind?: ("cycle" | "branch" | "flare" | "path" | "pattern" | "concept") | null;
+            /**
+             * Max Matches
+             * @description default: the server's motif_max_matches
+             */
+            max_matches?: number | null;
+            /**
+             * Pattern
+             * @description cycle:K | cycle:K+ | branch:M | flare | flare:K | path:K, or a pattern {nodes: [{id, min_size, min_purity, column, label}], edges: [[a, b]], induced}
+             */
+            pattern?: string | {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Time Limit
+             * @description seconds; at most the server's motif_time_limit_s
+             */
+            time_limit?: number | null;
+            /**
+             * Where
+             * @description label query, e.g. "class in {3, 8}"
+             */
+            where?: string | null;
+        };
+        /** MotifMatch */
+        MotifMatch: {
+            /** Graph Id */
+            graph_id: string;
+            /** Kind */
+            kind: string;
+            /** Nodes */
+            nodes: string[];
+            /**
+             * Score
+             * @description share of the graph's stimuli inside the match
+             */
+            score: number;
+        };
+        /** MotifsOut */
+        MotifsOut: {
+            /** Elapsed S */
+            elapsed_s: number;
+            /** Footprint */
+            footprint?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Graphs
+             * @description per graph: n_matches, truncated, reason, matches (nodes, edges, n_members, stability, in_other_graphs)
+             */
+            graphs: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Matches
+             * @description all graphs' matches, flat
+             */
+            matches?: components["schemas"]["MotifMatch"][];
+            /** Max Matches */
+            max_matches: number;
+            /** Pattern */
+            pattern: string;
+            /** Time Limit */
+            time_limit: number;
+            /** Where */
+            where: string | null;
+        };
+        /** NodePair */
+        NodePair: {
+            /** A */
+            a: string;
+            /** B */
+            b: string;
+            /** Jaccard */
+            jaccard: number;
+            /** Shared */
+            shared: number;
+            /** Transport */
+            transport: number;
+        };
+        /** NodePosition */
+        NodePosition: {
+            /** Id */
+            id: string;
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
+        };
+        /** PairCorrespondence */
+        PairCorrespondence: {
+            /** A */
+            a: string;
+            /** B */
+            b: string;
+            /**
+             * Coot Distance
+             * @description co-optimal-transport cost of the graphs as hypergraphs
+             */
+            coot_distance: number;
+            /**
+             * Coot Normalized
+             * @description in [0, 1]; 0 for identical graphs
+             */
+            coot_normalized: number;
+            /** N Shared */
+            n_shared: number;
+            /** Pairs */
+            pairs: components["schemas"]["NodePair"][];
+            /** Partners Ab */
+            partners_ab: {
+                [key: string]: components["schemas"]["Partner"][];
+            };
+            /** Partners Ba */
+            partners_ba: {
+                [key: string]: components["schemas"]["Partner"][];
+            };
+            /**
+             * Transport Overlap
+             * @description 1 - coot_normalized
+             */
+            transport_overlap: number;
+        };
+        /** PairScore */
+        PairScore: {
+            /** A */
+            a: string;
+            /** B */
+            b: string;
+            /** Chance */
+            chance: number | null;
+            /** Chance Sd */
+            chance_sd: number | null;
+            /** Coot Distance */
+            coot_distance: number;
+            /** N Null */
+            n_null: number;
+            /** N Regions */
+            n_regions: number;
+            /** N Shared */
+            n_shared: number;
+            /** P Value */
+            p_value: number | null;
+            /** Region Coverage */
+            region_coverage: number;
+            /** Score */
+            score: number;
+            /** Score Above Chance */
+            score_above_chance: number | null;
+            /** Transport Overlap */
+            transport_overlap: number;
+        };
+        /** Partner */
+        Partner: {
+            /** Containment */
+            containment: number;
+            /** Jaccard */
+            jaccard: number;
+            /** Node */
+            node: string;
+            /** Shared */
+            shared: number;
+            /** Transport */
+            transport?: number | null;
+        };
         /** ProvenanceOut */
         ProvenanceOut: {
             /** Checkpoint */
@@ -994,6 +1434,115 @@ export interface components {
             /** Seed */
             seed?: number | null;
         };
+        /** RegionOut */
+        RegionOut: {
+            /** Dominant Labels */
+            dominant_labels: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** Graphs */
+            graphs: string[];
+            /** Id */
+            id: string;
+            /** N Common */
+            n_common: number;
+            /** N Stimuli */
+            n_stimuli: number;
+            /** Nodes */
+            nodes: {
+                [key: string]: string[];
+            };
+            /** P Value */
+            p_value: number | null;
+            /**
+             * Score
+             * @description Jaccard of the member unions
+             */
+            score: number;
+            /** Significant */
+            significant: boolean | null;
+            /** Stimuli */
+            stimuli: string[];
+        };
+        /** RegionsIn */
+        RegionsIn: {
+            /**
+             * Alpha
+             * @default 0.05
+             */
+            alpha?: number;
+            /**
+             * Graph Ids
+             * @description Mapper graph ids (from /api/graphs); stimuli are matched by id.
+             */
+            graph_ids: string[];
+            /**
+             * Intra Weight
+             * @description weight of the graphs' own edges (louvain)
+             * @default 0.5
+             */
+            intra_weight?: number;
+            /**
+             * Method
+             * @description communities (fine) or components (coarse)
+             * @default louvain
+             * @enum {string}
+             */
+            method?: "louvain" | "components";
+            /**
+             * Min Jaccard
+             * @description least Jaccard of a correspondence edge
+             * @default 0.1
+             */
+            min_jaccard?: number;
+            /**
+             * Min Lift
+             * @description least overlap over chance of a correspondence edge
+             * @default 2
+             */
+            min_lift?: number;
+            /**
+             * Min Stimuli
+             * @default 3
+             */
+            min_stimuli?: number;
+            /**
+             * N Null
+             * @description shuffled-stimuli repetitions for p-values (0 = none)
+             * @default 20
+             */
+            n_null?: number;
+            /**
+             * Random State
+             * @default 0
+             */
+            random_state?: number;
+            /**
+             * Resolution
+             * @description louvain resolution
+             * @default 1
+             */
+            resolution?: number;
+        };
+        /** RegionsOut */
+        RegionsOut: {
+            /** Coverage */
+            coverage: number;
+            /** Graphs */
+            graphs: string[];
+            /** N Shared */
+            n_shared: number;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Regions */
+            regions: components["schemas"]["RegionOut"][];
+            /** Result Id */
+            result_id?: string | null;
+        };
         /** RepresentationOut */
         RepresentationOut: {
             /** Collection Id */
@@ -1014,6 +1563,34 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** ScoreIn */
+        ScoreIn: {
+            /**
+             * Graph Ids
+             * @description Mapper graph ids (from /api/graphs); stimuli are matched by id.
+             */
+            graph_ids: string[];
+            /**
+             * N Null
+             * @description shuffled-stimuli repetitions for the chance level
+             * @default 20
+             */
+            n_null?: number;
+            /**
+             * Random State
+             * @default 0
+             */
+            random_state?: number;
+        };
+        /** ScoreOut */
+        ScoreOut: {
+            /** Graphs */
+            graphs: components["schemas"]["GraphInfo"][];
+            /** Pairs */
+            pairs: components["schemas"]["PairScore"][];
+            /** Result Id */
+            result_id?: string | null;
+        };
         /** StimuliOut */
         StimuliOut: {
             /** Collection Id */
@@ -1030,6 +1607,15 @@ export interface components {
             texts: string[] | null;
             /** Total */
             total: number;
+        };
+        /** TopoResultOut */
+        TopoResultOut: {
+            /** Kind */
+            kind: string;
+            /** Result Id */
+            result_id: string;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -2853,6 +3439,490 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    compare_api_topo_compare_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompareOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    layout_api_topo_layout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LayoutIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LayoutOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    motifs_api_topo_motifs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MotifIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MotifsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    regions_api_topo_regions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegionsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionsOut"];
+                };
+            };
+            /** @description Computing as a job; its result holds result_id */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_result_api_topo_results__result_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                result_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopoResultOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    score_api_topo_score_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreOut"];
+                };
+            };
+            /** @description Computing as a job; its result holds result_id */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
             };
             /** @description Bad Request */
             400: {

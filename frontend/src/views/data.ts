@@ -69,9 +69,9 @@ export function mount(root: HTMLElement, app: App): () => void {
       const p = r.provenance;
       const stats = r.stats as Record<string, unknown>;
       return h("tr", { "data-rep": r.id },
-        h("td", {}, h("b", {}, r.name)),
+        h("td", { class: "name", title: r.name }, h("b", {}, r.name)),
         h("td", {}, p.model ?? "–"), h("td", {}, p.layer ?? "–"),
-        h("td", {}, [p.checkpoint, p.epoch !== null && p.epoch !== undefined ? `ep ${p.epoch}` : null].filter(Boolean).join(" · ") || "–"),
+        h("td", {}, p.checkpoint ?? (p.epoch != null ? `epoch ${p.epoch}` : "–")),
         h("td", {}, p.condition ?? "–"), h("td", { class: "num" }, p.seed != null ? String(p.seed) : "–"),
         h("td", { class: "num" }, `${fmt(r.n)} × ${fmt(r.d)}`),
         h("td", { class: "num", title: JSON.stringify(stats) }, stats && typeof stats.mean_norm === "number" ? fmt(stats.mean_norm as number) : ""),

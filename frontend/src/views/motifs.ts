@@ -18,8 +18,9 @@ export function motifRequest(query: string): Record<string, unknown> {
     return { kind: "concept", concept: { column, value: rest.join("=") } };
   }
   if (query.startsWith("pattern:")) {
-    const edges = query.slice(8).split(";").filter(Boolean).map((e) => e.split("-").map(Number) as [number, number]);
-    return { kind: "pattern", pattern: { edges } };
+    const edges = query.slice(8).split(";").filter(Boolean).map((e) => e.split("-").map((v) => `p${v}`) as [string, string]);
+    const ids = Array.from(new Set(edges.flat()));
+    return { pattern: { nodes: ids.map((id) => ({ id })), edges } };
   }
   return { kind: query };
 }

@@ -157,6 +157,7 @@ export class GraphPanels {
     };
     const zoom = d3.zoom<SVGSVGElement, unknown>().scaleExtent([0.3, 12])
       .filter((ev: Event) => !(ev as MouseEvent).shiftKey && !this.lassoOn && (!(ev as MouseEvent).button || ev.type === "wheel"))
+      .on("start", () => { for (const p of this.panels) p.div.classList.add("moving"); })
       .on("zoom", (ev) => {
         this.zoomT = ev.transform;
         const now = performance.now();
@@ -166,6 +167,7 @@ export class GraphPanels {
       })
       .on("end", () => {
         sync(true);
+        for (const p of this.panels) p.div.classList.remove("moving");
         for (const p of this.panels) p.viewport.style("--k", String(this.zoomT.k));
       });
     panel.svg.call(zoom).on("dblclick.zoom", null);

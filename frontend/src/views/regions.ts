@@ -92,7 +92,10 @@ export function mount(root: HTMLElement, app: App): () => void {
     if (!(await shell.ready)) return;
     const ids = store.get().graphs;
     try {
-      const { value } = await resolveJob(await api.regions(ids), (j) => { list.firstElementChild!.textContent = `Finding regions… ${Math.round(j.progress * 100)}%`; });
+      let { value } = await resolveJob<Record<string, unknown>>(await api.regions(ids) as never,
+        (j) => { list.firstElementChild!.textContent = `Finding regions… ${Math.round(j.progress * 100)}%`; });
+      // a job answers with the id of its stored result
+      if (value && typeof value.result_id === "string" && !("regions" in value)) value = await api.topoResult(value.result_id);
       regions = normalizeRegions(value, ids).regions;
     } catch (e) {
       list.replaceChildren(errorBox(e));

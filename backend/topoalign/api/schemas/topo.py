@@ -35,7 +35,7 @@ class RegionsIn(TopoIn):
 class LayoutIn(TopoIn):
     mode: Literal["panels", "overlay"] = "panels"
     coupling_strength: float = Field(2.0, ge=0, le=100, description="correspondence springs vs stress")
-    n_iter: int = Field(30, ge=1, le=2000)
+    n_iter: int | None = Field(None, ge=1, le=2000, description="sweeps (default: automatic, 30 for 8 x 500 nodes)")
     columns: int | None = Field(None, ge=1, le=8, description="panels per row (default: all in one row)")
     initial: dict[str, dict[str, list[float]]] | None = Field(
         None, description="warm start: {graph id: {node id: [x, y]}} in the shared frame (a previous layout's "

@@ -1,0 +1,146 @@
+"""Dashboard benchmarks in headless Chromium (Debian's, through playwright-core; frontend/e2e/bench.mjs).
+
+1. pan/zoom: 4 Mapper graphs x 500 nodes in the aligned view (synthetic graphs and joint layout served to the page),
+   wheel zooms and drag pans for a few seconds; frames per second from requestAnimationFrame. Target: >= 30 fps.
+2. parameter change -> redrawn view on 10,000 stimuli: two representations (10,000 x 32, ten noisy blobs on a ring),
+   the aligned view's `intervals` field changed n times (each a new Mapper build of both graphs, their joint layout
+   and the redraw, through the real server). Target: p95 < 1 s.
+
+Prints ``name, ours_s, reference_s, ratio`` lines (reference = the target) and appends a section to bench/RESULTS.md.
+Needs the built dashboard (make frontend), frontend/node_modules and /usr/bin/chromium.
+Run: .venv/bin/python bench/bench_frontend.py [--changes 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+FRONTEND = ROOT / "frontend"
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+
+
+def blobs(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    label = rng.integers(0, 10, n)
+    centres = np.zeros((10, d))
+    centres[:, 0], centres[:, 1] = 4 * np.cos(np.arange(10) * 0.63), 4 * np.sin(np.arange(10) * 0.63)
+    X = centres[label] + rng.normal(scale=0.6, size=(n, d)) @ np.linalg.qr(rng.normal(size=(d, d)))[0]
+    return X.astype(np.float32), label
+
+
+def start_server(data: Path):
+    import uvicorn
+
+    from pending_routes import add_missing_routes
+    from topoalign.api.app import create_app
+    from topoalign.api.settings import Settings
+
+    app = create_app(Settings(data=data, warm_umap=False))
+    add_missing_routes(app)
+    from conftest import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def node(*args: str) -> dict:
+    out = subprocess.run(["node", str(FRONTEND / "e2e" / "bench.mjs"), *args], cwd=FRONTEND, capture_output=True,
+                         text=True, timeout=900)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def prepare_redraw(base: str, store, n: int) -> str:
+    import httpx
+
+    from topoalign.representation import Provenance, Representation
+
+    ids = np.array([f"s{i}" for i in range(n)])
+    X, label = blobs(n, 32, 0)
+    labels = pd.DataFrame({"blob": label.astype(str)}, index=ids)
+    cid = store.create_collection("bench10k", ids, labels).id
+    reps = []
+    for k, seed in enumerate((0, 1)):
+        Xk = X if k == 0 else X @ np.linalg.qr(np.random.default_rng(seed).normal(size=(32, 32)))[0].astype(np.float32)
+        rec = store.add_representation(cid, Representation(Xk.astype(np.float32), ids, labels,
+                                                           Provenance(model="blobs", layer=f"l{k}", layer_index=k),
+                                                           f"blobs/l{k}"))
+        reps.append(rec.id)
+    graphs = []
+    with httpx.Client(base_url=base, timeout=300) as c:
+        for rid in reps:
+            body = {"representation_id": rid, "lens": {"kind": "pca"}, "cover": {"kind": "kmapper", "n_intervals": 5,
+                    "overlap": 0.4}, "clusterer": {"kind": "dbscan", "eps": "auto", "min_samples": 3}}
+            r = c.post("/api/graphs", json=body)
+            if r.status_code == 202:
+                job = r.json()["job_id"]
+                while (j := c.get(f"/api/jobs/{job}").json())["status"] not in ("done", "failed", "cancelled"):
+                    time.sleep(0.2)
+                graphs.append(j["result"]["graph_id"])
+            else:
+                graphs.append(r.json()["id"])
+    return f"#/graphs?c={cid}&r={','.join(reps)}&g={','.join(graphs)}&n=5&ov=0.4&ms=3"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--changes", type=int, default=10)
+    ap.add_argument("--stimuli", type=int, default=10000)
+    args = ap.parse_args()
+    from topoalign.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp))
+        server, thread, base = start_server(Path(tmp))
+        try:
+            fps = node("fps", base)
+            hash_ = prepare_redraw(base, store, args.stimuli)
+            redraw = node("redraw", base, hash_, str(args.changes))
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)  # before the data dir goes away
+    frame_p95 = fps["frame_ms_p95"] / 1000
+    lines = [
+        ("pan_zoom_4x500_mean_frame", 1 / fps["fps"], 1 / 30, (1 / fps["fps"]) / (1 / 30)),
+        ("pan_zoom_4x500_frame_p95", frame_p95, 1 / 30, frame_p95 / (1 / 30)),
+        (f"param_change_redraw_p95_{args.stimuli}", redraw["p95"], 1.0, redraw["p95"]),
+        (f"param_change_redraw_p50_{args.stimuli}", redraw["p50"], 1.0, redraw["p50"]),
+    ]
+    for name, ours, ref, ratio in lines:
+        print(f"{name}, {ours:.4f}, {ref:.4f}, {ratio:.2f}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    section = [
+        f"\n## Frontend: pan/zoom and parameter-change redraw ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n",
+        f"Machine: {os.cpu_count()} cores ({platform.machine()}), headless Debian Chromium with --disable-gpu "
+        f"(software rasterisation), server and browser on the same machine, shared with other work while measured "
+        f"(1-min load average {load:.1f}). Reference column = the target (30 fps frame budget; 1 s redraw).\n",
+        "| name | ours_s | reference_s | ratio |", "|---|---|---|---|",
+        *[f"| {n} | {o:.4f} | {r:.4f} | {q:.2f} |" for n, o, r, q in lines],
+        f"\npan/zoom: {fps['nodes']} nodes drawn, {fps['fps']:.1f} fps over {fps['frames']} frames. "
+        f"Redraw times (s): {', '.join(f'{t:.2f}' for t in redraw['times'])}.\n",
+    ]
+    with open(ROOT / "bench" / "RESULTS.md", "a") as f:
+        f.write("\n".join(section))
+
+
+if __name__ == "__main__":
+    main()
