@@ -3,7 +3,8 @@
 The algorithm is the "merged" simultaneous layout of Erten, Kobourov, Le and Navabi (JGAA 2005) and multiforce
 (arXiv 1607.03914) on top of stress majorisation (Gansner, Koren and North 2004): one copy of each node per graph;
 within each graph the stress sum w_ij (|x_i - x_j| - d_ij)^2 over graph distances (w_ij = d_ij^-2), across graphs
-zero-length springs between corresponding nodes (weight = Jaccard of their members, over stimuli matched by id),
+zero-length springs from each node to its corresponding position in every other graph (the containment-weighted
+centroid of its strong partners there, weighted by its best Jaccard; stimuli matched by id),
 plus optional anchors to previous positions (warm start). Every iteration is the localised majorisation update of
 all nodes of a graph at once (whole-matrix numpy operations, graphs swept in turn)::
 
@@ -374,9 +375,8 @@ def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_
         elif placed.any():  # nothing to align with: put it beside what is placed
             mds = mds - mds.mean(axis=0) + X[placed].mean(axis=0)
         # start matched nodes between their own (aligned) position and their partners', by match strength
-        beta = np.clip(wsum / max(int(placed.sum() > 0) * max(_placed_graphs(placed, offsets), 1), 1), 0, 1)
-        start = np.where(has[:, None], (1 - beta[:, None]) * mds + beta[:, None] * np.where(has[:, None], target, 0),
-                         mds)
+        beta = np.clip(wsum / max(_placed_graphs(placed, offsets), 1), 0.0, 1.0)[:, None]
+        start = np.where(has[:, None], (1 - beta) * mds + beta * target, mds)
         block = X[lo:hi]
         block[~own_warm] = start[~own_warm]
         placed[lo:hi] = True

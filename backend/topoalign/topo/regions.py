@@ -75,7 +75,6 @@ class _Detector:
     min_lift: float
     intra_weight: float
     resolution: float
-    min_stimuli: int
     seed: int
 
     def detect(self, incidences: list[sp.csr_matrix]) -> list[list[np.ndarray]]:
@@ -206,7 +205,7 @@ def find_regions(
     detector = _Detector(
         adjacency=[_adjacency(g) for g in graphs_], edge_jaccard=[_edge_jaccard(g) for g in graphs_], method=method,
         min_jaccard=min_jaccard, min_lift=min_lift, intra_weight=intra_weight, resolution=resolution,
-        min_stimuli=min_stimuli, seed=random_state)
+        seed=random_state)
     incidences = [corr.incidence(g) for g in range(k)]
     found = []
     for parts in detector.detect(incidences):

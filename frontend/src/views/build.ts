@@ -73,7 +73,7 @@ export function mount(root: HTMLElement, app: App): () => void {
         renderForm();
       });
       const p = r.provenance;
-      return h("tr", { class: selected.has(r.id) ? "on" : "" }, h("td", {}, cb), h("td", {}, h("b", {}, r.name)),
+      return h("tr", { class: selected.has(r.id) ? "on" : "" }, h("td", {}, cb), h("td", { class: "name", title: r.name }, h("b", {}, r.name)),
         h("td", {}, p.model ?? "–"), h("td", {}, p.layer ?? "–"),
         h("td", {}, p.checkpoint ?? (p.epoch != null ? `ep ${p.epoch}` : "–")), h("td", {}, p.condition ?? "–"),
         h("td", { class: "num" }, `${fmt(r.n)} × ${fmt(r.d)}`));
