@@ -17,8 +17,8 @@ import argparse
 import json
 import os
 import platform
+import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -29,7 +29,6 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 FRONTEND = ROOT / "frontend"
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 
 def blobs(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,15 +43,13 @@ def blobs(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def start_server(data: Path):
     import uvicorn
 
-    from pending_routes import add_missing_routes
     from topoalign.api.app import create_app
     from topoalign.api.settings import Settings
 
     app = create_app(Settings(data=data, warm_umap=False))
-    add_missing_routes(app)
-    from conftest import free_port
-
-    port = free_port()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -142,7 +142,8 @@ def fill(client: httpx.Client, n: int = 400, d: int = 32) -> dict[str, list[str]
     ids = [f"s{i}" for i in range(n)]
     coll = client.post("/api/collections", json={"name": "load", "stimulus_ids": ids,
                                                  "labels": {"class": [str(i % 3) for i in range(n)]}})
-    coll.raise_for_status()
+    if coll.status_code != 201:
+        raise RuntimeError(f"collection failed: {coll.status_code} {coll.text[:2000]}")
     cid = coll.json()["id"]
     rids = []
     for model, layer in (("m1", "l1"), ("m2", "l1"), ("m1", "l2"), ("m2", "l2")):
@@ -150,7 +151,8 @@ def fill(client: httpx.Client, n: int = 400, d: int = 32) -> dict[str, list[str]
         r = client.post(f"/api/collections/{cid}/representations",
                         files={"file": (f"{model}-{layer}.npy", _npy(x))},
                         data={"model": model, "layer": layer, "layer_index": layer[1]})
-        r.raise_for_status()
+        if r.status_code != 201:
+            raise RuntimeError(f"upload failed: {r.status_code} {r.text[:2000]}")
         rids.append(r.json()["representations"][0]["id"])
     paths = client.get("/openapi.json").json()["paths"]
     out: dict[str, list[str]] = {"representation": rids}
@@ -309,7 +311,7 @@ def _route_of(url: str) -> str:
 def machine() -> str:
     return (f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), Python "
             f"{platform.python_version()}, {platform.system()}; client and server on the same machine (loopback), "
-            "machine shared with other work while measured")
+            f"machine shared with other work while measured (1-min load average {os.getloadavg()[0]:.1f} at the end)")
 
 
 def record(result: LoadResult, clients: int, urls_note: str) -> None:

@@ -83,7 +83,16 @@ await step("graphs", async () => {
   await page.waitForSelector(".tooltip", { state: "visible" });
   const tooltip = await page.$eval(".tooltip", (e) => e.textContent);
   await node.click({ force: true });
-  await page.waitForTimeout(200);
+  // corresponding nodes come from the backend (POST /api/topo/compare), not from the browser
+  await page.waitForFunction(() => [...document.querySelectorAll(".panel")].every((p) => p.dataset.partners && p.dataset.partners !== "pending"));
+  await page.waitForSelector("#partners");
+  const clicked = await page.$eval(".panel:first-child g.node.selected", (e) => e.getAttribute("data-node"));
+  const graphIds = await page.$$eval(".panel", (ps) => ps.map((p) => p.getAttribute("data-panel")));
+  const compare = await page.evaluate(async (ids) => (await fetch("/api/topo/compare", { method: "POST",
+    headers: { "Content-Type": "application/json" }, body: JSON.stringify({ graph_ids: ids, top: 3, max_pairs: 0 }) })).json(), graphIds);
+  const expectedPartners = (compare.pairs[0].partners_ab[clicked] ?? []).map((p) => p.node);
+  const shownPartners = await page.$$eval(".panel:nth-child(2) g.node.selected, .panel:nth-child(2) g.node.partner",
+    (els) => els.map((e) => ({ id: e.getAttribute("data-node"), best: e.classList.contains("selected") })));
   const marks = await page.$$eval(".panel", (ps) => ps.map((p) => ({
     selected: p.querySelectorAll("g.node.selected").length, linked: p.querySelectorAll("g.node.linked").length,
     dim: p.querySelectorAll("g.node.dim").length })));
@@ -104,7 +113,44 @@ await step("graphs", async () => {
   await shot("3-graphs-overlay");
   await page.click('#mode button[data-value="panels"]');
   await page.selectOption("#color-mode", "label");
-  return { panels, layout, tooltip: tooltip.slice(0, 200), marks, url, reproduced, overlayPanels };
+  return { panels, layout, tooltip: tooltip.slice(0, 200), marks, url, reproduced, overlayPanels,
+    partners: { clicked, expected: expectedPartners, shown: shownPartners } };
+});
+
+await step("lasso", async () => {
+  await page.waitForSelector('#mode button[data-value="panels"].on');
+  await page.waitForSelector(".panel:nth-child(2) g.node");
+  await page.click("#lasso");
+  // a diamond over the middle of the first panel's nodes, drawn in screen coordinates
+  const box = await page.$$eval(".panel:first-child g.node circle.body", (cs) => {
+    const r = cs.map((c) => c.getBoundingClientRect()).map((b) => [b.x + b.width / 2, b.y + b.height / 2]);
+    const xs = r.map((p) => p[0]).sort((a, b) => a - b), ys = r.map((p) => p[1]).sort((a, b) => a - b);
+    const q = (a, f) => a[Math.floor(f * (a.length - 1))];
+    return { x0: q(xs, 0.15), x1: q(xs, 0.85), y0: q(ys, 0.15), y1: q(ys, 0.85) };
+  });
+  const cx = (box.x0 + box.x1) / 2, cy = (box.y0 + box.y1) / 2, rx = (box.x1 - box.x0) / 2 + 4, ry = (box.y1 - box.y0) / 2 + 4;
+  const poly = Array.from({ length: 24 }, (_, i) => [cx + rx * Math.cos((2 * Math.PI * i) / 24), cy + ry * Math.sin((2 * Math.PI * i) / 24)]);
+  await page.mouse.move(poly[0][0], poly[0][1]);
+  await page.mouse.down();
+  for (const [x, y] of poly.slice(1)) await page.mouse.move(x, y, { steps: 2 });
+  await page.mouse.move(poly[0][0], poly[0][1], { steps: 2 });
+  await shot("3-graphs-lasso-drawing");
+  await page.mouse.up();
+  await page.waitForFunction(() => /lasso: \d+ nodes/.test(document.querySelector(".selection")?.textContent ?? ""));
+  const expected = await page.$$eval(".panel:first-child g.node circle.body", (cs, pl) => {
+    const inside = ([x, y]) => { let c = false; for (let i = 0, j = pl.length - 1; i < pl.length; j = i++) {
+      const [xi, yi] = pl[i], [xj, yj] = pl[j];
+      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) c = !c; } return c; };
+    return cs.filter((c) => { const b = c.getBoundingClientRect(); return inside([b.x + b.width / 2, b.y + b.height / 2]); }).length;
+  }, poly);
+  const label = await page.$eval(".selection b", (e) => e.textContent);
+  const marks = await page.$$eval(".panel", (ps) => ps.map((p) => ({
+    linked: p.querySelectorAll("g.node.linked").length, dim: p.querySelectorAll("g.node.dim").length,
+    selected: p.querySelectorAll("g.node.selected").length })));
+  await shot("3-graphs-lasso");
+  await page.click("#lasso");
+  const stillOn = await page.$$eval("svg.lasso-mode", (e) => e.length);
+  return { label, expected, marks, stillOn };
 });
 
 await step("regions", async () => {
@@ -139,6 +185,28 @@ await step("motifs", async () => {
     highlighted = await page.$$eval("g.node.match", (els) => els.length);
   }
   await shot("5-motifs-cycle");
+  // a drawn pattern: three nodes in a path (click empty pad: node; click two nodes: edge)
+  const pts = [[40, 70], [125, 35], [210, 70]];
+  for (const [x, y] of pts) await page.click(".pattern-pad", { position: { x, y } });
+  for (const [a, b] of [[0, 1], [1, 2]]) {
+    await page.click(".pattern-pad", { position: { x: pts[a][0], y: pts[a][1] } });
+    await page.click(".pattern-pad", { position: { x: pts[b][0], y: pts[b][1] } });
+  }
+  const drawn = await page.$$eval(".pattern-pad", ([s]) => ({ nodes: s.querySelectorAll("circle").length, edges: s.querySelectorAll("line").length }));
+  await page.click("#pattern-run");
+  await page.waitForFunction(() => location.hash.includes("pattern"));
+  await page.waitForFunction(() => document.querySelector("#motif-results")?.textContent !== "Searching…");
+  await page.waitForSelector("#motif-results .item, #motif-results .error, #motif-results .muted");
+  const patternMatches = await page.$$eval("#motif-results .item", (els) => els.length);
+  let patternHighlighted = 0;
+  if (patternMatches) {
+    await page.click("#motif-results .item");
+    await page.waitForSelector("g.node.match");
+    patternHighlighted = await page.$$eval("g.node.match", (els) => els.length);
+  }
+  const patternEdges = await page.$$eval("path.motif-edge", (els) => els.filter((e) => (e.getAttribute("d") ?? "").length > 4).length);
+  const patternHash = decodeURIComponent(new URL(page.url()).hash);
+  await shot("5-motifs-pattern");
   const col = await page.$eval("#concept-column", (e) => e.value);
   const stim = await api(`/api/collections/${(await api("/api/collections")).find((c) => c.name === "sentences").id}/stimuli?limit=5`);
   const value = String(stim.labels[col][0]);
@@ -149,7 +217,8 @@ await step("motifs", async () => {
   const concept = await page.$$eval("#motif-results .item", (els) => els.length);
   if (concept) { await page.click("#motif-results .item"); await page.waitForSelector("g.node.match"); }
   await shot("5-motifs-concept");
-  return { cycles, highlighted, concept: { column: col, value, matches: concept } };
+  return { cycles, highlighted, concept: { column: col, value, matches: concept },
+    pattern: { drawn, matches: patternMatches, highlighted: patternHighlighted, edges: patternEdges, hash: patternHash } };
 });
 
 await step("export", async () => {
@@ -180,6 +249,29 @@ await step("audit", async () => {
   const panels = await page.$$eval(".panel", (e) => e.length);
   await shot("6-audit-opened");
   return { cells, charts, opened: page.url(), panels };
+});
+
+await step("digits_thumbnails", async () => {
+  // the audit opened two digits graphs: their tooltips and sample lists show the stored 8x8 thumbnails
+  await page.waitForSelector(".panel svg g.node");
+  const node = await page.$(".panel:first-child g.node");
+  await node.hover({ force: true });
+  await page.waitForSelector(".tooltip .thumbs canvas:not(.pending)");
+  const tooltipThumbs = await page.$$eval(".tooltip .thumbs canvas", (cs) => cs.map((c) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let lit = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 40) lit++;
+    return { w: c.width, h: c.height, lit };
+  }));
+  await shot("6-digits-tooltip");
+  await node.click({ force: true });
+  await page.waitForSelector(".stimlist li canvas:not(.pending)");
+  const listThumbs = await page.$$eval(".stimlist li canvas", (cs) => cs.length);
+  const listText = await page.$eval(".stimlist", (e) => e.textContent);
+  await page.mouse.move(5, 5);
+  await page.waitForSelector("#partners");
+  await shot("6-digits-selection");
+  return { tooltipThumbs, listThumbs, listText: listText.slice(0, 200) };
 });
 
 await step("upload_error", async () => {

@@ -15,6 +15,9 @@ export type Job = components["schemas"]["JobOut"];
 export type JobAccepted = { job_id: string; status_url: string; events_url: string };
 export type IngestResult = components["schemas"]["IngestOut"];
 export type Health = components["schemas"]["HealthOut"];
+export type Thumbnails = components["schemas"]["ThumbnailsOut"];
+export type Compare = components["schemas"]["CompareOut"];
+export type Partner = components["schemas"]["Partner"];
 
 /** An API error with the server's machine code and message ({"error", "detail"}). */
 export class ApiError extends Error {
@@ -79,6 +82,8 @@ export const api = {
   deleteCollection: (id: string) => request<void>("DELETE", `/api/collections/${enc(id)}`),
   stimuli: (id: string, offset = 0, limit = 100000) =>
     request<Stimuli>("GET", `/api/collections/${enc(id)}/stimuli?offset=${offset}&limit=${limit}`),
+  thumbnails: (id: string, stimulusIds: string[]) =>
+    request<Thumbnails>("GET", `/api/collections/${enc(id)}/thumbnails?ids=${stimulusIds.map(enc).join(",")}`),
   representations: (collectionId?: string) =>
     request<Representation[]>("GET", collectionId ? `/api/collections/${enc(collectionId)}/representations` : "/api/representations"),
   deleteRepresentation: (id: string) => request<void>("DELETE", `/api/representations/${enc(id)}`),
@@ -93,6 +98,8 @@ export const api = {
   // ---- topological alignment -------------------------------------------------------------------------------
   layout: (graphIds: string[], opts: Record<string, unknown> = {}) =>
     postMaybeJob<LayoutResult>("/api/topo/layout", { graph_ids: graphIds, mode: "overlay", quality: true, ...opts }),
+  compare: (graphIds: string[], top = 3) =>
+    request<Compare>("POST", "/api/topo/compare", { graph_ids: graphIds, top, max_pairs: 0 }),
   regions: (graphIds: string[], opts: Record<string, unknown> = {}) =>
     postMaybeJob<RegionResult>("/api/topo/regions", { graph_ids: graphIds, ...opts }),
   motifs: (graphIds: string[], query: Record<string, unknown>) =>

@@ -3,7 +3,7 @@ import {
   api, ApiError, availableRoutes, resolveJob, type Collection, type Job, type JobAccepted, type MapperGraphJSON,
   type Representation,
 } from "./api";
-import { normalizeLayout } from "./api/normalize";
+import { normalizeLayout, normalizePartners, type PartnerIndex } from "./api/normalize";
 import type { LayoutResult } from "./api/pending";
 import { forceLayout } from "./render/layout";
 import type { Placed } from "./render/export";
@@ -39,6 +39,8 @@ export class App {
   private layouts = new Map<string, Promise<LayoutInfo>>();
   private stimuliCache = new Map<string, Promise<StimulusTable>>();
   private repsCache: Promise<Representation[]> | null = null;
+  private thumbsCache = new Map<string, Map<string, Promise<number[] | null>>>();
+  private partnersCache = new Map<string, Promise<PartnerIndex | null>>();
   private collectionsCache: Promise<Collection[]> | null = null;
   jobs: JobTracker = { start: async (_l, a) => (await resolveJob({ job: a })).value as Job };
   notify: (msg: string, kind?: "error" | "info") => void = () => {};
@@ -103,6 +105,36 @@ export class App {
       })();
       p.catch(() => this.stimuliCache.delete(collectionId));
       this.stimuliCache.set(collectionId, p);
+    }
+    return p;
+  }
+
+  /** Grey levels (8 x 8, row by row) of some stimuli's thumbnails, fetched once per stimulus; null where none. */
+  thumbnails(collectionId: string, ids: string[]): Map<string, Promise<number[] | null>> {
+    let cache = this.thumbsCache.get(collectionId);
+    if (!cache) this.thumbsCache.set(collectionId, cache = new Map());
+    const missing = ids.filter((id) => !cache!.has(id));
+    if (missing.length) {
+      const batch = api.thumbnails(collectionId, missing).catch(() => ({} as Record<string, number[]>));
+      for (const id of missing) cache.set(id, batch.then((t) => t[id] ?? null));
+    }
+    return new Map(ids.map((id) => [id, cache!.get(id)!]));
+  }
+
+  /** Whether a collection has thumbnails (one probe request per collection). */
+  async hasThumbnails(collectionId: string, probeId: string): Promise<boolean> {
+    return (await this.thumbnails(collectionId, [probeId]).get(probeId)) != null;
+  }
+
+  /** Best partners of every node in every other graph, as the backend's correspondence computes them. */
+  partners(graphIds: string[]): Promise<PartnerIndex | null> {
+    const key = graphIds.join(",");
+    let p = this.partnersCache.get(key);
+    if (!p) {
+      p = graphIds.length < 2 || !this.has("/api/topo/compare") ? Promise.resolve(null)
+        : api.compare(graphIds).then((r) => normalizePartners(r, graphIds));
+      p.catch(() => this.partnersCache.delete(key));
+      this.partnersCache.set(key, p);
     }
     return p;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeAudit, normalizeLayout, normalizeMotifs, normalizeRegions } from "../src/api/normalize";
+import { normalizeAudit, normalizeLayout, normalizeMotifs, normalizePartners, normalizeRegions } from "../src/api/normalize";
 import { toCsv } from "../src/render/export";
 
 describe("wire normalisation", () => {
@@ -11,6 +11,16 @@ describe("wire normalisation", () => {
     expect(r.positions.get("g2")!.get("n0")).toEqual([1, 2]);
     expect(r.quality).toEqual({ stress: 0.5 });
     expect(normalizeLayout({ positions: { g1: { n0: [3, 4] } } }, ["g1"]).positions.get("g1")!.get("n0")).toEqual([3, 4]);
+  });
+
+  it("indexes the backend's best partners both ways, by graph id", () => {
+    const raw = { graphs: [{ name: "g1" }, { name: "g2#2" }], pairs: [{ a: "g1", b: "g2#2",
+      partners_ab: { n0: [{ node: "m1", jaccard: 0.5, containment: 1, shared: 2 }, { node: "m0", jaccard: 0.2 }] },
+      partners_ba: { m1: [{ node: "n0", jaccard: 0.5 }] } }] };
+    const idx = normalizePartners(raw, ["g1", "g2"]);
+    expect(idx.get("g1/n0")!.get("g2")).toEqual([{ node: "m1", jaccard: 0.5 }, { node: "m0", jaccard: 0.2 }]);
+    expect(idx.get("g2/m1")!.get("g1")![0].node).toBe("n0");
+    expect(idx.get("g1/m1")).toBeUndefined();
   });
 
   it("maps region graph names onto graph ids", () => {

@@ -54,7 +54,6 @@ def e2e_server(tmp_path_factory):
     import uvicorn
 
     from fixtures import add_second_model
-    from pending_routes import add_missing_routes
     from topoalign.api.app import create_app
     from topoalign.api.settings import Settings
     from topoalign.extract.zoo.demo import build_demo
@@ -65,7 +64,6 @@ def e2e_server(tmp_path_factory):
     build_demo(store, quick=True)
     add_second_model(store)
     app = create_app(Settings(data=data, warm_umap=False))
-    standins = add_missing_routes(app)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -74,7 +72,7 @@ def e2e_server(tmp_path_factory):
     while not server.started and time.time() < deadline:
         time.sleep(0.05)
     assert server.started, "uvicorn did not start"
-    yield {"base": f"http://127.0.0.1:{port}", "standins": standins}
+    yield {"base": f"http://127.0.0.1:{port}"}
     server.should_exit = True
     thread.join(timeout=10)
 
@@ -88,6 +86,4 @@ def e2e_report(e2e_server):
                           cwd=FRONTEND, capture_output=True, text=True, timeout=600)
     path = ARTIFACTS / "e2e-report.json"
     assert path.is_file(), f"the walk-through wrote no report:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    report = json.loads(path.read_text())
-    report["standins"] = e2e_server["standins"]
-    return report
+    return json.loads(path.read_text())

@@ -1,13 +1,10 @@
 """The dashboard in a real headless Chromium, against a real server over the quick demo.
 
-One walk-through (frontend/e2e/flow.mjs) drives the page; each test checks one view from its report. Routes still
-being added by other parts of the backend are served by the stand-ins in pending_routes.py (thin calls into the
-library); with TOPOALIGN_E2E_STANDINS=0 the tests that need them are skipped instead.
+One walk-through (frontend/e2e/flow.mjs) drives the page; each test checks one view from its report.
 """
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -17,10 +14,7 @@ pytestmark = pytest.mark.e2e
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def step(report, name, needs=()):
-    waiting = [p for p in needs if p in report["standins"]]
-    if waiting and os.environ.get("TOPOALIGN_E2E_STANDINS", "1") == "0":
-        pytest.skip(f"waiting for {', '.join(waiting)}")
+def step(report, name):
     s = report["steps"].get(name)
     assert s is not None, f"step {name!r} did not run"
     assert s["ok"], f"step {name!r} failed: {s.get('error')}"
@@ -34,12 +28,12 @@ def test_data_view_lists_the_demo(e2e_report):
 
 
 def test_build_two_minilm_layers(e2e_report):
-    s = step(e2e_report, "build", needs=["/api/graphs"])
+    s = step(e2e_report, "build")
     assert len(s["graphs"]) == 2 and all(s["graphs"])
 
 
 def test_aligned_graphs_linked_brushing_and_url_state(e2e_report):
-    s = step(e2e_report, "graphs", needs=["/api/graphs/{graph_id}", "/api/topo/layout"])
+    s = step(e2e_report, "graphs")
     assert len(s["panels"]) == 2 and all(n > 0 for n in s["panels"])
     # the clicked node is selected in its panel; its corresponding node is selected in the other one
     assert [m["selected"] for m in s["marks"]] == [1, 1]
@@ -49,17 +43,41 @@ def test_aligned_graphs_linked_brushing_and_url_state(e2e_report):
     assert s["overlayPanels"] == 1
 
 
+def test_clicked_node_rings_its_backend_partners(e2e_report):
+    s = step(e2e_report, "graphs")["partners"]
+    assert s["expected"], "the backend found no partner for the clicked node"
+    shown = {p["id"]: p["best"] for p in s["shown"]}
+    assert set(shown) == set(s["expected"])  # exactly the partners POST /api/topo/compare reports
+    assert [i for i, best in shown.items() if best] == [s["expected"][0]]  # the best one is the selected ring
+
+
+def test_lasso_selects_the_nodes_inside_and_brushes_every_graph(e2e_report):
+    s = step(e2e_report, "lasso")
+    assert s["expected"] >= 1 and s["label"] == f"lasso: {s['expected']} nodes"
+    first, second = s["marks"]
+    assert first["linked"] >= s["expected"] and first["dim"] > 0 and first["selected"] == 0
+    assert second["linked"] >= 1  # the same stimuli in the other graph
+    assert s["stillOn"] == 0  # the Lasso button turns the mode off again
+
+
 def test_bubble_sets_in_both_panels_and_membranes(e2e_report):
-    s = step(e2e_report, "regions", needs=["/api/topo/regions"])
+    s = step(e2e_report, "regions")
     assert s["regions"] >= 1
     assert len(s["bubbles"]) == 2 and all(b >= 1 for b in s["bubbles"]), s["bubbles"]
     assert all(m >= 1 for m in s["membranes"]) and all(h >= 1 for h in s["hulls"])
 
 
 def test_cycle_and_concept_motif_queries(e2e_report):
-    s = step(e2e_report, "motifs", needs=["/api/topo/motifs"])
+    s = step(e2e_report, "motifs")
     assert s["cycles"] >= 1 and s["highlighted"] >= 3
     assert s["concept"]["matches"] >= 1
+
+
+def test_drawn_pattern_motif_query(e2e_report):
+    s = step(e2e_report, "motifs")["pattern"]
+    assert s["drawn"] == {"nodes": 3, "edges": 2}
+    assert "pattern:0-1;1-2" in s["hash"]  # the drawn pattern is in the URL state
+    assert s["matches"] >= 1 and s["highlighted"] >= 3 and s["edges"] >= 2
 
 
 def test_svg_export_is_valid_and_contains_the_nodes(e2e_report):
@@ -77,6 +95,14 @@ def test_audit_heatmap_cell_opens_aligned_graphs(e2e_report):
     assert s["cells"] >= 4
     assert any("depth" in c for c in s["charts"])
     assert "#/graphs" in s["opened"] and s["panels"] == 2
+
+
+def test_digit_thumbnails_in_tooltip_and_sample_list(e2e_report):
+    s = step(e2e_report, "digits_thumbnails")
+    thumbs = s["tooltipThumbs"]
+    assert thumbs and all(t["w"] == 8 and t["h"] == 8 for t in thumbs)
+    assert all(0 < t["lit"] < 64 for t in thumbs)  # painted digits: some pixels on, some off
+    assert s["listThumbs"] >= 3 and "class" in s["listText"]
 
 
 def test_malformed_upload_shows_its_error(e2e_report):

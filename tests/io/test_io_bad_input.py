@@ -415,17 +415,19 @@ def test_h5_external_link_data_refused(unchanged, tmp_path):
 
 def test_ingest_arrays_all_or_nothing_when_storing_fails(unchanged, monkeypatch):
     """The 2nd of 3 arrays fails while being stored: the 1st is deleted again, and the new collection too."""
+    import topoalign.store.catalog as catalog
+
     with unchanged() as store:
-        real = type(store).add_representation
+        real = catalog.write_arrays
         calls = []
 
-        def flaky(self, cid, rep, name=None):
-            calls.append(name)
+        def flaky(path, **arrays):
+            calls.append(path)
             if len(calls) == 2:
                 raise OSError("disk full")
-            return real(self, cid, rep, name)
+            return real(path, **arrays)
 
-        monkeypatch.setattr(type(store), "add_representation", flaky)
+        monkeypatch.setattr(catalog, "write_arrays", flaky)
         arrays = {k: np.ones((3, 2)) for k in ("a", "b", "c")}
         with pytest.raises(OSError, match="disk full"):
             ingest_arrays(store, "fresh", arrays)

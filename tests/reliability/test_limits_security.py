@@ -194,3 +194,87 @@ def test_cors_preflight_passes_the_token_guard(tmp_path):
         assert evil.headers.get("access-control-allow-origin") in (None, "")
         r = client.get("/api/collections", headers={"Origin": "http://ok.example"})
         assert r.status_code == 401 and r.headers["access-control-allow-origin"] == "http://ok.example"
+
+
+# -- compute limits: graph size, motif matches and time -----------------------------------------------------------
+def _graph_world(tmp_path, **settings_kw):
+    client = TestClient(create_app(Settings(data=tmp_path, warm_umap=False, **settings_kw)))
+    client.__enter__()
+    paths = client.get("/openapi.json").json()["paths"]
+    if "/api/graphs" not in paths:
+        client.__exit__(None, None, None)
+        pytest.skip("/api/graphs not served yet")
+    n = 60
+    cid = client.post("/api/collections", json={"name": "g", "stimulus_ids": [f"s{i}" for i in range(n)]}).json()["id"]
+    x = np.random.default_rng(0).normal(size=(n, 4)).astype("f4") + np.repeat(np.eye(3, 4) * 8, n // 3, axis=0)
+    rid = client.post(f"/api/collections/{cid}/representations",
+                      files={"file": ("x.npy", _npy(x))}).json()["representations"][0]["id"]
+    return client, paths, rid
+
+
+def _graph(client, rid, **body):
+    r = client.post("/api/graphs", json={"representation_id": rid, **body})
+    if r.status_code == 202:
+        job_id = r.json()["job_id"]
+        assert _wait(lambda: client.get(f"/api/jobs/{job_id}").json()["status"] not in ("queued", "running"), 60)
+        return client.get(f"/api/jobs/{job_id}").json()
+    return r
+
+
+def test_graph_size_cap(tmp_path):
+    client, _, rid = _graph_world(tmp_path, max_graph_nodes=2)
+    try:
+        out = _graph(client, rid, cover={"n_intervals": 10, "overlap": 0.3})
+        if isinstance(out, dict):  # built as a job: the job fails, naming the limit
+            assert out["status"] == "failed" and "max_graph_nodes" in out["error"], out
+        else:
+            assert out.status_code == 422 and "max_graph_nodes" in out.json()["detail"], out.text
+        assert client.get("/api/graphs").json() == []
+    finally:
+        client.__exit__(None, None, None)
+
+
+def test_motif_search_respects_match_and_time_limits(tmp_path):
+    client, paths, rid = _graph_world(tmp_path, motif_max_matches=1, motif_time_limit_s=0.5)
+    try:
+        if "/api/topo/motifs" not in paths:
+            pytest.skip("/api/topo/motifs not served yet")
+        job = _graph(client, rid, cover={"n_intervals": 6, "overlap": 0.5})
+        gid = job["result"]["graph_id"] if isinstance(job, dict) else job.json()["id"]
+        r = client.post("/api/topo/motifs", json={"graph_ids": [gid], "pattern": "path:2", "max_matches": 1000,
+                                                  "time_limit": 100})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["max_matches"] == 1 and body["time_limit"] <= 0.5  # the request cannot raise the server's limits
+        assert all(g["n_matches"] <= 1 for g in body["graphs"])
+        assert body["elapsed_s"] < 5
+    finally:
+        client.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("route", ["collections", "upload"])
+def test_undeclared_body_is_cut_at_the_cap(tmp_path, route):
+    """A chunked body (no Content-Length) is not read past cap + 1 MiB, whatever the route."""
+    with TestClient(create_app(Settings(data=tmp_path, warm_umap=False, max_upload_bytes=1000))) as client:
+        cid = client.post("/api/collections", json={"name": "c", "stimulus_ids": ["a", "b"]}).json()["id"]
+        sent = [0]
+
+        def chunks(head=b"", tail=b""):
+            yield head
+            for _ in range(64):  # 4 MiB in all
+                sent[0] += 1 << 16
+                yield b"0" * (1 << 16)
+            yield tail
+
+        if route == "collections":
+            r = client.post("/api/collections", content=chunks(b'{"name": "', b'"}'),
+                            headers={"content-type": "application/json"})
+        else:
+            r = client.post(f"/api/collections/{cid}/representations",
+                            content=chunks(b"--b\r\nContent-Disposition: form-data; name=\"file\"; "
+                                           b"filename=\"x.npy\"\r\n\r\n", b"\r\n--b--\r\n"),
+                            headers={"content-type": "multipart/form-data; boundary=b"})
+        assert r.status_code == 413, r.text
+        assert r.json()["error"] == "payload_too_large" and "cap" in r.json()["detail"]
+        assert len(client.get("/api/collections").json()) == 1
+        assert not any((tmp_path / "uploads").iterdir()) if (tmp_path / "uploads").exists() else True

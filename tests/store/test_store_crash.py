@@ -29,12 +29,12 @@ def test_failure_between_file_and_row_leaves_nothing(tmp_path, monkeypatch):
     kept = store.add_representation(coll.id, _rep("kept"))
     written = []
 
-    def fail(self, rid, *args, **kwargs):
-        written.append(self.array_path(rid))
-        assert written[-1].is_file()  # the failure really comes after the array file is in place
+    def fail(self, cid, rows):
+        written.extend(self.array_path(rid) for rid, *_ in rows)
+        assert all(p.is_file() for p in written)  # the failure really comes after the array files are in place
         raise RuntimeError("injected failure before the catalog commit")
 
-    monkeypatch.setattr(Store, "_insert_representation_row", fail)
+    monkeypatch.setattr(Store, "_insert_representation_rows", fail)
     with pytest.raises(RuntimeError, match="injected"):
         store.add_representation(coll.id, _rep("lost"))
     assert written and not written[0].exists()
@@ -60,7 +60,7 @@ def test_hard_crash_after_rename_before_commit(tmp_path):
     """The process dies (no cleanup, no finally) after the file is renamed into place: recover() removes it."""
     store = Store(tmp_path / "d")
     store.create_collection("c", IDS)
-    _run_crashing_child(store.data_dir, "catalog.Store._insert_representation_row = lambda *a, **k: os._exit(17)")
+    _run_crashing_child(store.data_dir, "catalog.Store._insert_representation_rows = lambda *a, **k: os._exit(17)")
     assert len(_array_files(store)) == 1  # the orphan is on disk ...
     assert store.list_representations() == []  # ... but not visible
     report = check_integrity(store)

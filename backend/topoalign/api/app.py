@@ -70,8 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 class _RequestGuards:
     """Plain ASGI middleware (no per-request task group, unlike ``@app.middleware``): refuses a body whose declared
-    length is over the upload cap before reading it (multipart adds ~1 MiB slack), then, when a token is set,
-    requests to /api (but /api/health) without it."""
+    length is over the upload cap before reading it (multipart adds ~1 MiB slack) and stops reading an undeclared
+    (chunked) one at the same size; then, when a token is set, refuses requests to /api (but /api/health) without
+    it."""
 
     def __init__(self, app, *, cap: int, token: str | None):
         self.app, self.cap, self.token = app, cap, token
@@ -82,7 +83,23 @@ class _RequestGuards:
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
+            receive = self._capped(receive)
         await self.app(scope, receive, send)
+
+    def _capped(self, receive):
+        limit, seen = self.cap + (1 << 20), 0
+
+        async def capped_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:  # an HTTPException passes FastAPI's body parsing unchanged, to the error handler
+                    raise StarletteHTTPException(413, f"Request body is over the {self.cap:,}-byte upload cap "
+                                                      f"(TOPOALIGN_MAX_UPLOAD_BYTES); stopped reading at {seen:,} bytes.")
+            return message
+
+        return capped_receive
 
     def _refusal(self, scope):
         headers = {k.decode("latin1").lower(): v.decode("latin1") for k, v in scope.get("headers", ())}

@@ -106,18 +106,16 @@ def store_layers(
         coll = store.create_collection(collection, ids, labels=labels, texts=list(texts) if texts is not None else None)
         created = coll.id
     layers = list(activations)
-    records: list[RepresentationRecord] = []
+    reps = []
+    for index, layer in enumerate(layers):
+        prov = Provenance.from_dict(provenance.to_dict())
+        prov.layer, prov.layer_index = layer, index
+        prov.layer_fraction = index / (len(layers) - 1) if len(layers) > 1 else 1.0
+        reps.append(Representation(matrix=activations[layer], stimulus_ids=ids, provenance=prov,
+                                   name=f"{name_prefix}/{layer}"))
     try:
-        for index, layer in enumerate(layers):
-            prov = Provenance.from_dict(provenance.to_dict())
-            prov.layer, prov.layer_index = layer, index
-            prov.layer_fraction = index / (len(layers) - 1) if len(layers) > 1 else 1.0
-            rep = Representation(matrix=activations[layer], stimulus_ids=ids, provenance=prov,
-                                 name=f"{name_prefix}/{layer}")
-            records.append(store.add_representation(coll.id, rep))
+        records = store.add_representations(coll.id, reps)
     except BaseException:
-        for rec in records:
-            store.delete_representation(rec.id)
         if created is not None:
             store.delete_collection(created)
         raise

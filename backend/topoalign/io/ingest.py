@@ -234,8 +234,7 @@ def _store_all(store, coll, collection, ids, labels, texts, description, reps) -
             coll = store.create_collection(collection, ids, labels=labels, texts=list(texts) if texts is not None
                                            else None, description=description)
             created = coll.id
-        for rep in reps:
-            records.append(store.add_representation(coll.id, rep, name=rep.name))
+        records = store.add_representations(coll.id, list(reps))
         if labels is not None and created is None:
             store.set_labels(coll.id, labels)
     except BaseException:

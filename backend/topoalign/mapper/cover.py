@@ -5,8 +5,9 @@
 - ``BalancedCover(n_intervals, overlap)``: the same construction in rank space, so intervals hold about equally
   many rows (quantile intervals).
 - ``KMapperCover(n_cubes, perc_overlap)``: KeplerMapper 2.1 ``Cover`` to the last float operation, quirks
-  included: its intervals are centred on ``linspace(min + r/n... )`` with radius ``range / (2 n (1 - p))``, so the
-  outer cubes overhang [min, max] and the "overlap" is not the fraction of a cube shared with its neighbour.
+  included: centres ``linspace(min + range/(2n), max - range/(2n), n)``, radius ``range / (2 n (1 - p))``, closed
+  intervals. The centres do not move with p; the cubes widen instead, so the outer cubes overhang [min, max] (the
+  uniform cover instead fits its n intervals to [min, max]); n_cubes = 1 is one cube centred on the middle.
 
 ``fit(lens)`` computes the intervals; ``elements(lens)`` lists the non-empty cover elements as
 ``(index tuple, sorted row indices)`` in ``itertools.product`` order (the order KeplerMapper visits its cubes).

@@ -267,48 +267,72 @@ class Store:
 
     # -- representations --------------------------------------------------------------------------------------
     def add_representation(self, collection_id: str, rep: Representation, name: str | None = None) -> RepresentationRecord:
-        """Store ``rep`` in a collection. Its stimulus ids must all belong to the collection.
+        """Store ``rep`` in a collection; see :meth:`add_representations`."""
+        if name is not None:
+            rep = Representation(rep.matrix, rep.stimulus_ids, rep.labels, rep.provenance, name)
+        return self.add_representations(collection_id, [rep])[0]
 
-        The array file is renamed into place before the catalog row is committed (see module docstring).
+    def add_representations(self, collection_id: str, reps: list[Representation]) -> list[RepresentationRecord]:
+        """Store several representations all or nothing. Their stimulus ids must all belong to the collection.
+
+        Every array file is renamed into place before one transaction commits all catalog rows (see module
+        docstring): a crash at any point leaves all of them visible or none.
         """
         coll = self.get_collection(collection_id)
-        name = check_name(name or rep.name or "representation", "representation name")
         known = set(self.stimuli(coll.id).index)
-        unknown = [s for s in rep.stimulus_ids if s not in known]
-        if unknown:
-            raise InvalidInputError(
-                f"{len(unknown)} of {rep.n} stimulus ids are not in collection {coll.name!r} "
-                f"(e.g. {unknown[:3]}); the collection has {coll.n_stimuli} stimuli."
-            )
-        if len(set(rep.stimulus_ids.tolist())) != rep.n:
-            raise InvalidInputError("Duplicate stimulus ids in the representation.")
-        with self._connect() as db:
-            if db.execute("SELECT 1 FROM representations WHERE collection_id=? AND name=?", (coll.id, name)).fetchone():
-                raise ConflictError(f"Collection {coll.name!r} already has a representation named {name!r}.")
-        rid = new_id("r")
-        path = self.array_path(rid)
-        stats = summary_stats(rep.matrix)
-        write_arrays(path, matrix=rep.matrix, stimulus_ids=rep.stimulus_ids)
+        names = [check_name(rep.name or "representation", "representation name") for rep in reps]
+        if len(set(names)) != len(names):
+            raise ConflictError(f"Representation names repeat within one batch: {names}.")
+        for rep in reps:
+            unknown = [s for s in rep.stimulus_ids if s not in known]
+            if unknown:
+                raise InvalidInputError(
+                    f"{len(unknown)} of {rep.n} stimulus ids are not in collection {coll.name!r} "
+                    f"(e.g. {unknown[:3]}); the collection has {coll.n_stimuli} stimuli."
+                )
+            if len(set(rep.stimulus_ids.tolist())) != rep.n:
+                raise InvalidInputError("Duplicate stimulus ids in the representation.")
+        self._check_names_free(coll, names)
+        rows, paths = [], []
         try:
-            self._insert_representation_row(rid, coll.id, name, rep, stats)
+            for rep, name in zip(reps, names):
+                rid = new_id("r")
+                path = self.array_path(rid)
+                write_arrays(path, matrix=rep.matrix, stimulus_ids=rep.stimulus_ids)
+                paths.append(path)
+                rows.append((rid, name, rep, summary_stats(rep.matrix)))
+            self._insert_representation_rows(coll.id, rows)
         except BaseException:
-            path.unlink(missing_ok=True)
+            for path in paths:
+                path.unlink(missing_ok=True)
             raise
-        return self.get_representation(rid)
+        return [self.get_representation(rid) for rid, *_ in rows]
 
-    def _insert_representation_row(self, rid: str, cid: str, name: str, rep: Representation, stats: dict) -> None:
-        p = rep.provenance
+    def _check_names_free(self, coll: CollectionRecord, names: list[str], db: sqlite3.Connection | None = None) -> None:
+        def check(conn):
+            for name in names:
+                if conn.execute("SELECT 1 FROM representations WHERE collection_id=? AND name=?", (coll.id, name)).fetchone():
+                    raise ConflictError(f"Collection {coll.name!r} already has a representation named {name!r}.")
+
+        if db is not None:
+            check(db)
+        else:
+            with self._connect() as conn:
+                check(conn)
+
+    def _insert_representation_rows(self, cid: str, rows: list[tuple[str, str, Representation, dict]]) -> None:
         with self._transaction() as db:
-            if db.execute("SELECT 1 FROM representations WHERE collection_id=? AND name=?", (cid, name)).fetchone():
-                raise ConflictError(f"The collection already has a representation named {name!r}.")
-            db.execute(
-                "INSERT INTO representations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    rid, cid, name, rep.n, rep.d, p.model, p.layer, p.layer_index, p.layer_fraction,
-                    p.checkpoint, p.epoch, p.condition, p.seed, json.dumps(p.to_dict(), default=str),
-                    json.dumps(stats), time.time(),
-                ),
-            )
+            self._check_names_free(self.get_collection(cid), [name for _, name, _, _ in rows], db)
+            for rid, name, rep, stats in rows:
+                p = rep.provenance
+                db.execute(
+                    "INSERT INTO representations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        rid, cid, name, rep.n, rep.d, p.model, p.layer, p.layer_index, p.layer_fraction,
+                        p.checkpoint, p.epoch, p.condition, p.seed, json.dumps(p.to_dict(), default=str),
+                        json.dumps(stats), time.time(),
+                    ),
+                )
 
     def get_representation(self, rep_id: str) -> RepresentationRecord:
         with self._connect() as db:

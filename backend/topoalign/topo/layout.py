@@ -33,6 +33,7 @@ from topoalign.topo.correspondence import CorrespondenceSet
 
 MODES = ("panels", "overlay")
 RELATIVE = 0.5
+COUPLING = 0.3
 
 
 # -- per-graph geometry --------------------------------------------------------------------------------------------
@@ -116,41 +117,49 @@ class _Kernel:
         self.WD = [(g.weights * g.distances).astype(np.float32) for g in geoms]
         self.wsum = np.concatenate([w.sum(axis=1) for w in self.W]) if self.k else np.zeros(0)
 
-    def run(self, X: np.ndarray, springs: sp.csr_matrix | None, lam: float, anchors: np.ndarray | None,
+    def run(self, X: np.ndarray, coupling: "_Coupling | None", lam: float, anchors: np.ndarray | None,
             mu: np.ndarray | None, n_iter: int, tol: float) -> tuple[np.ndarray, int]:
-        X = np.asarray(X, dtype=np.float32).copy()
-        denom = self.wsum.astype(np.float64).copy()
-        pull = np.zeros_like(X)  # constant part of the numerator: the anchors
-        if springs is not None and lam > 0:
-            denom += lam * np.asarray(springs.sum(axis=1)).ravel()
-            blocks = [(springs[lo:hi] * lam).tocsr() for lo, hi in zip(self.offsets[:-1], self.offsets[1:])]
-        else:
-            blocks = None
-        if anchors is not None and mu is not None:
-            denom += mu
-            pull = (mu[:, None] * anchors).astype(np.float32)
-        denom = np.maximum(denom, 1e-9).astype(np.float32)[:, None]
+        """Sweeps of the localised majorisation update until the largest move is below ``tol`` x the layout size.
+
+        With ``coupling`` each node is also pulled towards its corresponding position in every other graph, an
+        iteratively reweighted (L1) spring measured in each graph's own unit scale, exactly the distance that
+        :func:`correspondence_distance` reports; ``anchors`` pull warm-started nodes to their previous positions.
+        """
+        X = np.asarray(X, dtype=np.float64).copy()
+        wsum = self.wsum.astype(np.float64)
+        pull = np.zeros_like(X) if anchors is None or mu is None else mu[:, None] * anchors
+        mu_d = np.zeros(len(X)) if anchors is None or mu is None else np.asarray(mu, dtype=np.float64)
+        scale = np.ones(self.k)
         it = 0
         for it in range(1, n_iter + 1):
-            change = 0.0
+            if coupling is not None and lam > 0:
+                cnum, cden = coupling.pull(X, scale, self.offsets, lam)
+            else:
+                cnum, cden = 0.0, 0.0
+            change, size = 0.0, 0.0
             for g in range(self.k):
                 lo, hi = self.offsets[g], self.offsets[g + 1]
-                if hi - lo < 2 and blocks is None:
+                if hi - lo < 2 and coupling is None:
                     continue
                 x = X[lo:hi]
-                num = self._stress_part(g, x) + pull[lo:hi]
-                if blocks is not None:
-                    num += blocks[g] @ X
-                new = num / denom[lo:hi]
-                change = max(change, float(np.abs(new - x).max()) if len(x) else 0.0)
+                part, scale[g] = self._stress_part(g, x.astype(np.float32))
+                num = part + pull[lo:hi]
+                den = wsum[lo:hi] + mu_d[lo:hi]
+                if coupling is not None and lam > 0:
+                    num = num + cnum[lo:hi]
+                    den = den + cden[lo:hi]
+                new = num / np.maximum(den, 1e-9)[:, None]
+                if len(x):
+                    change = max(change, float(np.abs(new - x).max()))
+                    size = max(size, float(np.abs(new).max()))
                 X[lo:hi] = new
-            scale = float(np.abs(X).max()) if len(X) else 1.0
-            if change < tol * max(scale, 1e-12):
+            if change < tol * max(size, 1e-12):
                 break
-        return X.astype(np.float64), it
+        return X, it
 
-    def _stress_part(self, g: int, x: np.ndarray) -> np.ndarray:
-        """sum_j w_ij (x_j + d_ij (x_i - x_j) / |x_i - x_j|) for every node i of graph g."""
+    def _stress_part(self, g: int, x: np.ndarray) -> tuple[np.ndarray, float]:
+        """sum_j w_ij (x_j + d_ij (x_i - x_j) / |x_i - x_j|) for every node i of graph g, and the optimal scale of x
+        (the factor that best fits its distances to the graph distances, as in :func:`stress`)."""
         x0, x1 = np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(x[:, 1])
         r = np.subtract.outer(x0, x0)
         r *= r
@@ -158,11 +167,52 @@ class _Kernel:
         e *= e
         r += e
         np.maximum(r, 1e-12, out=r)
+        wr2 = float(np.vdot(self.W[g], r))  # sum w |x_i - x_j|^2
         np.sqrt(r, out=r)
+        wdr = float(np.vdot(self.WD[g], r))  # sum w d |x_i - x_j|
         np.divide(self.WD[g], r, out=r)  # r_ij = w_ij d_ij / |x_i - x_j|
         rs = r.sum(axis=1)
         np.subtract(self.W[g], r, out=r)  # (W - R) x + rowsum(R) x_i
-        return np.c_[r @ x0, r @ x1] + rs[:, None] * x
+        out = np.c_[r @ x0, r @ x1] + rs[:, None] * x
+        return out.astype(np.float64), (wdr / wr2 if wr2 > 0 else 1.0)
+
+
+class _Coupling:
+    """The correspondence springs as measured: one row per (node i of graph g, other graph h) with the residual
+    r = s_g x_i - (barycentre of i's partners in h, in h's scale s_h), weighted by the match strength over the pair's
+    total (every ordered pair of graphs counts alike, as in the quality figure). The L1 energy sum c |r| is
+    majorised by sum c |r|^2 / max(|r_old|, eps) (iteratively reweighted least squares), so the springs minimise
+    the mean corresponding distance itself rather than its square (most nodes can meet their partners exactly;
+    the few that cannot do not drag their neighbourhoods along)."""
+
+    def __init__(self, springs: sp.csr_matrix, offsets: np.ndarray, eps: float = 0.05):
+        k = len(offsets) - 1
+        n = int(offsets[-1])
+        coo = springs.tocoo()
+        block = np.searchsorted(offsets, coo.col, side="right") - 1
+        key = coo.row.astype(np.int64) * k + block
+        rows, inv = np.unique(key, return_inverse=True)
+        self.owner = rows // k
+        strength = np.bincount(inv, weights=coo.data, minlength=len(rows))
+        pair = (np.searchsorted(offsets, self.owner, side="right") - 1) * k + rows % k
+        total = np.bincount(pair, weights=strength, minlength=k * k)
+        self.weight = strength / total[pair] * (total[total > 0].mean() if (total > 0).any() else 1.0)
+        bary = sp.csr_matrix((coo.data / strength[inv], (inv, coo.col)), shape=(len(rows), n))
+        own = sp.csr_matrix((np.ones(len(rows)), (np.arange(len(rows)), self.owner)), shape=(len(rows), n))
+        self.A = (own - bary).tocsr()  # residual operator: (A X)_r = x_owner - barycentre
+        self.At = self.A.T.tocsr()
+        self.A2t = self.A.multiply(self.A).T.tocsr()
+        self.eps = eps
+
+    def pull(self, X: np.ndarray, scale: np.ndarray, offsets: np.ndarray, lam: float):
+        """Numerator and denominator terms of the coupling in the localised (Jacobi) update of every node."""
+        srow = np.repeat(scale, np.diff(offsets))
+        Xs = X * srow[:, None]
+        R = self.A @ Xs
+        om = lam * self.weight / np.maximum(np.sqrt((R * R).sum(axis=1)), self.eps)
+        Md = self.A2t @ om
+        num = -srow[:, None] * (self.At @ (om[:, None] * R) - Md[:, None] * Xs)
+        return num, srow * srow * Md
 
 
 # -- correspondence springs ----------------------------------------------------------------------------------------
@@ -302,14 +352,14 @@ def _joint_layout(graphs, names, *, mode, coupling_strength, min_jaccard, n_iter
     springs = correspondence_springs(corr, min_jaccard)
     kernel = _Kernel(geoms)
     typical = float(np.median(kernel.wsum)) if len(kernel.wsum) else 1.0
-    # symmetric springs (a proper energy the majorisation decreases), strength independent of the number of graphs
-    pulls = ((springs + springs.T) * 0.5).tocsr()
-    lam = coupling_strength * typical / max(len(geoms) - 1, 1)
+    # strength independent of the number of graphs; COUPLING maps the public scale (default 2) onto the L1 springs
+    lam = COUPLING * coupling_strength * typical / max(len(geoms) - 1, 1)
     X0, anchors, mu = _initial_positions(corr, geoms, springs, kernel.offsets, initial, anchor_strength * typical,
-                                         random_state)
+                                         random_state, n_iter, tol)
     if progress is not None:
         progress(0.3, "majorisation")
-    X, it = kernel.run(X0, pulls, lam, anchors, mu, n_iter, tol)
+    coupling = _Coupling(springs, kernel.offsets) if lam > 0 and springs.nnz else None
+    X, it = kernel.run(X0, coupling, lam, anchors, mu, n_iter, tol)
     positions = [X[kernel.offsets[g]:kernel.offsets[g + 1]] for g in range(kernel.k)]
     layout = JointLayout(corr.names, [g.node_ids for g in geoms], positions,
                          _panel_offsets(positions, mode, columns, gap), mode, params, it, springs=springs)
@@ -327,7 +377,7 @@ def auto_iterations(geoms: Sequence[GraphGeometry]) -> int:
     return int(np.clip(30 * 8 * 500 ** 2 / max(work, 1), 30, 400))
 
 
-def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_state):
+def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_state, n_iter, tol):
     """Pivot MDS per graph, each rotated onto warm positions and onto the graphs placed before it."""
     k = len(geoms)
     placed = np.zeros(int(offsets[-1]), dtype=bool)
@@ -360,6 +410,10 @@ def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_
         if own_warm.all():
             continue
         mds = pivot_mds(geoms[g], random_state=random_state + g)
+        if not placed.any():
+            # the reference graph: its own stress layout (what independent_layouts gives it); the others start from
+            # it, so every graph settles into the same basin
+            mds, _ = _Kernel([geoms[g]]).run(mds, None, 0.0, None, None, n_iter, tol)
         # targets: own warm positions, else the spring-weighted mean of already placed partners
         sub = springs[lo:hi][:, placed]
         wsum = np.asarray(sub.sum(axis=1)).ravel()
@@ -374,9 +428,8 @@ def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_
             mds = (mds - ms) @ R + md
         elif placed.any():  # nothing to align with: put it beside what is placed
             mds = mds - mds.mean(axis=0) + X[placed].mean(axis=0)
-        # start matched nodes between their own (aligned) position and their partners', by match strength
-        beta = np.clip(wsum / max(_placed_graphs(placed, offsets), 1), 0.0, 1.0)[:, None]
-        start = np.where(has[:, None], (1 - beta) * mds + beta * target, mds)
+        # matched nodes start where their partners are (the barycentre), the rest at their aligned own position
+        start = np.where(has[:, None], target, mds)
         block = X[lo:hi]
         block[~own_warm] = start[~own_warm]
         placed[lo:hi] = True

@@ -114,8 +114,13 @@ export function normalizeMotifs(raw: Json): MotifResult {
     const d = detail.get(`${graph_id}|${[...nodes].sort().join(",")}`);
     return { ...d, ...m, graph_id, nodes, edges: m.edges ?? d?.edges, score: +(m.score ?? m.rank_score ?? 0) };
   });
-  matches.sort((a, b) => b.score - a.score);
-  return { matches, truncated: !!raw?.truncated || perGraph.some((g) => g.truncated) };
+  const seen = new Set<string>();
+  const unique = matches.filter((m) => {
+    const key = `${m.graph_id}|${[...m.nodes].sort().join(",")}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+  unique.sort((a, b) => b.score - a.score);
+  return { matches: unique, truncated: !!raw?.truncated || perGraph.some((g) => g.truncated) };
 }
 
 interface RawCell {
@@ -173,4 +178,28 @@ export function normalizeAudit(raw: Json): AuditResult {
     }
   }
   return { id: raw?.id, title: raw?.collection?.name, matrices, depth, epoch, ood };
+}
+
+/** Per node (`graphId/nodeId`): its best partners in every other graph, from `POST /api/topo/compare`, with the
+ * response's graph names mapped onto graph ids (they are listed in request order). */
+export type PartnerIndex = Map<string, Map<string, { node: string; jaccard: number }[]>>;
+
+export function normalizePartners(raw: Json, graphIds: string[]): PartnerIndex {
+  const names: string[] = (raw?.graphs ?? []).map((g: Json) => String(g?.name ?? g));
+  const idOf = (name: string) => graphIds[names.indexOf(name)] ?? (graphIds.includes(name) ? name : null);
+  const out: PartnerIndex = new Map();
+  const add = (from: string | null, to: string | null, table: Json) => {
+    if (!from || !to || !table) return;
+    for (const [node, list] of Object.entries(table as Record<string, Json[]>)) {
+      const key = `${from}/${node}`;
+      if (!out.has(key)) out.set(key, new Map());
+      out.get(key)!.set(to, (list ?? []).map((p) => ({ node: String(p.node), jaccard: +p.jaccard })));
+    }
+  };
+  for (const pair of raw?.pairs ?? []) {
+    const a = idOf(String(pair.a)), b = idOf(String(pair.b));
+    add(a, b, pair.partners_ab);
+    add(b, a, pair.partners_ba);
+  }
+  return out;
 }

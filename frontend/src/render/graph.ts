@@ -73,7 +73,8 @@ export function drawGraph(
     .on("mouseleave", (ev: MouseEvent, d) => on.leave?.(ev, d));
 }
 
-export type NodeMark = "selected" | "linked" | "dim" | null;
+/** selected: the clicked node or a best partner; partner: a runner-up partner; linked: holds brushed stimuli. */
+export type NodeMark = "selected" | "partner" | "linked" | "dim" | null;
 
 /** Restyle nodes and edges for a selection: `mark(node)` says what each node is; edges follow their ends. */
 export function markGraph(
@@ -82,6 +83,7 @@ export function markGraph(
 ): void {
   root.selectAll<SVGGElement, PlacedNode>("g.node")
     .classed("selected", (d) => mark?.(d) === "selected")
+    .classed("partner", (d) => mark?.(d) === "partner")
     .classed("linked", (d) => mark?.(d) === "linked")
     .classed("dim", (d) => !!mark && mark(d) === "dim")
     .style("--strength", (d) => (strength ? String(r2(strength(d))) : null));

@@ -46,10 +46,13 @@ export function mount(root: HTMLElement, app: App): () => void {
   function pad(): SVGSVGElement {
     const svg = svgEl(250, 110, "pattern-pad");
     const s = d3.select(svg);
+    // edges under the nodes, so a node that already has an edge can still be clicked
+    const edgeLayer = s.append("g").attr("class", "edges");
+    const nodeLayer = s.append("g").attr("class", "nodes");
     const draw = () => {
-      s.selectAll("line").data(pEdges).join("line").attr("x1", ([a]) => pNodes[a][0]).attr("y1", ([a]) => pNodes[a][1])
+      edgeLayer.selectAll("line").data(pEdges).join("line").attr("x1", ([a]) => pNodes[a][0]).attr("y1", ([a]) => pNodes[a][1])
         .attr("x2", ([, b]) => pNodes[b][0]).attr("y2", ([, b]) => pNodes[b][1]);
-      s.selectAll("circle").data(pNodes).join("circle").attr("r", 7).attr("cx", (d) => d[0]).attr("cy", (d) => d[1])
+      nodeLayer.selectAll("circle").data(pNodes).join("circle").attr("r", 7).attr("cx", (d) => d[0]).attr("cy", (d) => d[1])
         .classed("pending", (_, i) => i === pending)
         .on("click", (ev, d) => {
           ev.stopPropagation();
@@ -72,7 +75,7 @@ export function mount(root: HTMLElement, app: App): () => void {
     const [qc, qv] = isConcept ? q.slice(6).split("=") : [cols[0] ?? "", ""];
     const colSel = h("select", { id: "concept-column" }, ...cols.map((c) => h("option", { value: c, selected: c === qc }, c)));
     const valIn = h("input", { type: "text", id: "concept-value", placeholder: "value", value: qv ?? "", style: { width: "90px" } });
-    const run = (query: string) => { store.set({ motif: query, match: null }); void search(); };
+    const run = (query: string) => { store.set({ motif: query, match: null }); renderForm(); void search(); };
     form.replaceChildren(
       h("h3", {}, "Structural pattern"),
       h("div", { class: "seg", id: "motif-kind" }, ...STRUCTURAL.map((k) =>

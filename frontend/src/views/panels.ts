@@ -14,7 +14,8 @@ import { drawMembrane, membraneLayers } from "../render/membrane";
 import { lasso, inside } from "../render/lasso";
 import { hideTooltip, showTooltip } from "../render/tooltip";
 import { coloring, labelColumns, type Coloring } from "./colors";
-import { nodeTooltip } from "./tooltip";
+import type { PartnerIndex } from "../api/normalize";
+import { nodeTooltip, type ThumbSource } from "./tooltip";
 
 export interface Brush {
   stimuli: Set<string>;
@@ -40,6 +41,10 @@ export class GraphPanels {
   coloring: Coloring | null = null;
   panels: Panel[] = [];
   brush: Brush | null = null;
+  /** Best partners per node from the backend's correspondence (POST /api/topo/compare); null until it answers. */
+  partners: PartnerIndex | null = null;
+  partnerState: "pending" | "ready" | "unavailable" = "pending";
+  thumbs: ThumbSource | null = null;
   width = 400;
   height = 300;
   onBrush: (b: Brush | null) => void = () => {};
@@ -64,6 +69,31 @@ export class GraphPanels {
     this.layoutInfo = await this.app.layout(ids, (j) => onProgress?.(`Joint layout… ${Math.round(j.progress * 100)}%`));
     const cid = this.reps.find((r) => r)?.collection_id;
     this.stimuli = cid ? await this.app.stimuli(cid).catch(() => null) : null;
+    const probe = this.graphs[0].stimulus_ids[0];
+    this.thumbs = cid && probe !== undefined && !this.stimuli?.texts && await this.app.hasThumbnails(cid, probe)
+      ? (stimulusIds) => this.app.thumbnails(cid, stimulusIds) : null;
+    // corresponding nodes arrive after the first paint; the selection is re-marked when they do
+    this.partners = null;
+    this.partnerState = "pending";
+    const key = ids.join(",");
+    this.app.partners(ids).then((idx) => { if (this.ids.join(",") === key) this.setPartners(idx); },
+      () => { if (this.ids.join(",") === key) this.setPartners(null); });
+  }
+
+  private setPartners(idx: PartnerIndex | null): void {
+    this.partners = idx;
+    this.partnerState = idx ? "ready" : "unavailable";
+    for (const p of this.panels) p.div.dataset.partners = this.partnerState;
+    this.applyBrush();
+    if (this.brush) this.onBrush(this.brush);
+  }
+
+  /** The backend's best partners of a node in each other shown graph (best first). */
+  partnersOf(graphId: string, nodeId: string): { graph: number; partners: { node: string; jaccard: number }[] }[] {
+    const table = this.partners?.get(`${graphId}/${nodeId}`);
+    if (!table) return [];
+    return this.ids.map((gid, graph) => ({ graph, partners: gid === graphId ? [] : table.get(gid) ?? [] }))
+      .filter((x) => x.partners.length);
   }
 
   columns() {
@@ -117,6 +147,7 @@ export class GraphPanels {
         h("div", { class: "badge" }, this.layoutInfo!.source === "joint" ? "joint layout" : "local layout (joint layout unavailable)"));
       if (overlay) div.querySelector(".panel-head .muted")!.replaceChildren(...members.map((i) =>
         h("span", { style: { marginLeft: "8px" } }, h("span", { class: "tag", style: { background: CATEGORY[i % 10], color: "#fff" } }, this.title(i)))));
+      div.dataset.partners = this.partnerState;
       this.container.append(div);
       const svg = d3.select(svgNode);
       const viewport = svg.append("g").attr("class", "viewport");
@@ -139,7 +170,7 @@ export class GraphPanels {
       edgeColor: overlay ? CATEGORY[i % 10] : undefined, opacity: overlay ? 0.85 : undefined,
     }, {
       click: (ev, n) => { ev.stopPropagation(); this.selectNode(i, n); },
-      enter: (ev, n) => showTooltip(ev, nodeTooltip(n, this.graphs[i], this.stimuli, this.coloring!)),
+      enter: (ev, n) => showTooltip(ev, nodeTooltip(n, this.graphs[i], this.stimuli, this.coloring!, this.thumbs)),
       leave: () => hideTooltip(),
     });
     root.classed("overlay-graph", overlay);
@@ -240,11 +271,13 @@ export class GraphPanels {
       const sel = d3.select(root) as unknown as d3.Selection<SVGGElement, unknown, null, undefined>;
       if (!this.brush) { markGraph(sel, null); return; }
       const strength = this.brushStrength(i);
-      const best = d3.greatest(strength, (d) => d[1])?.[0];
       const origin = this.brush.origin;
+      const partners = origin ? this.partners?.get(`${origin.graph}/${origin.node}`)?.get(pg.graphId) ?? [] : [];
+      const rank = new Map(partners.map((p, r) => [p.node, r]));
       const mark = (n: PlacedNode): NodeMark => {
         if (origin && origin.graph === pg.graphId) return n.id === origin.node ? "selected" : strength.has(n.id) ? "linked" : "dim";
-        if (origin && n.id === best) return "selected";
+        const r = rank.get(n.id);
+        if (r !== undefined) return r === 0 ? "selected" : "partner";
         return strength.has(n.id) ? "linked" : "dim";
       };
       markGraph(sel, mark, (n) => strength.get(n.id) ?? 0);

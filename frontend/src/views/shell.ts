@@ -6,7 +6,7 @@ import { empty, errorBox, fmt, h, svgEl } from "../dom";
 import { drawLegend } from "../render/legend";
 import { COLOR_MODES, type ColorMode, type ViewState } from "../state";
 import { GraphPanels, type Brush } from "./panels";
-import { labelBars, sampleStimuli, thumbnail } from "./tooltip";
+import { labelBars, sampleStimuli, serverThumbs, thumbnail } from "./tooltip";
 
 export interface ShellOptions {
   title: string;
@@ -89,7 +89,21 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
         const samples = sampleStimuli(n, panels.graphs[i], panels.stimuli, 8);
         const thumbs = samples.map((x) => thumbnail(x.image)).filter((t): t is HTMLElement => !!t);
         if (thumbs.length) parts.push(h("div", { class: "thumbs", style: { marginTop: "6px" } }, ...thumbs));
-        parts.push(h("h3", {}, "Sample stimuli"), h("ol", { class: "stimlist" }, ...samples.map((x) => h("li", {}, x.text ?? x.id))));
+        const server = !thumbs.length && panels.thumbs ? serverThumbs(samples.map((x) => x.id), panels.thumbs) : [];
+        const labelOf = (id: string) => {
+          const row = panels.stimuli?.row.get(id);
+          const v = col && row !== undefined ? panels.stimuli!.labels[col]?.[row] : undefined;
+          return v == null ? "" : ` · ${col} ${v}`;
+        };
+        parts.push(h("h3", {}, "Sample stimuli"), h("ol", { class: "stimlist" }, ...samples.map((x, k) =>
+          h("li", {}, server[k] ?? null, x.text ?? `${x.id}${server.length ? labelOf(x.id) : ""}`))));
+        const corr = panels.partnersOf(b.origin.graph, b.origin.node);
+        if (panels.ids.length > 1) parts.push(h("h3", {}, "Corresponding nodes"), corr.length
+          ? h("ul", { class: "stimlist partners", id: "partners" }, ...corr.map((c) => h("li", {},
+            h("div", { class: "muted" }, panels.title(c.graph)),
+            c.partners.map((p, r) => `${r ? "" : "best "}${p.node} (Jaccard ${fmt(p.jaccard, 2)})`).join(", "))))
+          : h("div", { class: "muted" }, panels.partnerState === "pending" ? "Computing correspondence…"
+            : panels.partnerState === "unavailable" ? "Correspondence unavailable." : "No overlapping node in the other graphs."));
       }
     }
     parts.push(h("h3", {}, "In each graph"), h("table", { class: "data" }, h("tbody", {}, ...panels.ids.map((_, i) => {

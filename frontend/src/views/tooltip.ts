@@ -16,15 +16,46 @@ export function thumbnail(value: unknown): HTMLElement | null {
   const side = Math.round(Math.sqrt(nums.length));
   if (side < 4 || side * side !== nums.length || nums.some((v) => !Number.isFinite(v))) return null;
   const max = Math.max(...nums) || 1;
+  return paintGrey(greyCanvas(side), nums.map((v) => (255 * v) / max));
+}
+
+/** Per stimulus id: a promise of its grey levels (0-255, row by row), null when it has no thumbnail. */
+export type ThumbSource = (ids: string[]) => Map<string, Promise<number[] | null>>;
+
+function greyCanvas(side: number): HTMLCanvasElement {
   const c = document.createElement("canvas");
   c.width = side;
   c.height = side;
+  return c;
+}
+
+function paintGrey(c: HTMLCanvasElement, levels: number[]): HTMLCanvasElement {
   const ctx = c.getContext?.("2d");
   if (!ctx) return c;
-  const img = ctx.createImageData(side, side);
-  nums.forEach((v, i) => { const g = Math.round((255 * v) / max); img.data.set([g, g, g, 255], i * 4); });
+  const img = ctx.createImageData(c.width, c.height);
+  levels.forEach((v, i) => { const g = Math.round(v); img.data.set([g, g, g, 255], i * 4); });
   ctx.putImageData(img, 0, 0);
   return c;
+}
+
+/** 8x8 canvases for stimuli whose thumbnails the server holds: shown at once, painted when the grey levels
+ * arrive, removed when there are none. */
+export function serverThumbs(ids: string[], source: ThumbSource): HTMLCanvasElement[] {
+  const levels = source(ids);
+  return ids.map((id) => {
+    const c = greyCanvas(8);
+    c.dataset.stimulus = id;
+    c.classList.add("pending");
+    void levels.get(id)!.then((v) => {
+      if (!v) { c.remove(); return; }
+      const side = Math.round(Math.sqrt(v.length));
+      c.width = side;
+      c.height = side;
+      paintGrey(c, v);
+      c.classList.remove("pending");
+    });
+    return c;
+  });
 }
 
 export function sampleStimuli(n: PlacedNode, g: MapperGraphJSON, stimuli: StimulusTable | null, k = 3) {
@@ -52,10 +83,13 @@ export function labelBars(n: PlacedNode, c: Coloring, column: string | null, top
   entries.length > top ? h("div", { class: "muted" }, `+${entries.length - top} more`) : null);
 }
 
-export function nodeTooltip(n: PlacedNode, g: MapperGraphJSON, stimuli: StimulusTable | null, c: Coloring): HTMLElement {
+export function nodeTooltip(
+  n: PlacedNode, g: MapperGraphJSON, stimuli: StimulusTable | null, c: Coloring, source: ThumbSource | null = null,
+): HTMLElement {
   const column = c.legend.kind === "category" ? c.legend.title : Object.keys(n.node.labels ?? {})[0] ?? null;
-  const samples = sampleStimuli(n, g, stimuli, 3);
-  const thumbs = samples.map((s) => thumbnail(s.image)).filter((t): t is HTMLElement => !!t);
+  const samples = sampleStimuli(n, g, stimuli, source ? 6 : 3);
+  let thumbs: HTMLElement[] = samples.map((s) => thumbnail(s.image)).filter((t): t is HTMLElement => !!t);
+  if (!thumbs.length && source) thumbs = serverThumbs(samples.map((s) => s.id), source);
   const dom = column ? n.node.labels?.[column] : null;
   return h("div", {},
     h("div", {}, h("b", {}, `${n.id}`), ` · ${n.node.size} stimuli`,

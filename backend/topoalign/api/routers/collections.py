@@ -11,11 +11,11 @@ from fastapi import APIRouter, File, Form, Query, UploadFile, status
 
 from topoalign.api.deps import SettingsDep, StoreDep
 from topoalign.api.schemas.collections import (
-    CollectionIn, CollectionOut, IngestOut, RepresentationOut, StimuliOut,
+    CollectionIn, CollectionOut, IngestOut, RepresentationOut, StimuliOut, ThumbnailsOut,
 )
 from topoalign.api.schemas.common import ERROR_RESPONSES, ProvenanceIn
 from topoalign.api.serialize import collection_out, representation_out
-from topoalign.errors import InvalidInputError, PayloadTooLargeError
+from topoalign.errors import InvalidInputError, NotFoundError, PayloadTooLargeError
 from topoalign.representation import Provenance
 
 router = APIRouter(prefix="/api/collections", tags=["collections"], responses=ERROR_RESPONSES)
@@ -58,6 +58,25 @@ def get_stimuli(
     labels = {c: [None if pd.isna(v) else v for v in page[c].tolist()] for c in page.columns if c != "text"}
     return StimuliOut(collection_id=coll.id, total=len(frame), offset=offset, stimulus_ids=page.index.tolist(),
                       texts=page["text"].tolist() if "text" in page else None, labels=labels)
+
+
+@router.get("/{collection_id}/thumbnails", response_model=ThumbnailsOut)
+def get_thumbnails(
+    collection_id: str, store: StoreDep,
+    ids: Annotated[str, Query(max_length=20_000, description="Comma-separated stimulus ids (at most 500)")],
+) -> ThumbnailsOut:
+    """Image thumbnails (the demo digits) of some stimuli; ids without one are left out."""
+    coll = store.get_collection(collection_id)
+    art = store.find_artifact("thumbnails", {"collection": coll.id})
+    if art is None:
+        raise NotFoundError(f"Collection {coll.name!r} has no thumbnails.")
+    wanted = [s for s in ids.split(",") if s]
+    if len(wanted) > 500:
+        raise InvalidInputError(f"At most 500 ids per thumbnails request. Got {len(wanted)} instead.")
+    payload = store.load_artifact(art.id)
+    row = {str(s): i for i, s in enumerate(payload["ids"])}
+    images = payload["images"].reshape(len(payload["images"]), -1)
+    return ThumbnailsOut({s: images[row[s]].tolist() for s in wanted if s in row})
 
 
 @router.get("/{collection_id}/representations", response_model=list[RepresentationOut])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
 from topoalign.api.schemas.common import ProvenanceOut
 
@@ -54,3 +54,7 @@ class IngestOut(BaseModel):
     representations: list[RepresentationOut]
     dropped_rows: int = Field(0, description="Rows dropped for NaN/Inf when drop_nonfinite was set.")
     notes: list[str] = Field(default_factory=list)
+
+
+class ThumbnailsOut(RootModel[dict[str, list[int]]]):
+    """Per stimulus id: its thumbnail as 64 grey levels (0-255), row by row (8 x 8)."""
