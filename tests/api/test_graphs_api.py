@@ -95,3 +95,15 @@ def test_graph_schema_in_openapi(client):
     assert {"GraphOut", "GraphNode", "GraphEdge", "GraphRequest"} <= set(schemas)
     assert "members" in schemas["GraphNode"]["properties"]
     assert "202" in spec["paths"]["/api/graphs"]["post"]["responses"]
+
+
+def test_graph_job_can_be_rerun_from_its_params(client, rep_id):
+    """Job kinds are rebuilt from their JSON params (what a restart after a crash needs): re-running a graph
+    build gives the same cached graph."""
+    r = client.post("/api/graphs", json={"representation_id": rep_id, **BODY, "random_state": 3})
+    first = wait_for(client, r.json()["job_id"])
+    assert first["status"] == "done", first
+    again = client.post(f"/api/jobs/{first['id']}/rerun")
+    assert again.status_code == 202, again.text
+    second = wait_for(client, again.json()["job_id"])
+    assert second["status"] == "done" and second["result"]["graph_id"] == first["result"]["graph_id"]

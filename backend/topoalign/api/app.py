@@ -63,7 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=[o for o in settings.cors_origins if o != "*"],
                            allow_methods=["*"], allow_headers=["*"])
     for name in ROUTER_MODULES:
-        app.include_router(importlib.import_module(name).router)
+        module = importlib.import_module(name)
+        app.include_router(module.router)
+        if hasattr(module, "register_jobs"):  # job kinds rebuilt from their JSON params, so they can be re-run
+            module.register_jobs(app.state.jobs, app.state.store, settings)
     _mount_frontend(app, settings)
     return app
 

@@ -143,7 +143,7 @@ class _Kernel:
                     continue
                 x = X[lo:hi]
                 part, scale[g] = self._stress_part(g, x.astype(np.float32))
-                num = part + pull[lo:hi]
+                num = part.astype(np.float64) + pull[lo:hi]
                 den = wsum[lo:hi] + mu_d[lo:hi]
                 if coupling is not None and lam > 0:
                     num = num + cnum[lo:hi]
@@ -173,8 +173,9 @@ class _Kernel:
         np.divide(self.WD[g], r, out=r)  # r_ij = w_ij d_ij / |x_i - x_j|
         rs = r.sum(axis=1)
         np.subtract(self.W[g], r, out=r)  # (W - R) x + rowsum(R) x_i
-        out = np.c_[r @ x0, r @ x1] + rs[:, None] * x
-        return out.astype(np.float64), (wdr / wr2 if wr2 > 0 else 1.0)
+        out = r @ x
+        out += rs[:, None] * x
+        return out, (wdr / wr2 if wr2 > 0 else 1.0)
 
 
 class _Coupling:
@@ -434,10 +435,6 @@ def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_
         block[~own_warm] = start[~own_warm]
         placed[lo:hi] = True
     return X, (anchors if len(warm_idx) else None), (mu if len(warm_idx) else None)
-
-
-def _placed_graphs(placed: np.ndarray, offsets: np.ndarray) -> int:
-    return int(sum(placed[lo:hi].any() for lo, hi in zip(offsets[:-1], offsets[1:])))
 
 
 def _panel_offsets(positions, mode, columns, gap) -> np.ndarray:

@@ -17,23 +17,9 @@ router = APIRouter(prefix="/api", tags=["align"], responses=ERROR_RESPONSES)
 @router.post("/align", response_model=JobAccepted, status_code=status.HTTP_202_ACCEPTED)
 def align(body: AlignIn, store: StoreDep, jobs: JobsDep) -> JobAccepted:
     """Cross-validated alignment of two representations; the job's result has the shape of ``AlignmentOut``."""
-    from topoalign.align.score import alignment_score
-
     store.get_representation(body.representation_a)  # 404 now rather than in the job
     store.get_representation(body.representation_b)
-    params = body.model_dump()
-    extra = {"linear": {"direction": body.direction}, "procrustes": {"dim_mode": body.dim_mode},
-             "mutual_knn": {"k": body.k}}.get(body.metric, {})
-
-    def run(progress):
-        a = store.load_representation(body.representation_a)
-        b = store.load_representation(body.representation_b)
-        result = alignment_score(a, b, metric=body.metric, folds=body.folds, random_state=body.random_state,
-                                 n_permutations=body.n_permutations, n_rotations=body.n_rotations,
-                                 progress=progress, **extra)
-        return result.to_dict()
-
-    return job_accepted(jobs.submit("align", params, run))
+    return job_accepted(jobs.submit("align", body.model_dump()))
 
 
 @router.post("/collections/{collection_id}/audits", response_model=JobAccepted,
@@ -45,24 +31,54 @@ def start_audit(collection_id: str, body: AuditIn, store: StoreDep, jobs: JobsDe
     The job's result is ``{"audit_id": ..., "n_cells": ..., "cached": bool}``; a stored audit with the same
     parameters over the same representations is reused unless ``recompute`` is set.
     """
+    from topoalign.align.audit import prepare_audit
+
+    coll, *_ = prepare_audit(store, collection_id, body.metrics, body.analyses, body.folds, body.random_state)
+    return job_accepted(jobs.submit("audit", {"collection_id": coll.id, **body.model_dump()}))
+
+
+def register_jobs(jobs, store, settings) -> None:
+    """Alignment and audit jobs are re-runnable: each is rebuilt from its JSON params."""
     from topoalign.align.audit import prepare_audit, run_audit, save_audit
+    from topoalign.align.score import alignment_score
 
-    coll, _, metrics, params = prepare_audit(store, collection_id, body.metrics, body.analyses, body.folds,
-                                             body.random_state)
+    def align_job(params: dict):
+        body = AlignIn(**params)
+        extra = {"linear": {"direction": body.direction}, "procrustes": {"dim_mode": body.dim_mode},
+                 "mutual_knn": {"k": body.k}}.get(body.metric, {})
 
-    def run(progress):
-        found = store.find_artifact("audit", params)
-        if found is not None and not body.recompute:
-            progress(1.0, "stored audit")
-            return {"audit_id": found.id, "n_cells": found.meta.get("n_cells"), "cached": True}
-        if found is not None:
-            store.delete_artifact(found.id)
-        payload = run_audit(store, coll.id, metrics=metrics, analyses=body.analyses, folds=body.folds,
-                            random_state=body.random_state, scheduler=settings.dask_scheduler, progress=progress)
-        rec = save_audit(store, payload)
-        return {"audit_id": rec.id, "n_cells": len(payload["cells"]), "cached": False}
+        def run(progress):
+            a = store.load_representation(body.representation_a)
+            b = store.load_representation(body.representation_b)
+            result = alignment_score(a, b, metric=body.metric, folds=body.folds, random_state=body.random_state,
+                                     n_permutations=body.n_permutations, n_rotations=body.n_rotations,
+                                     progress=progress, **extra)
+            return result.to_dict()
 
-    return job_accepted(jobs.submit("audit", {"collection_id": coll.id, **body.model_dump()}, run))
+        return run
+
+    def audit_job(params: dict):
+        body = AuditIn(**{k: v for k, v in params.items() if k != "collection_id"})
+        collection_id = params["collection_id"]
+
+        def run(progress):
+            coll, _, metrics, key = prepare_audit(store, collection_id, body.metrics, body.analyses, body.folds,
+                                                  body.random_state)
+            found = store.find_artifact("audit", key)
+            if found is not None and not body.recompute:
+                progress(1.0, "stored audit")
+                return {"audit_id": found.id, "n_cells": found.meta.get("n_cells"), "cached": True}
+            if found is not None:
+                store.delete_artifact(found.id)
+            payload = run_audit(store, coll.id, metrics=metrics, analyses=body.analyses, folds=body.folds,
+                                random_state=body.random_state, scheduler=settings.dask_scheduler, progress=progress)
+            rec = save_audit(store, payload)
+            return {"audit_id": rec.id, "n_cells": len(payload["cells"]), "cached": False}
+
+        return run
+
+    jobs.register("align", align_job)
+    jobs.register("audit", audit_job)
 
 
 @router.get("/audits", response_model=list[AuditSummary])

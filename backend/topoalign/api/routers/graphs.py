@@ -28,12 +28,24 @@ def create_graph(body: GraphRequest, store: StoreDep, jobs: JobsDep, settings: S
     if hit is not None:
         return _graph_out(store, hit[0].id)
 
-    def build(progress):
-        art, graph = graph_for_representation(store, rec.id, params, progress, max_nodes=settings.max_graph_nodes)
-        return {"graph_id": art.id, "n_nodes": len(graph.nodes), "n_edges": len(graph.edges)}
-
-    job_id = jobs.submit("graph", {"representation_id": rec.id, **params.to_dict()}, build)
+    job_id = jobs.submit("graph", {"representation_id": rec.id, **body.params()})
     return JSONResponse(status_code=202, content=job_accepted(job_id).model_dump())
+
+
+def register_jobs(jobs, store, settings) -> None:
+    """Graph builds are re-runnable jobs: params are ``{"representation_id", **GraphRequest.params()}``."""
+
+    def factory(job_params: dict):
+        rest = {k: v for k, v in job_params.items() if k != "representation_id"}
+        rep_id, params = job_params["representation_id"], MapperParams.from_dict(rest)
+
+        def build(progress):
+            art, graph = graph_for_representation(store, rep_id, params, progress, max_nodes=settings.max_graph_nodes)
+            return {"graph_id": art.id, "n_nodes": len(graph.nodes), "n_edges": len(graph.edges)}
+
+        return build
+
+    jobs.register("graph", factory)
 
 
 @router.get("", response_model=list[GraphSummary])

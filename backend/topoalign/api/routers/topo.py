@@ -28,21 +28,50 @@ def _params(body) -> dict:
     return body.model_dump(exclude={"graph_ids"})
 
 
-def _cached_or_job(kind: str, body, store, jobs, compute, work_per_node: int = 1):
+def _compute_regions(graphs, names, params, progress):
+    return service.regions(graphs, names, progress=progress, **params)
+
+
+def _compute_score(graphs, names, params, progress):
+    return service.score(graphs, names, random_state=params["random_state"], n_null=params["n_null"],
+                         progress=progress)
+
+
+COMPUTE = {"regions": _compute_regions, "score": _compute_score}
+
+
+def _cached_or_job(kind: str, body, store, jobs, work_per_node: int = 1):
     graphs, names = service.load_graphs(body.graph_ids, store)  # 404 / 422 now rather than in the job
     params = _params(body)
     hit, key = service.cached(store, kind, body.graph_ids, params)
     if hit is not None:
         return hit
     if sum(len(g.nodes) for g in graphs) * work_per_node <= SYNC_WORK:
-        return service.remember(store, kind, key, compute(graphs, names, None))
-
-    def run(progress):
-        result = service.remember(store, kind, key, compute(graphs, names, progress))
-        return {"result_id": result["result_id"]}
-
-    job_id = jobs.submit(f"topo_{kind}", {"graph_ids": body.graph_ids, **params}, run)
+        return service.remember(store, kind, key, COMPUTE[kind](graphs, names, params, None))
+    job_id = jobs.submit(f"topo_{kind}", {"graph_ids": body.graph_ids, **params})
     return JSONResponse(status_code=202, content=job_accepted(job_id).model_dump())
+
+
+def register_jobs(jobs, store, settings) -> None:
+    """Regions and score jobs are re-runnable: params are ``{"graph_ids", **request params}``."""
+
+    def factory_for(kind: str):
+        def factory(job_params: dict):
+            graph_ids = job_params["graph_ids"]
+            params = {k: v for k, v in job_params.items() if k != "graph_ids"}
+
+            def run(progress):
+                graphs, names = service.load_graphs(graph_ids, store)
+                _, key = service.cached(store, kind, graph_ids, params)
+                result = service.remember(store, kind, key, COMPUTE[kind](graphs, names, params, progress))
+                return {"result_id": result["result_id"]}
+
+            return run
+
+        return factory
+
+    for kind in COMPUTE:
+        jobs.register(f"topo_{kind}", factory_for(kind))
 
 
 @router.post("/compare", response_model=CompareOut)
@@ -59,10 +88,7 @@ def compare(body: CompareIn, store: StoreDep):
 @router.post("/regions", response_model=RegionsOut, responses=ACCEPTED)
 def regions(body: RegionsIn, store: StoreDep, jobs: JobsDep):
     """Matching regions, strongest first, with shuffled-stimuli p-values."""
-    params = _params(body)
-    return _cached_or_job("regions", body, store, jobs,
-                          lambda g, n, progress: service.regions(g, n, progress=progress, **params),
-                          work_per_node=body.n_null + 1)
+    return _cached_or_job("regions", body, store, jobs, work_per_node=body.n_null + 1)
 
 
 @router.post("/layout", response_model=LayoutOut)
@@ -80,8 +106,6 @@ def layout(body: LayoutIn, store: StoreDep):
 def score(body: ScoreIn, store: StoreDep, jobs: JobsDep):
     """Topological alignment score in [0, 1] of every pair, with its chance level and p-value."""
     return _cached_or_job("score", body, store, jobs,
-                          lambda g, n, progress: service.score(g, n, random_state=body.random_state,
-                                                               n_null=body.n_null, progress=progress),
                           work_per_node=(body.n_null + 1) * max(len(body.graph_ids) - 1, 1))
 
 
