@@ -112,17 +112,8 @@ CASES = [
 ]
 
 
-# Accepted as a job (202) that then fails with a good message, instead of a 422 up front: reported to the authors
-# of graphs.py / align.py (the data-dependent checks exist in the core; the routes do not run them before submit).
-CHECKED_ONLY_IN_THE_JOB = {
-    3: "graphs: per-dimension n_intervals length vs lens dimensions",
-    8: "graphs: label lens column not in the collection",
-    9: "graphs: knn lens k >= n",
-    12: "graphs: unknown auto_grid key",
-    14: "align: representations sharing no stimuli",
-    15: "align: mutual_knn k >= training stimuli",
-    16: "align: folds > n / 2",
-}
+# Data-dependent checks the routes run before any job starts (once accepted-then-failed jobs: keep them 4xx).
+CHECKED_ONLY_IN_THE_JOB: dict[int, str] = {}
 
 
 def _params():

@@ -90,16 +90,38 @@ class MapperParams:
         return make_clusterer(c)
 
 
-def validate_against(params: MapperParams, n: int, d: int) -> None:
-    """Checks that need the data's shape (lens dimension > d, fewer points than min_samples), done up front."""
+def validate_against(params: MapperParams, n: int, d: int, label_columns: list[str] | None = None) -> None:
+    """Checks that need the data's shape or labels, done before any work (or job) starts: lens dimension vs d,
+    per-dimension cover lists vs lens dimension, k of the k-NN lens and min_samples vs n, the label lens column,
+    the keys of ``auto_grid``."""
+    from topoalign.mapper.stability import _grid_settings
+
+    kind = params.lens["kind"]
     k = params.lens.get("n_components")
     if k is not None:
-        owner = {"pca": "PCALens", "umap": "UMAPLens"}[params.lens["kind"]]
+        owner = {"pca": "PCALens", "umap": "UMAPLens"}[kind]
         check_param(owner, "n_components", k, k <= d and k <= n, f"at most the data's dimension ({d}) and rows ({n})")
+    lens_dim = k if k is not None else 1
+    for name, key in (("n_intervals", "n_cubes"), ("overlap", "perc_overlap")):
+        value = params.cover.get(key, params.cover.get(name))
+        if isinstance(value, (list, tuple)):
+            check_param("Cover", name, value, len(value) == lens_dim,
+                        f"one value per lens dimension ({lens_dim}) or a single value")
+    if kind == "knn":
+        kk = params.lens.get("k")
+        check_param("KNNDistanceLens", "k", kk, kk is None or kk < n, f"less than the number of points ({n})")
+    if kind == "label" and label_columns is not None:
+        col = params.lens.get("column")
+        check_param("LabelLens", "column", col, col in label_columns, f"a label column of the collection {label_columns}")
     ms = params.clusterer.get("min_samples")
     if isinstance(ms, int):
         check_param("DBSCAN" if params.clusterer["kind"] == "dbscan" else "HDBSCAN", "min_samples", ms, ms <= n,
                     f"at most the number of points ({n})")
+    if params.auto and params.auto_grid:
+        try:
+            _grid_settings(params.auto_grid)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"The 'auto_grid' parameter of Mapper is invalid: {exc}") from None
 
 
 def lens_values(store, rep_id: str, rep: Representation, lens_params: dict[str, Any],

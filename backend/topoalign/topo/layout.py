@@ -202,7 +202,9 @@ class _Coupling:
         own = sp.csr_matrix((np.ones(len(rows)), (np.arange(len(rows)), self.owner)), shape=(len(rows), n))
         self.A = (own - bary).tocsr()  # residual operator: (A X)_r = x_owner - barycentre
         self.At = self.A.T.tocsr()
-        self.A2t = self.A.multiply(self.A).T.tocsr()
+        # separable majoriser of the coupling energy: sum_r c_r |A_r x|^2 <= ... + sum_i L_i |x_i - x_i'|^2 with
+        # L_i = sum_r c_r |A_ri| sum_j |A_rj| = 2 sum_r c_r |A_ri|, so updating all graphs at once cannot overshoot
+        self.Lt = (2.0 * abs(self.A)).T.tocsr()
         self.eps = eps
 
     def pull(self, X: np.ndarray, scale: np.ndarray, offsets: np.ndarray, lam: float):
@@ -211,7 +213,7 @@ class _Coupling:
         Xs = X * srow[:, None]
         R = self.A @ Xs
         om = lam * self.weight / np.maximum(np.sqrt((R * R).sum(axis=1)), self.eps)
-        Md = self.A2t @ om
+        Md = self.Lt @ om
         num = -srow[:, None] * (self.At @ (om[:, None] * R) - Md[:, None] * Xs)
         return num, srow * srow * Md
 

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from topoalign.api.deps import JobsDep, SettingsDep, StoreDep
 from topoalign.api.schemas.align import AlignIn, AuditIn, AuditOut, AuditSummary
 from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, job_accepted
+from topoalign.errors import check_param
 
 router = APIRouter(prefix="/api", tags=["align"], responses=ERROR_RESPONSES)
 
@@ -17,9 +18,26 @@ router = APIRouter(prefix="/api", tags=["align"], responses=ERROR_RESPONSES)
 @router.post("/align", response_model=JobAccepted, status_code=status.HTTP_202_ACCEPTED)
 def align(body: AlignIn, store: StoreDep, jobs: JobsDep) -> JobAccepted:
     """Cross-validated alignment of two representations; the job's result has the shape of ``AlignmentOut``."""
-    store.get_representation(body.representation_a)  # 404 now rather than in the job
-    store.get_representation(body.representation_b)
+    _check_align_request(body, store)  # 404 / 422 now rather than in the job
     return job_accepted(jobs.submit("align", body.model_dump()))
+
+
+def _check_align_request(body: AlignIn, store) -> None:
+    """The data-dependent checks: both representations exist, share enough stimuli for the folds, k < train size."""
+    from topoalign.errors import InvalidInputError
+    from topoalign.representation import match_stimuli
+
+    a = store.load_representation(body.representation_a)
+    b = store.load_representation(body.representation_b)
+    shared = len(match_stimuli(a, b)[0])
+    if shared == 0:
+        raise InvalidInputError(f"Representations {a.name!r} and {b.name!r} share no stimulus ids (different "
+                                "collections?); alignment pairs stimuli by id.")
+    check_param("align", "folds", body.folds, 2 <= body.folds <= shared // 2,
+                f"between 2 and half the {shared} shared stimuli ({shared // 2})")
+    if body.metric == "mutual_knn":
+        n_train = shared - -(-shared // body.folds)
+        check_param("MutualKNN", "k", body.k, body.k < n_train, f"less than the training stimuli per fold ({n_train})")
 
 
 @router.post("/collections/{collection_id}/audits", response_model=JobAccepted,

@@ -23,7 +23,7 @@ def create_graph(body: GraphRequest, store: StoreDep, jobs: JobsDep, settings: S
     else 202 with the job building it (its result holds ``graph_id``)."""
     params = MapperParams.from_dict(body.params())
     rec = store.get_representation(body.representation_id)
-    validate_against(params, rec.n, rec.d)
+    validate_against(params, rec.n, rec.d, store.get_collection(rec.collection_id).label_columns)
     hit = cached_graph(store, rec.id, params)
     if hit is not None:
         return _graph_out(store, hit[0].id)
