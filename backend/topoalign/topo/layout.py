@@ -33,7 +33,7 @@ from topoalign.topo.correspondence import CorrespondenceSet
 
 MODES = ("panels", "overlay")
 RELATIVE = 0.5
-COUPLING = 0.3
+COUPLING = 0.24
 
 
 # -- per-graph geometry --------------------------------------------------------------------------------------------

@@ -109,7 +109,7 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
     parts.push(h("h3", {}, "In each graph"), h("table", { class: "data" }, h("tbody", {}, ...panels.ids.map((_, i) => {
       const st = panels.brushStrength(i);
       const best = d3.max(st.values()) ?? 0;
-      return h("tr", {}, h("td", {}, panels.title(i)), h("td", { class: "num" }, `${st.size} nodes`), h("td", { class: "num", title: "best Jaccard" }, fmt(best, 2)));
+      return h("tr", {}, h("td", { class: "wrap" }, panels.title(i)), h("td", { class: "num" }, `${st.size} nodes`), h("td", { class: "num", title: "best Jaccard" }, fmt(best, 2)));
     }))));
     selection.replaceChildren(...parts);
     void s;
