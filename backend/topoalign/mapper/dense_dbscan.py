@@ -22,51 +22,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from topoalign.mapper.neighbors import _band, _exact_check, _prepared
+from topoalign.mapper.neighbors import FusedRadius, _band
 
 _CHUNK = 1024
 _FIRST_CHUNK = 128
 
 
-class WithinEps:
-    """Exact ``dist(x_i, x_j) <= radius`` blocks for index sets of one matrix."""
+class WithinEps(FusedRadius):
+    """Exact ``dist(x_i, x_j) <= radius`` blocks for index sets of one matrix (fused products, see ``neighbors``)."""
 
     def __init__(self, X: np.ndarray, radius: float, metric: str):
+        super().__init__(X, radius, metric)
         self.X = np.asarray(X)
-        self.metric = metric
-        self.X32, X64, self.sq = _prepared(self.X, radius, metric)
-        self.Xexact = self.X if X64 is None else X64
-        self.sqn = np.einsum("ij,ij->i", self.X32, self.X32, dtype=np.float32)
-        self.d = self.X.shape[1]
-        self.max_sqn = float(self.sqn.max()) if len(self.sqn) else 0.0
+        self.max_sqn = float(self.A[:, self.d].max()) if self.n else 0.0
 
     def sq_dist(self, I: np.ndarray, J: np.ndarray | None) -> np.ndarray:
-        """Squared float32 distances, rows I against rows J (None: all rows, without a gather)."""
-        xj, sj = (self.X32, self.sqn) if J is None else (self.X32[J], self.sqn[J])
-        g = self.X32[I] @ xj.T
-        g *= -2.0
-        g += self.sqn[I, None]
-        g += sj[None, :]
-        return g
-
-    def block(self, I: np.ndarray, J: np.ndarray | None = None) -> np.ndarray:
-        """Exact within-radius matrix of rows I against rows J (None: all rows)."""
-        g = self.sq_dist(I, J)
-        max_j = self.max_sqn if J is None else float(self.sqn[J].max())
-        band = _band(self.d, float(self.sqn[I].max()), max_j, self.sq)
-        sure = g <= self.sq - band
-        amb = g <= self.sq + band
-        amb ^= sure
-        if np.count_nonzero(amb):
-            r, c = np.nonzero(amb)
-            cols = c if J is None else J[c]
-            sure[r, c] = _exact_check(self.Xexact, I[r], cols, self.sq, False, self.metric)
-        return sure
+        """Squared float32 distances, rows I against rows J (None: all rows)."""
+        return self.A[I] @ (self.B if J is None else self.B[J]).T
 
 
 class _UnionFind:
     def __init__(self, n: int):
-        self.parent = np.arange(n)
+        self.parent = list(range(n))  # a list: scalar access to numpy arrays is slow
 
     def find(self, a: int) -> int:
         p = self.parent
@@ -170,9 +147,10 @@ def _core_components(w: WithinEps, core_idx: np.ndarray, max_leaders: int) -> np
     L = np.asarray(leaders)
     root = np.full(comp.max() + 1, m, dtype=np.int64)
     np.minimum.at(root, comp[L], L)
-    uf.parent[L] = root[comp[L]]
+    for leader, r in zip(L.tolist(), root[comp[L]].tolist()):
+        uf.parent[leader] = r
     lead_d = wc.sq_dist(L, L)
-    limit = 9.0 * wc.sq * (1 + 1e-5) + _band(wc.d, wc.max_sqn, wc.max_sqn, wc.sq)
+    limit = 9.0 * wc.sq * (1 + 1e-5) + _band(wc.d + 2, wc.max_sqn, wc.max_sqn, 9.0 * wc.sq)
     ii, jj = np.nonzero(np.triu(lead_d <= limit, k=1))
     order = np.argsort(lead_d[ii, jj], kind="stable")
     members = {int(l): np.flatnonzero(group == l) for l in L}

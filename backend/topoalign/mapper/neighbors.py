@@ -216,3 +216,106 @@ def _tile_mask_torch(X32, sqn, a, b, c, e, sq_radius, strict, device):
     sure = (g < sq_radius - band) if strict else (g <= sq_radius - band)
     amb = (g <= sq_radius + band) & ~sure
     return sure.cpu().numpy(), amb.cpu().numpy()
+
+
+# -- fused products: squared distances straight out of one matrix product ----------------------------------------
+#
+# With A = [x, |x|^2, 1] and B = [-2 y, 1, |y|^2] (rows of length d + 2), A @ B.T = |x|^2 + |y|^2 - 2 x.y: the
+# product itself yields the squared distances, so a tile costs one GEMM and one comparison (no elementwise passes
+# over the tile to add the norms). Row blocks of ``_ROWS`` rows keep each tile in cache. Scaling by -2 is exact, and
+# the rounding band (``_band`` with length d + 2) bounds the float32 error of the longer dot product as before.
+
+_ROWS = 256
+
+
+def augmented(X32: np.ndarray, sqn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(A, B) with ``A[i] @ B[j] = |x_i|^2 + |x_j|^2 - 2 x_i . x_j`` (float32)."""
+    n, d = X32.shape
+    A = np.empty((n, d + 2), dtype=np.float32)
+    B = np.empty((n, d + 2), dtype=np.float32)
+    A[:, :d] = X32
+    A[:, d] = sqn
+    A[:, d + 1] = 1.0
+    np.multiply(X32, -2.0, out=B[:, :d])
+    B[:, d] = 1.0
+    B[:, d + 1] = sqn
+    return A, B
+
+
+class FusedRadius:
+    """Exact within-radius decisions for the rows of one matrix via fused float32 products (see above)."""
+
+    def __init__(self, X: np.ndarray, radius: float, metric: str = "euclidean", strict: bool = False):
+        X = np.asarray(X)
+        self.n, self.d = X.shape
+        self.metric, self.strict = metric, strict
+        X32, X64, self.sq = _prepared(X, radius, metric)
+        self.Xexact = X if X64 is None else X64
+        sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
+        self.A, self.B = augmented(X32, sqn)
+        max_sqn = float(sqn.max()) if self.n else 0.0
+        self.band = _band(self.d + 2, max_sqn, max_sqn, self.sq)
+        self.lo, self.hi = self.sq - self.band, self.sq + self.band
+
+    def _sure(self, g: np.ndarray, out=None) -> np.ndarray:
+        return (np.less if self.strict else np.less_equal)(g, self.lo, out=out)
+
+    def _exact(self, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+        return _exact_check(self.Xexact, ii, jj, self.sq, self.strict, self.metric)
+
+    def pairs(self, max_pairs: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """All pairs i < j within the radius, or None once more than ``max_pairs`` candidates turned up."""
+        n = self.n
+        out_i, out_j, amb_i, amb_j = [], [], [], []
+        total = 0
+        for a in range(0, n - 1, _ROWS):
+            b = min(n, a + _ROWS)
+            g = self.A[a:b] @ self.B[a:].T
+            r, c = np.nonzero(g <= self.hi)
+            keep = c > r
+            r, c = r[keep], c[keep]
+            total += len(r)
+            if max_pairs is not None and total > max_pairs:
+                return None
+            vals = g[r, c]
+            sure = self._sure(vals)
+            r += a
+            c += a
+            if sure.all():
+                out_i.append(r), out_j.append(c)
+            else:
+                out_i.append(r[sure]), out_j.append(c[sure])
+                amb_i.append(r[~sure]), amb_j.append(c[~sure])
+        ii, jj = _cat(out_i), _cat(out_j)
+        ai, aj = _cat(amb_i), _cat(amb_j)
+        if len(ai):
+            keep = self._exact(ai, aj)
+            ii, jj = np.concatenate([ii, ai[keep]]), np.concatenate([jj, aj[keep]])
+        return ii, jj
+
+    def mask(self) -> np.ndarray:
+        """(n x n) within-radius matrix, diagonal set unless strict."""
+        n = self.n
+        mask = np.empty((n, n), dtype=bool)
+        for a in range(0, n, _ROWS):
+            b = min(n, a + _ROWS)
+            g = self.A[a:b] @ self.B.T
+            block = self._sure(g, out=mask[a:b])
+            amb = g <= self.hi
+            if np.count_nonzero(amb) != np.count_nonzero(block):
+                amb ^= block
+                r, c = np.nonzero(amb)
+                block[r, c] = self._exact(r + a, c)
+        np.fill_diagonal(mask, not self.strict)
+        return mask
+
+    def block(self, I: np.ndarray, J: np.ndarray | None = None) -> np.ndarray:
+        """Within-radius matrix of rows I against rows J (None: all rows)."""
+        g = self.A[I] @ (self.B if J is None else self.B[J]).T
+        sure = self._sure(g)
+        amb = g <= self.hi
+        if np.count_nonzero(amb) != np.count_nonzero(sure):
+            amb ^= sure
+            r, c = np.nonzero(amb)
+            sure[r, c] = self._exact(I[r], c if J is None else J[c])
+        return sure

@@ -3,17 +3,23 @@
 The algorithm is the "merged" simultaneous layout of Erten, Kobourov, Le and Navabi (JGAA 2005) and multiforce
 (arXiv 1607.03914) on top of stress majorisation (Gansner, Koren and North 2004): one copy of each node per graph;
 within each graph the stress sum w_ij (|x_i - x_j| - d_ij)^2 over graph distances (w_ij = d_ij^-2), across graphs
-zero-length springs from each node to its corresponding position in every other graph (the containment-weighted
-centroid of its strong partners there, weighted by its best Jaccard; stimuli matched by id),
-plus optional anchors to previous positions (warm start). Every iteration is the localised majorisation update of
-all nodes of a graph at once (whole-matrix numpy operations, graphs swept in turn)::
+springs from each node to its corresponding position in every other graph (the containment-weighted centroid of its
+strong partners there, weighted by its best Jaccard; stimuli matched by id), plus optional anchors to previous
+positions (warm start). The springs are the quality figure itself: the distance |s_g x_i - c_ih| between a node and
+its corresponding position, each graph in its own unit scale s_g, summed (L1, by iteratively reweighted least
+squares) with every ordered pair of graphs weighted alike. Every iteration is the localised majorisation update of
+all nodes at once (whole-matrix numpy operations per graph, the springs as sparse products over all graphs)::
 
-    x_i <- [sum_j w_ij (x_j + d_ij (x_i - x_j) / |x_i - x_j|) + lam sum_c s_ic y_c + mu a_i] / [sum_j w_ij + lam s_i + mu]
+    x_i <- [sum_j w_ij (x_j + d_ij (x_i - x_j) / |x_i - x_j|) + spring_i + mu a_i] / [sum_j w_ij + L_i + mu]
+
+with ``L_i`` a separable majoriser of the spring energy, so the joint update never overshoots.
 
 All graphs share one coordinate frame (units: graph hops); ``mode='panels'`` shifts each graph into its own panel
-(corresponding positions mirrored), ``mode='overlay'`` draws them on top of each other. The start is pivot MDS per
-graph, rotated onto the graphs placed before it through the correspondences (Procrustes), so the result is
-deterministic for a ``random_state`` and a warm start moves only what changed.
+(corresponding positions mirrored), ``mode='overlay'`` draws them on top of each other. The start: the first graph
+is laid out on its own (exactly its independent layout), every other node starts at the barycentre of its partners
+among the graphs already placed (unmatched nodes at their own pivot-MDS position, rotated onto the placed graphs by
+Procrustes), so all graphs settle into the same basin; with a warm start the warm graphs are placed first and
+anchored. Deterministic for a ``random_state``; identical graphs get their independent layout.
 """
 
 from __future__ import annotations
@@ -105,8 +111,9 @@ def pivot_mds(geom: GraphGeometry, n_pivots: int = 50, random_state: int = 0) ->
 class _Kernel:
     """Per-graph float32 weight matrices and the localised majorisation sweep over all graphs.
 
-    Within a sweep the graphs are updated one after another (Gauss-Seidel across graphs, Jacobi within a graph):
-    each graph's update is a handful of whole-matrix numpy operations and two matrix-vector products.
+    Within a sweep the springs are evaluated once for all graphs (sparse products), then each graph's stress part
+    is a handful of whole-matrix float32 numpy operations and one (n x n) @ (n x 2) product; the same pass yields the
+    graph's optimal scale, which puts the springs in each graph's own units.
     """
 
     def __init__(self, geoms: Sequence[GraphGeometry]):
@@ -323,7 +330,9 @@ def joint_layout(
     ----------
     graphs : k >= 2 graphs (or their ``CorrespondenceSet``); stimuli matched by id
     mode : 'panels' (side by side, corresponding positions mirrored) or 'overlay'
-    coupling_strength : weight of the correspondence springs relative to a node's typical stress weight
+    coupling_strength : weight of the correspondence springs relative to a node's typical stress weight (the
+        default 2 puts 8 graphs x 500 nodes at ~15% extra stress; lower it for few or small graphs, see
+        bench/RESULTS.md)
     initial : warm start, {graph name: {node id: (x, y)}} in the shared frame (``JointLayout.position_map()``);
         nodes found there start there and are anchored with ``anchor_strength``, so other graphs do not reshuffle
     quality : also compute :func:`layout_quality` (independent layouts, stress, corresponding distances, crossings)
@@ -374,14 +383,16 @@ def _joint_layout(graphs, names, *, mode, coupling_strength, min_jaccard, n_iter
 
 
 def auto_iterations(geoms: Sequence[GraphGeometry]) -> int:
-    """Sweeps for a fixed work budget: 30 for 8 graphs x 500 nodes, up to 400 for small graphs (the springs damp
-    each sweep, so small layouts get the extra sweeps they need to settle, at no noticeable cost)."""
+    """Sweeps for a fixed work budget: 30 for 8 graphs x 500 nodes, up to 400 for small graphs (small layouts get
+    the extra sweeps they need to settle, at no noticeable cost; the loop also stops once moves fall below tol)."""
     work = sum(g.n ** 2 for g in geoms)
     return int(np.clip(30 * 8 * 500 ** 2 / max(work, 1), 30, 400))
 
 
 def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_state, n_iter, tol):
-    """Pivot MDS per graph, each rotated onto warm positions and onto the graphs placed before it."""
+    """The first graph's own stress layout (or the warm positions), then every other graph's matched nodes at the
+    barycentre of their partners among the graphs placed before, the rest at their pivot-MDS position rotated onto
+    those (Procrustes)."""
     k = len(geoms)
     placed = np.zeros(int(offsets[-1]), dtype=bool)
     X = np.zeros((int(offsets[-1]), 2))
