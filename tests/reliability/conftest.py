@@ -26,16 +26,17 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "TOPOALIGN_WARM_UMAP": "false", **(env_extra or {})}
         self.proc = None
+        self.log = data_dir.parent / f"server-{self.port}.log"  # a file, not a pipe nobody reads
 
     def start(self, timeout: float = 60) -> "ServerProcess":
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "topoalign.cli", "serve", "--port", str(self.port), "--data", str(self.data_dir)],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=self.env, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"),
         )
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
             try:
                 if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
                     return self

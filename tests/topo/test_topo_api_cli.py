@@ -116,3 +116,15 @@ def test_cli_compare_and_motif_on_graph_files(tmp_path, circle_pair, capsys):
     assert all(g["n_matches"] >= 1 for g in res["graphs"])
     assert main(["motif", files[0], "--pattern", "cycle:5+", "--where", "x == 1"]) == 2
     assert "needs stimulus labels" in capsys.readouterr().err
+
+
+def test_graph_ids_never_become_paths_and_repeats_are_refused(client_and_graphs, tmp_path):
+    """A graph id that names a JSON file on the server is an unknown id, not a file to read (the CLI may read
+    files; the API never does); the same graph twice is a clear 422."""
+    client, gids = client_and_graphs
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"nodes": [], "edges": [], "stimulus_ids": []}')
+    r = client.post("/api/topo/compare", json={"graph_ids": [gids[0], str(secret)]})
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    r = client.post("/api/topo/regions", json={"graph_ids": [gids[0], gids[1], gids[0]]})
+    assert r.status_code == 422 and "more than once" in r.json()["detail"]

@@ -44,5 +44,5 @@ def run(args: argparse.Namespace) -> int:
         )
     app = create_app(settings)
     print(f"TopoAlign serving {settings.data} at http://{args.host}:{args.port}  (API docs: /docs)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_keep_alive=30)
     return 0

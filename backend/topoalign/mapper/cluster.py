@@ -26,8 +26,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from topoalign.errors import InvalidParameterError, check_param
-from topoalign.mapper.dense_dbscan import dbscan_labels_leaders
-from topoalign.mapper.neighbors import DENSE_LIMIT, FusedRadius, radius_mask, radius_pairs
+from topoalign.mapper.dense_dbscan import WithinEps, dbscan_labels_leaders
+from topoalign.mapper.neighbors import DENSE_LIMIT, radius_mask, radius_pairs
 
 LEADERS_MIN_ROWS = 384  # below this, all pairs in one symmetric product are cheap enough
 USE_LEADERS = True
@@ -133,12 +133,12 @@ def dbscan_labels_cpu(X: np.ndarray, eps: float, min_samples: int, metric: str =
     """scikit-learn DBSCAN labels of the rows of ``X`` on the CPU: the pair list when the within-eps graph is
     sparse (found in one pass of fused products), else the leaders method or the dense adjacency matrix."""
     n = len(X)
-    f = FusedRadius(X, eps, metric)
+    f = WithinEps(X, eps, metric)
     pairs = f.pairs(max_pairs=SPARSE_DEGREE * n)
     if pairs is not None:
         return dbscan_labels(n, pairs[0], pairs[1], min_samples)
     if USE_LEADERS and n >= LEADERS_MIN_ROWS:
-        labels = dbscan_labels_leaders(X, eps, min_samples, metric)
+        labels = dbscan_labels_leaders(X, eps, min_samples, metric, w=f)
         if labels is not None:
             return labels
     if n <= DENSE_LIMIT:

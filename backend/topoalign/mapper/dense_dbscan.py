@@ -61,10 +61,11 @@ class _UnionFind:
 
 
 def dbscan_labels_leaders(X: np.ndarray, eps: float, min_samples: int, metric: str = "euclidean",
-                          max_leaders: int = 512) -> np.ndarray | None:
-    """scikit-learn DBSCAN labels of the rows of ``X``, or None when the rows are too sparse for this method."""
+                          max_leaders: int = 512, w: "WithinEps | None" = None) -> np.ndarray | None:
+    """scikit-learn DBSCAN labels of the rows of ``X``, or None when the rows are too sparse for this method.
+    ``w``: a ``WithinEps`` of the same rows, radius and metric, when the caller has one."""
     n = len(X)
-    w = WithinEps(X, eps, metric)
+    w = WithinEps(X, eps, metric) if w is None else w
     core = _core_points(w, n, min_samples)
     if core is None:
         return None
@@ -152,14 +153,19 @@ def _core_components(w: WithinEps, core_idx: np.ndarray, max_leaders: int) -> np
     lead_d = wc.sq_dist(L, L)
     limit = 9.0 * wc.sq * (1 + 1e-5) + _band(wc.d + 2, wc.max_sqn, wc.max_sqn, 9.0 * wc.sq)
     ii, jj = np.nonzero(np.triu(lead_d <= limit, k=1))
+    cross = comp[L[ii]] != comp[L[jj]]  # leader pairs already in one cluster need no test
+    ii, jj = ii[cross], jj[cross]
     order = np.argsort(lead_d[ii, jj], kind="stable")
-    members = {int(l): np.flatnonzero(group == l) for l in L}
-    for a_, b_ in zip(L[ii[order]], L[jj[order]]):
-        if uf.find(int(a_)) == uf.find(int(b_)):
+    members: dict[int, np.ndarray] = {}
+    for a_, b_ in zip(L[ii[order]].tolist(), L[jj[order]].tolist()):
+        if uf.find(a_) == uf.find(b_):
             continue
-        if _touch(wc, members[int(a_)], members[int(b_)]):
-            uf.union(int(a_), int(b_))
-    roots = np.array([uf.find(int(l)) for l in L])
+        for x in (a_, b_):
+            if x not in members:
+                members[x] = np.flatnonzero(group == x)
+        if _touch(wc, members[a_], members[b_]):
+            uf.union(a_, b_)
+    roots = np.array([uf.find(l) for l in L.tolist()], dtype=np.int64)
     root_of_leader = np.zeros(m, dtype=np.int64)
     root_of_leader[L] = roots
     return root_of_leader[group]

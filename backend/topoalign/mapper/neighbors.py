@@ -271,12 +271,15 @@ class FusedRadius:
         for a in range(0, n - 1, _ROWS):
             b = min(n, a + _ROWS)
             g = self.A[a:b] @ self.B[a:].T
-            r, c = np.nonzero(g <= self.hi)
+            cand = g <= self.hi
+            if max_pairs is not None:
+                # the candidates of the block less the diagonal (each counted once below it, once above)
+                total += (np.count_nonzero(cand) - (b - a)) // 2
+                if total > max_pairs:
+                    return None
+            r, c = np.nonzero(cand)
             keep = c > r
             r, c = r[keep], c[keep]
-            total += len(r)
-            if max_pairs is not None and total > max_pairs:
-                return None
             vals = g[r, c]
             sure = self._sure(vals)
             r += a

@@ -40,14 +40,18 @@ def graph_labels(store, graph: MapperGraph) -> pd.DataFrame | None:
     return frame if frame.shape[1] else None
 
 
-def load_graphs(refs: Sequence[str], store=None) -> tuple[list[MapperGraph], list[str]]:
-    """Graphs from artifact ids (needs ``store``) or JSON files written by ``topoalign mapper -o``; with names."""
+def load_graphs(refs: Sequence[str], store=None, *, allow_files: bool = True) -> tuple[list[MapperGraph], list[str]]:
+    """Graphs from artifact ids (needs ``store``) or, when ``allow_files`` (the CLI; never the API, where ids
+    must not become paths), JSON files written by ``topoalign mapper -o``; with names. Repeated refs are refused."""
     if len(refs) < 1:
         raise InvalidInputError("Give at least one graph.")
+    repeated = sorted({r for r in refs if list(refs).count(r) > 1})
+    if repeated:
+        raise InvalidInputError(f"Graphs are given more than once: {repeated}; give each graph once.")
     graphs, names = [], []
     for ref in refs:
         path = Path(ref)
-        if path.suffix.lower() == ".json" or path.is_file():
+        if allow_files and (path.suffix.lower() == ".json" or path.is_file()):
             try:
                 payload = json.loads(path.read_text())
             except (OSError, ValueError) as exc:

@@ -41,7 +41,7 @@ COMPUTE = {"regions": _compute_regions, "score": _compute_score}
 
 
 def _cached_or_job(kind: str, body, store, jobs, work_per_node: int = 1):
-    graphs, names = service.load_graphs(body.graph_ids, store)  # 404 / 422 now rather than in the job
+    graphs, names = service.load_graphs(body.graph_ids, store, allow_files=False)  # 404 / 422 now rather than in the job
     params = _params(body)
     hit, key = service.cached(store, kind, body.graph_ids, params)
     if hit is not None:
@@ -61,7 +61,7 @@ def register_jobs(jobs, store, settings) -> None:
             params = {k: v for k, v in job_params.items() if k != "graph_ids"}
 
             def run(progress):
-                graphs, names = service.load_graphs(graph_ids, store)
+                graphs, names = service.load_graphs(graph_ids, store, allow_files=False)
                 _, key = service.cached(store, kind, graph_ids, params)
                 result = service.remember(store, kind, key, COMPUTE[kind](graphs, names, params, progress))
                 return {"result_id": result["result_id"]}
@@ -77,7 +77,7 @@ def register_jobs(jobs, store, settings) -> None:
 @router.post("/compare", response_model=CompareOut)
 def compare(body: CompareIn, store: StoreDep):
     """Node correspondence of every pair: overlaps, OT coupling, co-OT distance, best partners (cached)."""
-    graphs, names = service.load_graphs(body.graph_ids, store)
+    graphs, names = service.load_graphs(body.graph_ids, store, allow_files=False)
     hit, key = service.cached(store, "compare", body.graph_ids, _params(body))
     if hit is not None:
         return hit
@@ -88,13 +88,14 @@ def compare(body: CompareIn, store: StoreDep):
 @router.post("/regions", response_model=RegionsOut, responses=ACCEPTED)
 def regions(body: RegionsIn, store: StoreDep, jobs: JobsDep):
     """Matching regions, strongest first, with shuffled-stimuli p-values."""
-    return _cached_or_job("regions", body, store, jobs, work_per_node=body.n_null + 1)
+    return _cached_or_job("regions", body, store, jobs,
+                          work_per_node=(body.n_null + 1) * max(len(body.graph_ids) - 1, 1))
 
 
 @router.post("/layout", response_model=LayoutOut)
 def layout(body: LayoutIn, store: StoreDep):
     """Joint layout: positions per node per graph (drawn = shared frame + panel offset) and quality figures."""
-    graphs, names = service.load_graphs(body.graph_ids, store)
+    graphs, names = service.load_graphs(body.graph_ids, store, allow_files=False)
     params = _params(body)
     hit, key = service.cached(store, "layout", body.graph_ids, params)
     if hit is not None:
@@ -113,7 +114,7 @@ def score(body: ScoreIn, store: StoreDep, jobs: JobsDep):
 def motifs(body: MotifIn, store: StoreDep, settings: SettingsDep):
     """Motif search in every graph within the server's limits (``truncated`` says when a limit was hit), or with
     ``kind='concept'`` the footprint of a label concept (enriched nodes, shape compared across graphs)."""
-    graphs, names = service.load_graphs(body.graph_ids, store)
+    graphs, names = service.load_graphs(body.graph_ids, store, allow_files=False)
     pattern = body.pattern_spec()
     if pattern is None:
         query = body.concept_query()
