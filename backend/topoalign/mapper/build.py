@@ -124,14 +124,16 @@ def _cluster_elements(clusterer: Clusterer, X: np.ndarray, elements: list, min_p
         return clusterer.fit_predict(X[rows], device=device) if len(rows) >= min_points else None
 
     workers = _threads()
-    parallel = (device is None or device == "cpu") and isinstance(clusterer, (DBSCAN, SingleLinkage))
+    cpu = device is None or device == "cpu"
+    if cpu and isinstance(clusterer, DBSCAN) and len(elements) >= 2:
+        yield from _dbscan_elements(clusterer, X, elements, min_points, workers)
+        return
+    parallel = cpu and isinstance(clusterer, SingleLinkage)
     if not parallel or len(elements) < 2:
         for k, item in enumerate(elements):
             yield k, item, run(item)
         return
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _one_blas_thread():
         if workers == 1:
             for k, item in enumerate(elements):
                 yield k, item, run(item)
@@ -142,3 +144,153 @@ def _cluster_elements(clusterer: Clusterer, X: np.ndarray, elements: list, min_p
             futures = {k: pool.submit(run, elements[k]) for k in order}
             for k, item in enumerate(elements):
                 yield k, item, futures[k].result()
+
+
+REUSE_MIN_SHARE = 0.25  # reuse an earlier element's pairs when it holds at least this share of the rows
+
+
+def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_points: int,
+                     workers: int) -> Iterator[tuple[int, tuple, np.ndarray | None]]:
+    """DBSCAN of every cover element, each pair's distance decided once where elements overlap.
+
+    Overlapping cover elements share rows. An element whose within-eps graph turned out sparse keeps its pairs
+    (global rows); a later element that shares at least ``REUSE_MIN_SHARE`` of its rows with such an element (its
+    "parent": the earlier element sharing most rows) takes the parent's pairs among the shared rows S and computes
+    only the pairs with at least one row outside S. The labels are then computed from the element's own pair list,
+    as for a lone element (the pair decisions are exact, so they do not depend on which element made them).
+    Dense elements (the leaders method, the adjacency matrix) keep no pairs. Elements run on a thread pool in cover
+    order (a parent is always submitted before its children), with single-threaded BLAS.
+    """
+    from topoalign.mapper.cluster import SPARSE_DEGREE, dbscan_labels, dbscan_labels_dense_rows
+    from topoalign.mapper.dense_dbscan import WithinEps
+
+    eps, min_samples, metric = clusterer.eps_, int(clusterer.min_samples), clusterer.metric
+    n, K = len(X), len(elements)
+    member = np.zeros((n, K), dtype=bool)
+    eligible = np.zeros(K, dtype=bool)
+    for k, (_, rows) in enumerate(elements):
+        member[rows, k] = True
+        eligible[k] = len(rows) >= min_points
+    parent = np.full(K, -1)
+    for k, (_, rows) in enumerate(elements):
+        if k and eligible[k]:
+            shared = np.count_nonzero(member[rows, :k], axis=0) * eligible[:k]
+            p = int(np.argmax(shared))
+            if shared[p] >= REUSE_MIN_SHARE * len(rows):
+                parent[k] = p
+    futures: dict[int, Any] = {}
+    proj = None
+    prune_stats = [0, 0]  # elements that tried the lower bounds, and those where they did not separate the rows
+
+    def _count(f) -> None:
+        # once most elements find the bounds useless, the rest skip them (the data are not low-rank enough)
+        if f.Ak is not None:
+            prune_stats[0] += 1
+            prune_stats[1] += int(f.prune_failed)
+
+    def run(k: int):
+        rows = elements[k][1]
+        m = len(rows)
+        if m < min_points:
+            return None, None
+        known = None
+        if parent[k] >= 0:
+            _, gp = futures[parent[k]].result()
+            if gp is not None:
+                inside = member[:, k]
+                keep = inside[gp[0]] & inside[gp[1]]
+                known = (np.searchsorted(rows, gp[0][keep]), np.searchsorted(rows, gp[1][keep]))
+        cap = SPARSE_DEGREE * m
+        use = proj is not None and not (prune_stats[0] >= 4 and prune_stats[1] > prune_stats[0] // 2)
+        if known is None:
+            f = WithinEps(X[rows], eps, metric, proj=(proj[0][rows], proj[1]) if use else None)
+            pairs = f.pairs(max_pairs=cap)
+            _count(f)
+        elif len(known[0]) > cap:
+            f, pairs = None, None
+        else:
+            shared = member[rows, parent[k]]
+            new_rows = np.flatnonzero(~shared)
+            perm = np.concatenate([new_rows, np.flatnonzero(shared)])
+            f = WithinEps(X[rows[perm]], eps, metric, proj=(proj[0][rows[perm]], proj[1]) if use else None)
+            pairs = f.pairs(max_pairs=cap - len(known[0]), row_stop=len(new_rows))
+            _count(f)
+            if pairs is not None:
+                pairs = (np.concatenate([known[0], perm[pairs[0]]]), np.concatenate([known[1], perm[pairs[1]]]))
+            f = None
+        if pairs is None:
+            return dbscan_labels_dense_rows(X[rows], eps, min_samples, metric, f), None
+        return dbscan_labels(m, pairs[0], pairs[1], min_samples), (rows[pairs[0]], rows[pairs[1]])
+
+    with _one_blas_thread(), ThreadPoolExecutor(max_workers=workers) if workers > 1 else _Inline() as pool:
+        proj = _projection(X, metric)
+        for k in range(K):  # cover order: a parent is submitted (and started) before its children
+            futures[k] = pool.submit(run, k)
+        for k, item in enumerate(elements):
+            labels = futures[k].result()[0]
+            yield k, item, labels
+            if not any(parent[j] == k for j in range(k + 1, K)):
+                futures[k] = None  # drop pair lists nobody needs any more
+
+
+_CONTROLLER: list = []
+
+
+def _one_blas_thread():
+    """A context with single-threaded BLAS (the threadpoolctl controller is made once: finding the libraries takes
+    tens of milliseconds)."""
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+class _Inline:
+    """``submit`` runs at once (one worker: no pool, and profilers see the work)."""
+
+    def submit(self, fn, *args):
+        return _Done(fn(*args))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+PROJECTION_DIMS = 64
+
+
+def _projection(X: np.ndarray, metric: str) -> tuple[np.ndarray, float] | None:
+    """Rows projected on the top principal axes (estimated on a seeded sample of rows): distances between
+    projections are lower bounds of the distances, which rule out most pairs of sparse cover elements before the
+    full products. Returns (projections, a bound on the float32 error of a projected difference's norm), or None
+    when the dimension is too low for it to pay."""
+    n, d = X.shape
+    if metric != "euclidean" or d < 2 * PROJECTION_DIMS or n < 2000:
+        return None
+    k = PROJECTION_DIMS
+    rows = np.random.default_rng(0).choice(n, min(n, 1000), replace=False)
+    S = np.asarray(X[np.sort(rows)], dtype=np.float32)
+    S = S - S.mean(axis=0)
+    _, V = np.linalg.eigh(S.T @ S)  # float32: columns orthonormal to ~1e-6, far inside the margin used
+    V = np.ascontiguousarray(V[:, ::-1][:, :k], dtype=np.float32)
+    mean = X.mean(axis=0, dtype=np.float64)
+    if X.dtype == np.float32:  # a float32 shift: one rounding of the centred value, as below
+        Xc = X - mean.astype(np.float32)
+    else:
+        Xc = (np.asarray(X, dtype=np.float64) - mean).astype(np.float32)
+    max_norm = 1.001 * float(np.sqrt(np.einsum("ij,ij->i", Xc, Xc, dtype=np.float32).max()))
+    # each projected coordinate errs by at most ~(d + 1) u |x| (u = eps / 2: rounding of the centred rows and the
+    # length-d dot product), so the projected difference of two rows by sqrt(k) (d + 1) eps max|x|; doubled
+    err = 2.0 * np.sqrt(k) * (d + 2) * float(np.finfo(np.float32).eps) * max_norm
+    return Xc @ V, err

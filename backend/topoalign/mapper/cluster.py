@@ -137,6 +137,14 @@ def dbscan_labels_cpu(X: np.ndarray, eps: float, min_samples: int, metric: str =
     pairs = f.pairs(max_pairs=SPARSE_DEGREE * n)
     if pairs is not None:
         return dbscan_labels(n, pairs[0], pairs[1], min_samples)
+    return dbscan_labels_dense_rows(X, eps, min_samples, metric, f)
+
+
+def dbscan_labels_dense_rows(X: np.ndarray, eps: float, min_samples: int, metric: str = "euclidean",
+                             f: WithinEps | None = None) -> np.ndarray:
+    """DBSCAN labels of rows whose within-eps graph is dense: the leaders method, else the adjacency matrix."""
+    n = len(X)
+    f = WithinEps(X, eps, metric) if f is None else f
     if USE_LEADERS and n >= LEADERS_MIN_ROWS:
         labels = dbscan_labels_leaders(X, eps, min_samples, metric, w=f)
         if labels is not None:

@@ -226,6 +226,7 @@ def _tile_mask_torch(X32, sqn, a, b, c, e, sq_radius, strict, device):
 # the rounding band (``_band`` with length d + 2) bounds the float32 error of the longer dot product as before.
 
 _ROWS = 256
+_PRUNE_MAX = 0.05  # lower-bound pruning stops in an element once a block keeps more than this share of its pairs
 
 
 def augmented(X32: np.ndarray, sqn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -245,17 +246,56 @@ def augmented(X32: np.ndarray, sqn: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 class FusedRadius:
     """Exact within-radius decisions for the rows of one matrix via fused float32 products (see above)."""
 
-    def __init__(self, X: np.ndarray, radius: float, metric: str = "euclidean", strict: bool = False):
+    def __init__(self, X: np.ndarray, radius: float, metric: str = "euclidean", strict: bool = False,
+                 proj: tuple[np.ndarray, float] | None = None):
         X = np.asarray(X)
         self.n, self.d = X.shape
         self.metric, self.strict = metric, strict
-        X32, X64, self.sq = _prepared(X, radius, metric)
-        self.Xexact = X if X64 is None else X64
-        sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
-        self.A, self.B = augmented(X32, sqn)
+        d = self.d
+        if metric == "euclidean":
+            # centred rows written straight into A (see ``_prepared``), no intermediate copies
+            self.sq, self.Xexact = float(radius) ** 2, X
+            self.A = np.empty((self.n, d + 2), dtype=np.float32)
+            X32 = self.A[:, :d]
+            np.subtract(X, X.mean(axis=0, dtype=np.float64).astype(X.dtype), out=X32, casting="unsafe")
+            sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
+            self.A[:, d] = sqn
+            self.A[:, d + 1] = 1.0
+            self._B = None  # made on first use: pruned elements never need it
+        else:
+            X32, X64, self.sq = _prepared(X, radius, metric)
+            self.Xexact = X if X64 is None else X64
+            sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
+            self.A, self._B = augmented(X32, sqn)
         max_sqn = float(sqn.max()) if self.n else 0.0
         self.band = _band(self.d + 2, max_sqn, max_sqn, self.sq)
         self.lo, self.hi = self.sq - self.band, self.sq + self.band
+        self.Ak = None
+        self.prune_failed = False
+        if proj is not None and metric == "euclidean" and self.n > _ROWS:
+            # lower bounds: |V'(x - y)| <= |x - y| for orthonormal columns V; proj = (rows' projections X V, a
+            # bound ``err`` on the float32 error of |P x - P y|). A pair is skipped when its projected distance
+            # exceeds (1 + 1e-3) radius + err after the product's rounding band (V's float32 departure from
+            # orthonormality is ~1e-7 relative, well inside the 1e-3).
+            P, err = proj
+            P = np.asarray(P, dtype=np.float32)
+            P = P - P.mean(axis=0, dtype=np.float64).astype(np.float32)
+            psq = np.einsum("ij,ij->i", P, P, dtype=np.float32)
+            self.Ak, self.Bk = augmented(P, psq)
+            k = P.shape[1]
+            reach = (1 + 1e-3) * np.sqrt(self.sq) + 2.0 * float(err)  # doubled again for the centring of P
+            self.prune_above = reach ** 2 + _band(k + 2, float(psq.max()), float(psq.max()), reach ** 2)
+
+    @property
+    def B(self) -> np.ndarray:
+        if self._B is None:
+            d = self.d
+            B = np.empty_like(self.A)
+            np.multiply(self.A[:, :d], -2.0, out=B[:, :d])
+            B[:, d] = 1.0
+            B[:, d + 1] = self.A[:, d]
+            self._B = B
+        return self._B
 
     def _sure(self, g: np.ndarray, out=None) -> np.ndarray:
         return (np.less if self.strict else np.less_equal)(g, self.lo, out=out)
@@ -263,13 +303,40 @@ class FusedRadius:
     def _exact(self, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
         return _exact_check(self.Xexact, ii, jj, self.sq, self.strict, self.metric)
 
-    def pairs(self, max_pairs: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
-        """All pairs i < j within the radius, or None once more than ``max_pairs`` candidates turned up."""
+    def pairs(self, max_pairs: int | None = None, row_stop: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """All pairs i < j within the radius, or None once more than ``max_pairs`` candidates turned up.
+        ``row_stop``: only the pairs with ``i < row_stop`` (the pairs among the later rows are known)."""
         n = self.n
+        stop = n if row_stop is None else min(n, row_stop)
         out_i, out_j, amb_i, amb_j = [], [], [], []
         total = 0
-        for a in range(0, n - 1, _ROWS):
-            b = min(n, a + _ROWS)
+        prune = self.Ak is not None
+        for a in range(0, min(n - 1, stop), _ROWS):
+            b = min(stop, a + _ROWS)
+            if prune:
+                cand = (self.Ak[a:b] @ self.Bk[a:].T) <= self.prune_above
+                if np.count_nonzero(cand) <= _PRUNE_MAX * cand.size:
+                    r, c = np.nonzero(cand)
+                    keep = c > r
+                    r, c = r[keep] + a, c[keep] + a
+                    # the product's entries pair by pair, |x|^2 + |y|^2 - 2 x.y (within the same rounding band)
+                    Ar, Ac = self.A[r], self.A[c]
+                    d = self.d
+                    vals = np.einsum("ij,ij->i", Ar[:, :d], Ac[:, :d])
+                    vals *= -2.0
+                    vals += Ar[:, d]
+                    vals += Ac[:, d]
+                    near = vals <= self.hi
+                    r, c, vals = r[near], c[near], vals[near]
+                    total += len(r)
+                    if max_pairs is not None and total > max_pairs:
+                        return None
+                    sure = self._sure(vals)
+                    out_i.append(r[sure]), out_j.append(c[sure])
+                    amb_i.append(r[~sure]), amb_j.append(c[~sure])
+                    continue
+                prune = False  # the bounds do not separate these rows: plain products from here on
+                self.prune_failed = True
             g = self.A[a:b] @ self.B[a:].T
             cand = g <= self.hi
             if max_pairs is not None:
