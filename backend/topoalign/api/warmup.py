@@ -12,8 +12,12 @@ def _warm(progress) -> dict:
     import umap
 
     progress(0.3, "compiling UMAP (numba), once per process")
+    import warnings
+
     x = np.random.default_rng(0).normal(size=(200, 8)).astype(np.float32)
-    umap.UMAP(n_neighbors=10, n_components=2, random_state=0, n_epochs=20).fit_transform(x)
+    with warnings.catch_warnings():  # "n_jobs overridden by setting random_state": expected, not for the console
+        warnings.simplefilter("ignore", UserWarning)
+        umap.UMAP(n_neighbors=10, n_components=2, random_state=0, n_epochs=20).fit_transform(x)
     progress(1.0, "UMAP ready")
     return {"ready": True}
 

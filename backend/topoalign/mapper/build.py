@@ -6,12 +6,19 @@ that share rows.
 With ``KMapperCover`` and ``DBSCAN`` or ``SingleLinkage(distance_threshold=...)`` the distinct node member sets
 equal those of ``kmapper.KeplerMapper().map(lens, X, cover=Cover(...), clusterer=...)``. KeplerMapper can emit the
 same member set twice (found in two overlapping cubes); so do we unless ``dedupe=True``.
+
+On the CPU, DBSCAN runs over all cover elements at once (``_dbscan_elements``): pairs decided in one element are
+reused by overlapping later ones, sparse elements prune pairs with exact lower bounds from a 64-axis PCA projection,
+and elements run on a thread pool (one thread per core, single-threaded BLAS). Labels are those of scikit-learn's
+DBSCAN on each element.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Iterator
 
 import numpy as np
@@ -222,28 +229,53 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
             return dbscan_labels_dense_rows(X[rows], eps, min_samples, metric, f), None
         return dbscan_labels(m, pairs[0], pairs[1], min_samples), (rows[pairs[0]], rows[pairs[1]])
 
-    with _one_blas_thread(), ThreadPoolExecutor(max_workers=workers) if workers > 1 else _Inline() as pool:
-        proj = _projection(X, metric)
-        for k in range(K):  # cover order: a parent is submitted (and started) before its children
-            futures[k] = pool.submit(run, k)
-        for k, item in enumerate(elements):
-            labels = futures[k].result()[0]
-            yield k, item, labels
-            if not any(parent[j] == k for j in range(k + 1, K)):
-                futures[k] = None  # drop pair lists nobody needs any more
+    last_child = np.full(K, -1)
+    for j in range(K):
+        if parent[j] >= 0:
+            last_child[parent[j]] = j
+    with _one_blas_thread():
+        pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
+        try:
+            proj = _projection(X, metric)
+            for k in range(K):  # cover order: a parent is submitted (and started) before its children
+                futures[k] = pool.submit(run, k)
+            for k, item in enumerate(elements):
+                labels = futures[k].result()[0]
+                # drop pair lists nobody needs any more (children finish before later elements are read)
+                if last_child[k] < 0:
+                    futures[k] = None
+                if parent[k] >= 0 and last_child[parent[k]] == k:
+                    futures[parent[k]] = None
+                yield k, item, labels
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # a build stopped early (max_nodes) drops queued work
 
 
-_CONTROLLER: list = []
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE: dict[str, Any] = {"controller": None, "users": 0, "limit": None}
 
 
+@contextmanager
 def _one_blas_thread():
-    """A context with single-threaded BLAS (the threadpoolctl controller is made once: finding the libraries takes
-    tens of milliseconds)."""
-    if not _CONTROLLER:
-        from threadpoolctl import ThreadpoolController
+    """Single-threaded BLAS while any build is inside (the BLAS setting is process-wide: concurrent builds share one
+    limit, restored when the last leaves). The threadpoolctl controller is made once: finding the libraries takes
+    tens of milliseconds."""
+    with _BLAS_LOCK:
+        if _BLAS_STATE["controller"] is None:
+            from threadpoolctl import ThreadpoolController
 
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=1, user_api="blas")
+            _BLAS_STATE["controller"] = ThreadpoolController()
+        if _BLAS_STATE["users"] == 0:
+            _BLAS_STATE["limit"] = _BLAS_STATE["controller"].limit(limits=1, user_api="blas")
+        _BLAS_STATE["users"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_STATE["users"] -= 1
+            if _BLAS_STATE["users"] == 0:
+                _BLAS_STATE["limit"].restore_original_limits()
+                _BLAS_STATE["limit"] = None
 
 
 class _Done:
@@ -259,6 +291,9 @@ class _Inline:
 
     def submit(self, fn, *args):
         return _Done(fn(*args))
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
 
     def __enter__(self):
         return self

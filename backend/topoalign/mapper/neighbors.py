@@ -11,6 +11,11 @@ scikit-learn's DBSCAN does up to float64 rounding.
 
 With ``device="cuda"`` (or any torch device; ``"torch-cpu"`` for torch on the CPU, used by the tests) the matrix
 products and thresholds run in torch; the default CPU path is numpy.
+
+``FusedRadius`` (the CPU path of DBSCAN): the products yield squared distances directly (rows augmented with their
+squared norms, see below), in row blocks that stay in cache, optionally after exact lower-bound pruning on
+projections onto top principal axes (``build._projection``); same exactness argument (rounding band + float64
+re-check).
 """
 
 from __future__ import annotations
@@ -340,7 +345,7 @@ class FusedRadius:
             g = self.A[a:b] @ self.B[a:].T
             cand = g <= self.hi
             if max_pairs is not None:
-                # the candidates of the block less the diagonal (each counted once below it, once above)
+                # about the block's candidate pairs (the diagonal square counts its pairs twice; a heuristic cap)
                 total += (np.count_nonzero(cand) - (b - a)) // 2
                 if total > max_pairs:
                     return None
