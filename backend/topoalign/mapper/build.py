@@ -179,9 +179,12 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
         member[rows, k] = True
         eligible[k] = len(rows) >= min_points
     parent = np.full(K, -1)
+    # parents among the elements submitted ``workers`` places earlier or before: the element just before (usually
+    # the best-sharing neighbour) is most likely still running, and waiting on it would serialise the pool
+    lag = workers
     for k, (_, rows) in enumerate(elements):
-        if k and eligible[k]:
-            shared = np.count_nonzero(member[rows, :k], axis=0) * eligible[:k]
+        if k >= lag and eligible[k]:
+            shared = np.count_nonzero(member[rows, :k - lag + 1], axis=0) * eligible[:k - lag + 1]
             p = int(np.argmax(shared))
             if shared[p] >= REUSE_MIN_SHARE * len(rows):
                 parent[k] = p

@@ -15,13 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import secrets
 import shutil
 import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -29,8 +27,13 @@ import numpy as np
 import pandas as pd
 
 from topoalign.errors import ConflictError, InvalidInputError, NotFoundError
-from topoalign.representation import Provenance, Representation
+from topoalign.representation import Representation
 from topoalign.store.files import read_arrays, read_json, write_arrays, write_json
+from topoalign.store.jobs_table import JobsTable
+from topoalign.store.records import (
+    ArtifactRecord, CollectionRecord, RepresentationRecord, _artifact_record, _collection_record, _labels_to_json,
+    _representation_record, _stimuli_frame, new_id,
+)
 from topoalign.store.stats import summary_stats
 
 SCHEMA = """
@@ -85,10 +88,6 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:@=+/,()\-]{0,199}$")
 _ID_RE = re.compile(r"^[a-z0-9]{1,64}$")
 
 
-def new_id(prefix: str = "") -> str:
-    return prefix + secrets.token_hex(6)
-
-
 def params_key(params: Any) -> str:
     """A stable hash of JSON-able parameters: the cache key of an artifact."""
     return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:32]
@@ -110,42 +109,7 @@ def _check_id(value: str, what: str) -> str:
     return value
 
 
-@dataclass
-class CollectionRecord:
-    id: str
-    name: str
-    description: str
-    n_stimuli: int
-    label_columns: list[str]
-    has_text: bool
-    n_representations: int
-    created_at: float
-
-
-@dataclass
-class RepresentationRecord:
-    id: str
-    collection_id: str
-    name: str
-    n: int
-    d: int
-    provenance: Provenance
-    stats: dict[str, Any]
-    created_at: float
-
-
-@dataclass
-class ArtifactRecord:
-    id: str
-    kind: str
-    key: str
-    params: dict[str, Any]
-    representation_ids: list[str]
-    meta: dict[str, Any] = field(default_factory=dict)
-    created_at: float = 0.0
-
-
-class Store:
+class Store(JobsTable):
     """Catalog + files under ``data_dir``. Safe to share between threads (one connection per operation)."""
 
     def __init__(self, data_dir: str | Path):
@@ -452,38 +416,6 @@ class Store:
             db.execute("DELETE FROM artifacts WHERE id=?", (rec.id,))
         self.artifact_path(rec.kind, rec.id, row["suffix"]).unlink(missing_ok=True)
 
-    # -- jobs -------------------------------------------------------------------------------------------------
-    def create_job(self, kind: str, params: dict[str, Any]) -> str:
-        jid = new_id("j")
-        now = time.time()
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO jobs (id, kind, params_json, status, created_at, updated_at) VALUES (?,?,?,?,?,?)",
-                (jid, kind, json.dumps(params, default=str), "queued", now, now),
-            )
-        return jid
-
-    def update_job(self, job_id: str, **fields: Any) -> None:
-        allowed = {"status", "progress", "message", "result_json", "error"}
-        sets = {k: v for k, v in fields.items() if k in allowed}
-        if not sets:
-            return
-        cols = ", ".join(f"{k}=?" for k in sets) + ", updated_at=?"
-        with self._transaction() as db:
-            db.execute(f"UPDATE jobs SET {cols} WHERE id=?", (*sets.values(), time.time(), job_id))
-
-    def get_job(self, job_id: str) -> dict[str, Any]:
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
-        if row is None:
-            raise NotFoundError(f"No job with id {job_id!r}.")
-        return _job_dict(row)
-
-    def list_jobs(self, limit: int = 100) -> list[dict[str, Any]]:
-        with self._connect() as db:
-            rows = db.execute("SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,)).fetchall()
-        return [_job_dict(r) for r in rows]
-
     # -- recovery ---------------------------------------------------------------------------------------------
     def recover(self) -> dict[str, int]:
         """After a crash: drop temporary and orphan files, mark jobs that were running as interrupted."""
@@ -503,69 +435,3 @@ class Store:
             interrupted = cur.rowcount
         return {"removed_files": len(report.orphan_files) + len(report.temp_files) + len(stale_uploads),
                 "interrupted_jobs": interrupted}
-
-
-# -- row conversion -----------------------------------------------------------------------------------------------
-def _labels_to_json(labels: pd.DataFrame, ids: list[str]) -> dict[str, list]:
-    labels = labels.copy()
-    labels.index = labels.index.map(str)
-    extra = set(labels.index) - set(ids)
-    if extra:
-        raise InvalidInputError(
-            f"{len(extra)} label rows have ids that are not stimuli of the collection (e.g. {sorted(extra)[:3]})."
-        )
-    if labels.index.duplicated().any():
-        raise InvalidInputError(f"Duplicate ids in labels: {labels.index[labels.index.duplicated()][:5].tolist()}.")
-    aligned = labels.reindex(ids)
-    out = {}
-    for col in aligned.columns:
-        s = aligned[col]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            out[str(col)] = [None if pd.isna(v) else float(v) for v in s]
-        else:
-            out[str(col)] = [None if pd.isna(v) else str(v) for v in s]
-    return out
-
-
-def _stimuli_frame(stimuli: dict) -> pd.DataFrame:
-    frame = pd.DataFrame(index=pd.Index(stimuli["ids"], name="stimulus_id"))
-    if stimuli.get("text") is not None:
-        frame["text"] = stimuli["text"]
-    for col, values in stimuli.get("labels", {}).items():
-        s = pd.Series(values, index=frame.index)
-        numeric = all(v is None or isinstance(v, (int, float)) for v in values)
-        frame[col] = s.astype(float) if numeric else s
-    return frame
-
-
-def _collection_record(row: sqlite3.Row) -> CollectionRecord:
-    stimuli = json.loads(row["stimuli_json"])
-    return CollectionRecord(
-        id=row["id"], name=row["name"], description=row["description"], n_stimuli=row["n_stimuli"],
-        label_columns=list(stimuli.get("labels", {})), has_text=stimuli.get("text") is not None,
-        n_representations=row["n_reps"] if "n_reps" in row.keys() else 0, created_at=row["created_at"],
-    )
-
-
-def _representation_record(row: sqlite3.Row) -> RepresentationRecord:
-    return RepresentationRecord(
-        id=row["id"], collection_id=row["collection_id"], name=row["name"], n=row["n"], d=row["d"],
-        provenance=Provenance.from_dict(json.loads(row["provenance_json"])), stats=json.loads(row["stats_json"]),
-        created_at=row["created_at"],
-    )
-
-
-def _artifact_record(row: sqlite3.Row) -> ArtifactRecord:
-    return ArtifactRecord(
-        id=row["id"], kind=row["kind"], key=row["key"], params=json.loads(row["params_json"]),
-        representation_ids=json.loads(row["representation_ids"]), meta=json.loads(row["meta_json"]),
-        created_at=row["created_at"],
-    )
-
-
-def _job_dict(row: sqlite3.Row) -> dict[str, Any]:
-    d = dict(row)
-    d["params"] = json.loads(d.pop("params_json"))
-    rj = d.pop("result_json")
-    d["result"] = json.loads(rj) if rj else None
-    return d
