@@ -29,7 +29,7 @@ from topoalign.jobs.progress import Progress, null_progress
 from topoalign.mapper.cluster import DBSCAN, Clusterer, SingleLinkage, make_clusterer
 from topoalign.mapper.cover import Cover, _as_lens
 from topoalign.mapper.graph import MapperGraph, MapperNode, edges_from_members
-from topoalign.mapper.neighbors import default_device
+from topoalign.mapper.neighbors import _ROWS, default_device
 
 
 def build_mapper_graph(
@@ -189,8 +189,16 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
             if shared[p] >= REUSE_MIN_SHARE * len(rows):
                 parent[k] = p
     futures: dict[int, Any] = {}
-    proj = None
     prune_stats = [0, 0]  # elements that tried the lower bounds, and those where they did not separate the rows
+    proj_box: list = []
+    proj_lock = threading.Lock()
+
+    def projection():
+        # made on first use: graphs whose elements are all small (no pruning below _ROWS rows) never pay for it
+        with proj_lock:
+            if not proj_box:
+                proj_box.append(_projection(X, metric))
+        return proj_box[0]
 
     def _count(f) -> None:
         # once most elements find the bounds useless, the rest skip them (the data are not low-rank enough)
@@ -211,7 +219,9 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
                 keep = inside[gp[0]] & inside[gp[1]]
                 known = (np.searchsorted(rows, gp[0][keep]), np.searchsorted(rows, gp[1][keep]))
         cap = SPARSE_DEGREE * m
-        use = proj is not None and not (prune_stats[0] >= 4 and prune_stats[1] > prune_stats[0] // 2)
+        use = m > _ROWS and not (prune_stats[0] >= 4 and prune_stats[1] > prune_stats[0] // 2)
+        proj = projection() if use else None
+        use = proj is not None
         if known is None:
             f = WithinEps(X[rows], eps, metric, proj=(proj[0][rows], proj[1]) if use else None)
             pairs = f.pairs(max_pairs=cap)
@@ -239,7 +249,6 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
     with _one_blas_thread():
         pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
         try:
-            proj = _projection(X, metric)
             for k in range(K):  # cover order: a parent is submitted (and started) before its children
                 futures[k] = pool.submit(run, k)
             for k, item in enumerate(elements):

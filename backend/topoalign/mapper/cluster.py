@@ -207,7 +207,7 @@ def dbscan_labels(n: int, ii: np.ndarray, jj: np.ndarray, min_samples: int) -> n
     if not core.any():
         return labels
     both = core[ii] & core[jj]
-    comp = _components(n, ii[both], jj[both])
+    comp = _components(n, ii[both], jj[both]) if both.any() else np.arange(n)
     core_idx = np.flatnonzero(core)
     # number clusters by their lowest-index core point, as scikit-learn's expansion order does
     _, first = np.unique(comp[core_idx], return_index=True)

@@ -262,7 +262,9 @@ class FusedRadius:
             self.sq, self.Xexact = float(radius) ** 2, X
             self.A = np.empty((self.n, d + 2), dtype=np.float32)
             X32 = self.A[:, :d]
-            np.subtract(X, X.mean(axis=0, dtype=np.float64).astype(X.dtype), out=X32, casting="unsafe")
+            mean = X.mean(axis=0, dtype=np.float64)
+            # float32 rows: a float32 shift (one rounding of the centred value); other dtypes: centred in float64
+            np.subtract(X, mean.astype(np.float32) if X.dtype == np.float32 else mean, out=X32, casting="unsafe")
             sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
             self.A[:, d] = sqn
             self.A[:, d + 1] = 1.0
