@@ -91,7 +91,8 @@ def _candidates_numpy(X32, sqn, a, b, c, e, sq_radius, strict, device):
     return r[sure], col[sure], r[~sure], col[~sure]
 
 
-def _candidates_torch(X32, sqn, a, b, c, e, sq_radius, strict, device):
+def _sq_dist_tile_torch(X32, sqn, a, b, c, e, sq_radius, device):
+    """Squared distances of rows a:b to rows c:e in one torch product, and the float32 rounding band around eps^2."""
     import torch
 
     d = X32.shape[1]
@@ -101,7 +102,13 @@ def _candidates_torch(X32, sqn, a, b, c, e, sq_radius, strict, device):
     sa = torch.from_numpy(sqn[a:b]).to(dev)
     sc = sa if a == c else torch.from_numpy(sqn[c:e]).to(dev)
     g = torch.addmm(sa[:, None] + sc[None, :], xa, xc.T, beta=1.0, alpha=-2.0)
-    band = _band(d, float(sa.max()), float(sc.max()), sq_radius)
+    return g, _band(d, float(sa.max()), float(sc.max()), sq_radius)
+
+
+def _candidates_torch(X32, sqn, a, b, c, e, sq_radius, strict, device):
+    import torch
+
+    g, band = _sq_dist_tile_torch(X32, sqn, a, b, c, e, sq_radius, device)
     idx = torch.nonzero(g <= sq_radius + band)
     r, col = idx[:, 0], idx[:, 1]
     if a == c:
@@ -208,16 +215,7 @@ def _tile_mask_numpy(X32, sqn, a, b, c, e, sq_radius, strict):
 
 
 def _tile_mask_torch(X32, sqn, a, b, c, e, sq_radius, strict, device):
-    import torch
-
-    d = X32.shape[1]
-    dev = torch.device("cpu" if device == "torch-cpu" else device)
-    xa = torch.from_numpy(X32[a:b]).to(dev)
-    xc = xa if a == c else torch.from_numpy(X32[c:e]).to(dev)
-    sa = torch.from_numpy(sqn[a:b]).to(dev)
-    sc = sa if a == c else torch.from_numpy(sqn[c:e]).to(dev)
-    g = torch.addmm(sa[:, None] + sc[None, :], xa, xc.T, beta=1.0, alpha=-2.0)
-    band = _band(d, float(sa.max()), float(sc.max()), sq_radius)
+    g, band = _sq_dist_tile_torch(X32, sqn, a, b, c, e, sq_radius, device)
     sure = (g < sq_radius - band) if strict else (g <= sq_radius - band)
     amb = (g <= sq_radius + band) & ~sure
     return sure.cpu().numpy(), amb.cpu().numpy()
