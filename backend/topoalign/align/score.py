@@ -22,6 +22,12 @@ def _cka_debiased(X, Y, **kw) -> AlignmentResult:
     return cka_score(X, Y, debiased=True, **kw)
 
 
+def _topological(X, Y, **kw) -> AlignmentResult:
+    from topoalign.topo.score import topological_score  # the Mapper/topology stack, only when asked for
+
+    return topological_score(X, Y, **kw)
+
+
 METRICS: dict[str, Callable[..., AlignmentResult]] = {
     "linear": linear_predictivity_score,
     "procrustes": procrustes_score,
@@ -30,6 +36,7 @@ METRICS: dict[str, Callable[..., AlignmentResult]] = {
     "cka": cka_score,
     "cka_debiased": _cka_debiased,
     "mutual_knn": mutual_knn_score,
+    "topological": _topological,
 }
 ROTATION_BASELINE_METRICS = ("permutation", "soft")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from topoalign.cli import add_data_option, open_store
 from topoalign.cli.output import print_json, print_table
 
-METRIC_CHOICES = ["linear", "procrustes", "permutation", "soft", "cka", "cka_debiased", "mutual_knn"]
+METRIC_CHOICES = ["linear", "procrustes", "permutation", "soft", "cka", "cka_debiased", "mutual_knn", "topological"]
 ANALYSIS_CHOICES = ["layers", "depth", "epochs", "ood", "random_init"]
 
 

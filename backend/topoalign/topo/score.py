@@ -65,3 +65,34 @@ def topological_alignment_score(graph_a: MapperGraph, graph_b: MapperGraph, *, r
         above = float(np.clip((observed["score"] - chance) / (1 - chance), 0.0, 1.0)) if chance < 1 else 0.0
     return {**observed, "chance": chance, "chance_sd": float(np.std(null)) if null else None, "p_value": p_value,
             "score_above_chance": above, "n_shared": int(len(ids)), "n_null": n_null}
+
+
+def default_mapper_graph(X: np.ndarray, stimulus_ids: np.ndarray) -> MapperGraph:
+    """The graph the audit's topological family compares: the dashboard's defaults (PCA-2 lens, KeplerMapper
+    cover 10 x 30%, DBSCAN with eps=auto and min_samples 3)."""
+    from topoalign.mapper import DBSCAN, KMapperCover, build_mapper_graph, compute_lens
+
+    lens = compute_lens(X, "pca:2" if X.shape[1] >= 2 else "pca:1")
+    return build_mapper_graph(X, lens, KMapperCover(10, 0.3), DBSCAN(eps="auto", min_samples=3),
+                              stimulus_ids=stimulus_ids)
+
+
+def topological_score(X, Y, *, folds: int = 5, random_state: int | None = 0, n_null: int = 0, **_: Any):
+    """Topological alignment as one more family of ``topoalign.align`` (``metric="topological"``).
+
+    X, Y : (n_stimuli x d1), (n_stimuli x d2) arrays with paired rows, or two Representations (matched by id).
+    Builds the default Mapper graph of each and returns their :func:`topological_alignment_score` as an
+    ``AlignmentResult``. Nothing is fitted, so there are no folds: ``folds`` holds the one score. The chance level
+    comes from ``n_null`` shuffles here, or from ``alignment_score(..., n_permutations=...)`` like every metric.
+    """
+    from topoalign.align.crossval import AlignmentResult, as_matrices
+
+    X, Y = as_matrices(X, Y)
+    ids = np.asarray([f"s{i}" for i in range(X.shape[0])])
+    result = topological_alignment_score(default_mapper_graph(np.asarray(X, np.float32), ids),
+                                         default_mapper_graph(np.asarray(Y, np.float32), ids),
+                                         random_state=random_state or 0, n_null=n_null)
+    details = {k: result[k] for k in ("transport_overlap", "region_coverage", "coot_distance", "n_regions")}
+    return AlignmentResult(metric="topological", score=result["score"], std=0.0, folds=[result["score"]],
+                           n_stimuli=int(X.shape[0]), details=details, chance=result["chance"],
+                           p_value=result["p_value"])

@@ -533,7 +533,7 @@ export interface components {
              * @default procrustes
              * @enum {string}
              */
-            metric?: "linear" | "procrustes" | "permutation" | "soft" | "cka" | "cka_debiased" | "mutual_knn";
+            metric?: "linear" | "procrustes" | "permutation" | "soft" | "cka" | "cka_debiased" | "mutual_knn" | "topological";
             /**
              * N Permutations
              * @description Permutation-null draws (stimuli shuffled); 0 = none.
@@ -618,7 +618,7 @@ export interface components {
              */
             folds?: number;
             /** Metrics */
-            metrics?: ("linear" | "procrustes" | "permutation" | "soft" | "cka" | "cka_debiased" | "mutual_knn")[];
+            metrics?: ("linear" | "procrustes" | "permutation" | "soft" | "cka" | "cka_debiased" | "mutual_knn" | "topological")[];
             /**
              * Random State
              * @default 0

@@ -9,7 +9,7 @@ import { drawHeatmap } from "../render/heatmap";
 import { drawLines } from "../render/lines";
 import { graphRequest } from "./build";
 
-export const METRICS = ["cka", "procrustes", "linear", "permutation", "soft", "cka_debiased", "mutual_knn"] as const;
+export const METRICS = ["cka", "procrustes", "linear", "permutation", "soft", "cka_debiased", "mutual_knn", "topological"] as const;
 const DEFAULT_METRICS = new Set(["cka", "procrustes", "linear"]);
 
 /** Build one graph per representation with the current parameters and open them in the aligned view. */

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-MetricName = Literal["linear", "procrustes", "permutation", "soft", "cka", "cka_debiased", "mutual_knn"]
+MetricName = Literal["linear", "procrustes", "permutation", "soft", "cka", "cka_debiased", "mutual_knn", "topological"]
 AnalysisName = Literal["layers", "depth", "epochs", "ood", "random_init"]
 
 
