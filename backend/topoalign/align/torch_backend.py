@@ -117,15 +117,8 @@ def _pair_batches(Lx: int, Ly: int, batch: int):
 
 
 def _similarity_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, device: str | None = None,
-                                 method: str = "auto", dtype: str = "float32", batch: int = 512) -> np.ndarray:
-    """(Lx x Ly) in-sample Procrustes similarity ``||Xc'Yc||_* / (||Xc||_F ||Yc||_F)`` of every pair.
-
-    Parameters
-    ----------
-    xs, ys : (n x d_i) matrices with the same n paired rows
-    device : "cuda", "cpu" or None (GPU when present)
-    method : polar decomposition, "auto" (Newton-Schulz on GPU, SVD on CPU), "svd" or "newton_schulz"
-    """
+                       method: str = "auto", dtype: str = "float32", batch: int = 512) -> np.ndarray:
+    """The work of :func:`procrustes_similarity_matrix`, run inside its thread limits."""
     torch = _torch()
     device = device or default_device()
     method = _resolve(method, device)
