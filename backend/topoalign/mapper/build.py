@@ -84,26 +84,27 @@ def build_mapper_graph(
 
     elements = cover.fit_elements(lens) if fit_cover or not hasattr(cover, "intervals_") else list(cover.elements(lens))
     progress(0.0, f"{len(elements)} non-empty cover elements")
-    nodes: list[MapperNode] = []
+    found: list[tuple[np.ndarray, Any]] = []  # (members, cover element) per node, in order
     seen: set[bytes] = set()
     min_points = clusterer.min_cube_points
     for k, (index, rows), labels_ in _cluster_elements(clusterer, X, elements, min_points, device):
         if labels_ is not None:
-            for lab in np.unique(labels_[labels_ >= 0]):
-                members = rows[labels_ == lab]
+            for members in _clusters(rows, labels_):
                 if dedupe:
                     key = members.tobytes()
                     if key in seen:
                         continue
                     seen.add(key)
-                nodes.append(MapperNode(id=f"n{len(nodes)}", members=members, cover_element=index,
-                                        lens_mean=tuple(float(v) for v in lens[members].mean(axis=0))))
-            if max_nodes is not None and len(nodes) > max_nodes:
+                found.append((members, index))
+            if max_nodes is not None and len(found) > max_nodes:
                 raise LimitExceededError(
                     f"The Mapper graph has more than {max_nodes} nodes (max_graph_nodes); use fewer intervals or a "
                     "larger eps."
                 )
-        progress((k + 1) / len(elements) * 0.95, f"cover element {k + 1}/{len(elements)}: {len(nodes)} nodes")
+        progress((k + 1) / len(elements) * 0.95, f"cover element {k + 1}/{len(elements)}: {len(found)} nodes")
+    means = _lens_means(lens, [m for m, _ in found])
+    nodes = [MapperNode(id=f"n{i}", members=members, cover_element=index, lens_mean=tuple(mean))
+             for i, ((members, index), mean) in enumerate(zip(found, means.tolist()))]
     edges = edges_from_members(nodes)
     progress(1.0, f"{len(nodes)} nodes, {len(edges)} edges")
     all_params = {"cover": cover.params(), "clusterer": clusterer.params(), "dedupe": bool(dedupe), **(params or {})}
@@ -111,6 +112,27 @@ def build_mapper_graph(
         labels = labels.reindex(stimulus_ids) if labels.index.isin(stimulus_ids).any() else labels
     return MapperGraph(nodes=nodes, edges=edges, stimulus_ids=stimulus_ids, params=all_params, labels=labels,
                        representation_id=representation_id)
+
+
+def _clusters(rows: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
+    """Member rows (ascending) of each cluster label >= 0, in label order (one stable sort, not one scan per label)."""
+    keep = labels >= 0
+    if not keep.any():
+        return []
+    lab, r = labels[keep], rows[keep]
+    order = np.argsort(lab, kind="stable")
+    lab, r = lab[order], r[order]
+    cuts = np.flatnonzero(lab[1:] != lab[:-1]) + 1
+    return np.split(r, cuts)
+
+
+def _lens_means(lens: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
+    """(nodes x k) mean lens value of each member list, from one gather and one segmented sum."""
+    if not members:
+        return np.zeros((0, lens.shape[1]))
+    sizes = np.fromiter((len(m) for m in members), dtype=np.int64, count=len(members))
+    sums = np.add.reduceat(lens[np.concatenate(members)], np.r_[0, np.cumsum(sizes)[:-1]], axis=0)
+    return sums / sizes[:, None]
 
 
 def _threads() -> int:
@@ -221,9 +243,10 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
         cap = SPARSE_DEGREE * m
         use = m > _ROWS and not (prune_stats[0] >= 4 and prune_stats[1] > prune_stats[0] // 2)
         proj = projection() if use else None
+        proj = None if proj is None else (proj[0][rows], proj[1])
         use = proj is not None
         if known is None:
-            f = WithinEps(X[rows], eps, metric, proj=(proj[0][rows], proj[1]) if use else None)
+            f = WithinEps(X[rows], eps, metric, proj=proj)
             pairs = f.pairs(max_pairs=cap)
             _count(f)
         elif len(known[0]) > cap:
@@ -232,7 +255,7 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
             shared = member[rows, parent[k]]
             new_rows = np.flatnonzero(~shared)
             perm = np.concatenate([new_rows, np.flatnonzero(shared)])
-            f = WithinEps(X[rows[perm]], eps, metric, proj=(proj[0][rows[perm]], proj[1]) if use else None)
+            f = WithinEps(X[rows[perm]], eps, metric, proj=(proj[0][perm], proj[1]) if use else None)
             pairs = f.pairs(max_pairs=cap - len(known[0]), row_stop=len(new_rows))
             _count(f)
             if pairs is not None:

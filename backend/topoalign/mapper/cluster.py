@@ -228,9 +228,31 @@ def dbscan_labels(n: int, ii: np.ndarray, jj: np.ndarray, min_samples: int) -> n
     return labels
 
 
+_NUMPY_COMPONENTS_MAX_PAIRS = 200_000
+
+
 def _components(n: int, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
-    graph = coo_matrix((np.ones(len(ii), dtype=np.int8), (ii, jj)), shape=(n, n)).tocsr()
-    return connected_components(graph, directed=False)[1]
+    """Connected-component label per row (labels are arbitrary row numbers; equal labels = one component).
+
+    Small pair lists (a cover element's) use min-label hooking with pointer jumping in numpy: a few vectorised
+    rounds, without scipy.sparse's per-call construction and validation, which cost more than the search itself
+    there. Large ones use scipy's ``connected_components`` (tests compare the two)."""
+    if len(ii) > _NUMPY_COMPONENTS_MAX_PAIRS:
+        graph = coo_matrix((np.ones(len(ii), dtype=np.int8), (ii, jj)), shape=(n, n)).tocsr()
+        return connected_components(graph, directed=False)[1]
+    comp = np.arange(n)
+    while True:
+        ci, cj = comp[ii], comp[jj]  # roots: comp is fully compressed here
+        if np.array_equal(ci, cj):
+            return comp
+        low = np.minimum(ci, cj)
+        np.minimum.at(comp, ci, low)  # hook each root onto the smallest root it touches
+        np.minimum.at(comp, cj, low)
+        while True:  # compress: every row points at its root
+            nxt = comp[comp]
+            if np.array_equal(nxt, comp):
+                break
+            comp = nxt
 
 
 def auto_eps(X: np.ndarray, min_samples: int, quantile: float, *, metric: str = "euclidean",

@@ -111,8 +111,7 @@ def _core_points(w: WithinEps, n: int, min_samples: int) -> np.ndarray | None:
 
 def _core_components(w: WithinEps, core_idx: np.ndarray, max_leaders: int) -> np.ndarray | None:
     """Cluster root (lowest position) of every core point; positions index ``core_idx``."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    from topoalign.mapper.cluster import _components
 
     m = len(core_idx)
     if m == 0:
@@ -143,7 +142,7 @@ def _core_components(w: WithinEps, core_idx: np.ndarray, max_leaders: int) -> np
         if len(leaders) > max_leaders:
             return None
     a, b = np.concatenate(pairs_a), np.concatenate(pairs_b)
-    _, comp = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(m, m)), directed=False)
+    comp = _components(m, a, b)
     uf = _UnionFind(m)
     L = np.asarray(leaders)
     root = np.full(comp.max() + 1, m, dtype=np.int64)
