@@ -120,6 +120,13 @@ def scaling(sizes, d=256, with_reference_up_to=20000, lines=None):
         lines.append(line)
 
 
+def default_blobs(n: int, d: int, seed: int = 0) -> np.ndarray:
+    """``sklearn.datasets.make_blobs`` with its default centres (3) and spread (1.0), float32."""
+    from sklearn.datasets import make_blobs
+
+    return make_blobs(n_samples=n, n_features=d, random_state=seed)[0].astype(np.float32)
+
+
 def embedding_like(n: int, d: int, seed: int = 0) -> np.ndarray:
     """Unit-norm rows around 40 topic directions with anisotropic spread: a stand-in for sentence embeddings."""
     rng = np.random.default_rng(seed)
@@ -160,6 +167,9 @@ def main() -> None:
     X = blobs(n, 384)
     compare(f"blobs_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps27", X, eps=27.0, lines=lines)
     compare(f"blobs_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps35", X, eps=35.0, lines=lines)
+    # make_blobs' defaults (3 centres, std 1): whole cubes within eps of each other, kmapper's slow case
+    X3 = default_blobs(n, 384)
+    compare(f"blobs3_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps32", X3, eps=32.0, lines=lines)
     emb = minilm_embeddings(20000)
     if emb is not None:
         compare(f"minilm_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps0.7", emb[:n], eps=0.7, lines=lines)
@@ -170,7 +180,8 @@ def main() -> None:
     if not args.no_write:
         with open(HERE / "RESULTS.md", "a") as f:
             f.write(f"\n## Mapper ({_dt.date.today().isoformat()})\n\n{header}.\n"
-                    "KMapperCover(10, 0.3) on a PCA-2 lens, DBSCAN (min_samples 3; scaling rows min_samples 5, "
+                    "KMapperCover(10, 0.3) on a PCA-2 lens, DBSCAN (min_samples 3; blobs: 8 centres of mixed spread, "
+                    "blobs3: make_blobs defaults; scaling rows min_samples 5, "
                     "eps 0.55 on unit-norm embedding-like data); times are the best of 3 runs (1 for >20k), "
                     "ratio = kmapper / ours (wall clock); CPU seconds of both threads in brackets. MiniLM rows: "
                     "all-MiniLM-L6-v2 embeddings of 20,000 generated template sentences (bench/bench_data.py).\n\n```\n"
