@@ -25,7 +25,7 @@ def test_deterministic_for_a_seed(annuli):
         np.testing.assert_array_equal(p, q)
 
 
-@pytest.mark.parametrize("k, n, coupling", [(2, 500, 2.0), (3, 300, 1.0), (4, 200, 0.7)])
+@pytest.mark.parametrize("k, n, coupling", [(2, 500, 2.0), (3, 300, 1.0), (4, 200, 0.6)])
 def test_quality_target_on_bench_family(k, n, coupling):
     # the target: corresponding nodes >= 3x closer than in independent layouts at <= 15% extra stress,
     # on the benchmark's graph family (annulus Mapper graphs through k warped lenses); aggregate: mean over graphs
@@ -36,12 +36,12 @@ def test_quality_target_on_bench_family(k, n, coupling):
 
 
 def test_quality_on_the_benchmark_itself():
-    # 8 graphs x ~500 nodes at the default coupling (bench/bench_layout.py): the 3x target is not reached there at
-    # <= 15% mean extra stress (the best trade-off found is ~2.9x at 1.15); pin the figures against regressions
+    # 8 graphs x ~500 nodes at the default coupling (bench/bench_layout.py): the target (>= 3x closer at
+    # <= 15% extra stress, mean over graphs) with the largest per-graph cost pinned against regressions
     q = joint_layout(annulus_graphs(8, 500, seed=0), quality=True).quality
-    assert q["distance_ratio"] >= 2.75
-    assert q["stress_ratio_mean"] <= 1.16
-    assert q["stress_ratio_max"] <= 1.27
+    assert q["distance_ratio"] >= 3.0
+    assert q["stress_ratio_mean"] <= 1.15
+    assert q["stress_ratio_max"] <= 1.22
 
 
 def test_identical_graphs_get_their_independent_layout():

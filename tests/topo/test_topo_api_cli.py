@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from topoalign.api.app import create_app
 from topoalign.api.settings import Settings
 from topoalign.cli import main
+from topoalign.mapper.graph import MapperGraph
 from topoalign.mapper.service import GRAPH_KIND
 from topoalign.representation import Representation
 
@@ -128,3 +129,47 @@ def test_graph_ids_never_become_paths_and_repeats_are_refused(client_and_graphs,
     assert r.status_code == 404 and r.json()["error"] == "not_found"
     r = client.post("/api/topo/regions", json={"graph_ids": [gids[0], gids[1], gids[0]]})
     assert r.status_code == 422 and "more than once" in r.json()["detail"]
+
+
+def test_mapper_files_carry_labels_so_motif_where_works(tmp_path, capsys):
+    """``topoalign mapper -o`` writes the label columns per stimulus (from the collection, or from --labels for a
+    file input), so ``motif FILE --where`` needs no store."""
+    from topoalign.store import Store
+
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.4, size=(60, 5)) for c in (0.0, 4.0)]).astype(np.float32)
+    ids = [f"s{i}" for i in range(len(X))]
+    blob = ["a"] * 60 + ["b"] * 60
+    store = Store(tmp_path / "store")
+    coll = store.create_collection("c", ids, labels=pd.DataFrame({"blob": blob}, index=ids))
+    rid = store.add_representation(coll.id, Representation(X, ids, name="l")).id
+    from_store = tmp_path / "from_store.json"
+    build = ["--intervals", "4", "--eps", "1.5", "--quiet"]
+    for _ in range(2):  # built, then cached (the stored graph has no labels: they come from the collection)
+        assert main(["mapper", rid, "--data", str(tmp_path / "store"), *build, "-o", str(from_store)]) == 0
+        payload = json.loads(from_store.read_text())
+        assert dict(zip(payload["stimulus_ids"], payload["stimulus_labels"]["blob"])) == dict(zip(ids, blob))
+    npy, table = tmp_path / "acts.npy", tmp_path / "labels.csv"
+    np.save(npy, X)  # no ids in the file: rows are "0".."n-1"
+    pd.DataFrame({"stimulus_id": range(len(X)), "blob": blob}).to_csv(table, index=False)
+    from_file = tmp_path / "from_file.json"
+    assert main(["mapper", str(npy), "--labels", str(table), *build, "-o", str(from_file)]) == 0
+    capsys.readouterr()
+    for f in (from_store, from_file):
+        assert main(["motif", str(f), "--pattern", "path:2", "--where", "blob == a", "--json"]) == 0
+        res = json.loads(capsys.readouterr().out)
+        assert res["where"] == "blob == a" and res["graphs"][0]["n_matches"] >= 1
+        graph = MapperGraph.from_json(json.loads(f.read_text()))
+        for m in res["graphs"][0]["matches"]:  # every match lies in blob a
+            members = np.concatenate([graph.node(n).members for n in m["nodes"]])
+            assert set(graph.labels["blob"].iloc[members]) == {"a"}
+    other = tmp_path / "from_file_5.json"
+    assert main(["mapper", str(npy), "--labels", str(table), *build, "--intervals", "5", "-o", str(other)]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(from_file), str(other), "--json", "--n-null", "2", "--no-layout"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {r["dominant_labels"]["blob"]["dominant"] for r in report["regions"]["regions"]} == {"a", "b"}
+    bad = tmp_path / "other.csv"
+    pd.DataFrame({"stimulus_id": ["x", "y"], "blob": ["a", "b"]}).to_csv(bad, index=False)
+    assert main(["mapper", str(npy), "--labels", str(bad), *build]) == 2
+    assert "shares no stimulus id" in capsys.readouterr().err

@@ -15,6 +15,9 @@ def register(sub) -> None:
     p = sub.add_parser("mapper", help="build a Mapper graph (JSON) of a representation id or an activation file")
     p.add_argument("input", help="a representation id in the store, or a file ingest reads (.npy .npz .csv ...)")
     p.add_argument("--key", help="array key inside a multi-array file")
+    p.add_argument("--labels", metavar="FILE",
+                   help="labels table (CSV/TSV: a stimulus id column + label columns) for a file input; a stored "
+                        "representation brings its collection's labels. Written into the graph JSON per stimulus")
     p.add_argument("--lens", default="pca:2",
                    help="pca:K | umap:K | norm | density | eccentricity | knn:K | label:COLUMN (default pca:2)")
     p.add_argument("--cover", choices=["kmapper", "uniform", "balanced"], default="kmapper",
@@ -75,11 +78,17 @@ def run(args: argparse.Namespace) -> int:
     if path.is_file():
         from topoalign.mapper.lens import compute_lens
 
-        rep = _read_representation(path, args.key)
+        rep = _read_representation(path, args.key, args.labels)
         validate_against(params, rep.n, rep.d)
         lens = compute_lens(rep, dict(params.lens))
-        graph = build_graph(rep.matrix, lens, params, stimulus_ids=rep.stimulus_ids, progress=progress)
+        graph = build_graph(rep.matrix, lens, params, stimulus_ids=rep.stimulus_ids, progress=progress,
+                            labels=rep.label_frame() if rep.labels is not None else None)
     else:
+        from topoalign.topo.service import graph_labels
+
+        if args.labels:
+            raise InvalidInputError("--labels is for file inputs; a stored representation's labels come from its "
+                                    "collection (topoalign ingest --labels).")
         store = open_store(args)
         try:
             store.get_representation(args.input)
@@ -87,7 +96,9 @@ def run(args: argparse.Namespace) -> int:
             raise InvalidInputError(f"{args.input!r} is neither a file nor a representation id in {args.data}.",
                                     code="not_found") from None
         _, graph = graph_for_representation(store, args.input, params, progress)
-    payload = graph.to_json()
+        if graph.labels is None:  # a cached graph: labels live with the collection, not in the stored graph
+            graph.labels = graph_labels(store, graph)
+    payload = graph.to_json(stimulus_labels=True)
     if args.output:
         Path(args.output).write_text(json.dumps(payload))
     summary = {"nodes": len(graph.nodes), "edges": len(graph.edges), "distinct_member_sets": len(graph.member_sets()),
@@ -103,11 +114,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_representation(path: Path, key: str | None):
-    """A file as one representation: the readers of ``topoalign.io`` (never unpickling), reduced to (n x d)."""
+def _read_representation(path: Path, key: str | None, labels_path: str | None = None):
+    """A file as one representation: the readers of ``topoalign.io`` (never unpickling), reduced to (n x d), with
+    the labels table joined by stimulus id when given."""
     import numpy as np
 
-    from topoalign.io import read_file, reduce_activations
+    from topoalign.io import read_file, read_labels, reduce_activations
     from topoalign.representation import Representation
 
     raw = read_file(path)
@@ -121,4 +133,11 @@ def _read_representation(path: Path, key: str | None):
     if not np.isfinite(matrix).all():
         raise InvalidInputError(f"{path.name}:{key} holds NaN or Inf values; clean them or ingest with --drop-nonfinite.")
     ids = raw.ids if raw.ids is not None else [str(i) for i in range(len(matrix))]
-    return Representation(matrix, ids, name=key)
+    labels = None
+    if labels_path is not None:
+        labels = read_labels(labels_path)
+        if not labels.index.isin([str(i) for i in ids]).any():
+            raise InvalidInputError(f"The labels file {Path(labels_path).name!r} shares no stimulus id with "
+                                    f"{path.name} (ids like {str(ids[0])!r}; rows are numbered from 0 when the "
+                                    f"file has no ids).")
+    return Representation(matrix, ids, labels=labels, name=key)

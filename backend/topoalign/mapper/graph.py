@@ -8,12 +8,15 @@ One serializer (``to_json``/``from_json``) is the graph's wire format for the AP
                 "labels": {column: {"counts": {value: count}, "dominant": value, "purity": float}} |
                           {column: {"mean": float}},
                 "stability": float|null}],
-     "edges": [{"source": "n0", "target": "n1", "shared": int, "jaccard": float, "stability": float|null}]}
+     "edges": [{"source": "n0", "target": "n1", "shared": int, "jaccard": float, "stability": float|null}],
+     "stimulus_labels": {column: [value per stimulus, aligned with stimulus_ids; null = missing]}}
+
+``stimulus_labels`` is optional (``to_json(stimulus_labels=True)``; ``topoalign mapper -o`` writes it) so that a graph
+file alone can answer label queries; ``from_json`` reads it back as the graph's label frame.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -93,22 +96,49 @@ class MapperGraph:
         return np.unique(np.concatenate([n.members for n in self.nodes]))
 
     def label_summary(self, node: MapperNode) -> dict[str, dict[str, Any]]:
-        """Per label column: counts, dominant value and purity (categorical) or the mean (numeric)."""
-        if self.labels is None or self.labels.shape[1] == 0:
-            return {}
-        rows = self.labels.iloc[node.members]
+        """Per label column: counts, dominant value and purity (categorical) or the mean (numeric, more than 20
+        distinct values in the node). Counts are keyed by the value as text, in order of first appearance."""
         out: dict[str, dict[str, Any]] = {}
-        for col in rows.columns:
-            s = rows[col].dropna()
-            if pd.api.types.is_numeric_dtype(rows[col]) and s.nunique() > 20:
-                out[str(col)] = {"mean": float(s.mean()) if len(s) else None}
+        for col, codes, keys, numeric in self._label_codes():
+            c = codes[node.members]
+            c = c[c >= 0]
+            if numeric is not None and len(np.unique(c)) > 20:
+                out[col] = {"mean": float(numeric[node.members][codes[node.members] >= 0].sum() / len(c))}
                 continue
-            counts = Counter(_label_key(v) for v in s)
-            if not counts:
-                out[str(col)] = {"counts": {}, "dominant": None, "purity": None}
+            if len(c) == 0:
+                out[col] = {"counts": {}, "dominant": None, "purity": None}
                 continue
+            k = keys.ids[c]
+            first = np.unique(k, return_index=True)[1]
+            order = k[np.sort(first)]
+            tally = np.bincount(k, minlength=len(keys.names))
+            counts = {keys.names[i]: int(tally[i]) for i in order}
             dominant, top = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-            out[str(col)] = {"counts": dict(counts), "dominant": dominant, "purity": top / len(s)}
+            out[col] = {"counts": counts, "dominant": dominant, "purity": top / len(c)}
+        return out
+
+    def _label_codes(self) -> list[tuple[str, np.ndarray, "_LabelKeys", np.ndarray | None]]:
+        """Per label column, once per label frame: row codes (-1 missing), the text key of each code, and the values
+        as float64 for a numeric column (its mean is taken over a node when the node holds many distinct values)."""
+        if self.labels is None or self.labels.shape[1] == 0:
+            return []
+        cached = getattr(self, "_label_code_cache", None)
+        if cached is not None and cached[0] is self.labels:
+            return cached[1]
+        out = []
+        for col in self.labels.columns:
+            values = self.labels[col]
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            names: list[str] = []
+            ids = np.empty(len(uniques), dtype=np.int64)
+            where: dict[str, int] = {}
+            for i, v in enumerate(uniques):  # distinct values can share a text key (1 and 1.0): counted together
+                ids[i] = where.setdefault(_label_key(v), len(names))
+                if ids[i] == len(names):
+                    names.append(_label_key(v))
+            numeric = values.to_numpy(dtype=np.float64, na_value=np.nan) if pd.api.types.is_numeric_dtype(values) else None
+            out.append((str(col), np.asarray(codes, dtype=np.int64), _LabelKeys(ids, names), numeric))
+        object.__setattr__(self, "_label_code_cache", (self.labels, out))
         return out
 
     # -- exports ----------------------------------------------------------------------------------------------
@@ -139,8 +169,9 @@ class MapperGraph:
             g.add_edge(e.source, e.target, shared=int(e.shared), jaccard=float(e.jaccard))
         nx.write_graphml(g, path)
 
-    def to_json(self, *, include_labels: bool = True) -> dict[str, Any]:
-        return {
+    def to_json(self, *, include_labels: bool = True, stimulus_labels: bool = False) -> dict[str, Any]:
+        """The wire format (module docstring); ``stimulus_labels`` also writes the label columns per stimulus."""
+        payload = {
             "format": GRAPH_FORMAT,
             "representation_id": self.representation_id,
             "params": self.params,
@@ -164,6 +195,9 @@ class MapperGraph:
                 for e in self.edges
             ],
         }
+        if stimulus_labels and self.labels is not None and self.labels.shape[1]:
+            payload["stimulus_labels"] = _labels_to_json(self.labels, self.stimulus_ids)
+        return payload
 
     @classmethod
     def from_json(cls, payload: dict[str, Any], labels: pd.DataFrame | None = None) -> "MapperGraph":
@@ -186,8 +220,34 @@ class MapperGraph:
                        e.get("stability"))
             for e in payload.get("edges", [])
         ]
-        return cls(nodes=nodes, edges=edges, stimulus_ids=np.asarray(payload["stimulus_ids"], dtype=str),
-                   params=payload.get("params", {}), labels=labels, representation_id=payload.get("representation_id"))
+        stimulus_ids = np.asarray(payload["stimulus_ids"], dtype=str)
+        if labels is None and payload.get("stimulus_labels"):
+            labels = _labels_from_json(payload["stimulus_labels"], stimulus_ids)
+        return cls(nodes=nodes, edges=edges, stimulus_ids=stimulus_ids, params=payload.get("params", {}),
+                   labels=labels, representation_id=payload.get("representation_id"))
+
+
+def _labels_to_json(labels: pd.DataFrame, stimulus_ids: np.ndarray) -> dict[str, list]:
+    """Label columns as JSON lists aligned with ``stimulus_ids`` (missing values and unknown ids -> null)."""
+    rows = labels.reindex(pd.Index(np.asarray(stimulus_ids, dtype=str)))
+    out = {}
+    for col in rows.columns:
+        values = rows[col].astype(object).where(rows[col].notna(), None).tolist()
+        out[str(col)] = [v if v is None or isinstance(v, (str, bool, int, float)) else str(v) for v in values]
+    return out
+
+
+def _labels_from_json(columns: dict[str, list], stimulus_ids: np.ndarray) -> pd.DataFrame:
+    from topoalign.errors import InvalidInputError
+
+    if not isinstance(columns, dict):
+        raise InvalidInputError("'stimulus_labels' must map label columns to lists of values.")
+    bad = {c: (len(v) if isinstance(v, list) else type(v).__name__) for c, v in columns.items()
+           if not isinstance(v, list) or len(v) != len(stimulus_ids)}
+    if bad:
+        raise InvalidInputError(f"'stimulus_labels' columns must hold one value per stimulus ({len(stimulus_ids)}); "
+                                f"got {bad}.")
+    return pd.DataFrame(columns, index=pd.Index(stimulus_ids, name="stimulus_id"))
 
 
 def edges_from_members(nodes: Iterable[MapperNode]) -> list[MapperEdge]:
@@ -213,6 +273,12 @@ def edges_from_members(nodes: Iterable[MapperNode]) -> list[MapperEdge]:
     ids = [n.id for n in nodes]
     return [MapperEdge(ids[i], ids[j], int(c), float(w)) for i, j, c, w in zip(a.tolist(), b.tolist(), k.tolist(),
                                                                                jac.tolist())]
+
+
+@dataclass
+class _LabelKeys:
+    ids: np.ndarray  # (n_codes,) code -> index into names
+    names: list[str]  # the distinct text keys
 
 
 def _label_key(v: Any) -> str:

@@ -200,6 +200,8 @@ def select_stimuli(labels: pd.DataFrame | None, query: str) -> np.ndarray:
     if not isinstance(query, str) or len(query) > MAX_QUERY_CHARS:
         raise InvalidParameterError(f"A label query must be a string of at most {MAX_QUERY_CHARS} characters.")
     if labels is None or labels.shape[1] == 0:
-        raise InvalidParameterError(f"The label query {query!r} needs stimulus labels, and these graphs have none.")
+        raise InvalidParameterError(f"The label query {query!r} needs stimulus labels, and these graphs have none "
+                                    "(graph files carry them when written by `topoalign mapper -o` from a labelled "
+                                    "collection or with --labels).")
     mask = _Parser(query, labels).parse()
     return np.asarray(labels.index[mask], dtype=str)

@@ -11,6 +11,11 @@ Detection (k graphs, stimuli matched by id):
 4. each region spanning >= 2 graphs gets a score (Jaccard of the member unions), dominant labels and a p-value
    against a shuffled-stimuli baseline: the stimulus ids of every graph but the first are permuted, detection is
    rerun, and the p-value counts permutations that produce a region at least half as large scoring as high.
+
+``coverage`` is the share of the placed stimuli (members of some node in at least one graph) inside a region, each
+weighted by the best score of a region holding it. Stimuli that no graph puts in a node (DBSCAN noise, gaps of the
+cover) say nothing about whether the graphs agree, so they are left out: identical graphs have coverage 1, however
+many stimuli their clusterer drops; a stimulus placed by one graph only still counts (against the match).
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ class RegionResult:
     regions: list[Region]
     names: list[str]
     n_shared: int
-    coverage: float  # share of the shared stimuli inside some region, weighted by the region's score
+    coverage: float  # share of the placed stimuli (in a node of some graph) inside a region, weighted by its score
     params: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
@@ -233,13 +238,19 @@ def find_regions(
     regions.sort(key=lambda r: (-r.score, -r.n_stimuli, sorted(r.nodes.items())))
     for i, r in enumerate(regions):
         r.id = f"r{i + 1}"
-    weight = np.zeros(corr.n_shared)
-    for parts, score, union, _ in found:
-        weight = np.maximum(weight, union * score)
     if progress is not None:
         progress(1.0, f"{len(regions)} regions")
     return RegionResult(regions=regions, names=corr.names, n_shared=corr.n_shared,
-                        coverage=float(weight.mean()) if len(weight) else 0.0, params=params)
+                        coverage=_coverage(found, incidences), params=params)
+
+
+def _coverage(found, incidences) -> float:
+    """Mean over the placed stimuli (in some node of some graph) of the best score of a region holding them."""
+    placed = np.logical_or.reduce([np.asarray(inc.sum(axis=1)).ravel() > 0 for inc in incidences])
+    weight = np.zeros(len(placed))
+    for _, score, union, _ in found:
+        weight = np.maximum(weight, union * score)
+    return float(weight[placed].mean()) if placed.any() else 0.0
 
 
 def _null_regions(detector: _Detector, incidences, n_null: int, random_state: int, min_stimuli: int,

@@ -4,8 +4,12 @@ score = mean of two parts, each in [0, 1]:
 
 - ``transport_overlap`` = 1 - normalised co-optimal-transport distance of the graphs as hypergraphs over the shared
   stimuli (a transported Dice overlap of node member sets; 1 for identical graphs);
-- ``region_coverage`` = share of the shared stimuli inside matching regions, each stimulus weighted by the best
-  score of a region holding it (1 when every stimulus lies in a perfectly matching region).
+- ``region_coverage`` = share of the placed stimuli (members of a node in either graph) inside matching regions, each
+  stimulus weighted by the best score of a region holding it (1 when every placed stimulus lies in a perfectly
+  matching region). Stimuli that neither graph puts in a node (clusterer noise) are left out: they say nothing
+  about agreement, and counting them capped identical graphs at ~0.74 when DBSCAN dropped half the stimuli.
+
+A graph compared with itself, or with the graph of a rotated copy of the same data, scores 1.
 
 The chance level is the mean score after permuting the stimulus ids of graph B (structure kept, correspondence
 broken); ``p_value`` = (1 + #{null >= observed}) / (1 + n_null). This is the function the audit calls.

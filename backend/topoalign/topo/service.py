@@ -42,7 +42,8 @@ def graph_labels(store, graph: MapperGraph) -> pd.DataFrame | None:
 
 def load_graphs(refs: Sequence[str], store=None, *, allow_files: bool = True) -> tuple[list[MapperGraph], list[str]]:
     """Graphs from artifact ids (needs ``store``) or, when ``allow_files`` (the CLI; never the API, where ids
-    must not become paths), JSON files written by ``topoalign mapper -o``; with names. Repeated refs are refused."""
+    must not become paths), JSON files written by ``topoalign mapper -o``; with names. Repeated refs are refused.
+    Labels: a file's own ``stimulus_labels``, else those of the graph's representation's collection in ``store``."""
     if len(refs) < 1:
         raise InvalidInputError("Give at least one graph.")
     repeated = sorted({r for r in refs if list(refs).count(r) > 1})
