@@ -95,25 +95,26 @@ def compare(name, X, eps, min_samples=3, metric="euclidean", lines=None, repeats
     return t_ours, t_ref
 
 
-def scaling(sizes, d=256, with_reference_up_to=20000, lines=None):
+def scaling(sizes, d=256, with_reference_up_to=20000, lines=None, n_cubes=10):
     for n in sizes:
         X = embedding_like(n, d)
         lens = pca2(X)
         eps = 0.55
-        t_ours, g = best_of(3 if n <= 20000 else 1, ours, X, lens, eps, 5, metric="euclidean")
+        t_ours, g = best_of(3 if n <= 20000 else 1, ours, X, lens, eps, 5, metric="euclidean", n_cubes=n_cubes)
         peak = "-"
         if n <= 100_000:  # a separate, untimed run: tracing allocations slows numpy down
             tracemalloc.start()
-            ours(X, lens, eps, 5, metric="euclidean")
+            ours(X, lens, eps, 5, metric="euclidean", n_cubes=n_cubes)
             peak = f"{tracemalloc.get_traced_memory()[1] / 2**20:.0f}"
             tracemalloc.stop()
         if n <= with_reference_up_to:
-            t_ref, ref = best_of(3, kmapper_ref, X, lens, eps, 5)
+            t_ref, ref = best_of(3, kmapper_ref, X, lens, eps, 5, n_cubes=n_cubes)
             same = g.member_sets() == {frozenset(v) for v in ref["nodes"].values()}
             ref_s, ratio = f"{t_ref:.3f}", f"{t_ref / t_ours:.1f}"
         else:
             ref_s, ratio, same = "-", "-", "not run"
-        line = (f"scaling_{n // 1000}k_x{d}, {t_ours:.3f}, {ref_s}, {ratio}   (nodes {len(g.nodes)}, edges "
+        cover = "" if n_cubes == 10 else f"_{n_cubes}x{n_cubes}"
+        line = (f"scaling_{n // 1000}k_x{d}{cover}, {t_ours:.3f}, {ref_s}, {ratio}   (nodes {len(g.nodes)}, edges "
                 f"{len(g.edges)}, peak traced memory {peak} MiB, data {X.nbytes / 2**20:.0f} MiB, "
                 f"identical: {same})")
         print(line, flush=True)
@@ -158,12 +159,23 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="5k points only")
     ap.add_argument("--scaling", type=int, nargs="*", default=None, help="sizes for the scaling table")
+    ap.add_argument("--scaling-intervals", type=int, default=10, help="cover intervals per lens axis, scaling rows")
+    ap.add_argument("--scaling-only", action="store_true", help="skip the 20k comparisons")
     ap.add_argument("--no-write", action="store_true", help="do not append to bench/RESULTS.md")
     args = ap.parse_args()
     header = machine()
     print(f"# {header}\nname, ours_s, reference_s, ratio", flush=True)
     lines: list[str] = []
     n = 5000 if args.quick else 20000
+    if not args.scaling_only:
+        comparisons(n, lines)
+    sizes = args.scaling if args.scaling is not None else ([5000] if args.quick else [5000, 20000, 100000])
+    scaling(sizes, lines=lines, n_cubes=args.scaling_intervals)
+    if not args.no_write:
+        write(header, lines)
+
+
+def comparisons(n: int, lines: list[str]) -> None:
     X = blobs(n, 384)
     compare(f"blobs_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps27", X, eps=27.0, lines=lines)
     compare(f"blobs_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps35", X, eps=35.0, lines=lines)
@@ -175,17 +187,18 @@ def main() -> None:
         compare(f"minilm_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps0.7", emb[:n], eps=0.7, lines=lines)
     else:
         print("MiniLM model not available: skipped", flush=True)
-    sizes = args.scaling if args.scaling is not None else ([5000] if args.quick else [5000, 20000, 100000])
-    scaling(sizes, lines=lines)
-    if not args.no_write:
-        with open(HERE / "RESULTS.md", "a") as f:
-            f.write(f"\n## Mapper ({_dt.date.today().isoformat()})\n\n{header}.\n"
-                    "KMapperCover(10, 0.3) on a PCA-2 lens, DBSCAN (min_samples 3; blobs: 8 centres of mixed spread, "
-                    "blobs3: make_blobs defaults; scaling rows min_samples 5, "
-                    "eps 0.55 on unit-norm embedding-like data); times are the best of 3 runs (1 for >20k), "
-                    "ratio = kmapper / ours (wall clock); CPU seconds of both threads in brackets. MiniLM rows: "
-                    "all-MiniLM-L6-v2 embeddings of 20,000 generated template sentences (bench/bench_data.py).\n\n```\n"
-                    "name, ours_s, reference_s, ratio\n" + "\n".join(lines) + "\n```\n")
+
+
+def write(header: str, lines: list[str]) -> None:
+    with open(HERE / "RESULTS.md", "a") as f:
+        f.write(f"\n## Mapper ({_dt.date.today().isoformat()})\n\n{header}.\n"
+                "KMapperCover(10, 0.3) on a PCA-2 lens, DBSCAN (min_samples 3; blobs: 8 centres of mixed spread, "
+                "blobs3: make_blobs defaults; scaling rows min_samples 5 "
+                "(cover NxN as named, 10x10 otherwise), "
+                "eps 0.55 on unit-norm embedding-like data); times are the best of 3 runs (1 for >20k), "
+                "ratio = kmapper / ours (wall clock); CPU seconds of both threads in brackets. MiniLM rows: "
+                "all-MiniLM-L6-v2 embeddings of 20,000 generated template sentences (bench/bench_data.py).\n\n```\n"
+                "name, ours_s, reference_s, ratio\n" + "\n".join(lines) + "\n```\n")
 
 
 if __name__ == "__main__":
