@@ -14,7 +14,10 @@ const save = () => writeFileSync(join(out, "e2e-report.json"), JSON.stringify(re
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  // the new headless mode preloads the omnibox popup WebUI in a renderer of its own (15-60% of a core in our runs):
+  // no use without a window, and on a 2-core machine it takes CPU from the page and the server being measured
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,PreloadTopChromeWebUI"],
 });
 const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
 const page = await context.newPage();

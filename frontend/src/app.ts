@@ -37,11 +37,14 @@ export class App {
   exportHooks: ExportHooks = {};
   private graphs = new Map<string, Promise<MapperGraphJSON>>();
   private layouts = new Map<string, Promise<LayoutInfo>>();
+  private layoutQualities = new Map<string, Promise<Record<string, number>>>();
   private stimuliCache = new Map<string, Promise<StimulusTable>>();
   private repsCache: Promise<Representation[]> | null = null;
   private thumbsCache = new Map<string, Map<string, Promise<number[] | null>>>();
   private partnersCache = new Map<string, Promise<PartnerIndex | null>>();
   private collectionsCache: Promise<Collection[]> | null = null;
+  /** Graph builds under way (optional work such as layout quality waits for none). */
+  building = 0;
   jobs: JobTracker = { start: async (_l, a) => (await resolveJob({ job: a })).value as Job };
   notify: (msg: string, kind?: "error" | "info") => void = () => {};
 
@@ -146,7 +149,8 @@ export class App {
     return rep?.collection_id ?? null;
   }
 
-  /** The joint layout of several graphs; per-graph deterministic force layouts when the endpoint is missing. */
+  /** The joint layout of several graphs; per-graph deterministic force layouts when the endpoint is missing.
+   *  Its quality figures are left out (half the server's time): `layoutQuality` fetches them after the paint. */
   layout(graphIds: string[], onProgress?: (j: Job) => void): Promise<LayoutInfo> {
     const key = graphIds.join(",");
     let p = this.layouts.get(key);
@@ -154,7 +158,7 @@ export class App {
       p = (async (): Promise<LayoutInfo> => {
         if (this.has("/api/topo/layout")) {
           try {
-            const { value } = await resolveJob(await api.layout(graphIds), onProgress);
+            const { value } = await resolveJob(await api.layout(graphIds, { quality: false }), onProgress);
             const res = normalizeLayout(value, graphIds);
             if (graphIds.every((id) => res.positions.has(id))) return { ...res, source: "joint" };
           } catch (e) {
@@ -171,15 +175,32 @@ export class App {
     return p;
   }
 
+  /** The joint layout's quality figures (the same layout computed again with its independent baselines). */
+  layoutQuality(graphIds: string[]): Promise<Record<string, number>> {
+    const key = graphIds.join(",");
+    let p = this.layoutQualities.get(key);
+    if (!p) {
+      p = (async () => normalizeLayout((await resolveJob(await api.layout(graphIds, { quality: true }))).value, graphIds).quality)();
+      p.catch(() => this.layoutQualities.delete(key));
+      this.layoutQualities.set(key, p);
+    }
+    return p;
+  }
+
   /** Build (or fetch from the backend's cache) one graph per representation; returns graph ids in order. */
   async buildGraphs(repIds: string[], params: Record<string, unknown>, label = "Mapper"): Promise<string[]> {
     const out: string[] = [];
-    await Promise.all(repIds.map(async (rid, i) => {
-      const r = await api.buildGraph({ ...params, representation_id: rid });
-      let value: unknown = r.value;
-      if (r.job) value = (await this.jobs.start(`${label} ${i + 1}/${repIds.length}`, r.job)).result;
-      out[i] = this.graphIdFrom(value);
-    }));
+    this.building++;
+    try {
+      await Promise.all(repIds.map(async (rid, i) => {
+        const r = await api.buildGraph({ ...params, representation_id: rid });
+        let value: unknown = r.value;
+        if (r.job) value = (await this.jobs.start(`${label} ${i + 1}/${repIds.length}`, r.job)).result;
+        out[i] = this.graphIdFrom(value);
+      }));
+    } finally {
+      this.building--;
+    }
     return out;
   }
 

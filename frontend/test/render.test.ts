@@ -1,7 +1,7 @@
 import * as d3 from "d3";
 import { describe, expect, it } from "vitest";
 import { bubbleOutline, bubbleShapes, drawBubbles } from "../src/render/bubbles";
-import { drawGraph, layer, markGraph } from "../src/render/graph";
+import { drawGraph, layer, markGraph, slicePath } from "../src/render/graph";
 import { drawHeatmap } from "../src/render/heatmap";
 import { declutter, fitScales, forceLayout, placeGraph, radiusScale } from "../src/render/layout";
 import { drawLegend } from "../src/render/legend";
@@ -65,6 +65,24 @@ describe("graph drawing", () => {
     expect(root.select('g.node[data-node="n0"]').node()).toBe(first);
     expect(root.selectAll("path.slice").size()).toBe(6);
     void g;
+  });
+
+  it("overlay colours are CSS variables on the graph, so the stylesheet's grey does not hide them", () => {
+    const { p } = placed();
+    const root = layer(svgRoot(), "graph-0");
+    drawGraph(root, p, { fill: () => "red", edgeColor: "#e15759", nodeStroke: "#e15759" });
+    expect(root.node()!.style.getPropertyValue("--edge")).toBe("#e15759");
+    expect(root.node()!.style.getPropertyValue("--node-stroke")).toBe("#e15759");
+    expect(root.selectAll("line.edge[stroke]").size()).toBe(0); // no attribute for the stylesheet to override
+    drawGraph(root, p, { fill: () => "red" });
+    expect(root.node()!.style.getPropertyValue("--edge")).toBe("");
+  });
+
+  it("centres pie slices on their node (no per-node transform)", () => {
+    expect(slicePath(10, 20, 5, 0, Math.PI / 2)).toBe("M10,20L10,15A5,5,0,0,1,15,20Z");
+    const whole = slicePath(10, 20, 5, 0, 2 * Math.PI);
+    expect(whole.startsWith("M10,15A5,5")).toBe(true); // a lone slice is the disc, no spoke to the centre
+    expect(whole).not.toContain("NaN");
   });
 
   it("marks a selection; edges to dimmed nodes dim too", () => {

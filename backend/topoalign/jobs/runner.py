@@ -31,6 +31,7 @@ class JobRunner:
         self._lock = threading.Lock()
         self._running = 0
         self._factories: dict[str, JobFactory] = {}
+        self._listeners: list[Callable[[str], None]] = []
 
     def register(self, kind: str, factory: JobFactory) -> None:
         """Declare how to build a job of ``kind`` from its JSON params, so it can be re-run after a crash."""
@@ -66,8 +67,31 @@ class JobRunner:
             with self._lock:
                 self._cancelled.add(job_id)
             if job["status"] == "queued":
-                self.store.update_job(job_id, status="cancelled", message="cancelled before it started")
+                self._update(job_id, status="cancelled", message="cancelled before it started")
         return self.store.get_job(job_id)
+
+    def subscribe(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``listener(job_id)`` (from the job's thread) after each change of a job record; returns the
+        unsubscribe function. Event streams use it to answer at once instead of on their next poll."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _update(self, job_id: str, **fields: Any) -> None:
+        self.store.update_job(job_id, **fields)
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(job_id)
+            except Exception:  # noqa: BLE001 - a gone listener (a closed stream's loop) must not fail the job
+                pass
 
     @property
     def busy(self) -> int:
@@ -78,7 +102,7 @@ class JobRunner:
             return
         with self._lock:
             self._running += 1
-        self.store.update_job(job_id, status="running", message="started")
+        self._update(job_id, status="running", message="started")
         last = [0.0]
 
         def progress(fraction: float, message: str = "") -> None:
@@ -87,19 +111,19 @@ class JobRunner:
             now = time.monotonic()
             if now - last[0] >= 0.2 or fraction >= 1.0:
                 last[0] = now
-                self.store.update_job(job_id, progress=float(min(max(fraction, 0.0), 1.0)), message=message[:500])
+                self._update(job_id, progress=float(min(max(fraction, 0.0), 1.0)), message=message[:500])
 
         try:
             result = fn(progress)
-            self.store.update_job(job_id, status="done", progress=1.0, message="done",
-                                  result_json=json.dumps(result, default=str))
+            self._update(job_id, status="done", progress=1.0, message="done",
+                         result_json=json.dumps(result, default=str))
         except JobCancelledError:
-            self.store.update_job(job_id, status="cancelled", message="cancelled")
+            self._update(job_id, status="cancelled", message="cancelled")
         except TopoAlignError as exc:
-            self.store.update_job(job_id, status="failed", message=exc.code, error=str(exc))
+            self._update(job_id, status="failed", message=exc.code, error=str(exc))
         except Exception as exc:  # a bug, not bad input: keep the trace for the job record
-            self.store.update_job(job_id, status="failed", message=type(exc).__name__,
-                                  error=f"{exc}\n{traceback.format_exc(limit=5)}")
+            self._update(job_id, status="failed", message=type(exc).__name__,
+                         error=f"{exc}\n{traceback.format_exc(limit=5)}")
         finally:
             with self._lock:
                 self._running -= 1

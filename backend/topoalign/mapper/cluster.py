@@ -19,6 +19,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -34,6 +37,10 @@ USE_LEADERS = True
 SPARSE_DEGREE = 24  # mean candidate neighbours per row up to which a cube's pairs are listed
 
 METRICS = ("euclidean", "cosine")
+# auto eps depends on the data and four settings only, and a cover change rebuilds the same data: remembered here
+_AUTO_EPS: OrderedDict[tuple, float] = OrderedDict()
+_AUTO_EPS_SIZE = 64
+_AUTO_EPS_LOCK = threading.Lock()
 
 
 def _is_int(v) -> bool:
@@ -257,11 +264,31 @@ def _components(n: int, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
 
 def auto_eps(X: np.ndarray, min_samples: int, quantile: float, *, metric: str = "euclidean",
              random_state: int | None = 0, sample: int = 5000) -> float:
-    """The ``quantile`` of the distance to the ``min_samples``-th neighbour (self included) over a row sample."""
-    from sklearn.neighbors import NearestNeighbors
+    """The ``quantile`` of the distance to the ``min_samples``-th neighbour (self included) over a row sample.
 
+    Remembered per (data, settings) for the process: the k-NN search is most of a cover change's rebuild."""
     X = np.asarray(X, dtype=np.float64)
     k = int(min(max(min_samples, 2), len(X)))
+    key = None
+    if random_state is not None or len(X) <= sample:
+        digest = hashlib.blake2b(np.ascontiguousarray(X).view(np.uint8), digest_size=16).digest()
+        key = (digest, X.shape, k, float(quantile), metric, random_state, sample)
+        with _AUTO_EPS_LOCK:
+            if key in _AUTO_EPS:
+                _AUTO_EPS.move_to_end(key)
+                return _AUTO_EPS[key]
+    eps = _auto_eps(X, k, quantile, metric, random_state, sample)
+    if key is not None:
+        with _AUTO_EPS_LOCK:
+            _AUTO_EPS[key] = eps
+            while len(_AUTO_EPS) > _AUTO_EPS_SIZE:
+                _AUTO_EPS.popitem(last=False)
+    return eps
+
+
+def _auto_eps(X: np.ndarray, k: int, quantile: float, metric: str, random_state: int | None, sample: int) -> float:
+    from sklearn.neighbors import NearestNeighbors
+
     rng = np.random.default_rng(random_state)
     rows = np.sort(rng.choice(len(X), sample, replace=False)) if len(X) > sample else np.arange(len(X))
     nn = NearestNeighbors(n_neighbors=k, metric=metric, algorithm="brute").fit(X)

@@ -4,7 +4,7 @@
 const STYLE_PROPS = [
   "fill", "fill-opacity", "stroke", "stroke-width", "stroke-opacity", "stroke-dasharray", "stroke-linejoin",
   "stroke-linecap", "opacity", "font-size", "font-weight", "font-style", "text-anchor", "dominant-baseline",
-  "visibility", "display", "paint-order", "mix-blend-mode",
+  "visibility", "display", "paint-order", "mix-blend-mode", "vector-effect",
 ];
 const GENERIC_FONT = "Helvetica, Arial, sans-serif";
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -15,7 +15,7 @@ function inlineStyles(src: Element, dst: Element): void {
   const decl: string[] = [];
   for (const p of STYLE_PROPS) {
     const v = cs.getPropertyValue(p);
-    if (v && v !== "normal" && v !== "auto" && !(p === "mix-blend-mode" && v === "normal")) decl.push(`${p}:${v}`);
+    if (v && v !== "normal" && v !== "auto" && !(p === "vector-effect" && v === "none")) decl.push(`${p}:${v}`);
   }
   if (src.tagName === "text" || src.tagName === "tspan" || src.tagName === "svg") decl.push(`font-family:${GENERIC_FONT}`);
   dst.setAttribute("style", decl.join(";"));

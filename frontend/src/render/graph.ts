@@ -21,7 +21,6 @@ export interface GraphHandlers {
   leave?: (ev: MouseEvent, n: PlacedNode) => void;
 }
 
-const arc = d3.arc<d3.DefaultArcObject>();
 const pie = d3.pie<PieSlice>().value((d) => d.value).sort(null);
 
 export function edgeWidthScale(max = 4) {
@@ -33,7 +32,10 @@ export function drawGraph(
   root: d3.Selection<SVGGElement, unknown, null, undefined>, g: PlacedGraph, style: GraphStyle,
   on: GraphHandlers = {},
 ): void {
-  root.classed("mapper-graph", true).attr("data-graph", g.graphId).attr("opacity", style.opacity ?? null);
+  root.classed("mapper-graph", true).attr("data-graph", g.graphId).attr("opacity", style.opacity ?? null)
+    // per-graph colours as CSS variables: the stylesheet's hover/selection rules still win over them
+    .style("--edge", () => style.edgeColor ?? null)
+    .style("--node-stroke", () => style.nodeStroke ?? null);
   const edgeLayer = layer(root, "edges");
   const nodeLayer = layer(root, "nodes");
   const ew = style.edgeWidth ?? edgeWidthScale();
@@ -44,33 +46,42 @@ export function drawGraph(
     .attr("class", "edge")
     .attr("x1", (d) => r2(d.source.x)).attr("y1", (d) => r2(d.source.y))
     .attr("x2", (d) => r2(d.target.x)).attr("y2", (d) => r2(d.target.y))
-    .attr("stroke", style.edgeColor ?? null)
-    .style("stroke-width", (d) => `calc(${r2(ew(d))}px / var(--k))`);
+    .attr("stroke-width", (d) => r2(ew(d)));
 
+  // Shapes carry their own coordinates: a transform per node <g> would make every node a paint chunk of its own,
+  // and the browser re-layerises chunks on each change (tens of ms per frame for 2,000 nodes).
   const nodes = nodeLayer.selectAll<SVGGElement, PlacedNode>("g.node")
     .data(g.nodes, (d) => d.id)
     .join((enter) => enter.append("g").attr("class", "node"))
-    .attr("data-node", (d) => d.id)
-    .attr("transform", (d) => `translate(${r2(d.x)},${r2(d.y)})`);
+    .attr("data-node", (d) => d.id);
 
   nodes.selectAll<SVGCircleElement, PlacedNode>("circle.body")
     .data((d) => [d])
     .join("circle")
     .attr("class", "body")
+    .attr("cx", (d) => r2(d.x)).attr("cy", (d) => r2(d.y))
     .attr("r", (d) => r2(d.r))
-    .attr("fill", (d) => (style.pie ? "#fff" : style.fill(d)))
-    .attr("stroke", style.nodeStroke ?? null);
+    .attr("fill", (d) => (style.pie ? "#fff" : style.fill(d)));
 
-  nodes.selectAll<SVGPathElement, d3.PieArcDatum<PieSlice> & { r: number }>("path.slice")
-    .data((d) => (style.pie ? pie(style.pie(d)).map((a) => ({ ...a, r: d.r })) : []))
+  nodes.selectAll<SVGPathElement, d3.PieArcDatum<PieSlice> & { n: PlacedNode }>("path.slice")
+    .data((d) => (style.pie ? pie(style.pie(d)).map((a) => ({ ...a, n: d })) : []))
     .join("path")
     .attr("class", "slice")
-    .attr("d", (a) => arc({ startAngle: a.startAngle, endAngle: a.endAngle, padAngle: 0, innerRadius: 0, outerRadius: a.r }) ?? "")
+    .attr("d", (a) => slicePath(a.n.x, a.n.y, a.n.r, a.startAngle, a.endAngle))
     .attr("fill", (a) => a.data.color);
 
   nodes.on("click", (ev: MouseEvent, d) => on.click?.(ev, d))
     .on("mouseenter", (ev: MouseEvent, d) => on.enter?.(ev, d))
     .on("mouseleave", (ev: MouseEvent, d) => on.leave?.(ev, d));
+}
+
+/** A pie slice centred on (cx, cy); angles as d3.pie gives them (radians clockwise from 12 o'clock). */
+export function slicePath(cx: number, cy: number, r: number, a0: number, a1: number): string {
+  const p = d3.pathRound(2);
+  if (a1 - a0 < 2 * Math.PI - 1e-6) p.moveTo(cx, cy);
+  p.arc(cx, cy, r, a0 - Math.PI / 2, a1 - Math.PI / 2);
+  p.closePath();
+  return p.toString();
 }
 
 /** selected: the clicked node or a best partner; partner: a runner-up partner; linked: holds brushed stimuli. */

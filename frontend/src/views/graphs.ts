@@ -16,13 +16,22 @@ export function mount(root: HTMLElement, app: App): () => void {
     const intervals = h("input", { type: "number", id: "quick-intervals", value: b.intervals, min: 1, max: 100, title: "intervals" });
     const overlap = h("input", { type: "number", id: "quick-overlap", value: b.overlap, step: "0.05", min: 0, max: 0.95, title: "overlap" });
     const status = h("span", { class: "muted", id: "quick-status" });
+    let requested = JSON.stringify(b);
+    let latest = 0; // a rebuild that a newer change overtook is dropped
     const rebuild = async () => {
       const build = { ...store.get().build, intervals: +intervals.value || b.intervals, overlap: +overlap.value };
+      // a second change event for the same values (the field losing focus after Enter) rebuilds nothing
+      const key = JSON.stringify(build);
+      if (key === requested) return;
+      requested = key;
+      const mine = ++latest;
       status.textContent = "rebuilding…";
       try {
         const ids = await app.buildGraphs(store.get().reps, graphRequest("", build));
-        store.set({ build, graphs: ids, node: null });
+        if (mine === latest) store.set({ build, graphs: ids, node: null });
       } catch (e) {
+        if (mine !== latest) return;
+        requested = "";
         status.textContent = "";
         app.notify(e instanceof Error ? e.message : String(e), "error");
       }

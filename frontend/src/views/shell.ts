@@ -8,6 +8,8 @@ import { COLOR_MODES, type ColorMode, type ViewState } from "../state";
 import { GraphPanels, type Brush } from "./panels";
 import { labelBars, sampleStimuli, serverThumbs, thumbnail } from "./tooltip";
 
+const QUALITY_IDLE_MS = 2000;
+
 export interface ShellOptions {
   title: string;
   subtitle: string;
@@ -39,6 +41,7 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
     h("div", { class: "body" }, panelsEl, inspector));
   const panels = new GraphPanels(app, panelsEl);
   const state = () => store.get();
+  let disposed = false;
 
   function seg<T extends string>(id: string, options: [T, string][], value: T, on: (v: T) => void): HTMLElement {
     return h("div", { class: "seg", id }, ...options.map(([v, label]) =>
@@ -134,14 +137,34 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
     if (!hits.size) app.notify(`No stimulus matches “${q}”.`, "error");
   }
 
+  function renderQuality(): void {
+    const q = panels.layoutInfo?.quality ?? {};
+    quality.replaceChildren(...(Object.keys(q).length ? [h("h3", {}, "Layout quality"),
+      h("dl", { class: "kv" }, ...Object.entries(q).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, fmt(v))]))] : []));
+  }
+
+  /** The layout's quality figures (the layout computed again with independent baselines, twice its time): asked
+   *  for once the view has stayed up a while after the paint and the correspondence with no graph build under way,
+   *  so that work never competes on the server with a quick run of parameter changes. */
+  async function loadQuality(ids: string[]): Promise<void> {
+    const info = panels.layoutInfo;
+    if (!info || info.source !== "joint" || Object.keys(info.quality).length) return;
+    await app.partners(ids).catch(() => null);
+    for (let idle = 0; idle < QUALITY_IDLE_MS; idle = app.building ? 0 : idle + 250) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (disposed) return;
+    }
+    const q = await app.layoutQuality(ids).catch(() => ({}));
+    Object.assign(info.quality, q);
+    if (panels.layoutInfo === info) renderQuality();
+  }
+
   function redraw(): void {
     if (!panels.graphs.length) return;
     panels.draw();
     renderControls();
     drawLegend(d3.select(legendSvg), panels.coloring!.legend, 250);
-    const q = panels.layoutInfo?.quality ?? {};
-    quality.replaceChildren(...(Object.keys(q).length ? [h("h3", {}, "Layout quality"),
-      h("dl", { class: "kv" }, ...Object.entries(q).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, fmt(v))]))] : []));
+    renderQuality();
     const s = state();
     if (s.node) {
       const [gid, nid] = s.node.split("/");
@@ -169,6 +192,7 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
     }
     await new Promise((r) => requestAnimationFrame(r));
     redraw();
+    void loadQuality(ids);
     return true;
   })();
 
@@ -186,5 +210,5 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
     json: () => (panels.graphs.length === 1 ? panels.graphs[0] : { graphs: panels.graphs }),
     name: opts.title.toLowerCase().replace(/\s+/g, "-"),
   };
-  return { panels, ready, redraw, dispose: () => { unsub(); window.removeEventListener("resize", onResize); } };
+  return { panels, ready, redraw, dispose: () => { disposed = true; unsub(); window.removeEventListener("resize", onResize); } };
 }
