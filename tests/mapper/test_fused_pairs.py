@@ -43,6 +43,9 @@ def test_pruned_pairs_are_exact(dtype, offset):
 
 
 def test_reused_pairs_match_lone_elements(monkeypatch):
+    # the pool even for this small graph (by default one thread runs graphs with little pair work)
+    monkeypatch.setattr(build, "POOL_MIN_WORK", 0)
+    monkeypatch.setattr(build, "_threads", lambda: 2)
     X = _low_rank(2500, 160, 1)
     lens = X[:, :2].astype(np.float64)
     eps = 8.0  # sparse elements: pairs reused across elements and pruned by the bounds
@@ -59,3 +62,22 @@ def test_reused_pairs_match_lone_elements(monkeypatch):
     monkeypatch.setattr(build, "_threads", lambda: 1)
     again = build_mapper_graph(X, lens, KMapperCover(6, 0.45), DBSCAN(eps=eps, min_samples=3), device=None)
     assert [n.members.tolist() for n in again.nodes] == [n.members.tolist() for n in graph.nodes]
+
+
+def test_small_graphs_run_on_one_thread(monkeypatch):
+    # little pair work: no thread pool (it only contends for the GIL there); the same graph as with the pool
+    X = _low_rank(2000, 32, 2)
+    lens = X[:, :2].astype(np.float64)
+    elements = KMapperCover(8, 0.4).fit_elements(lens)
+    eps = float(np.quantile(np.linalg.norm(X[1:300] - X[0], axis=1), 0.05))
+    assert build._pair_work(elements, X.shape[1]) < build.POOL_MIN_WORK
+    pools = []
+    real = build.ThreadPoolExecutor
+    monkeypatch.setattr(build, "ThreadPoolExecutor", lambda *a, **k: pools.append(1) or real(*a, **k))
+    one = build_mapper_graph(X, lens, KMapperCover(8, 0.4), DBSCAN(eps=eps, min_samples=3), device=None)
+    assert pools == []
+    monkeypatch.setattr(build, "POOL_MIN_WORK", 0)
+    monkeypatch.setattr(build, "_threads", lambda: 2)
+    pooled = build_mapper_graph(X, lens, KMapperCover(8, 0.4), DBSCAN(eps=eps, min_samples=3), device=None)
+    assert pools and len(one.nodes) > 5
+    assert [n.members.tolist() for n in one.nodes] == [n.members.tolist() for n in pooled.nodes]
