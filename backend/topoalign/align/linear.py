@@ -13,8 +13,11 @@ Speed: every alpha comes from one eigendecomposition of the centred training cov
 
 The last term is quadratic in ``c``; partial fractions, ``c_k c_l = (c_k - c_l) / (a_l - a_k)``, make it linear:
 ``2 sum_k c_k Z_ik (Z M')_ik`` with ``M_kl = G_kl / (a_l - a_k)``, plus ``c_k^2`` terms for (near-)equal eigenvalues
-grouped together. So the per-alpha work is three (n x p) @ (p x n_alphas) products instead of RidgeCV's
-(n x p) @ (p x p) and (n x p) @ (p x t) products per alpha.
+grouped together. So the per-alpha work is two (n x p) @ (p x n_alphas) products (on ``Z * (Y P' - Z M')`` and
+``Z * Z``) instead of RidgeCV's (n x p) @ (p x p) and (n x p) @ (p x t) products per alpha.
+
+Cross-validation takes every fold's cross-products from per-block sums (``block_grams``) and runs the folds' eighs and
+alpha searches in threads (``crossval.fold_pool``).
 """
 
 from __future__ import annotations
@@ -24,15 +27,16 @@ from typing import Any
 
 import numpy as np
 from numpy.linalg import eigh
-from threadpoolctl import threadpool_limits
 
+from topoalign.align.block_grams import BlockGrams, held_out_pearson
 from topoalign.align.crossval import (
     AlignmentResult,
     as_matrices,
-    blas_threads,
     columnwise_pearson,
     constant_units,
+    fold_pool,
     fold_splits,
+    single_blas_thread,
     summarize,
 )
 from topoalign.errors import InvalidInputError, check_param
@@ -84,7 +88,7 @@ class RidgeDecomposition:
 def _eigh(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # LAPACK's multi-threaded syevd collapses when the cores are shared (10-60x slower under load on 2 cores);
     # one thread is always within 2x of the best.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_blas_thread():
         return eigh(S)
 
 
@@ -101,26 +105,35 @@ def _eigen_clusters(a: np.ndarray, alpha_min: float) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(gaps > _CLUSTER_RTOL * scale)])
 
 
-def _quadratic_terms(Z: np.ndarray, G: np.ndarray, a: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    """(n x n_alphas) ``sum_kl c_k c_l Z_ik Z_il G_kl`` with ``c_k = 1/(a_k + alpha)``, by partial fractions."""
-    n = Z.shape[0]
-    C = 1.0 / (a[:, None] + alphas[None, :])
+def _partial_fractions(G: np.ndarray, a: np.ndarray, alphas: np.ndarray):
+    """``sum_kl c_k c_l Z_ik Z_il G_kl`` with ``c_k = 1/(a_k + alpha)``, linear in ``c`` by partial fractions.
+
+    Returns ``M`` (k x k), ``g`` (k,) and ``clustered(Z)`` such that the sum is
+    ``2 sum_k c_k Z_ik (Z M')_ik + sum_k c_k^2 Z_ik^2 g_k + clustered(Z)_i``; ``g`` is ``diag(G)`` on eigenvalues
+    with no (near-)equal neighbour and 0 elsewhere, ``clustered`` the ``c^2`` terms of groups of equal eigenvalues.
+    """
     cluster = _eigen_clusters(a, float(alphas.min()))
     n_clusters = int(cluster[-1]) + 1 if a.size else 0
+    diff = a[None, :] - a[:, None]
+    if n_clusters == a.size:  # distinct eigenvalues: the usual case
+        np.fill_diagonal(diff, 1.0)
+        M = G / diff
+        np.fill_diagonal(M, 0.0)
+        return M, np.diag(G).copy(), lambda Z: 0.0
     same = cluster[:, None] == cluster[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
-        M = np.where(same, 0.0, G / (a[None, :] - a[:, None]))
-    out = 2.0 * ((Z * (Z @ M.T)) @ C)
-    # c_k^2 terms of each cluster of equal eigenvalues: Q_ic = sum_{k,l in c} Z_ik Z_il G_kl
+        M = np.where(same, 0.0, G / diff)
     sizes = np.bincount(cluster, minlength=n_clusters)
-    Q = np.zeros((n, n_clusters))
     single = sizes[cluster] == 1
-    Q[:, cluster[single]] = Z[:, single] ** 2 * np.diag(G)[single]
-    for c in np.flatnonzero(sizes > 1):
-        idx = np.flatnonzero(cluster == c)
-        Q[:, c] = np.einsum("ij,ij->i", Z[:, idx] @ G[np.ix_(idx, idx)], Z[:, idx])
-    a_cluster = np.bincount(cluster, weights=a, minlength=n_clusters) / np.maximum(sizes, 1)
-    return out + Q @ (1.0 / (a_cluster[:, None] + alphas[None, :])) ** 2
+    groups = [np.flatnonzero(cluster == c) for c in np.flatnonzero(sizes > 1)]
+
+    def clustered(Z: np.ndarray) -> np.ndarray:
+        # Q_ic = sum_{k,l in c} Z_ik Z_il G_kl, times 1/(mean eigenvalue of c + alpha)^2
+        Q = np.stack([np.einsum("ij,ij->i", Z[:, idx] @ G[np.ix_(idx, idx)], Z[:, idx]) for idx in groups], axis=1)
+        a_cluster = np.array([a[idx].mean() for idx in groups])
+        return Q @ (1.0 / (a_cluster[:, None] + alphas[None, :])) ** 2
+
+    return M, np.where(single, np.diag(G), 0.0), clustered
 
 
 def loo_errors(dec: RidgeDecomposition, Y: np.ndarray, alphas: np.ndarray,
@@ -166,9 +179,15 @@ def _sample_losses(a: np.ndarray, Z: np.ndarray, Y: np.ndarray, P: np.ndarray, G
     ``G = P P'`` come from all ``n`` training rows, so each row's value is exact whatever subset is passed.
     """
     C = 1.0 / (a[:, None] + alphas[None, :])
-    y2 = np.einsum("ij,ij->i", Y, Y)
-    rss = y2[:, None] - 2.0 * ((Z * (Y @ P.T)) @ C) + _quadratic_terms(Z, G, a, alphas)
-    one_minus_h = 1.0 - 1.0 / n - (Z * Z) @ C
+    M, g, clustered = _partial_fractions(G, a, alphas)
+    # ||y_i - yhat_i||^2 = ||y_i||^2 - 2 sum_k c_k Z_ik (Y P' - Z M')_ik + sum_k c_k^2 Z_ik^2 g_k (+ clustered)
+    cross = Y @ P.T
+    cross -= Z @ M.T
+    cross *= Z
+    Z2 = Z * Z
+    diagonal = Z2 @ np.hstack([C, g[:, None] * C**2])  # h - 1/n, then the c_k^2 terms
+    rss = np.einsum("ij,ij->i", Y, Y)[:, None] - 2.0 * (cross @ C) + diagonal[:, alphas.size:] + clustered(Z)
+    one_minus_h = 1.0 - 1.0 / n - diagonal[:, :alphas.size]
     return np.maximum(rss, 0.0) / one_minus_h**2
 
 
@@ -183,19 +202,18 @@ def _equivalent_alphas(a: np.ndarray, alphas: np.ndarray, tol: float = 1e-8) -> 
     return np.abs(g[:, :, None] - g[:, None, :]).max(axis=0) <= tol
 
 
-def _sequential_alpha(a, V, P, rows, n: int, alphas: np.ndarray, rng: np.random.Generator,
-                      z: float = 5.0) -> tuple[int, int]:
+def _sequential_alpha(a, V, P, rows, alphas: np.ndarray, order: np.ndarray, z: float = 5.0) -> tuple[int, int]:
     """Index of RidgeCV's alpha, evaluating the LOO losses of growing random subsets of the training rows.
 
     Each row's LOO loss is exact (it depends on the whole training set only through ``a``, ``V``, ``P``), so a
     subset gives an unbiased estimate of every alpha's mean loss. The subset's winner is accepted when it beats every
     non-equivalent alpha by more than ``z`` standard errors of the paired differences (finite-population corrected);
     otherwise the subset grows (1/8 -> 1/2 of the rows) and finally all rows are used, which is RidgeCV's exact
-    criterion. Returns ``(alpha index, rows used)``.
+    criterion. ``order`` is a random permutation of the ``n`` training rows. Returns ``(alpha index, rows used)``.
     """
+    n = len(order)
     G = P @ P.T
     equivalent = _equivalent_alphas(a, alphas)
-    order = rng.permutation(n)
     for m in (n // 8, n // 2, n):
         if m < 64 and m < n:
             continue
@@ -213,78 +231,31 @@ def _sequential_alpha(a, V, P, rows, n: int, alphas: np.ndarray, rng: np.random.
     raise AssertionError("unreachable")
 
 
-def _ridge_fold(X_train: np.ndarray, Y_train: np.ndarray, X_test: np.ndarray, Y_test: np.ndarray,
-                alphas: np.ndarray, gram: np.ndarray | None = None, xty: np.ndarray | None = None) -> tuple[float, float]:
-    """Held-out mean r and chosen alpha of ridge X -> Y on centred fold matrices (gram = X'X, xty = X'Y optional)."""
-    dec = RidgeDecomposition.of(X_train, gram)
-    loo, P = loo_errors(dec, Y_train, alphas, xty)
-    best = int(np.argmin(loo))
-    c = 1.0 / (dec.eigvals + alphas[best])
-    pred = (X_test @ dec.basis) @ (c[:, None] * P)
-    r = columnwise_pearson(pred, Y_test)
-    return float(np.nanmean(r)) if np.isfinite(r).any() else 0.0, float(alphas[best])
-
-
-def _ridge_fold_fast(f: dict, src: str, dst: str, alphas: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
-    """``_ridge_fold`` from the fold's cross-products, choosing alpha by ``_sequential_alpha``."""
-    gram, xty = f[src + src], f[src + dst] if src == "x" else f["xy"].T
+def _decompose_fold(f: dict, src: str, dst: str, alphas: np.ndarray, order: np.ndarray | None):
+    """The alpha-independent, eigh-bound half of fitting fold ``f`` (``BlockGrams.fold``) in direction src -> dst."""
+    gram, xty = f[src + src], f["xy"] if src == "x" else f["xy"].T
+    if order is None:  # RidgeCV's criterion on every training row
+        everything = np.arange(len(f["train"]))
+        return RidgeDecomposition.of(f["rows"](src, everything), gram), xty
     a, V = _eigh(gram)
-    P = V.T @ xty
-    best, _ = _sequential_alpha(a, V, P, lambda idx: (f["rows"](src, idx), f["rows"](dst, idx)), len(f["train"]),
-                                alphas, rng)
-    W = V @ ((1.0 / (a + alphas[best]))[:, None] * P)
-    r = columnwise_pearson(f[src + "_test"] @ W, f[dst + "_test"])
+    return a, V, V.T @ xty
+
+
+def _score_fold(f: dict, test: dict, src: str, dst: str, alphas: np.ndarray, order: np.ndarray | None,
+                decomposed) -> tuple[float, float]:
+    """Held-out mean r and alpha of fold ``f`` from ``_decompose_fold``'s output and the held-out products."""
+    if order is None:
+        dec, xty = decomposed
+        loo, P = loo_errors(dec, f["rows"](dst, np.arange(len(f["train"]))), alphas, xty)
+        best = int(np.argmin(loo))
+        a, basis = dec.eigvals, dec.basis
+    else:
+        a, basis, P = decomposed
+        best, _ = _sequential_alpha(a, basis, P, lambda idx: (f["rows"](src, idx), f["rows"](dst, idx)), alphas,
+                                    order)
+    W = basis @ ((1.0 / (a + alphas[best]))[:, None] * P)
+    r = held_out_pearson(W, test, src, dst)
     return float(np.nanmean(r)) if np.isfinite(r).any() else 0.0, float(alphas[best])
-
-
-class _BlockGrams:
-    """Per-test-fold blocks of X'X, Y'Y, X'Y and column sums, so that every training fold's centred cross-products
-    come from sums of blocks instead of new (n x p) products. The data are centred globally first so that the
-    per-fold re-centring subtracts only a small mean."""
-
-    def __init__(self, X: np.ndarray, Y: np.ndarray, splits, need_xx: bool, need_yy: bool):
-        self.X = X - X.mean(axis=0)
-        self.Y = Y - Y.mean(axis=0)
-        blocks = [test for _, test in splits]
-        def block_sum(f):
-            parts = [f(b) for b in blocks]
-            return parts, sum(parts)
-        self.xx = block_sum(lambda b: self.X[b].T @ self.X[b]) if need_xx else None
-        self.yy = block_sum(lambda b: self.Y[b].T @ self.Y[b]) if need_yy else None
-        self.xy = block_sum(lambda b: self.X[b].T @ self.Y[b])
-        self.sx = block_sum(lambda b: self.X[b].sum(axis=0))
-        self.sy = block_sum(lambda b: self.Y[b].sum(axis=0))
-        # per-block column ranges: a unit is constant on a training fold iff its range over the other blocks is 0
-        self.lo = {"x": [self.X[b].min(axis=0) for b in blocks], "y": [self.Y[b].min(axis=0) for b in blocks]}
-        self.hi = {"x": [self.X[b].max(axis=0) for b in blocks], "y": [self.Y[b].max(axis=0) for b in blocks]}
-
-    def fold(self, i: int, train: np.ndarray, test: np.ndarray) -> dict:
-        """Fold ``i``: kept-unit masks, centred test rows, training cross-products, and ``rows(name, idx)`` giving
-        centred training rows ``train[idx]`` on demand (most folds never need all of them)."""
-        n = len(train)
-        out: dict = {"train": train}
-        others = [j for j in range(len(self.lo["x"])) if j != i]
-        for name, M, s in (("x", self.X, self.sx), ("y", self.Y, self.sy)):
-            keep = np.max([self.hi[name][j] for j in others], axis=0) != np.min([self.lo[name][j] for j in others],
-                                                                                axis=0)
-            mu = (s[1] - s[0][i]) / n
-            out[name] = (keep, mu)
-            out[name + "_test"] = M[test][:, keep] - mu[keep]
-        matrices = {"x": self.X, "y": self.Y}
-        out["rows"] = lambda name, idx: (matrices[name][train[idx]][:, out[name][0]] - out[name][1][out[name][0]])
-        kx, mx = out["x"]
-        ky, my = out["y"]
-
-        def train_product(pair, ka, ma, kb, mb):
-            if pair is None:
-                return None
-            prod = pair[1] - pair[0][i] - n * np.outer(ma, mb)
-            return prod[np.ix_(ka, kb)]
-
-        out["xx"] = train_product(self.xx, kx, mx, kx, mx)
-        out["yy"] = train_product(self.yy, ky, my, ky, my)
-        out["xy"] = train_product(self.xy, kx, mx, ky, my)
-        return out
 
 
 class LinearPredictivity:
@@ -368,33 +339,41 @@ def linear_predictivity_score(X, Y, *, alphas: Any = None, direction: str = "bot
     Y = np.asarray(Y, dtype=np.float64)
     splits = fold_splits(X.shape[0], folds, random_state)
     forward, backward = direction in ("forward", "both"), direction in ("backward", "both")
-    with blas_threads():
-        return _linear_cv(X, Y, splits, alphas, forward, backward, alpha_search, random_state)
+    # no blas_threads(): fold_pool runs single-threaded BLAS calls (nothing spins on a busy machine) in as many
+    # threads as the caller allows
+    return _linear_cv(X, Y, splits, alphas, forward, backward, alpha_search, random_state)
 
 
 def _linear_cv(X, Y, splits, alphas, forward, backward, alpha_search, random_state) -> AlignmentResult:
-    grams = _BlockGrams(X, Y, splits, need_xx=forward, need_yy=backward)
+    jobs = [(name, src, dst) for name, src, dst, wanted in (("forward", "x", "y", forward),
+                                                            ("backward", "y", "x", backward)) if wanted]
+    with fold_pool(len(splits) * len(jobs)) as pool:
+        # Tasks run first in, first out, and each waits only for tasks queued before it: the blocks; per fold its
+        # training products, then one eigh per direction; then the alpha searches and held-out scores. The last fold
+        # goes first: its training rows are the blocks computed first.
+        grams = BlockGrams(X, Y, splits, need_xx=forward, need_yy=backward, submit=pool.submit)
+        folds, tasks, dropped = {}, [], {}
+        for i in reversed(range(len(splits))):
+            keep, n_train = grams.kept(i), len(splits[i][0])
+            if not keep["x"].any() or not keep["y"].any():
+                raise InvalidInputError("Every unit is constant over the training stimuli of a fold; nothing to align.")
+            dropped[i] = (int((~keep["x"]).sum()), int((~keep["y"]).sum()))
+            folds[i] = pool.submit(grams.fold, i)
+            rng = np.random.default_rng(None if random_state is None else [int(random_state), i])
+            for name, src, dst in jobs:
+                sequential = alpha_search == "sequential" and keep[src].sum() < n_train
+                order = rng.permutation(n_train) if sequential else None
+                tasks.append((i, name, src, dst, order, pool.submit(
+                    lambda i, src, dst, order: _decompose_fold(folds[i].result(), src, dst, alphas, order),
+                    i, src, dst, order)))
+        scored = [pool.submit(lambda i, src, dst, order, decomposed: _score_fold(
+            folds[i].result(), grams.held_out(folds[i].result()), src, dst, alphas, order, decomposed.result()),
+            i, src, dst, order, decomposed) for i, _, src, dst, order, decomposed in tasks]
+        results = {(i, name): job.result() for (i, name, *_), job in zip(tasks, scored)}
     details: dict[str, list[float]] = {}
-    scores, dropped = [], []
-    for i, (train, test) in enumerate(splits):
-        f = grams.fold(i, train, test)
-        if not f["x"][0].any() or not f["y"][0].any():
-            raise InvalidInputError("Every unit is constant over the training stimuli of a fold; nothing to align.")
-        dropped.append((int((~f["x"][0]).sum()), int((~f["y"][0]).sum())))
-        rng = np.random.default_rng(None if random_state is None else [int(random_state), i])
-        parts = []
-        for name, src, dst, wanted in (("forward", "x", "y", forward), ("backward", "y", "x", backward)):
-            if not wanted:
-                continue
-            if alpha_search == "sequential" and f[src][0].sum() < len(train):
-                s, alpha = _ridge_fold_fast(f, src, dst, alphas, rng)
-            else:
-                everything = np.arange(len(train))
-                s, alpha = _ridge_fold(f["rows"](src, everything), f["rows"](dst, everything), f[src + "_test"],
-                                       f[dst + "_test"], alphas, f[src + src],
-                                       f["xy"] if src == "x" else f["xy"].T)
-            details.setdefault(name, []).append(s)
-            details.setdefault("alpha_" + name, []).append(alpha)
-            parts.append(s)
-        scores.append(float(np.mean(parts)))
-    return summarize("linear", scores, X.shape[0], dropped, details)
+    for i in range(len(splits)):
+        for name, *_ in jobs:
+            details.setdefault(name, []).append(results[i, name][0])
+            details.setdefault("alpha_" + name, []).append(results[i, name][1])
+    scores = [float(np.mean([results[i, name][0] for name, *_ in jobs])) for i in range(len(splits))]
+    return summarize("linear", scores, X.shape[0], [dropped[i] for i in range(len(splits))], details)

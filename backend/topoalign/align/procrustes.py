@@ -15,9 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-from topoalign.align.crossval import AlignmentResult, as_matrices, constant_units, cross_validate
+from topoalign.align.crossval import AlignmentResult, as_matrices, constant_units, cross_validate, single_blas_thread
 from topoalign.errors import check_param
 
 DIM_MODES = ("pad", "pca")
@@ -27,7 +26,7 @@ def orthogonal_procrustes_rotation(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """(d x d) orthogonal Q maximising ``tr(Q' A'B)`` for (n x d) A and B: ``U V'`` of ``svd(A'B)``."""
     M = A.T @ B
     # LAPACK's threaded SVD of a small square matrix is 3-10x slower than one thread on shared cores
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_blas_thread():
         U, _, Vt = np.linalg.svd(M, full_matrices=False)
     return U @ Vt
 
