@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+CHECK_ALL_PAIRS = False
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "backend"))
 
@@ -111,6 +112,17 @@ def scaling(sizes, d=256, with_reference_up_to=20000, lines=None, n_cubes=10):
             t_ref, ref = best_of(3, kmapper_ref, X, lens, eps, 5, n_cubes=n_cubes)
             same = g.member_sets() == {frozenset(v) for v in ref["nodes"].values()}
             ref_s, ratio = f"{t_ref:.3f}", f"{t_ref / t_ours:.1f}"
+        elif CHECK_ALL_PAIRS:
+            # no kmapper at this size: the same graph from the all-pairs path (no groups), an untimed run
+            from topoalign.mapper import cluster
+
+            saved, cluster.GROUP_MIN_ROWS = cluster.GROUP_MIN_ROWS, 10**12
+            try:
+                _, plain = ours(X, lens, eps, 5, metric="euclidean", n_cubes=n_cubes)
+            finally:
+                cluster.GROUP_MIN_ROWS = saved
+            ref_s, ratio = "-", "-"
+            same = f"{g.member_sets() == plain.member_sets()} (all-pairs path)"
         else:
             ref_s, ratio, same = "-", "-", "not run"
         cover = "" if n_cubes == 10 else f"_{n_cubes}x{n_cubes}"
@@ -161,8 +173,12 @@ def main() -> None:
     ap.add_argument("--scaling", type=int, nargs="*", default=None, help="sizes for the scaling table")
     ap.add_argument("--scaling-intervals", type=int, default=10, help="cover intervals per lens axis, scaling rows")
     ap.add_argument("--scaling-only", action="store_true", help="skip the 20k comparisons")
+    ap.add_argument("--check-all-pairs", action="store_true",
+                    help="rows above the kmapper sizes: compare with our all-pairs path (slow: minutes at 1M)")
     ap.add_argument("--no-write", action="store_true", help="do not append to bench/RESULTS.md")
     args = ap.parse_args()
+    global CHECK_ALL_PAIRS
+    CHECK_ALL_PAIRS = args.check_all_pairs
     header = machine()
     print(f"# {header}\nname, ours_s, reference_s, ratio", flush=True)
     lines: list[str] = []

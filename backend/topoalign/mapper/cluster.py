@@ -30,6 +30,8 @@ from scipy.sparse.csgraph import connected_components
 
 from topoalign.errors import InvalidParameterError, check_param
 from topoalign.mapper.dense_dbscan import WithinEps, dbscan_labels_leaders
+from topoalign.mapper.grouped_dbscan import grouped_dbscan_labels
+from topoalign.mapper.grouped_pairs import GROUP_MIN_ROWS
 from topoalign.mapper.neighbors import DENSE_LIMIT, radius_mask, radius_pairs
 
 LEADERS_MIN_ROWS = 384  # below this, all pairs in one symmetric product are cheap enough
@@ -149,9 +151,12 @@ def dbscan_labels_cpu(X: np.ndarray, eps: float, min_samples: int, metric: str =
 
 def dbscan_labels_dense_rows(X: np.ndarray, eps: float, min_samples: int, metric: str = "euclidean",
                              f: WithinEps | None = None) -> np.ndarray:
-    """DBSCAN labels of rows whose within-eps graph is dense: the leaders method, else the adjacency matrix."""
+    """DBSCAN labels of rows whose within-eps graph is dense: large elements by groups in Kruskal order
+    (``grouped_dbscan``), else the leaders method, else the adjacency matrix or the full pair list."""
     n = len(X)
     f = WithinEps(X, eps, metric) if f is None else f
+    if n >= GROUP_MIN_ROWS:
+        return grouped_dbscan_labels(f, min_samples)
     if USE_LEADERS and n >= LEADERS_MIN_ROWS:
         labels = dbscan_labels_leaders(X, eps, min_samples, metric, w=f)
         if labels is not None:

@@ -1,0 +1,149 @@
+"""All within-radius pairs of a large cover element, group pair by group pair, skipping groups too far apart.
+
+A large, dense cover element (1M x 256 rows under a 10 x 10 cover puts 100k+ rows in one element) holds several
+well-separated clusters, and all-pairs products spend most of their time proving that rows of different clusters
+are far apart. Here the rows are split into ~``GROUP_ROWS``-row groups by a few k-means steps (a seeded sample, then
+one assignment of every row), and a pair of groups (I, J) is skipped when every row of I is farther than the radius
+from every row of J along the line through the two centres:
+
+    |x - y| >= |(x - y) . u|,  u = (c_I - c_J) / |c_I - c_J|,
+
+so the gap between the two groups' intervals of ``x . u`` is an exact lower bound for all their pairs. The
+projections ``x . c`` are the assignment step's own products, so the bounds for all group pairs cost O(n G).
+The groups only decide which products are made; each pair kept is decided as in ``FusedRadius.pairs`` (float32
+fused products, float64 re-check of the rounding band), so the pairs equal those of the all-pairs path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+GROUP_MIN_ROWS = 16384  # elements from this many rows list their pairs group by group (uncapped listings only)
+GROUP_ROWS = 256  # target rows per group
+_SAMPLE = 16384  # rows the centres are fitted on
+_ITERATIONS = 4
+_ROW_BLOCK = 256
+_F32_EPS = float(np.finfo(np.float32).eps)
+
+
+def kmeans_groups(X: np.ndarray, groups: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(group of every row, centres (G x d), products X @ centres.T (n x G)) from Lloyd steps on a seeded
+    sample; float32 throughout (the groups only steer the work, they decide no pair)."""
+    rng = np.random.default_rng(seed)
+    n = len(X)
+    sample = X[np.sort(rng.choice(n, min(n, _SAMPLE), replace=False))] if n > _SAMPLE else X
+    C = sample[np.sort(rng.choice(len(sample), groups, replace=False))].copy()
+    for _ in range(_ITERATIONS):
+        assign = _nearest(sample, C)[0]
+        C = _means(sample, assign, C)
+    assign, P = _nearest(X, C)
+    return assign, C, P
+
+
+def _nearest(X: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    P = X @ C.T
+    score = P * -2.0
+    score += np.einsum("ij,ij->i", C, C)[None, :]
+    return score.argmin(axis=1), P
+
+
+def _means(X: np.ndarray, assign: np.ndarray, C: np.ndarray) -> np.ndarray:
+    order = np.argsort(assign, kind="stable")
+    counts = np.bincount(assign, minlength=len(C))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    nonempty = counts > 0
+    sums = np.add.reduceat(X[order], starts[nonempty], axis=0)
+    out = C.copy()  # an empty group keeps its centre
+    out[nonempty] = sums / counts[nonempty, None]
+    return out
+
+
+def far_group_pairs(assign: np.ndarray, C: np.ndarray, P: np.ndarray, radius: float,
+                    max_norm: float) -> np.ndarray:
+    """(G x G) boolean: True where no row of group I is within ``radius`` of a row of group J (exact lower bounds
+    along the centre-to-centre lines, with a margin for the float32 products)."""
+    G = len(C)
+    own = P[np.arange(len(P)), assign]  # x . c_own
+    D = own[:, None] - P  # x . (c_own - c_J), every row and group J
+    lo = np.full((G, G), np.inf, dtype=np.float64)
+    hi = np.full((G, G), -np.inf, dtype=np.float64)
+    order = np.argsort(assign, kind="stable")
+    counts = np.bincount(assign, minlength=G)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    nonempty = np.flatnonzero(counts)
+    Ds = D[order]
+    lo[nonempty] = np.minimum.reduceat(Ds, starts[nonempty], axis=0)
+    hi[nonempty] = np.maximum.reduceat(Ds, starts[nonempty], axis=0)
+    # rows of I lie in [lo[I, J], hi[I, J]] along c_I - c_J; rows of J, along the same vector, in
+    # [-hi[J, I], -lo[J, I]]
+    from scipy.spatial.distance import cdist
+
+    C64 = C.astype(np.float64)
+    dist = cdist(C64, C64)  # from coordinate differences: no cancellation between close centres
+    gap = np.maximum(lo + lo.T, -(hi + hi.T))
+    # float32 products err by at most ~d u |x| |c| each (u = eps / 2); four of them meet in a gap; doubled, plus
+    # the centring's rounding of the rows (a relative 1e-3 on the radius, as elsewhere)
+    d = C.shape[1]
+    max_c = float(np.sqrt(np.einsum("ij,ij->i", C64, C64).max())) if G else 0.0
+    err = 8.0 * (d + 2) * _F32_EPS * max_norm * max_c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        far = (gap - err) / dist > (1 + 1e-3) * radius
+    np.fill_diagonal(far, False)
+    return far  # empty groups (no rows: an infinite gap) come out far; they have no pairs anyway
+
+
+def grouped_pairs(f, row_stop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs within the radius of ``f`` (a ``FusedRadius``), as ``f.pairs()`` returns them (i < j;
+    ``row_stop``: only pairs with a row below it)."""
+    from topoalign.mapper.neighbors import _cat, sparse_nonzero
+
+    n, d = f.n, f.d
+    X32 = f.A[:, :d]
+    G = max(2, min(n, n // GROUP_ROWS))
+    assign, C, P = kmeans_groups(X32, G)
+    max_norm = float(np.sqrt(f.A[:, d].max())) * 1.001
+    far = far_group_pairs(assign, C, P, float(np.sqrt(f.sq)), max_norm)
+    del P
+    order = np.argsort(assign, kind="stable")
+    counts = np.bincount(assign, minlength=G)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    A, B = f.A[order], f.B[order]
+    stop = n if row_stop is None else row_stop
+    new = order < stop  # rows whose pairs are wanted
+    has_new = np.add.reduceat(new, bounds[:-1]) > 0 if n else np.zeros(0, bool)
+    has_new[counts == 0] = False
+    out_i, out_j, amb_i, amb_j = [], [], [], []
+    for I in range(G):
+        s, e = bounds[I], bounds[I + 1]
+        if s == e:
+            continue
+        later = [J for J in range(I + 1, G) if counts[J] and not far[I, J] and (has_new[I] or has_new[J])]
+        own = [I] if has_new[I] else []
+        spans = [(bounds[J], bounds[J + 1]) for J in own + later]
+        if not spans:
+            continue
+        cols = np.concatenate([np.arange(a, b) for a, b in spans])
+        Bc = B[cols]
+        for a in range(s, e, _ROW_BLOCK):
+            b = min(e, a + _ROW_BLOCK)
+            skip = (a - s) if own else 0  # own-group columns before this block were paired by earlier blocks
+            g = A[a:b] @ Bc[skip:].T
+            r, c = sparse_nonzero(g <= f.hi)
+            vals = g[r, c]
+            r = r + a
+            c = cols[c + skip]
+            keep = c > r
+            if row_stop is not None:
+                keep &= new[r] | new[c]
+            r, c, vals = order[r[keep]], order[c[keep]], vals[keep]
+            sure = f._sure(vals)
+            out_i.append(np.minimum(r[sure], c[sure])), out_j.append(np.maximum(r[sure], c[sure]))
+            if not sure.all():
+                amb_i.append(r[~sure]), amb_j.append(c[~sure])
+    ii, jj = _cat(out_i), _cat(out_j)
+    ai, aj = _cat(amb_i), _cat(amb_j)
+    if len(ai):
+        keep = f._exact(ai, aj)
+        lo_, hi_ = np.minimum(ai[keep], aj[keep]), np.maximum(ai[keep], aj[keep])
+        ii, jj = np.concatenate([ii, lo_]), np.concatenate([jj, hi_])
+    return ii, jj
