@@ -9,7 +9,8 @@ same member set twice (found in two overlapping cubes); so do we unless ``dedupe
 
 On the CPU, DBSCAN runs over all cover elements at once (``_dbscan_elements``): pairs decided in one element are
 reused by overlapping later ones, sparse elements prune pairs with exact lower bounds from a 64-axis PCA projection,
-large dense elements (16k+ rows) visit k-means groups of rows in Kruskal order (``grouped_dbscan``), and elements run on a thread pool (one thread per core, single-threaded BLAS). Labels are those of scikit-learn's
+large dense elements (16k+ rows) visit k-means groups of rows in Kruskal order (``grouped_dbscan``), elements of at
+most 256 rows are clustered together in batched products (``small_dbscan``), and elements run on a thread pool (one thread per core, single-threaded BLAS). Labels are those of scikit-learn's
 DBSCAN on each element.
 """
 
@@ -203,6 +204,7 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
     """
     from topoalign.mapper.cluster import SPARSE_DEGREE, dbscan_labels, dbscan_labels_dense_rows
     from topoalign.mapper.dense_dbscan import WithinEps
+    from topoalign.mapper.small_dbscan import SMALL_ROWS, small_elements_labels
 
     eps, min_samples, metric = clusterer.eps_, int(clusterer.min_samples), clusterer.metric
     n, K = len(X), len(elements)
@@ -211,6 +213,11 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
     for k, (_, rows) in enumerate(elements):
         member[rows, k] = True
         eligible[k] = len(rows) >= min_points
+    # small elements all at once (batched products, one DBSCAN pass); they take no part in pair reuse
+    small_k = [k for k in range(K) if eligible[k] and len(elements[k][1]) <= SMALL_ROWS]
+    small = dict(zip(small_k, small_elements_labels(X, [elements[k][1] for k in small_k], eps, min_samples,
+                                                    metric)))
+    eligible[small_k] = False
     parent = np.full(K, -1)
     # parents among the elements submitted ``workers`` places earlier or before: the element just before (usually
     # the best-sharing neighbour) is most likely still running, and waiting on it would serialise the pool
@@ -242,6 +249,8 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
     def run(k: int):
         rows = elements[k][1]
         m = len(rows)
+        if k in small:
+            return small[k], None
         if m < min_points:
             return None, None
         known = None

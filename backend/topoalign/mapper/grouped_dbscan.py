@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from topoalign.mapper import grouped_pairs as _gp
+from topoalign.mapper.dbscan_rules import assign_border_points
 from topoalign.mapper.dense_dbscan import _UnionFind
 from topoalign.mapper.grouped_pairs import far_group_pairs, kmeans_groups
 
@@ -157,15 +158,7 @@ def grouped_dbscan_labels(f, min_samples: int) -> np.ndarray:
         np.minimum.at(lowest, cl, order[core_pos])  # lowest original row of each cluster
         firsts = np.unique(lowest[cl])
         labels_pos[core_pos] = np.searchsorted(firsts, lowest[cl])
-    cb = core[pa] & ~core[pb]
-    bc = core[pb] & ~core[pa]
-    border = np.concatenate([pb[cb], pa[bc]])
-    if len(border):
-        cluster = np.concatenate([labels_pos[pa[cb]], labels_pos[pb[bc]]])
-        best = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(best, border, cluster)
-        hit = np.unique(border)
-        labels_pos[hit] = best[hit]
+    assign_border_points(labels_pos, core, pa, pb)
     labels = np.empty(n, dtype=np.int64)
     labels[order] = labels_pos
     return labels
