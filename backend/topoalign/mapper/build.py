@@ -10,8 +10,8 @@ same member set twice (found in two overlapping cubes); so do we unless ``dedupe
 On the CPU, DBSCAN runs over all cover elements at once (``_dbscan_elements``): pairs decided in one element are
 reused by overlapping later ones, sparse elements prune pairs with exact lower bounds from a 64-axis PCA projection,
 large dense elements (16k+ rows) visit k-means groups of rows in Kruskal order (``grouped_dbscan``), elements of at
-most 256 rows are clustered together in batched products (``small_dbscan``), and elements run on a thread pool (one thread per core, single-threaded BLAS). Labels are those of scikit-learn's
-DBSCAN on each element.
+most 256 rows are clustered together in batched products (``small_dbscan``), and elements run on a thread pool (one
+thread per core, single-threaded BLAS). Labels are those of scikit-learn's DBSCAN on each element.
 """
 
 from __future__ import annotations
