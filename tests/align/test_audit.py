@@ -86,3 +86,19 @@ def test_audit_needs_two_models(store):
     build_synthetic_collection(store, seeds=1)
     with pytest.raises(InvalidInputError, match="at least two models"):
         prepare_audit(store, "synth", ["cka"])
+
+
+def test_audit_mutual_knn_reuses_neighbours_with_the_same_values(synth_store):
+    from topoalign.align import audit
+    from topoalign.align.knn import mutual_knn_score
+
+    audit._KNN_CACHE.clear()
+    payload = run_audit(synth_store, "synth", metrics=["mutual_knn"], analyses=["layers"], folds=3)
+    cells = payload["cells"]
+    reps = {c["representation_a"] for c in cells} | {c["representation_b"] for c in cells}
+    assert len(cells) > len(reps)  # more pairs than representations: neighbours were reused
+    for c in cells:
+        a = synth_store.load_representation(c["representation_a"])
+        b = synth_store.load_representation(c["representation_b"])
+        ref = mutual_knn_score(a, b, folds=3)
+        assert c["folds"] == ref.folds and c["score"] == ref.score

@@ -207,6 +207,27 @@ def test_mutual_knn_against_brute_force():
     assert est.score(X[30:], Y[30:]) == pytest.approx(np.mean([len(a & b) / 4 for a, b in zip(nx, ny)]))
 
 
+def test_cross_validated_mutual_knn_against_brute_force():
+    from sklearn.model_selection import KFold
+
+    rng = np.random.default_rng(3)
+    X, Y = rng.standard_normal((60, 6)), rng.standard_normal((60, 4))
+    Y[:, :2] += X[:, :2]
+
+    def nn(Q, R):
+        Q, R = Q / np.linalg.norm(Q, axis=1, keepdims=True), R / np.linalg.norm(R, axis=1, keepdims=True)
+        return [set(np.argsort(-(q @ R.T))[:5]) for q in Q]
+
+    expected = []
+    for train, test in KFold(3, shuffle=True, random_state=7).split(X):
+        mx, my = X[train].mean(0), Y[train].mean(0)
+        a, b = nn(X[test] - mx, X[train] - mx), nn(Y[test] - my, Y[train] - my)
+        expected.append(np.mean([len(p & q) / 5 for p, q in zip(a, b)]))
+    r = mutual_knn_score(X, Y, k=5, folds=3, random_state=7)
+    np.testing.assert_allclose(r.folds, expected, atol=1e-12)
+    assert r.details["chance"] == [5 / 40] * 3
+
+
 def test_constant_units_are_dropped_and_counted():
     X = planted()
     Y = X.copy()

@@ -59,7 +59,9 @@ def _row_task(data_dir: str, rep_a: str, partners: list[tuple[str, list[str]]], 
     for rep_b, metrics in partners:
         b = _load(data_dir, rep_b)
         for metric in metrics:
-            if metric == "procrustes" and rep_b in batched:
+            if metric == "mutual_knn":
+                res = _mutual_knn(data_dir, a, rep_a, b, rep_b, folds, random_state)
+            elif metric == "procrustes" and rep_b in batched:
                 folds_scores = batched[rep_b]
                 res = {"score": float(np.mean(folds_scores)), "std": float(np.std(folds_scores)),
                        "folds": [float(v) for v in folds_scores]}
@@ -68,6 +70,39 @@ def _row_task(data_dir: str, rep_a: str, partners: list[tuple[str, list[str]]], 
                 res = {"score": r.score, "std": r.std, "folds": r.folds}
             out.append({"representation_a": rep_a, "representation_b": rep_b, "metric": metric, **res})
     return out
+
+
+_KNN_CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
+_KNN_CACHE_SIZE = 64  # (n_test x 10) indices per fold: ~1 MB per representation at 10,000 stimuli
+
+
+def _fold_neighbours(data_dir: str, rep, rep_id: str, rows: np.ndarray, folds: int, random_state: int | None):
+    """A representation's fold neighbours (``knn.fold_neighbours``), kept on the worker: every partner reuses them."""
+    from topoalign.align.knn import DEFAULT_K, fold_neighbours
+
+    key = (data_dir, rep_id, hashlib.sha1(np.ascontiguousarray(rows).tobytes()).hexdigest(), folds, random_state)
+    if key in _KNN_CACHE:
+        _KNN_CACHE.move_to_end(key)
+        return _KNN_CACHE[key]
+    value = fold_neighbours(rep.matrix[rows], DEFAULT_K, folds=folds, random_state=random_state)
+    _KNN_CACHE[key] = value
+    while len(_KNN_CACHE) > _KNN_CACHE_SIZE:
+        _KNN_CACHE.popitem(last=False)
+    return value
+
+
+def _mutual_knn(data_dir, a, rep_a, b, rep_b, folds, random_state) -> dict[str, Any]:
+    """``mutual_knn_score(a, b)`` from cached fold neighbours of both sides (same folds, same values)."""
+    from topoalign.align.knn import knn_result
+    from topoalign.representation import aligned_matrices
+
+    ids, ra, rb = match_stimuli(a, b)
+    if len(ids) < 3:
+        aligned_matrices(a, b)  # raises the per-pair path's error
+    nx = _fold_neighbours(data_dir, a, rep_a, ra, folds, random_state)
+    ny = _fold_neighbours(data_dir, b, rep_b, rb, folds, random_state)
+    r = knn_result(nx, ny, len(ids))
+    return {"score": r.score, "std": r.std, "folds": r.folds}
 
 
 def _batched_procrustes(data_dir, a, partner_ids, folds, random_state) -> dict[str, np.ndarray]:

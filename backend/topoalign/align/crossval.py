@@ -124,23 +124,25 @@ class Fold:
     dropped_y: int
 
 
+def prepare_one(M: np.ndarray, train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """(train rows, test rows, units dropped) of one matrix: units constant on ``train`` dropped, centred by the
+    ``train`` mean, float64."""
+    tr = np.asarray(M[train], dtype=np.float64)
+    te = np.asarray(M[test], dtype=np.float64)
+    const = constant_units(tr)
+    if const.any():
+        tr, te = tr[:, ~const], te[:, ~const]
+    if tr.shape[1] == 0:
+        raise InvalidInputError("Every unit is constant over the training stimuli of a fold; nothing to align.")
+    mu = tr.mean(axis=0)
+    return tr - mu, te - mu, int(const.sum())
+
+
 def prepare_fold(X: np.ndarray, Y: np.ndarray, train: np.ndarray, test: np.ndarray) -> Fold:
     """Drop units constant on ``train`` and centre by the ``train`` mean, for both matrices."""
-    parts = []
-    dropped = []
-    for M in (X, Y):
-        tr = np.asarray(M[train], dtype=np.float64)
-        te = np.asarray(M[test], dtype=np.float64)
-        const = constant_units(tr)
-        if const.any():
-            tr, te = tr[:, ~const], te[:, ~const]
-        if tr.shape[1] == 0:
-            raise InvalidInputError("Every unit is constant over the training stimuli of a fold; nothing to align.")
-        mu = tr.mean(axis=0)
-        parts.append((tr - mu, te - mu))
-        dropped.append(int(const.sum()))
-    (xtr, xte), (ytr, yte) = parts
-    return Fold(xtr, xte, ytr, yte, dropped[0], dropped[1])
+    xtr, xte, dx = prepare_one(X, train, test)
+    ytr, yte, dy = prepare_one(Y, train, test)
+    return Fold(xtr, xte, ytr, yte, dx, dy)
 
 
 def summarize(metric: str, fold_scores: list[float], n: int, dropped: list[tuple[int, int]],

@@ -3,16 +3,24 @@
 In each fold, rows are centred by the training mean and scaled to unit length; each held-out stimulus gets its ``k``
 most cosine-similar *training* stimuli in X and, separately, in Y. The score is the mean over held-out stimuli of
 ``|N_X(i) & N_Y(i)| / k``: 1 when the neighbourhoods agree, about ``k / n_train`` for unrelated representations.
+
+The neighbours of one representation depend on it and the folds alone (``fold_neighbours``): the audit computes them
+once per representation and reuses them for every partner, where a pair-by-pair score would recompute both sides.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from topoalign.align.crossval import AlignmentResult, as_matrices, cross_validate
+from topoalign.align.crossval import (AlignmentResult, as_matrices, blas_threads, fold_splits, prepare_one,
+                                     summarize)
 from topoalign.errors import check_param
+
+
+DEFAULT_K = 10
 
 
 def _unit_rows(M: np.ndarray) -> np.ndarray:
@@ -41,12 +49,38 @@ def _check_k(k: Any, n_train: int) -> int:
     return int(k)
 
 
-def _knn_fold(k: int):
-    def scorer(X_tr, Y_tr, X_te, Y_te) -> tuple[float, dict[str, Any]]:
-        kk = _check_k(k, X_tr.shape[0])
-        return float(mutual_knn_overlap(X_te, X_tr, Y_te, Y_tr, kk).mean()), {"chance": kk / X_tr.shape[0]}
+@dataclass
+class FoldNeighbours:
+    """Per fold: the k nearest training rows of every held-out row (indices into the fold's training rows)."""
 
-    return scorer
+    neighbours: list[np.ndarray]
+    n_train: list[int]
+    dropped: list[int]
+
+
+def fold_neighbours(M: np.ndarray, k: int, *, folds: int = 5, random_state: int | None = 0) -> FoldNeighbours:
+    """The held-out rows' k nearest training rows in every fold of ``fold_splits`` (in-fold preprocessing as in
+    ``prepare_fold``)."""
+    out = FoldNeighbours([], [], [])
+    for train, test in fold_splits(M.shape[0], folds, random_state):
+        kk = _check_k(k, len(train))
+        tr, te, dropped = prepare_one(M, train, test)
+        with blas_threads():
+            out.neighbours.append(nearest_neighbours(te, tr, kk))
+        out.n_train.append(len(train))
+        out.dropped.append(dropped)
+    return out
+
+
+def knn_result(nx: FoldNeighbours, ny: FoldNeighbours, n: int) -> AlignmentResult:
+    """The cross-validated mutual k-NN score from both sides' fold neighbours."""
+    scores = []
+    for a, b, n_train in zip(nx.neighbours, ny.neighbours, nx.n_train):
+        member = np.zeros((a.shape[0], n_train), dtype=bool)
+        np.put_along_axis(member, a, True, axis=1)
+        scores.append(float((np.take_along_axis(member, b, axis=1).sum(axis=1) / a.shape[1]).mean()))
+    chance = [a.shape[1] / n_train for a, n_train in zip(nx.neighbours, nx.n_train)]
+    return summarize("mutual_knn", scores, n, list(zip(nx.dropped, ny.dropped)), {"chance": chance})
 
 
 class MutualKNN:
@@ -57,7 +91,7 @@ class MutualKNN:
     x_ref_, y_ref_ : centred training rows; x_mean_, y_mean_ : training means
     """
 
-    def __init__(self, k: int = 10):
+    def __init__(self, k: int = DEFAULT_K):
         self.k = k
 
     def fit(self, X, Y) -> "MutualKNN":
@@ -81,7 +115,7 @@ class MutualKNN:
         return self.fit(X, Y).score(X, Y)
 
 
-def mutual_knn_score(X, Y, *, k: int = 10, folds: int = 5, random_state: int | None = 0) -> AlignmentResult:
+def mutual_knn_score(X, Y, *, k: int = DEFAULT_K, folds: int = 5, random_state: int | None = 0) -> AlignmentResult:
     """Cross-validated mutual k-NN alignment in [0, 1]; ``details["chance"]`` is k / n_train per fold.
 
     Parameters
@@ -89,4 +123,7 @@ def mutual_knn_score(X, Y, *, k: int = 10, folds: int = 5, random_state: int | N
     X, Y : (n_stimuli x d1), (n_stimuli x d2) arrays with paired rows, or two Representations (matched by id)
     k : neighbours per held-out stimulus, among the training stimuli
     """
-    return cross_validate("mutual_knn", _knn_fold(k), X, Y, folds=folds, random_state=random_state)
+    X, Y = as_matrices(X, Y)
+    nx = fold_neighbours(X, k, folds=folds, random_state=random_state)
+    ny = fold_neighbours(Y, k, folds=folds, random_state=random_state)
+    return knn_result(nx, ny, X.shape[0])
