@@ -102,3 +102,17 @@ def test_audit_mutual_knn_reuses_neighbours_with_the_same_values(synth_store):
         b = synth_store.load_representation(c["representation_b"])
         ref = mutual_knn_score(a, b, folds=3)
         assert c["folds"] == ref.folds and c["score"] == ref.score
+
+
+def test_audit_topological_cells(synth_store):
+    from topoalign.align.score import alignment_score
+
+    payload = run_audit(synth_store, "synth", metrics=["topological", "cka"], analyses=["layers"], folds=2)
+    topo = [c for c in payload["cells"] if c["metric"] == "topological"]
+    assert topo and len(topo) == len([c for c in payload["cells"] if c["metric"] == "cka"])
+    c = topo[0]
+    a = synth_store.load_representation(c["representation_a"])
+    b = synth_store.load_representation(c["representation_b"])
+    assert c["score"] == alignment_score(a, b, metric="topological").score
+    m = layer_matrix(payload, "net-s0", "net-s1", "topological")
+    assert m["scores"].shape == (3, 3) and np.isfinite(m["scores"]).all()
