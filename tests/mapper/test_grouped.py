@@ -44,6 +44,7 @@ def _brute_pairs(X: np.ndarray, eps: float, metric: str = "euclidean") -> set[tu
 @pytest.fixture
 def small_groups(monkeypatch):
     monkeypatch.setattr(grouped_pairs, "GROUP_ROWS", 40)
+    monkeypatch.setattr(grouped_pairs, "_CHUNK", 97)  # row chunks that split groups
 
 
 def _eps(X: np.ndarray, q: float) -> float:
@@ -56,8 +57,8 @@ def test_grouped_pairs_equal_brute_force(small_groups, dtype, offset):
     X = _clusters(1500, 48, 0, offset=offset, dtype=dtype)
     eps = _eps(X, 0.03)
     f = WithinEps(X, eps, "euclidean")
-    assign, C, P = grouped_pairs.kmeans_groups(f.A[:, :f.d], len(X) // 40)
-    far = grouped_pairs.far_group_pairs(assign, C, P, eps, float(np.sqrt(f.A[:, f.d].max())))
+    assign, C, lo, hi = grouped_pairs.kmeans_groups(f.A[:, :f.d], len(X) // 40)
+    far = grouped_pairs.far_group_pairs(C, lo, hi, eps, float(np.sqrt(f.A[:, f.d].max())))
     assert far.mean() > 0.3  # the bounds skip much of the work here, so skipped groups are tested
     ii, jj = grouped_pairs.grouped_pairs(f)
     assert np.all(ii < jj)

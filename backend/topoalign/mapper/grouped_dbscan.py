@@ -39,9 +39,8 @@ def grouped_dbscan_labels(f, min_samples: int) -> np.ndarray:
 
     n, d = f.n, f.d
     G = max(2, min(n, n // _gp.GROUP_ROWS))
-    assign, C, P = kmeans_groups(f.A[:, :d], G)
-    far = far_group_pairs(assign, C, P, float(np.sqrt(f.sq)), float(np.sqrt(f.A[:, d].max())) * 1.001)
-    del P
+    assign, C, lo, hi = kmeans_groups(f.A[:, :d], G)
+    far = far_group_pairs(C, lo, hi, float(np.sqrt(f.sq)), float(np.sqrt(f.A[:, d].max())) * 1.001)
     order = np.argsort(assign, kind="stable")  # position p holds row order[p]; work in positions
     counts = np.bincount(assign, minlength=G)
     bounds = np.concatenate([[0], np.cumsum(counts)])

@@ -8,8 +8,8 @@ from every row of J along the line through the two centres:
 
     |x - y| >= |(x - y) . u|,  u = (c_I - c_J) / |c_I - c_J|,
 
-so the gap between the two groups' intervals of ``x . u`` is an exact lower bound for all their pairs. The
-projections ``x . c`` are the assignment step's own products, so the bounds for all group pairs cost O(n G).
+so the gap between the two groups' intervals of ``x . u`` is an exact lower bound for all their pairs. The bounds
+of all group pairs take one pass of products with the centres, in row chunks (O(n G d) time, O(G^2) memory).
 The groups only decide which products are made; each pair kept is decided as in ``FusedRadius.pairs`` (float32
 fused products, float64 re-check of the rounding band), so the pairs equal those of the all-pairs path.
 """
@@ -22,29 +22,45 @@ GROUP_MIN_ROWS = 16384  # elements from this many rows list their pairs group by
 GROUP_ROWS = 256  # target rows per group
 _SAMPLE = 16384  # rows the centres are fitted on
 _ITERATIONS = 4
+_CHUNK = 4096  # rows per product with the centres
 _ROW_BLOCK = 256
 _F32_EPS = float(np.finfo(np.float32).eps)
 
 
-def kmeans_groups(X: np.ndarray, groups: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(group of every row, centres (G x d), products X @ centres.T (n x G)) from Lloyd steps on a seeded
-    sample; float32 throughout (the groups only steer the work, they decide no pair)."""
+def kmeans_groups(X: np.ndarray, groups: int, seed: int = 0):
+    """Row groups from Lloyd steps on a seeded sample, float32 throughout (the groups only steer the work, they
+    decide no pair): ``(group of every row, centres C (G x d), lo, hi)`` with ``lo[I, J]``, ``hi[I, J]`` the range
+    of ``x . (c_I - c_J)`` over the rows x of group I (for ``far_group_pairs``)."""
     rng = np.random.default_rng(seed)
     n = len(X)
     sample = X[np.sort(rng.choice(n, min(n, _SAMPLE), replace=False))] if n > _SAMPLE else X
     C = sample[np.sort(rng.choice(len(sample), groups, replace=False))].copy()
     for _ in range(_ITERATIONS):
-        assign = _nearest(sample, C)[0]
-        C = _means(sample, assign, C)
-    assign, P = _nearest(X, C)
-    return assign, C, P
+        C = _means(sample, _nearest(sample, C), C)
+    G = len(C)
+    assign = np.empty(n, dtype=np.int64)
+    lo = np.full((G, G), np.inf, dtype=np.float64)
+    hi = np.full((G, G), -np.inf, dtype=np.float64)
+    csq = np.einsum("ij,ij->i", C, C)
+    for s in range(0, n, _CHUNK):  # chunks: n x G products would grow as n^2 / GROUP_ROWS
+        P = X[s:s + _CHUNK] @ C.T
+        g = (csq[None, :] - 2.0 * P).argmin(axis=1)
+        assign[s:s + _CHUNK] = g
+        by = np.argsort(g, kind="stable")
+        g, P = g[by], P[by]
+        D = P[np.arange(len(g)), g][:, None] - P  # x . (c_own - c_J)
+        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        gs = g[starts]
+        lo[gs] = np.minimum(lo[gs], np.minimum.reduceat(D, starts, axis=0))
+        hi[gs] = np.maximum(hi[gs], np.maximum.reduceat(D, starts, axis=0))
+    return assign, C, lo, hi
 
 
-def _nearest(X: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    P = X @ C.T
-    score = P * -2.0
+def _nearest(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    score = X @ C.T
+    score *= -2.0
     score += np.einsum("ij,ij->i", C, C)[None, :]
-    return score.argmin(axis=1), P
+    return score.argmin(axis=1)
 
 
 def _means(X: np.ndarray, assign: np.ndarray, C: np.ndarray) -> np.ndarray:
@@ -58,26 +74,14 @@ def _means(X: np.ndarray, assign: np.ndarray, C: np.ndarray) -> np.ndarray:
     return out
 
 
-def far_group_pairs(assign: np.ndarray, C: np.ndarray, P: np.ndarray, radius: float,
-                    max_norm: float) -> np.ndarray:
+def far_group_pairs(C: np.ndarray, lo: np.ndarray, hi: np.ndarray, radius: float, max_norm: float) -> np.ndarray:
     """(G x G) boolean: True where no row of group I is within ``radius`` of a row of group J (exact lower bounds
     along the centre-to-centre lines, with a margin for the float32 products)."""
-    G = len(C)
-    own = P[np.arange(len(P)), assign]  # x . c_own
-    D = own[:, None] - P  # x . (c_own - c_J), every row and group J
-    lo = np.full((G, G), np.inf, dtype=np.float64)
-    hi = np.full((G, G), -np.inf, dtype=np.float64)
-    order = np.argsort(assign, kind="stable")
-    counts = np.bincount(assign, minlength=G)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    nonempty = np.flatnonzero(counts)
-    Ds = D[order]
-    lo[nonempty] = np.minimum.reduceat(Ds, starts[nonempty], axis=0)
-    hi[nonempty] = np.maximum.reduceat(Ds, starts[nonempty], axis=0)
-    # rows of I lie in [lo[I, J], hi[I, J]] along c_I - c_J; rows of J, along the same vector, in
-    # [-hi[J, I], -lo[J, I]]
     from scipy.spatial.distance import cdist
 
+    G = len(C)
+    # rows of I lie in [lo[I, J], hi[I, J]] along c_I - c_J; rows of J, along the same vector, in
+    # [-hi[J, I], -lo[J, I]]
     C64 = C.astype(np.float64)
     dist = cdist(C64, C64)  # from coordinate differences: no cancellation between close centres
     gap = np.maximum(lo + lo.T, -(hi + hi.T))
@@ -100,10 +104,8 @@ def grouped_pairs(f, row_stop: int | None = None) -> tuple[np.ndarray, np.ndarra
     n, d = f.n, f.d
     X32 = f.A[:, :d]
     G = max(2, min(n, n // GROUP_ROWS))
-    assign, C, P = kmeans_groups(X32, G)
-    max_norm = float(np.sqrt(f.A[:, d].max())) * 1.001
-    far = far_group_pairs(assign, C, P, float(np.sqrt(f.sq)), max_norm)
-    del P
+    assign, C, lo, hi = kmeans_groups(X32, G)
+    far = far_group_pairs(C, lo, hi, float(np.sqrt(f.sq)), float(np.sqrt(f.A[:, d].max())) * 1.001)
     order = np.argsort(assign, kind="stable")
     counts = np.bincount(assign, minlength=G)
     bounds = np.concatenate([[0], np.cumsum(counts)])
