@@ -88,6 +88,22 @@ def test_audit_needs_two_models(store):
         prepare_audit(store, "synth", ["cka"])
 
 
+def test_batched_procrustes_in_partner_chunks_equals_one_call(synth_store, monkeypatch):
+    from topoalign.align import audit
+
+    whole = run_audit(synth_store, "synth", metrics=["procrustes"], analyses=["layers"], folds=3)
+    monkeypatch.setattr(audit, "_PROCRUSTES_STACK_BYTES", 1)  # one partner per batched call
+    audit._CACHE.clear()
+    a_id = whole["cells"][0]["representation_a"]
+    partners = sorted({c["representation_b"] for c in whole["cells"] if c["representation_a"] == a_id})
+    assert len(partners) >= 3
+    a = audit._load(str(synth_store.data_dir), a_id)
+    got = audit._batched_procrustes(str(synth_store.data_dir), a, partners, 3, 0)
+    for c in whole["cells"]:
+        if c["representation_a"] == a_id:
+            np.testing.assert_allclose(got[c["representation_b"]], c["folds"], atol=1e-12)
+
+
 def test_audit_mutual_knn_reuses_neighbours_with_the_same_values(synth_store):
     from topoalign.align import audit
     from topoalign.align.knn import mutual_knn_score

@@ -32,6 +32,7 @@ CSV_COLUMNS = ["analysis", "metric", "score", "std", "model_a", "layer_a", "laye
 
 _CACHE: "OrderedDict[tuple[str, str], Any]" = OrderedDict()
 _CACHE_SIZE = 8
+_PROCRUSTES_STACK_BYTES = 256 * 2**20  # float64 partner stack per batched Procrustes call
 
 
 def _load(data_dir: str, rep_id: str):
@@ -120,10 +121,15 @@ def _batched_procrustes(data_dir, a, partner_ids, folds, random_state) -> dict[s
             continue  # the per-pair path raises the proper error
         _, ra, _ = match_stimuli(a, _load(data_dir, members[0][0]))
         xs = [a.matrix[ra]]
-        ys = [_load(data_dir, rid).matrix[rb] for rid, rb in members]
-        scores = procrustes_score_matrix(xs, ys, folds=folds, random_state=random_state)[0]
-        for (rid, _), s in zip(members, scores):
-            out[rid] = s
+        # partners in chunks: the batched call holds a few float64 copies of its stacked partners, and 20 partners
+        # of 10,000 x 512 at once took a worker past 11 GB
+        per = max(1, _PROCRUSTES_STACK_BYTES // (8 * len(ids) * max(_load(data_dir, rid).d for rid, _ in members)))
+        for s in range(0, len(members), per):
+            chunk = members[s:s + per]
+            ys = [_load(data_dir, rid).matrix[rb] for rid, rb in chunk]
+            scores = procrustes_score_matrix(xs, ys, folds=folds, random_state=random_state)[0]
+            for (rid, _), sc in zip(chunk, scores):
+                out[rid] = sc
     return out
 
 
