@@ -274,3 +274,12 @@ def test_errors_name_the_problem():
         procrustes_score(np.full_like(X, np.nan), X)
     with pytest.raises(InvalidInputError, match="constant"):
         procrustes_score(np.ones_like(X), X)
+
+
+def test_fold_neighbours_hold_only_their_k_columns():
+    # the audit keeps these per representation: a view into the (n_test x n_train) partition would keep it alive
+    from topoalign.align.knn import fold_neighbours
+
+    X = np.random.default_rng(0).standard_normal((500, 8))
+    fn = fold_neighbours(X, 7, folds=5)
+    assert all(a.shape == (100, 7) and a.base is None and a.flags.c_contiguous for a in fn.neighbours)

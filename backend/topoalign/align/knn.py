@@ -31,7 +31,9 @@ def _unit_rows(M: np.ndarray) -> np.ndarray:
 def nearest_neighbours(queries: np.ndarray, reference: np.ndarray, k: int) -> np.ndarray:
     """(m x k) indices of the k reference rows most cosine-similar to each query row (unordered)."""
     sim = _unit_rows(queries) @ _unit_rows(reference).T
-    return np.argpartition(-sim, k - 1, axis=1)[:, :k]
+    np.negative(sim, out=sim)
+    # a copy: a slice would keep the whole (m x n_ref) partition alive (the audit caches these per representation)
+    return np.ascontiguousarray(np.argpartition(sim, k - 1, axis=1)[:, :k])
 
 
 def mutual_knn_overlap(X_query, X_ref, Y_query, Y_ref, k: int) -> np.ndarray:
