@@ -60,9 +60,12 @@ def incidence_matrix(graph: MapperGraph, stimulus_ids: np.ndarray | None = None)
     else:
         stimulus_ids = np.asarray(stimulus_ids, dtype=str)
         n = len(stimulus_ids)
-        pos_of = {s: i for i, s in enumerate(stimulus_ids.tolist())}
-        row_to_pos = np.fromiter((pos_of.get(s, -1) for s in np.asarray(graph.stimulus_ids, dtype=str).tolist()),
-                                 dtype=np.int64, count=graph.n_stimuli)
+        own = np.asarray(graph.stimulus_ids, dtype=str)
+        if np.array_equal(own, stimulus_ids):  # graphs of one collection: the same rows
+            row_to_pos = np.arange(n)
+        else:
+            pos_of = {s: i for i, s in enumerate(stimulus_ids.tolist())}
+            row_to_pos = np.fromiter((pos_of.get(s, -1) for s in own.tolist()), dtype=np.int64, count=graph.n_stimuli)
     if n_nodes == 0:
         return sp.csr_matrix((n, 0))
     members = [nd.members for nd in graph.nodes]

@@ -34,8 +34,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
+from topoalign.align.crossval import single_blas_thread
 from topoalign.errors import InvalidParameterError, check_param
 from topoalign.jobs.progress import Progress
 from topoalign.mapper.graph import MapperGraph
@@ -166,7 +166,7 @@ def joint_layout(
     quality : also compute :func:`layout_quality` (independent layouts, stress, corresponding distances, crossings)
     """
     # one BLAS thread: the kernel's products are small, and threaded OpenBLAS stalls badly on a busy machine
-    with threadpool_limits(1, user_api="blas"):
+    with single_blas_thread():
         return _joint_layout(graphs, names, mode=mode, coupling_strength=coupling_strength, min_jaccard=min_jaccard,
                              n_iter=n_iter, tol=tol, initial=initial, anchor_strength=anchor_strength, columns=columns,
                              gap=gap, random_state=random_state, quality=quality, progress=progress)

@@ -21,8 +21,8 @@ from typing import Protocol, Sequence
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, shortest_path
-from threadpoolctl import threadpool_limits
 
+from topoalign.align.crossval import single_blas_thread
 from topoalign.mapper.graph import MapperGraph
 
 SEPARATION = 0.1  # weight (relative to d^-2, d = largest distance + 1) keeping components apart in layouts
@@ -250,7 +250,7 @@ def independent_layouts(geoms: Sequence[GraphGeometry], *, n_iter: int | None = 
     graphs get identical layouts): the joint layout's start and the reference of its quality figures (by default
     run to convergence: twice the automatic sweeps)."""
     kernel = StressKernel(geoms)
-    with threadpool_limits(1, user_api="blas"):
+    with single_blas_thread():
         X0 = np.vstack([pivot_mds(g, random_state=random_state) for g in geoms]) if geoms else np.zeros((0, 2))
         X, _ = kernel.run(X0, n_iter=n_iter or 2 * auto_iterations(geoms), tol=tol)
     return [X[kernel.offsets[g]:kernel.offsets[g + 1]] for g in range(kernel.k)]
