@@ -36,13 +36,17 @@ def nearest_neighbours(queries: np.ndarray, reference: np.ndarray, k: int) -> np
     return np.ascontiguousarray(np.argpartition(sim, k - 1, axis=1)[:, :k])
 
 
+def shared_fraction(nx: np.ndarray, ny: np.ndarray, n_ref: int) -> np.ndarray:
+    """(m,) fraction of shared entries between two (m x k) neighbour index lists into ``n_ref`` reference rows."""
+    member = np.zeros((nx.shape[0], n_ref), dtype=bool)
+    np.put_along_axis(member, nx, True, axis=1)
+    return np.take_along_axis(member, ny, axis=1).sum(axis=1) / nx.shape[1]
+
+
 def mutual_knn_overlap(X_query, X_ref, Y_query, Y_ref, k: int) -> np.ndarray:
     """(m,) fraction of shared neighbours per query row."""
-    nx = nearest_neighbours(X_query, X_ref, k)
-    ny = nearest_neighbours(Y_query, Y_ref, k)
-    member = np.zeros((nx.shape[0], X_ref.shape[0]), dtype=bool)
-    np.put_along_axis(member, nx, True, axis=1)
-    return np.take_along_axis(member, ny, axis=1).sum(axis=1) / k
+    return shared_fraction(nearest_neighbours(X_query, X_ref, k), nearest_neighbours(Y_query, Y_ref, k),
+                           X_ref.shape[0])
 
 
 def _check_k(k: Any, n_train: int) -> int:
@@ -76,11 +80,8 @@ def fold_neighbours(M: np.ndarray, k: int, *, folds: int = 5, random_state: int 
 
 def knn_result(nx: FoldNeighbours, ny: FoldNeighbours, n: int) -> AlignmentResult:
     """The cross-validated mutual k-NN score from both sides' fold neighbours."""
-    scores = []
-    for a, b, n_train in zip(nx.neighbours, ny.neighbours, nx.n_train):
-        member = np.zeros((a.shape[0], n_train), dtype=bool)
-        np.put_along_axis(member, a, True, axis=1)
-        scores.append(float((np.take_along_axis(member, b, axis=1).sum(axis=1) / a.shape[1]).mean()))
+    scores = [float(shared_fraction(a, b, n_train).mean())
+              for a, b, n_train in zip(nx.neighbours, ny.neighbours, nx.n_train)]
     chance = [a.shape[1] / n_train for a, n_train in zip(nx.neighbours, nx.n_train)]
     return summarize("mutual_knn", scores, n, list(zip(nx.dropped, ny.dropped)), {"chance": chance})
 

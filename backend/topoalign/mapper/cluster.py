@@ -29,9 +29,10 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from topoalign.errors import InvalidParameterError, check_param
+from topoalign.mapper.dbscan_rules import assign_border_points
 from topoalign.mapper.dense_dbscan import WithinEps, dbscan_labels_leaders
 from topoalign.mapper.grouped_dbscan import grouped_dbscan_labels
-from topoalign.mapper.grouped_pairs import GROUP_MIN_ROWS
+from topoalign.mapper.row_groups import GROUP_MIN_ROWS
 from topoalign.mapper.neighbors import DENSE_LIMIT, radius_mask, radius_pairs
 
 LEADERS_MIN_ROWS = 384  # below this, all pairs in one symmetric product are cheap enough
@@ -227,16 +228,7 @@ def dbscan_labels(n: int, ii: np.ndarray, jj: np.ndarray, min_samples: int) -> n
     order = np.argsort(core_idx[first], kind="stable")
     rank[comp[core_idx[first]][order]] = np.arange(len(order))
     labels[core_idx] = rank[comp[core_idx]]
-    # border points: the lowest-numbered cluster among their core neighbours
-    cb = core[ii] & ~core[jj]
-    bc = core[jj] & ~core[ii]
-    border = np.concatenate([jj[cb], ii[bc]])
-    if len(border):
-        cluster = np.concatenate([labels[ii[cb]], labels[jj[bc]]])
-        order = np.lexsort((cluster, border))
-        border, cluster = border[order], cluster[order]
-        first = np.r_[True, border[1:] != border[:-1]]
-        labels[border[first]] = cluster[first]
+    assign_border_points(labels, core, ii, jj)
     return labels
 
 

@@ -3,7 +3,7 @@
 A 1M x 256 data set under a 10 x 10 cover puts 100k+ rows of intrinsically low-dimensional clusters in one element,
 every row with hundreds of neighbours. DBSCAN's labels need far less than all those pairs:
 
-1. the rows are split into ~``GROUP_ROWS``-row groups (k-means, ``grouped_pairs``); group pairs whose gap bound
+1. the rows are split into ~``GROUP_ROWS``-row groups (k-means, ``row_groups``); group pairs whose gap bound
    exceeds eps have no pair within eps (exact lower bounds) and are never looked at;
 2. the pairs inside each group are listed (rows are counted towards ``min_samples``; core rows joined);
 3. the other group pairs are visited nearest centres first, as Kruskal's algorithm would. A pair of groups whose
@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from topoalign.mapper import grouped_pairs as _gp
+from topoalign.mapper import row_groups as _gp
 from topoalign.mapper.dbscan_rules import assign_border_points
 from topoalign.mapper.dense_dbscan import _UnionFind
-from topoalign.mapper.grouped_pairs import far_group_pairs, kmeans_groups
+from topoalign.mapper.row_groups import far_group_pairs, kmeans_groups
 
 # group pairs visited so far in this process, by what was computed (diagnostics for tests and benchmarks)
 VISITS = {"skipped": 0, "unsettled rows": 0, "whole block": 0}

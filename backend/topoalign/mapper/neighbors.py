@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from topoalign.mapper.grouped_pairs import GROUP_MIN_ROWS, grouped_pairs
-
 _TILE = 2048  # distance tiles of at most 3072 x 3072 float32 (36 MB)
 _F32_EPS = float(np.finfo(np.float32).eps)
 
@@ -331,8 +329,6 @@ class FusedRadius:
         """All pairs i < j within the radius, or None once more than ``max_pairs`` candidates turned up.
         ``row_stop``: only the pairs with ``i < row_stop`` (the pairs among the later rows are known)."""
         n = self.n
-        if max_pairs is None and n >= GROUP_MIN_ROWS:
-            return grouped_pairs(self, row_stop)
         stop = n if row_stop is None else min(n, row_stop)
         out_i, out_j, amb_i, amb_j = [], [], [], []
         total = 0

@@ -1,29 +1,27 @@
-"""All within-radius pairs of a large cover element, group pair by group pair, skipping groups too far apart.
+"""Rows of a large cover element in k-means groups, with exact lower bounds between groups (``grouped_dbscan``).
 
 A large, dense cover element (1M x 256 rows under a 10 x 10 cover puts 100k+ rows in one element) holds several
 well-separated clusters, and all-pairs products spend most of their time proving that rows of different clusters
 are far apart. Here the rows are split into ~``GROUP_ROWS``-row groups by a few k-means steps (a seeded sample, then
-one assignment of every row), and a pair of groups (I, J) is skipped when every row of I is farther than the radius
-from every row of J along the line through the two centres:
+one assignment of every row), and a pair of groups (I, J) is known to hold no pair within the radius when every row
+of I is farther than the radius from every row of J along the line through the two centres:
 
     |x - y| >= |(x - y) . u|,  u = (c_I - c_J) / |c_I - c_J|,
 
 so the gap between the two groups' intervals of ``x . u`` is an exact lower bound for all their pairs. The bounds
 of all group pairs take one pass of products with the centres, in row chunks (O(n G d) time, O(G^2) memory).
-The groups only decide which products are made; each pair kept is decided as in ``FusedRadius.pairs`` (float32
-fused products, float64 re-check of the rounding band), so the pairs equal those of the all-pairs path.
+The groups only decide which products are made, never a pair.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-GROUP_MIN_ROWS = 16384  # elements from this many rows list their pairs group by group (uncapped listings only)
+GROUP_MIN_ROWS = 16384  # dense cover elements from this many rows go through ``grouped_dbscan``
 GROUP_ROWS = 256  # target rows per group
 _SAMPLE = 16384  # rows the centres are fitted on
 _ITERATIONS = 4
 _CHUNK = 4096  # rows per product with the centres
-_ROW_BLOCK = 256
 _F32_EPS = float(np.finfo(np.float32).eps)
 
 
@@ -94,58 +92,3 @@ def far_group_pairs(C: np.ndarray, lo: np.ndarray, hi: np.ndarray, radius: float
         far = (gap - err) / dist > (1 + 1e-3) * radius
     np.fill_diagonal(far, False)
     return far  # empty groups (no rows: an infinite gap) come out far; they have no pairs anyway
-
-
-def grouped_pairs(f, row_stop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """All pairs within the radius of ``f`` (a ``FusedRadius``), as ``f.pairs()`` returns them (i < j;
-    ``row_stop``: only pairs with a row below it)."""
-    from topoalign.mapper.neighbors import _cat, sparse_nonzero
-
-    n, d = f.n, f.d
-    X32 = f.A[:, :d]
-    G = max(2, min(n, n // GROUP_ROWS))
-    assign, C, lo, hi = kmeans_groups(X32, G)
-    far = far_group_pairs(C, lo, hi, float(np.sqrt(f.sq)), float(np.sqrt(f.A[:, d].max())) * 1.001)
-    order = np.argsort(assign, kind="stable")
-    counts = np.bincount(assign, minlength=G)
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    A, B = f.A[order], f.B[order]
-    stop = n if row_stop is None else row_stop
-    new = order < stop  # rows whose pairs are wanted
-    has_new = np.add.reduceat(new, bounds[:-1]) > 0 if n else np.zeros(0, bool)
-    has_new[counts == 0] = False
-    out_i, out_j, amb_i, amb_j = [], [], [], []
-    for I in range(G):
-        s, e = bounds[I], bounds[I + 1]
-        if s == e:
-            continue
-        later = [J for J in range(I + 1, G) if counts[J] and not far[I, J] and (has_new[I] or has_new[J])]
-        own = [I] if has_new[I] else []
-        spans = [(bounds[J], bounds[J + 1]) for J in own + later]
-        if not spans:
-            continue
-        cols = np.concatenate([np.arange(a, b) for a, b in spans])
-        Bc = B[cols]
-        for a in range(s, e, _ROW_BLOCK):
-            b = min(e, a + _ROW_BLOCK)
-            skip = (a - s) if own else 0  # own-group columns before this block were paired by earlier blocks
-            g = A[a:b] @ Bc[skip:].T
-            r, c = sparse_nonzero(g <= f.hi)
-            vals = g[r, c]
-            r = r + a
-            c = cols[c + skip]
-            keep = c > r
-            if row_stop is not None:
-                keep &= new[r] | new[c]
-            r, c, vals = order[r[keep]], order[c[keep]], vals[keep]
-            sure = f._sure(vals)
-            out_i.append(np.minimum(r[sure], c[sure])), out_j.append(np.maximum(r[sure], c[sure]))
-            if not sure.all():
-                amb_i.append(r[~sure]), amb_j.append(c[~sure])
-    ii, jj = _cat(out_i), _cat(out_j)
-    ai, aj = _cat(amb_i), _cat(amb_j)
-    if len(ai):
-        keep = f._exact(ai, aj)
-        lo_, hi_ = np.minimum(ai[keep], aj[keep]), np.maximum(ai[keep], aj[keep])
-        ii, jj = np.concatenate([ii, lo_]), np.concatenate([jj, hi_])
-    return ii, jj
