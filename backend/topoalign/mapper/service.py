@@ -25,11 +25,12 @@ from topoalign.mapper.build import build_mapper_graph
 from topoalign.mapper.cluster import make_clusterer
 from topoalign.mapper.cover import check_intervals_overlap, make_cover
 from topoalign.mapper.graph import MapperGraph
+from topoalign.mapper.graph_cache import GRAPH_KIND, stored_graph
+from topoalign.mapper.graph_cache import remember as remember_graph
 from topoalign.mapper.lens import make_lens
 from topoalign.mapper.stability import graph_stability, sweep
 from topoalign.representation import Representation
 
-GRAPH_KIND = "graph"
 LENS_KIND = "lens"
 
 
@@ -148,9 +149,7 @@ def cached_graph(store, rep_id: str, params: MapperParams):
 
 
 def load_graph(store, artifact_id: str) -> MapperGraph:
-    rec = store.get_artifact(artifact_id, kind=GRAPH_KIND)
-    payload = store.load_artifact(rec.id)
-    return MapperGraph.from_json(payload)
+    return stored_graph(store, artifact_id)
 
 
 def graph_for_representation(store, rep_id: str, params: dict[str, Any] | MapperParams,
@@ -174,6 +173,7 @@ def graph_for_representation(store, rep_id: str, params: dict[str, Any] | Mapper
                              representation_ids=[rep_id],
                              meta={"n_nodes": len(graph.nodes), "n_edges": len(graph.edges),
                                    "representation_id": rep_id, "stability": graph.params.get("stability")})
+    remember_graph(store, rec.id, payload)
     return rec, graph
 
 

@@ -409,6 +409,14 @@ class Store(JobsTable):
         path = self.artifact_path(row["kind"], row["id"], row["suffix"])
         return read_arrays(path) if row["suffix"] == ".npz" else read_json(path)
 
+    def artifact_json_bytes(self, artifact_id: str, kind: str | None = None) -> bytes:
+        """A JSON artifact's bytes as stored (no parse): for answers that pass it on unchanged."""
+        with self._connect() as db:
+            row = db.execute("SELECT id, kind, suffix FROM artifacts WHERE id=?", (artifact_id,)).fetchone()
+        if row is None or row["suffix"] != ".json" or (kind is not None and row["kind"] != kind):
+            raise NotFoundError(f"No {kind or 'JSON artifact'} with id {artifact_id!r}.")
+        return self.artifact_path(row["kind"], row["id"], row["suffix"]).read_bytes()
+
     def delete_artifact(self, artifact_id: str) -> None:
         rec = self.get_artifact(artifact_id)
         with self._transaction() as db:

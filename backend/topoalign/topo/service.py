@@ -17,6 +17,7 @@ import pandas as pd
 from topoalign.errors import InvalidInputError, NotFoundError
 from topoalign.jobs.progress import Progress, null_progress, scaled
 from topoalign.mapper.graph import MapperGraph
+from topoalign.mapper.graph_cache import GRAPH_KIND, stored_graph
 from topoalign.topo.correspondence import CorrespondenceSet
 from topoalign.topo.layout import joint_layout
 from topoalign.topo.motifs import concept_footprint, search_motifs
@@ -24,7 +25,6 @@ from topoalign.topo.regions import find_regions
 from topoalign.topo.score import topological_alignment_score
 
 TOPO_VERSION = 1
-GRAPH_KIND = "graph"
 KINDS = {"compare": "topo_compare", "regions": "topo_regions", "layout": "topo_layout", "score": "topo_score"}
 
 
@@ -62,8 +62,7 @@ def load_graphs(refs: Sequence[str], store=None, *, allow_files: bool = True) ->
         else:
             if store is None:
                 raise NotFoundError(f"{ref!r} is neither a graph JSON file nor (without a store) a graph id.")
-            store.get_artifact(ref, kind=GRAPH_KIND)
-            graph = MapperGraph.from_json(store.load_artifact(ref))
+            graph = stored_graph(store, ref)
             name = ref
         graph.labels = graph_labels(store, graph) if graph.labels is None else graph.labels
         graphs.append(graph)
