@@ -7,6 +7,8 @@
 2. parameter change -> redrawn view on 10,000 stimuli: two representations (10,000 x 32, ten noisy blobs on a ring),
    the aligned view's `intervals` field changed n times (each a new Mapper build of both graphs, their joint layout
    and the redraw, through the real server). Target: p95 < 1 s.
+3. node separation at draw time (frontend/test/collide.bench.ts, vitest bench in Node): our grid collide against
+   d3-force's forceCollide + forceX/forceY simulation (the reference), 40 ticks on 260 / 500 / 2,000 discs.
 
 Prints ``name, ours_s, reference_s, ratio`` lines (reference = the target) and appends a section to bench/RESULTS.md.
 Needs the built dashboard (make frontend), frontend/node_modules and /usr/bin/chromium.
@@ -68,6 +70,24 @@ def node(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def collide_bench() -> list[tuple[str, float, float, float]]:
+    """Mean seconds of ours and d3-force per separation, from vitest bench's JSON report."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "collide.json"
+        out = subprocess.run(["npx", "vitest", "bench", "--run", "test/collide.bench.ts", "--outputJson", str(report)],
+                             cwd=FRONTEND, capture_output=True, text=True, timeout=900)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr[-2000:] or out.stdout[-2000:])
+        groups = json.loads(report.read_text())["files"][0]["groups"]
+    lines = []
+    for g in groups:
+        means = {b["name"]: b["mean"] / 1000 for b in g["benchmarks"]}
+        n = g["fullName"].split("separate ")[1].split(" ")[0]
+        lines.append((f"collide_{n}_discs_40_ticks", means["topoalign"], means["d3-force"],
+                      means["topoalign"] / means["d3-force"]))
+    return lines
+
+
 def prepare_redraw(base: str, store, n: int) -> str:
     import httpx
 
@@ -124,6 +144,7 @@ def main() -> None:
         ("pan_zoom_settle_frame", fps["settle_ms"] / 1000, 0.1, fps["settle_ms"] / 100),
         (f"param_change_redraw_p95_{args.stimuli}", redraw["p95"], 1.0, redraw["p95"]),
         (f"param_change_redraw_p50_{args.stimuli}", redraw["p50"], 1.0, redraw["p50"]),
+        *collide_bench(),
     ]
     for name, ours, ref, ratio in lines:
         print(f"{name}, {ours:.4f}, {ref:.4f}, {ratio:.2f}")
@@ -132,7 +153,8 @@ def main() -> None:
         f"\n## Frontend: pan/zoom and parameter-change redraw ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n",
         f"Machine: {os.cpu_count()} cores ({platform.machine()}), headless Debian Chromium with --disable-gpu "
         f"(software rasterisation), server and browser on the same machine, shared with other work while measured "
-        f"(1-min load average {load:.1f}). Reference column = the target (30 fps frame budget; 100 ms settle; 1 s redraw).\n",
+        f"(1-min load average {load:.1f}). Reference column = the target (30 fps frame budget; 100 ms settle; 1 s redraw), "
+        f"and for collide_* d3-force's simulation run in the same Node process.\n",
         "| name | ours_s | reference_s | ratio |", "|---|---|---|---|",
         *[f"| {n} | {o:.4f} | {r:.4f} | {q:.2f} |" for n, o, r, q in lines],
         f"\npan/zoom: {fps['nodes']} nodes drawn, {fps['fps']:.1f} fps over {fps['frames']} frames. "

@@ -1,6 +1,7 @@
 // Node placement: the backend's joint layout when present, otherwise a deterministic d3-force layout
 // (seeded random source, `simulation.stop().tick(n)`), then one shared fit into the panel.
 import * as d3 from "d3";
+import { separate } from "./collide";
 import type { GraphEdgeJSON, GraphNodeJSON, MapperGraphJSON } from "../api/pending";
 
 export type Point = [number, number];
@@ -91,17 +92,8 @@ export function placeGraph(
  * the joint layout stays recognisable while discs stop hiding one another. Mutates and returns `g`.
  */
 export function declutter(g: PlacedGraph, ticks = 40, gap = 1.5): PlacedGraph {
-  if (g.nodes.length < 2) return g;
-  type N = d3.SimulationNodeDatum & { p: PlacedNode };
-  const sim: N[] = g.nodes.map((p) => ({ x: p.x, y: p.y, p }));
-  d3.forceSimulation(sim)
-    .randomSource(lcg(3))
-    .force("collide", d3.forceCollide<N>((d) => d.p.r + gap).strength(0.7))
-    .force("x", d3.forceX<N>((d) => d.p.x).strength(0.15))
-    .force("y", d3.forceY<N>((d) => d.p.y).strength(0.15))
-    .velocityDecay(0.5)
-    .stop()
-    .tick(ticks);
-  for (const d of sim) { d.p.x = d.x!; d.p.y = d.y!; }
+  const discs = g.nodes.map((p) => ({ x: p.x, y: p.y, r: p.r + gap }));
+  separate(discs, { ticks, strength: 0.7, pull: 0.15, velocityDecay: 0.5, random: lcg(3) });
+  g.nodes.forEach((p, i) => { p.x = discs[i].x; p.y = discs[i].y; });
   return g;
 }
