@@ -2,6 +2,8 @@
 
 Prints ``name, ours_s, reference_s, ratio`` lines (reference: networkx.spring_layout on the merged graph with
 weighted correspondence edges) and the quality figures of both, and appends a section to bench/RESULTS.md.
+Also the stress kernel's sweep with numba's fused loop against the whole-matrix numpy version (the reference), on
+these graphs and on the dashboard's two ~260-node graphs.
 Run: .venv/bin/python bench/bench_layout.py [--graphs 8] [--nodes 500]
 """
 
@@ -20,6 +22,7 @@ from topoalign.mapper.graph import MapperGraph, MapperNode, edges_from_members
 from topoalign.topo.correspondence import CorrespondenceSet
 from topoalign.topo.layout import (correspondence_springs, graph_geometry, independent_layouts, joint_layout,
                                    quality_figures)
+from topoalign.topo.stress import StressKernel, pivot_mds
 
 
 def annulus_graphs(k: int, n_nodes: int, seed: int = 0, n_points: int | None = None) -> list[MapperGraph]:
@@ -66,6 +69,20 @@ def networkx_baseline(corr: CorrespondenceSet, springs, seed: int = 0) -> list[n
     return [X[offsets[g]:offsets[g + 1]] for g in range(len(corr.graphs))]
 
 
+def sweep_seconds(graphs: list[MapperGraph], engine: str, sweeps: int = 40, repeat: int = 5) -> float:
+    """Seconds per sweep of the stress kernel (no springs, no early stop), best of ``repeat``."""
+    geoms = [graph_geometry(g) for g in graphs]
+    kernel = StressKernel(geoms, engine=engine)
+    X0 = np.vstack([pivot_mds(g) for g in geoms])
+    kernel.run(X0, n_iter=2, tol=0.0)  # compile / load numba's cache outside the timing
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        kernel.run(X0, n_iter=sweeps, tol=0.0)
+        best = min(best, (time.perf_counter() - t0) / sweeps)
+    return best
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--graphs", type=int, default=8)
@@ -97,6 +114,10 @@ def main() -> None:
     base = networkx_baseline(corr, springs)
     ref = time.perf_counter() - t0
     q_base = quality_figures(base, independent, geoms, springs)
+    kernel_lines = []
+    for name, kgraphs in ((f"{args.graphs}x{args.nodes}", graphs), ("2x260", annulus_graphs(2, 260, seed=1))):
+        nb, npy = sweep_seconds(kgraphs, "numba"), sweep_seconds(kgraphs, "numpy")
+        kernel_lines.append(f"stress_sweep_{name}_numba_vs_numpy, {nb:.5f}, {npy:.5f}, {nb / npy:.2f}")
     lines = [
         f"joint_layout_{args.graphs}x{args.nodes}, {ours:.3f}, {ref:.3f}, {ref / ours:.1f}",
         f"joint_layout_warm_start, {warm_s:.3f}, {ref:.3f}, {ref / warm_s:.1f}",
@@ -108,6 +129,7 @@ def main() -> None:
         f"{q_ours['distance_ratio']:.2f}, networkx {q_base['distance_ratio']:.2f}",
         f"  edge crossings (sum): ours {sum(q_ours['crossings_joint'])}, independent "
         f"{sum(q_ours['crossings_independent'])}, networkx {sum(q_base['crossings_joint'])}",
+        *kernel_lines,
     ]
     print("name, ours_s, reference_s, ratio")
     print("\n".join(lines))

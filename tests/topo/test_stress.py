@@ -73,3 +73,47 @@ def test_bit_parallel_hop_distances_equal_scipy(n, m, seed):
     line = sp.diags([np.ones(99)], [1], shape=(100, 100)).tocsr()  # diameter 99: the Dijkstra fallback
     line = ((line + line.T) > 0).tocsr()
     np.testing.assert_array_equal(hop_distances(line, np.zeros(100, int)), shortest_path(line, unweighted=True))
+
+
+def brute_force_stress_part(x, geom):
+    """sum_j w_ij (x_j + d_ij (x_i - x_j) / |x_i - x_j|) and the optimal scale, pair by pair in float64."""
+    W = geom.layout_weights()
+    out, num, den = np.zeros_like(x), 0.0, 0.0
+    for i in range(len(x)):
+        for j in range(len(x)):
+            if i != j and W[i, j] > 0:
+                r = np.linalg.norm(x[i] - x[j])
+                out[i] += W[i, j] * (x[j] + geom.distances[i, j] * (x[i] - x[j]) / r)
+                num, den = num + W[i, j] * geom.distances[i, j] * r, den + W[i, j] * r * r
+    return out, num / den
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_stress_part_engines_equal_the_pairwise_formula(engine, seed):
+    if engine == "numba":
+        pytest.importorskip("numba")
+    two_parts = path_graph([[0, 1, 2], [2, 3, 4], [4, 5, 6], [6, 7, 8], [9, 10, 11], [11, 12, 13]])
+    for graph in (annulus_graphs(1, 60, seed=seed)[0], two_parts):
+        geom = graph_geometry(graph)
+        x = np.random.default_rng(seed).normal(size=(geom.n, 2)) * 3
+        part, scale = StressKernel([geom], engine=engine)._stress_part(0, x)
+        ref, ref_scale = brute_force_stress_part(x.astype(np.float32).astype(np.float64), geom)
+        np.testing.assert_allclose(part, ref, rtol=2e-4, atol=2e-4 * np.abs(ref).max())
+        assert scale == pytest.approx(ref_scale, rel=1e-4)
+
+
+def test_numba_and_numpy_kernels_reach_the_same_layout():
+    pytest.importorskip("numba")
+    geoms = [graph_geometry(g) for g in annulus_graphs(2, 150, seed=3)]
+    X0 = np.vstack([pivot_mds(g, random_state=0) for g in geoms])
+    out = {e: StressKernel(geoms, engine=e).run(X0, n_iter=80, tol=0.0)[0] for e in ("numpy", "numba")}
+    assert np.abs(out["numba"] - out["numpy"]).max() < 1e-2 * np.abs(out["numpy"]).max()
+    for g, geom in enumerate(geoms):
+        lo, hi = sum(x.n for x in geoms[:g]), sum(x.n for x in geoms[:g + 1])
+        assert stress(out["numba"][lo:hi], geom) == pytest.approx(stress(out["numpy"][lo:hi], geom), rel=1e-3)
+
+
+def test_unknown_kernel_engine_is_refused():
+    with pytest.raises(ValueError, match="engine"):
+        StressKernel([], engine="cuda")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import importlib
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -19,6 +20,7 @@ from topoalign.api.settings import Settings
 from topoalign.api.warmup import register_warmup, start_umap_warmup
 from topoalign.jobs import JobRunner
 from topoalign.store import Store
+from topoalign.topo import stress_numba
 
 # One module per resource, each exposing ``router``; order is the order in /docs.
 ROUTER_MODULES = [
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.recovery = app.state.store.recover()
+        threading.Thread(target=stress_numba.warm_up, name="warm-layout-kernel", daemon=True).start()
         if settings.warm_umap:
             start_umap_warmup(app.state.jobs)
         yield
