@@ -55,7 +55,7 @@ app.jobs = {
     cancel.addEventListener("click", () => { void api.cancelJob(accepted.job_id).catch((e) => app.notify(String(e), "error")); });
     jobsTray.append(row);
     const p = followJob(accepted.job_id, (job) => {
-      (bar.firstChild as HTMLElement).style.width = `${Math.round(job.progress * 100)}%`;
+      (bar.firstChild as HTMLElement).style.transform = `scaleX(${job.progress.toFixed(2)})`;
       msg.textContent = job.message || job.status;
       row.dataset.status = job.status;
     });

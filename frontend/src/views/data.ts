@@ -122,7 +122,7 @@ export function mount(root: HTMLElement, app: App): () => void {
         name: fields.name.value || undefined, model: fields.model.value || undefined, layer: fields.layer.value || undefined,
         checkpoint: fields.checkpoint.value || undefined, condition: fields.condition.value || undefined,
         drop_nonfinite: dropNonfinite.checked || undefined,
-      }, labelsInput.files?.[0] ?? null, (f) => { (bar.firstChild as HTMLElement).style.width = `${Math.round(f * 100)}%`; });
+      }, labelsInput.files?.[0] ?? null, (f) => { (bar.firstChild as HTMLElement).style.transform = `scaleX(${f.toFixed(2)})`; });
       up.promise.then((res) => {
         bar.className = "";
         bar.replaceChildren();
