@@ -18,6 +18,7 @@ export type Health = components["schemas"]["HealthOut"];
 export type Thumbnails = components["schemas"]["ThumbnailsOut"];
 export type Compare = components["schemas"]["CompareOut"];
 export type Partner = components["schemas"]["Partner"];
+export type AlignedGraphs = components["schemas"]["AlignedGraphsOut"];
 
 /** An API error with the server's machine code and message ({"error", "detail"}). */
 export class ApiError extends Error {
@@ -73,6 +74,9 @@ async function postMaybeJob<T>(path: string, body: unknown): Promise<{ value?: T
   return { value: data as T };
 }
 
+/** The joint layout the dashboard draws (every graph in one frame; panels are the view's business). */
+export const LAYOUT_REQUEST = { mode: "overlay" } as const;
+
 // ---- collections, representations, jobs (landed) -------------------------------------------------------------
 export const api = {
   health: () => request<Health>("GET", "/api/health"),
@@ -94,10 +98,13 @@ export const api = {
   // ---- Mapper graphs -----------------------------------------------------------------------------------------
   buildGraph: (body: Record<string, unknown>) => postMaybeJob<GraphRecord | MapperGraphJSON>("/api/graphs", body),
   graph: (id: string) => request<MapperGraphJSON>("GET", `/api/graphs/${enc(id)}`),
+  /** One graph per representation (same parameters) and their joint layout, in one job. */
+  alignedGraphs: (repIds: string[], params: Record<string, unknown>, layout: Record<string, unknown>) =>
+    postMaybeJob<AlignedGraphs>("/api/graphs/aligned", { ...params, representation_ids: repIds, layout }),
 
   // ---- topological alignment -------------------------------------------------------------------------------
   layout: (graphIds: string[], opts: Record<string, unknown> = {}) =>
-    postMaybeJob<LayoutResult>("/api/topo/layout", { graph_ids: graphIds, mode: "overlay", quality: true, ...opts }),
+    postMaybeJob<LayoutResult>("/api/topo/layout", { graph_ids: graphIds, ...LAYOUT_REQUEST, quality: true, ...opts }),
   compare: (graphIds: string[], top = 3) =>
     request<Compare>("POST", "/api/topo/compare", { graph_ids: graphIds, top, max_pairs: 0 }),
   regions: (graphIds: string[], opts: Record<string, unknown> = {}) =>

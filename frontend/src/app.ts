@@ -1,7 +1,7 @@
 // The app context shared by views: the state store, cached server data, notices, jobs and export hooks.
 import {
-  api, ApiError, availableRoutes, resolveJob, type Collection, type Job, type JobAccepted, type MapperGraphJSON,
-  type Representation,
+  type AlignedGraphs, api, ApiError, availableRoutes, LAYOUT_REQUEST, resolveJob, type Collection, type Job,
+  type JobAccepted, type MapperGraphJSON, type Representation,
 } from "./api";
 import { normalizeLayout, normalizePartners, type PartnerIndex } from "./api/normalize";
 import type { LayoutResult } from "./api/pending";
@@ -187,11 +187,30 @@ export class App {
     return p;
   }
 
-  /** Build (or fetch from the backend's cache) one graph per representation; returns graph ids in order. */
+  /** Build (or fetch from the backend's cache) one graph per representation; returns graph ids in order.
+   *  Two to eight graphs are built with their joint layout in one job (one round trip instead of a build per graph,
+   *  then the layout), which seeds the layout cache. */
   async buildGraphs(repIds: string[], params: Record<string, unknown>, label = "Mapper"): Promise<string[]> {
     const out: string[] = [];
     this.building++;
     try {
+      if (repIds.length >= 2 && repIds.length <= 8 && this.has("/api/graphs/aligned")) {
+        const { representation_id: _, ...shared } = params; // the per-graph request's slot, filled per graph below
+        const r = await api.alignedGraphs(repIds, shared, { ...LAYOUT_REQUEST, quality: false });
+        const value = r.job
+          ? (await this.jobs.start(`${label} × ${repIds.length} + joint layout`, r.job)).result as AlignedGraphs
+          : r.value!;
+        const ids = value?.graph_ids;
+        if (!Array.isArray(ids) || ids.length !== repIds.length) {
+          throw new ApiError(0, "bad_response", "The graph build returned no graph ids.");
+        }
+        const key = ids.join(",");
+        if (!this.layouts.has(key)) {
+          const res = normalizeLayout(value.layout, ids);
+          if (ids.every((id) => res.positions.has(id))) this.layouts.set(key, Promise.resolve({ ...res, source: "joint" }));
+        }
+        return ids;
+      }
       await Promise.all(repIds.map(async (rid, i) => {
         const r = await api.buildGraph({ ...params, representation_id: rid });
         let value: unknown = r.value;

@@ -218,6 +218,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/graphs/aligned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Aligned Graphs
+         * @description One graph per representation with the same parameters, and their joint layout, in one job (one round trip
+         *     instead of a build per graph and then a layout): 200 with ``{graph_ids, layout}`` when all of it was computed
+         *     before, else 202 with the job whose result it is. Graphs and layout are cached as by POST /api/graphs and
+         *     POST /api/topo/layout.
+         */
+        post: operations["create_aligned_graphs_api_graphs_aligned_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/graphs/{graph_id}": {
         parameters: {
             query?: never;
@@ -562,6 +585,67 @@ export interface components {
              * @description Id of representation B.
              */
             representation_b: string;
+        };
+        /**
+         * AlignedGraphsIn
+         * @description Build one graph per representation with the same Mapper parameters, then lay them out jointly.
+         */
+        AlignedGraphsIn: {
+            /**
+             * Auto
+             * @description choose intervals, overlap and eps over a small grid by stability
+             * @default false
+             */
+            auto?: boolean;
+            /**
+             * Auto Grid
+             * @description grid for auto: keys n_intervals, overlap, eps ('auto:Q' allowed), min_samples
+             */
+            auto_grid?: {
+                [key: string]: unknown[];
+            } | null;
+            clusterer?: components["schemas"]["ClustererIn"];
+            cover?: components["schemas"]["CoverIn"];
+            /**
+             * Dedupe
+             * @description one node per distinct member set
+             * @default false
+             */
+            dedupe?: boolean;
+            /** @description joint layout options */
+            layout?: components["schemas"]["LayoutParams"];
+            lens?: components["schemas"]["LensIn"];
+            /**
+             * Metric
+             * @default euclidean
+             * @enum {string}
+             */
+            metric?: "euclidean" | "cosine";
+            /**
+             * Random State
+             * @default 0
+             */
+            random_state?: number;
+            /**
+             * Representation Ids
+             * @description representations of the same stimuli (layers, seeds, ...)
+             */
+            representation_ids: string[];
+            /**
+             * Stability
+             * @description resamples for node/edge stability (0 = off)
+             * @default 0
+             */
+            stability?: number;
+        };
+        /** AlignedGraphsOut */
+        AlignedGraphsOut: {
+            /**
+             * Graph Ids
+             * @description one Mapper graph per representation, in the order given
+             */
+            graph_ids: string[];
+            layout: components["schemas"]["LayoutOut"];
         };
         /** AuditCell */
         AuditCell: {
@@ -1198,6 +1282,45 @@ export interface components {
             } | null;
             /** Result Id */
             result_id?: string | null;
+        };
+        /**
+         * LayoutParams
+         * @description Joint layout options (without the graphs), shared by POST /api/topo/layout and /api/graphs/aligned.
+         */
+        LayoutParams: {
+            /**
+             * Columns
+             * @description panels per row (default: all in one row)
+             */
+            columns?: number | null;
+            /**
+             * Coupling Strength
+             * @description correspondence springs vs stress
+             * @default 2
+             */
+            coupling_strength?: number;
+            /**
+             * Mode
+             * @default panels
+             * @enum {string}
+             */
+            mode?: "panels" | "overlay";
+            /**
+             * N Iter
+             * @description sweeps (default: automatic, 30 for 8 x 500 nodes)
+             */
+            n_iter?: number | null;
+            /**
+             * Quality
+             * @description also compute the quality figures (stress, distances, crossings)
+             * @default true
+             */
+            quality?: boolean;
+            /**
+             * Random State
+             * @default 0
+             */
+            random_state?: number;
         };
         /** LensIn */
         LensIn: {
@@ -2832,6 +2955,93 @@ export interface operations {
                 };
             };
             /** @description Building as a job */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    create_aligned_graphs_api_graphs_aligned_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlignedGraphsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlignedGraphsOut"];
+                };
+            };
+            /** @description Building as a job; its result is this response */
             202: {
                 headers: {
                     [name: string]: unknown;

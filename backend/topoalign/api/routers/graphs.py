@@ -1,4 +1,5 @@
-"""Mapper graphs of stored representations: build (cached, or as a job with progress), fetch, list."""
+"""Mapper graphs of stored representations: build (cached, or as a job with progress), fetch, list; build several
+with one set of parameters and lay them out jointly in one job (the aligned view's parameter changes)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from fastapi.responses import JSONResponse, Response
 
 from topoalign.api.deps import JobsDep, SettingsDep, StoreDep
 from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, job_accepted
-from topoalign.api.schemas.graphs import GraphOut, GraphRequest, GraphSummary
+from topoalign.api.schemas.graphs import AlignedGraphsIn, AlignedGraphsOut, GraphOut, GraphRequest, GraphSummary
+from topoalign.errors import InvalidInputError
 from topoalign.mapper.service import GRAPH_KIND, MapperParams, cached_graph, graph_for_representation, validate_against
+from topoalign.topo import service as topo_service
 
 router = APIRouter(prefix="/api/graphs", tags=["graphs"], responses=ERROR_RESPONSES)
 
@@ -41,8 +44,35 @@ def create_graph(body: GraphRequest, store: StoreDep, jobs: JobsDep, settings: S
     return JSONResponse(status_code=202, content=job_accepted(job_id).model_dump())
 
 
+@router.post("/aligned", response_model=AlignedGraphsOut,
+             responses={202: {"model": JobAccepted, "description": "Building as a job; its result is this response"}})
+def create_aligned_graphs(body: AlignedGraphsIn, store: StoreDep, jobs: JobsDep):
+    """One graph per representation with the same parameters, and their joint layout, in one job (one round trip
+    instead of a build per graph and then a layout): 200 with ``{graph_ids, layout}`` when all of it was computed
+    before, else 202 with the job whose result it is. Graphs and layout are cached as by POST /api/graphs and
+    POST /api/topo/layout."""
+    repeated = sorted({r for r in body.representation_ids if body.representation_ids.count(r) > 1})
+    if repeated:
+        raise InvalidInputError(f"Representations are given more than once: {repeated}; give each once.")
+    params = MapperParams.from_dict(body.params())
+    for rid in body.representation_ids:  # 404 / 422 now rather than in the job
+        rec = store.get_representation(rid)
+        validate_against(params, rec.n, rec.d, store.get_collection(rec.collection_id).label_columns)
+    layout_params = body.layout.cache_params()
+    hits = [cached_graph(store, rid, params) for rid in body.representation_ids]
+    if all(h is not None for h in hits):
+        graph_ids = [h[0].id for h in hits]
+        layout, _ = topo_service.cached(store, "layout", graph_ids, layout_params)
+        if layout is not None:
+            return {"graph_ids": graph_ids, "layout": layout}
+    job_id = jobs.submit("aligned_graphs", {"representation_ids": body.representation_ids, "graph": body.params(),
+                                            "layout": layout_params})
+    return JSONResponse(status_code=202, content=job_accepted(job_id).model_dump())
+
+
 def register_jobs(jobs, store, settings) -> None:
-    """Graph builds are re-runnable jobs: params are ``{"representation_id", **GraphRequest.params()}``."""
+    """Graph builds are re-runnable jobs: params are ``{"representation_id", **GraphRequest.params()}``; aligned
+    sets ``{"representation_ids", "graph": GraphParamsIn.params(), "layout": layout parameters}``."""
 
     def factory(job_params: dict):
         rest = {k: v for k, v in job_params.items() if k != "representation_id"}
@@ -55,6 +85,16 @@ def register_jobs(jobs, store, settings) -> None:
         return build
 
     jobs.register("graph", factory)
+
+    def aligned_factory(job_params: dict):
+        def build(progress):
+            return topo_service.aligned_graphs(store, job_params["representation_ids"], job_params["graph"],
+                                               job_params["layout"], progress=progress,
+                                               max_nodes=settings.max_graph_nodes)
+
+        return build
+
+    jobs.register("aligned_graphs", aligned_factory)
 
 
 @router.get("", response_model=list[GraphSummary])

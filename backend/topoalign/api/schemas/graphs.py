@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from topoalign.api.schemas.topo import LayoutOut, LayoutParams
+
 
 class LensIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -51,10 +53,11 @@ class ClustererIn(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
-class GraphRequest(BaseModel):
+class GraphParamsIn(BaseModel):
+    """Mapper parameters (lens, cover, clusterer, ...) without the representation."""
+
     model_config = ConfigDict(extra="forbid")
 
-    representation_id: str = Field(max_length=64)
     lens: LensIn = Field(default_factory=LensIn)
     cover: CoverIn = Field(default_factory=CoverIn)
     clusterer: ClustererIn = Field(default_factory=lambda: ClustererIn(eps="auto", min_samples=3))
@@ -70,6 +73,23 @@ class GraphRequest(BaseModel):
         return {"lens": self.lens.spec(), "cover": self.cover.model_dump(), "clusterer": self.clusterer.spec(),
                 "metric": self.metric, "dedupe": self.dedupe, "stability": self.stability, "auto": self.auto,
                 "auto_grid": self.auto_grid, "random_state": self.random_state}
+
+
+class GraphRequest(GraphParamsIn):
+    representation_id: str = Field(max_length=64)
+
+
+class AlignedGraphsIn(GraphParamsIn):
+    """Build one graph per representation with the same Mapper parameters, then lay them out jointly."""
+
+    representation_ids: list[str] = Field(min_length=2, max_length=8,
+                                          description="representations of the same stimuli (layers, seeds, ...)")
+    layout: LayoutParams = Field(default_factory=LayoutParams, description="joint layout options")
+
+
+class AlignedGraphsOut(BaseModel):
+    graph_ids: list[str] = Field(description="one Mapper graph per representation, in the order given")
+    layout: LayoutOut
 
 
 class LabelSummary(BaseModel):

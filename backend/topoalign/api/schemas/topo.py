@@ -32,16 +32,27 @@ class RegionsIn(TopoIn):
     random_state: int = Field(0, ge=0, le=2**31 - 1)
 
 
-class LayoutIn(TopoIn):
+class LayoutParams(BaseModel):
+    """Joint layout options (without the graphs), shared by POST /api/topo/layout and /api/graphs/aligned."""
+
+    model_config = ConfigDict(extra="forbid")
+
     mode: Literal["panels", "overlay"] = "panels"
     coupling_strength: float = Field(2.0, ge=0, le=100, description="correspondence springs vs stress")
     n_iter: int | None = Field(None, ge=1, le=2000, description="sweeps (default: automatic, 30 for 8 x 500 nodes)")
     columns: int | None = Field(None, ge=1, le=8, description="panels per row (default: all in one row)")
+    quality: bool = Field(True, description="also compute the quality figures (stress, distances, crossings)")
+    random_state: int = Field(0, ge=0, le=2**31 - 1)
+
+    def cache_params(self) -> dict[str, Any]:
+        """The parameters as POST /api/topo/layout caches them (no warm start), so both endpoints share results."""
+        return {**self.model_dump(), "initial": None}
+
+
+class LayoutIn(TopoIn, LayoutParams):
     initial: dict[str, dict[str, list[float]]] | None = Field(
         None, description="warm start: {graph id: {node id: [x, y]}} in the shared frame (a previous layout's "
                           "positions minus its panel offsets)")
-    quality: bool = Field(True, description="also compute the quality figures (stress, distances, crossings)")
-    random_state: int = Field(0, ge=0, le=2**31 - 1)
 
 
 class ScoreIn(TopoIn):
