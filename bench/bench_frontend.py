@@ -70,6 +70,24 @@ def node(*args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (user nice system idle iowait irq softirq steal, in ticks), Linux only."""
+    try:
+        return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+
+
+def cpu_share(before: list[int] | None, after: list[int] | None) -> str:
+    """How the machine's CPU time went while measuring: busy, idle and stolen by the hypervisor (other tenants)."""
+    if not before or not after:
+        return "CPU shares unknown"
+    d = [b - a for a, b in zip(before, after)]
+    total = max(sum(d), 1)
+    return (f"CPU during the redraw runs: {(d[0] + d[1] + d[2] + d[5] + d[6]) / total:.0%} busy, "
+            f"{(d[3] + d[4]) / total:.0%} idle, {d[7] / total:.0%} stolen")
+
+
 def collide_bench() -> list[tuple[str, float, float, float]]:
     """Mean seconds of ours and d3-force per separation, from vitest bench's JSON report."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -133,7 +151,9 @@ def main() -> None:
         try:
             fps = node("fps", base)
             hash_ = prepare_redraw(base, store, args.stimuli)
+            before = cpu_times()
             redraw = node("redraw", base, hash_, str(args.changes))
+            redraw["cpu"] = cpu_share(before, cpu_times())
         finally:
             server.should_exit = True
             thread.join(timeout=30)  # before the data dir goes away
@@ -158,7 +178,7 @@ def main() -> None:
         "| name | ours_s | reference_s | ratio |", "|---|---|---|---|",
         *[f"| {n} | {o:.4f} | {r:.4f} | {q:.2f} |" for n, o, r, q in lines],
         f"\npan/zoom: {fps['nodes']} nodes drawn, {fps['fps']:.1f} fps over {fps['frames']} frames. "
-        f"Redraw times (s): {', '.join(f'{t:.2f}' for t in redraw['times'])}.\n",
+        f"Redraw times (s): {', '.join(f'{t:.2f}' for t in redraw['times'])}; {redraw['cpu']}.\n",
     ]
     with open(ROOT / "bench" / "RESULTS.md", "a") as f:
         f.write("\n".join(section))

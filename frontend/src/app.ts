@@ -204,6 +204,7 @@ export class App {
         if (!Array.isArray(ids) || ids.length !== repIds.length) {
           throw new ApiError(0, "bad_response", "The graph build returned no graph ids.");
         }
+        for (const id of ids) void this.graph(id).catch(() => {}); // fetched while the view is rebuilt for them
         const key = ids.join(",");
         if (!this.layouts.has(key)) {
           const res = normalizeLayout(value.layout, ids);

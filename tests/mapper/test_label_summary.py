@@ -49,17 +49,21 @@ def test_label_summary_equals_the_pandas_reference(seed):
     }, index=[f"s{i}" for i in range(n)])
     nodes = [MapperNode(f"n{i}", np.sort(rng.choice(n, int(rng.integers(1, 150)), replace=False)), (i,), (0.0,))
              for i in range(40)]
+    nodes.append(MapperNode("unsorted", rng.permutation(n)[:300], (40,), (0.0,)))  # first appearance != row order
+    nodes.append(MapperNode("one", np.array([7]), (41,), (0.0,)))
     graph = MapperGraph(nodes, [], np.asarray(labels.index), labels=labels)
-    for node in nodes:
+    batched = graph.label_summaries()
+    for node, all_at_once in zip(nodes, batched):
         got, want = graph.label_summary(node), reference_summary(labels, node)
-        assert got == want
+        assert got == want and all_at_once == want
         for col, summary in want.items():  # counts keep the order of first appearance
             assert list(got[col].get("counts", {})) == list(summary.get("counts", {}))
+            assert list(all_at_once[col].get("counts", {})) == list(summary.get("counts", {}))
 
 
 def test_label_summary_without_labels_is_empty():
     graph = MapperGraph([MapperNode("n0", np.arange(3), (0,), (0.0,))], [], np.array(["a", "b", "c"]))
-    assert graph.label_summary(graph.nodes[0]) == {}
+    assert graph.label_summary(graph.nodes[0]) == {} and graph.label_summaries() == [{}]
 
 
 def test_auto_eps_is_remembered_per_data_and_settings(monkeypatch):

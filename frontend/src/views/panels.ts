@@ -60,6 +60,7 @@ export class GraphPanels {
   private shielded = false; // the frames' shields are up (a gesture has moved the view)
   private nodeGraph = new Map<PlacedNode, number>();
   private lassoOn = false;
+  private marked = false; // whether the drawn nodes carry brush marks (markGraph) to clear
 
   constructor(private app: App, readonly container: HTMLElement) {}
 
@@ -146,6 +147,7 @@ export class GraphPanels {
     this.coloring = coloring(this.graphs, s.color, column, this.nodeGraph);
 
     this.container.replaceChildren();
+    this.marked = false;
     this.panels = [];
     this.gestures = 0;
     this.shielded = false;
@@ -309,6 +311,9 @@ export class GraphPanels {
   }
 
   private applyBrush(): void {
+    // freshly drawn nodes carry no marks: with no brush there is nothing to clear (~10 ms for 2 x 260 nodes)
+    if (!this.brush && !this.marked) return;
+    this.marked = !!this.brush;
     this.placed.forEach((pg, i) => {
       const root = this.panels.flatMap((p) => p.viewport.select<SVGGElement>(`g.graph-${i}`).nodes())[0];
       if (!root) return;
