@@ -64,6 +64,11 @@ describe("graph drawing", () => {
     expect(root.selectAll("g.node").size()).toBe(3);
     expect(root.select('g.node[data-node="n0"]').node()).toBe(first);
     expect(root.selectAll("path.slice").size()).toBe(6);
+    drawGraph(root, fewer, { fill: () => "red" }); // and back: plain fills, no slices left over
+    expect(root.selectAll("path.slice").size()).toBe(0);
+    expect(root.selectAll("circle.body").size()).toBe(3);
+    expect(root.select('g.node[data-node="n0"] circle.body').attr("fill")).toBe("red");
+    expect(root.select('g.node[data-node="n0"] circle.body').datum()).toBe(fewer.nodes[0]); // datum handed down
     void g;
   });
 
