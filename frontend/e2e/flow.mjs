@@ -156,6 +156,35 @@ await step("lasso", async () => {
   return { label, expected, marks, stillOn };
 });
 
+await step("param_bar", async () => {
+  // the aligned view's parameter bar: both graphs and their joint layout in one job, then back (all cached)
+  const before = await page.$$eval(".panel", (ps) => ps.map((p) => p.dataset.panel));
+  const requests = [];
+  const onRequest = (r) => { if (r.method() === "POST" && /\/api\/(graphs|topo\/layout)/.test(r.url())) requests.push(new URL(r.url()).pathname); };
+  page.on("request", onRequest);
+  const change = async (value, prev) => {
+    await page.fill("#quick-intervals", value);
+    await page.dispatchEvent("#quick-intervals", "change");
+    await page.waitForFunction((b) => {
+      const ps = [...document.querySelectorAll(".panel")];
+      return ps.length === 2 && ps.map((p) => p.dataset.panel).join("|") !== b && ps.every((p) => p.querySelector("g.node"));
+    }, prev.join("|"));
+    return page.$$eval(".panel", (ps) => ps.map((p) => p.dataset.panel));
+  };
+  const rebuilt = await change("5", before);
+  const jobLabels = await page.$$eval(".job .job-head span", (els) => els.map((e) => e.textContent));
+  const graphs = await Promise.all(rebuilt.map((id) => api(`/api/graphs/${id}`)));
+  const nodes = await page.$$eval(".panel", (ps) => ps.map((p) => p.querySelectorAll("g.node").length));
+  const badge = await page.$eval(".panel .badge", (e) => e.textContent);
+  await shot("3-graphs-param-bar");
+  const firstRequests = [...requests];
+  const back = await change("6", rebuilt);
+  page.off("request", onRequest);
+  return { before, rebuilt, back, firstRequests, requests, jobLabels, nodes, badge,
+    intervals: graphs.map((g) => g.params.cover.n_cubes ?? g.params.cover.n_intervals), representations: graphs.map((g) => g.representation_id),
+    nodesInJson: graphs.map((g) => g.nodes.length), pair };
+});
+
 await step("regions", async () => {
   await nav("regions");
   await page.waitForSelector("#region-list .item, #region-list .error, #region-list .muted:not(:first-child)");

@@ -60,6 +60,17 @@ def test_lasso_selects_the_nodes_inside_and_brushes_every_graph(e2e_report):
     assert s["stillOn"] == 0  # the Lasso button turns the mode off again
 
 
+def test_parameter_bar_rebuilds_both_graphs_and_layout_in_one_job(e2e_report):
+    s = step(e2e_report, "param_bar")
+    assert s["rebuilt"] != s["before"] and s["back"] == s["before"]  # back to 6 intervals: the same (cached) graphs
+    assert s["representations"] == s["pair"] and s["intervals"] == [5, 5]
+    assert s["nodes"] == s["nodesInJson"] and s["badge"] == "joint layout"
+    # one aligned request per change, no separate build or layout requests (the layout came with the job)
+    assert s["firstRequests"] == ["/api/graphs/aligned"]
+    assert s["requests"] == ["/api/graphs/aligned", "/api/graphs/aligned"]
+    assert any("+ joint layout" in label for label in s["jobLabels"])
+
+
 def test_bubble_sets_in_both_panels_and_membranes(e2e_report):
     s = step(e2e_report, "regions")
     assert s["regions"] >= 1
