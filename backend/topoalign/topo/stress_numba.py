@@ -59,7 +59,14 @@ def _stress_part(x0: np.ndarray, x1: np.ndarray, W: np.ndarray, WD: np.ndarray, 
     return out, (wdr / wr2 if wr2 > 0 else 1.0)
 
 
-stress_part = numba.njit(cache=True, nogil=True, fastmath=True)(_stress_part) if AVAILABLE else None
+def _compile(fn):
+    try:
+        return numba.njit(cache=True, nogil=True, fastmath=True)(fn)
+    except RuntimeError:  # no writable place for numba's cache (read-only install, no home): compile per process
+        return numba.njit(nogil=True, fastmath=True)(fn)
+
+
+stress_part = _compile(_stress_part) if AVAILABLE else None
 
 
 def warm_up() -> None:
