@@ -195,7 +195,7 @@ export class App {
     this.building++;
     try {
       if (repIds.length >= 2 && repIds.length <= 8 && this.has("/api/graphs/aligned")) {
-        const { representation_id: _, ...shared } = params; // the per-graph request's slot, filled per graph below
+        const { representation_id: _, ...shared } = params; // the aligned request names its representations instead
         const r = await api.alignedGraphs(repIds, shared, { ...LAYOUT_REQUEST, quality: false });
         const value = r.job
           ? (await this.jobs.start(`${label} × ${repIds.length} + joint layout`, r.job)).result as AlignedGraphs
