@@ -167,7 +167,7 @@ class StressKernel:
             raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}")
         if engine == "numba" and not stress_numba.AVAILABLE:
             raise ValueError("engine='numba' needs numba installed")
-        self.engine = "numba" if engine == "auto" and stress_numba.AVAILABLE else engine
+        self.engine = ("numba" if stress_numba.AVAILABLE else "numpy") if engine == "auto" else engine
         self.k = len(geoms)
         self.sizes = np.array([g.n for g in geoms], dtype=np.int64)
         self.offsets = np.r_[0, np.cumsum(self.sizes)].astype(np.int64)
