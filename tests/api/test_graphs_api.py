@@ -141,3 +141,65 @@ def test_graph_with_non_finite_values_is_answered_as_json(client, rep_id):
     body = json.loads(r.text, parse_constant=refuse)  # strict JSON, as a browser parses it
     assert body["nodes"][0]["lens_mean"] == [None] and body["id"] == rec.id
     assert client.get("/api/graphs/anope").status_code == 404
+
+
+@pytest.fixture
+def circles_id(client):
+    """Two planted loops: the default graph must show b0 = 2, b1 = 2 and place every stimulus."""
+    from topoalign.mapper.planted import planted_shape
+
+    store = client.app.state.store
+    X, _ = planted_shape("two_circles", n=900, noise=0.01, seed=0, dim=16)
+    ids = [f"p{i}" for i in range(len(X))]
+    coll = store.create_collection("planted", ids)
+    return store.add_representation(coll.id, Representation(X, ids, name="circles")).id
+
+
+def test_defaults_choose_the_cover_and_scale_from_the_data(client, circles_id):
+    r = client.post("/api/graphs", json={"representation_id": circles_id})
+    assert r.status_code == 202, r.text
+    job = wait_for(client, r.json()["job_id"])
+    assert job["status"] == "done", job
+    g = client.get(f"/api/graphs/{job['result']['graph_id']}").json()
+    assert g["coverage"] == 1.0 and g["n_covered"] == 900
+    assert (g["topology"]["b0"], g["topology"]["b1"]) == (2, 2)
+    assert len(g["topology"]["loops"]) == 2 and all(lp["confidence"] is not None for lp in g["topology"]["loops"])
+    auto = g["params"]["auto"]
+    assert auto["strategy"] == "shape" and "b1=2" in auto["reason"] and auto["table"]
+    assert g["params"]["clusterer"]["kind"] == "single" and g["params"]["cover"]["kind"] == "kmapper"
+    # the same request again is answered from the cache; so is an explicit "auto": "shape"
+    again = client.post("/api/graphs", json={"representation_id": circles_id, "auto": "shape"})
+    assert again.status_code == 200 and again.json()["id"] == g["id"]
+    # the chosen parameters rebuild the graph explicitly (the dashboard's "edit" path)
+    cover = g["params"]["cover"]
+    clusterer = {k: v for k, v in g["params"]["clusterer"].items() if v is not None}
+    r = client.post("/api/graphs", json={"representation_id": circles_id, "auto": False,
+                                         "cover": {"kind": "kmapper", "n_intervals": cover["n_cubes"],
+                                                   "overlap": cover["perc_overlap"]}, "clusterer": clusterer})
+    job = wait_for(client, r.json()["job_id"])
+    explicit = client.get(f"/api/graphs/{job['result']['graph_id']}").json()
+    assert [n["members"] for n in explicit["nodes"]] == [n["members"] for n in g["nodes"]]
+
+
+def test_cmo_strategy_and_explicit_kmapper_mode(client, circles_id):
+    r = client.post("/api/graphs", json={"representation_id": circles_id, "auto": "cmo"})
+    job = wait_for(client, r.json()["job_id"])
+    g = client.get(f"/api/graphs/{job['result']['graph_id']}").json()
+    assert g["params"]["auto"]["strategy"] == "cmo" and "Carriere-Michel-Oudot" in g["params"]["auto"]["reason"]
+    r = client.post("/api/graphs", json={"representation_id": circles_id, "cover": {"kind": "kmapper"}})
+    job = wait_for(client, r.json()["job_id"])
+    g = client.get(f"/api/graphs/{job['result']['graph_id']}").json()
+    assert "auto" not in g["params"]
+    assert g["params"]["cover"] == {"kind": "kmapper", "n_cubes": 10, "perc_overlap": 0.3}
+    assert g["params"]["clusterer"]["kind"] == "dbscan" and g["params"]["clusterer"]["eps"] == "auto"
+
+
+def test_auto_shape_with_an_explicit_cover_is_a_422_naming_auto(client, circles_id):
+    before = len(client.app.state.store.list_artifacts("graph"))
+    r = client.post("/api/graphs", json={"representation_id": circles_id, "auto": "shape",
+                                         "cover": {"kind": "kmapper", "n_intervals": 5}})
+    assert r.status_code == 422
+    assert r.json()["error"] == "invalid_parameter" and "'auto'" in r.json()["detail"]
+    r = client.post("/api/graphs", json={"representation_id": circles_id, "auto": "magic"})
+    assert r.status_code == 422 and "auto" in r.json()["detail"]
+    assert len(client.app.state.store.list_artifacts("graph")) == before

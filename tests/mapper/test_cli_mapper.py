@@ -78,3 +78,29 @@ def test_bad_parameters_exit_2(npy, capsys, extra, name):
 def test_missing_input_exit_2(tmp_path, capsys):
     assert main(["mapper", "rnothere", "--data", str(tmp_path / "s"), "--quiet"]) == 2
     assert "neither a file nor a representation id" in capsys.readouterr().err
+
+
+def test_mapper_without_flags_recovers_the_shape_and_says_why(tmp_path, capsys):
+    from topoalign.mapper.planted import planted_shape
+
+    X, truth = planted_shape("figure_eight", n=2500, noise=0.02, seed=1, dim=64)
+    path = tmp_path / "eight.npy"
+    np.save(path, X)
+    out = tmp_path / "g.json"
+    assert main(["mapper", str(path), "-o", str(out), "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["components"], summary["loops"]) == truth
+    assert summary["coverage"] == 1.0 and summary["covered_rows"] == 2500
+    assert summary["auto"] == "shape" and "b1=2" in summary["auto_choice"]
+    graph = json.loads(out.read_text())
+    assert graph["topology"]["b1"] == 2 and graph["params"]["clusterer"]["kind"] == "single"
+
+
+def test_any_explicit_flag_turns_auto_off_and_auto_with_flags_is_refused(npy, capsys):
+    assert main(["mapper", str(npy), "--intervals", "4", "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert "auto" not in summary and summary["cover"] == {"kind": "kmapper", "n_cubes": 4, "perc_overlap": 0.3}
+    assert summary["clusterer"]["kind"] == "dbscan"
+    assert main(["mapper", str(npy), "--auto", "shape", "--eps", "1.0", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--auto shape" in err and "--eps" in err

@@ -93,9 +93,12 @@ def test_identical_graphs_score_one_even_when_the_clusterer_drops_stimuli():
 
     from topoalign.topo.score import default_mapper_graph, topological_score
 
+    from topoalign.mapper import DBSCAN, KMapperCover, build_mapper_graph, compute_lens
+
     X = load_digits().data[:600].astype(np.float32)
     ids = np.array([f"d{i}" for i in range(len(X))])
-    g = default_mapper_graph(X, ids)
+    g = build_mapper_graph(X, compute_lens(X, "pca:2"), KMapperCover(10, 0.3), DBSCAN(eps="auto", min_samples=3),
+                           stimulus_ids=ids)  # KeplerMapper's usual parameters drop stimuli as noise
     assert len(g.covered_rows()) < 0.8 * len(ids)
     same = topological_alignment_score(g, g, n_null=9)
     assert same["score"] == pytest.approx(1.0, abs=1e-9)
@@ -111,3 +114,36 @@ def test_identical_graphs_score_one_even_when_the_clusterer_drops_stimuli():
 def test_identical_fixture_graphs_score_one(blobs_pair, circle_pair):
     for g in (blobs_pair[0], circle_pair[0]):
         assert topological_alignment_score(g, g, n_null=0)["score"] == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("transform", ["identity", "rotation", "rescale", "rotation+rescale+shift"])
+def test_default_graphs_score_one_under_rotation_and_rescaling(transform):
+    """The default graphs (cover and scale chosen from the data) place every stimulus and are equivariant: the same
+    representation, or a rotated / rescaled / shifted copy of it, scores exactly 1 against it."""
+    from sklearn.datasets import load_digits
+
+    from topoalign.topo.score import default_mapper_graph, topological_score
+
+    X = load_digits().data[:500].astype(np.float64)
+    ids = np.array([f"d{i}" for i in range(len(X))])
+    rng = np.random.default_rng(3)
+    q, _ = np.linalg.qr(rng.normal(size=(X.shape[1], X.shape[1])))
+    Y = {"identity": X, "rotation": X @ q, "rescale": 4.5 * X,
+         "rotation+rescale+shift": 0.3 * X @ q + 7.0}[transform]
+    g = default_mapper_graph(X.astype(np.float32), ids)
+    assert g.coverage()[1] == 1.0
+    assert topological_score(X, Y).score == pytest.approx(1.0, abs=1e-9)
+
+
+def test_default_graphs_of_shuffled_stimuli_score_at_chance():
+    from sklearn.datasets import load_digits
+
+    from topoalign.topo.score import default_mapper_graph
+
+    X = load_digits().data[:500].astype(np.float32)
+    ids = np.array([f"d{i}" for i in range(len(X))])
+    g = default_mapper_graph(X, ids)
+    res = topological_alignment_score(g, shuffled(g, 2), n_null=19)
+    assert res["score"] < 0.3
+    assert abs(res["score"] - res["chance"]) < 4 * res["chance_sd"] + 0.03
+    assert res["p_value"] > 0.05

@@ -20,20 +20,30 @@ def register(sub) -> None:
                         "representation brings its collection's labels. Written into the graph JSON per stimulus")
     p.add_argument("--lens", default="pca:2",
                    help="pca:K | umap:K | norm | density | eccentricity | knn:K | label:COLUMN (default pca:2)")
-    p.add_argument("--cover", choices=["kmapper", "uniform", "balanced"], default="kmapper",
-                   help="kmapper = KeplerMapper 2.1 Cover exactly (default)")
-    p.add_argument("--intervals", type=int, default=10, help="intervals per lens dimension (default 10)")
-    p.add_argument("--overlap", type=float, default=0.3, help="overlap fraction in [0, 1) (default 0.3)")
-    p.add_argument("--clusterer", choices=["dbscan", "single", "hdbscan"], default="dbscan")
-    p.add_argument("--eps", default="auto", help="DBSCAN radius, or 'auto' (k-NN distance quantile; default)")
-    p.add_argument("--min-samples", type=int, default=3, help="DBSCAN min_samples (default 3)")
-    p.add_argument("--distance-threshold", type=float, help="single linkage: merge below this distance")
-    p.add_argument("--gap-bins", type=int, help="single linkage: histogram-gap rule with this many bins")
-    p.add_argument("--min-cluster-size", type=int, default=5, help="HDBSCAN min_cluster_size (default 5)")
+    p.add_argument("--auto", nargs="?", const="stability", choices=["shape", "cmo", "stability", "off"],
+                   help="who sets the cover and clusterer: shape (the default when no cover or clusterer option is "
+                        "given: chosen so the graph shows the data's components and loops, every stimulus in a "
+                        "node), cmo (Carriere-Michel-Oudot, as GUDHI's automatic Mapper), stability (the most stable "
+                        "setting of a small grid; what a bare --auto means), off (the options below, KeplerMapper's "
+                        "usual parameters for those not given)")
+    explicit = p.add_argument_group("explicit cover and clusterer (any of these turns --auto off unless it is given)")
+    explicit.add_argument("--cover", choices=["kmapper", "uniform", "balanced"],
+                          help="kmapper = KeplerMapper 2.1 Cover exactly (default when explicit)")
+    explicit.add_argument("--intervals", type=int, help="intervals per lens dimension (default 10)")
+    explicit.add_argument("--overlap", type=float, help="overlap fraction in [0, 1) (default 0.3)")
+    explicit.add_argument("--clusterer", choices=["dbscan", "single", "hdbscan"], help="default dbscan")
+    explicit.add_argument("--eps", help="DBSCAN radius, or 'auto' (k-NN distance quantile; default)")
+    explicit.add_argument("--min-samples", type=int, help="DBSCAN min_samples (default 3)")
+    explicit.add_argument("--noise", choices=["drop", "keep", "attach"],
+                          help="DBSCAN noise rows: drop (default, as KeplerMapper), keep (a node each), attach (to "
+                               "the cluster of their nearest row in the cover element)")
+    explicit.add_argument("--distance-threshold", type=float, help="single linkage: merge below this distance")
+    explicit.add_argument("--gap-bins", type=int, help="single linkage: histogram-gap rule with this many bins")
+    explicit.add_argument("--min-cluster-size", type=int, help="HDBSCAN min_cluster_size (default 5)")
     p.add_argument("--metric", choices=["euclidean", "cosine"], default="euclidean")
     p.add_argument("--dedupe", action="store_true", help="one node per distinct member set")
-    p.add_argument("--auto", action="store_true", help="choose intervals, overlap and eps by stability")
-    p.add_argument("--stability", type=int, default=0, metavar="N", help="node/edge stability over N resamples")
+    p.add_argument("--stability", type=int, default=0, metavar="N",
+                   help="node/edge stability and the confidence of components and loops over N resamples")
     p.add_argument("--random-state", type=int, default=0)
     p.add_argument("-o", "--output", help="write the graph JSON here (default: a summary on stdout)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -41,22 +51,42 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+EXPLICIT_OPTIONS = ("cover", "intervals", "overlap", "clusterer", "eps", "min_samples", "noise", "distance_threshold",
+                    "gap_bins", "min_cluster_size")
+
+
 def _params(args) -> dict:
-    if args.clusterer == "dbscan":
-        eps = args.eps if args.eps == "auto" else _float(args.eps, "eps")
-        clusterer = {"kind": "dbscan", "eps": eps, "min_samples": args.min_samples}
-    elif args.clusterer == "single":
+    common = {"lens": args.lens, "metric": args.metric, "dedupe": args.dedupe, "stability": args.stability,
+              "random_state": args.random_state}
+    given = any(getattr(args, k) is not None for k in EXPLICIT_OPTIONS)
+    auto = args.auto if args.auto is not None else ("off" if given else "shape")
+    if auto in ("shape", "cmo"):
+        if given:
+            from topoalign.errors import InvalidParameterError
+
+            flags = ", ".join(f"--{k.replace('_', '-')}" for k in EXPLICIT_OPTIONS if getattr(args, k) is not None)
+            raise InvalidParameterError(f"--auto {auto} chooses the cover and clusterer itself; drop {flags} or use "
+                                        "--auto off.")
+        return {**common, "auto": auto}
+    kind = args.clusterer or "dbscan"
+    if kind == "dbscan":
+        eps = args.eps or "auto"
+        clusterer = {"kind": "dbscan", "eps": eps if eps == "auto" else _float(eps, "eps"),
+                     "min_samples": args.min_samples if args.min_samples is not None else 3}
+        if args.noise is not None:
+            clusterer["noise"] = args.noise
+    elif kind == "single":
         clusterer = {"kind": "single"}
         if args.gap_bins is not None:
             clusterer["gap_bins"] = args.gap_bins
         else:
             clusterer["distance_threshold"] = args.distance_threshold if args.distance_threshold is not None else (
-                _float(args.eps, "eps") if args.eps != "auto" else None)
+                _float(args.eps, "eps") if args.eps not in (None, "auto") else None)
     else:
-        clusterer = {"kind": "hdbscan", "min_cluster_size": args.min_cluster_size}
-    return {"lens": args.lens, "cover": {"kind": args.cover, "n_intervals": args.intervals, "overlap": args.overlap},
-            "clusterer": clusterer, "metric": args.metric, "dedupe": args.dedupe, "stability": args.stability,
-            "auto": args.auto, "random_state": args.random_state}
+        clusterer = {"kind": "hdbscan", "min_cluster_size": args.min_cluster_size or 5}
+    cover = {"kind": args.cover or "kmapper", "n_intervals": args.intervals if args.intervals is not None else 10,
+             "overlap": args.overlap if args.overlap is not None else 0.3}
+    return {**common, "cover": cover, "clusterer": clusterer, "auto": False if auto == "off" else "stability"}
 
 
 def _float(text: str, name: str) -> float:
@@ -101,12 +131,17 @@ def run(args: argparse.Namespace) -> int:
     payload = graph.to_json(stimulus_labels=True)
     if args.output:
         Path(args.output).write_text(json.dumps(payload))
+    topology = payload["topology"]
     summary = {"nodes": len(graph.nodes), "edges": len(graph.edges), "distinct_member_sets": len(graph.member_sets()),
-               "covered_rows": int(len(graph.covered_rows())), "n_stimuli": graph.n_stimuli}
+               "covered_rows": payload["n_covered"], "n_stimuli": graph.n_stimuli,
+               "coverage": round(payload["coverage"], 4), "components": topology["b0"], "loops": topology["b1"],
+               "cover": graph.params.get("cover"), "clusterer": graph.params.get("clusterer")}
     if "stability" in graph.params:
         summary["stability"] = graph.params["stability"]
-    if "auto" in graph.params:
-        summary["auto_choice"] = graph.params["auto"]["best"]
+    auto = graph.params.get("auto")
+    if auto:
+        summary["auto"] = auto.get("strategy")
+        summary["auto_choice"] = auto.get("reason") or auto.get("best")
     if args.output:
         summary["output"] = args.output
     json.dump(summary, sys.stdout, indent=2, default=str)

@@ -90,6 +90,7 @@ def build_mapper_graph(
     min_points = clusterer.min_cube_points
     for k, (index, rows), labels_ in _cluster_elements(clusterer, X, elements, min_points, device):
         if labels_ is not None:
+            labels_ = clusterer.finish_labels(X, rows, labels_)
             for members in _clusters(rows, labels_):
                 if dedupe:
                     key = members.tobytes()
@@ -168,6 +169,10 @@ def _cluster_elements(clusterer: Clusterer, X: np.ndarray, elements: list, min_p
     cpu = device is None or device == "cpu"
     if cpu and isinstance(clusterer, DBSCAN) and len(elements) >= 2:
         yield from _dbscan_elements(clusterer, X, elements, min_points, workers)
+        return
+    engine = clusterer.engine() if cpu and isinstance(clusterer, SingleLinkage) else None
+    if engine is not None and len(elements) >= 2:  # single linkage at a threshold: DBSCAN with every row core
+        yield from _dbscan_elements(engine, X, elements, min_points, workers)
         return
     parallel = cpu and isinstance(clusterer, SingleLinkage)
     if not parallel or len(elements) < 2:

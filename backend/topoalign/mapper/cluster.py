@@ -15,6 +15,13 @@
 
 ``min_cube_points`` is KeplerMapper's rule for skipping small cover elements (its ``n_clusters``,
 ``min_cluster_size`` or ``min_samples`` parameter, else 2), kept so graphs match KeplerMapper's.
+
+No stimulus lost: ``DBSCAN(noise="keep" | "attach")`` and ``SingleLinkage(min_points=1)`` place every row of every
+cover element in a node (``min_cube_points`` is then 1). ``keep`` makes each noise row a node of its own; ``attach``
+joins each noise row to the cluster of its element holding its nearest row (rows of an element without clusters
+become nodes of their own). ``SingleLinkage(join_isolated=True)``: a row farther than the threshold from every other
+row of its element joins the cluster of its nearest neighbour among all rows, when that neighbour is in the element
+(a sampling outlier in a blob's tail then stays with its blob instead of becoming a component of its own).
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from topoalign.mapper.dbscan_rules import assign_border_points
 from topoalign.mapper.dense_dbscan import WithinEps, dbscan_labels_leaders
 from topoalign.mapper.grouped_dbscan import grouped_dbscan_labels
 from topoalign.mapper.row_groups import GROUP_MIN_ROWS
-from topoalign.mapper.neighbors import DENSE_LIMIT, radius_mask, radius_pairs
+from topoalign.mapper.neighbors import DENSE_LIMIT, metric_rows, radius_mask, radius_pairs
 
 LEADERS_MIN_ROWS = 384  # below this, all pairs in one symmetric product are cheap enough
 USE_LEADERS = True
@@ -90,20 +97,36 @@ class Clusterer:
         """Cluster labels of the rows of one cover element: ints from 0, -1 for noise."""
         raise NotImplementedError
 
+    def finish_labels(self, X: np.ndarray, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """The labels of one cover element (``rows`` of the whole data ``X``) after the clusterer's rule for noise
+        and isolated rows (default: as they are)."""
+        return labels
+
+
+NOISE_RULES = ("drop", "keep", "attach")
+
 
 class DBSCAN(Clusterer):
     kind = "dbscan"
-    _param_names = ("eps", "min_samples", "metric", "eps_quantile")
+    _param_names = ("eps", "min_samples", "metric", "eps_quantile", "noise")
 
     def __init__(self, eps: float | str = 0.5, min_samples: int = 5, metric: str = "euclidean",
-                 eps_quantile: float = 0.5):
+                 eps_quantile: float = 0.5, noise: str = "drop"):
         self.eps = eps
         self.min_samples = min_samples
         self.metric = metric
         self.eps_quantile = eps_quantile
+        self.noise = noise
+
+    def get_params(self) -> dict[str, Any]:
+        out = super().get_params()
+        if out["noise"] == "drop":  # the default keeps the parameters (and cache keys) of graphs made before it
+            del out["noise"]
+        return out
 
     def check_params(self):
         self._check_metric()
+        check_param("DBSCAN", "noise", self.noise, self.noise in NOISE_RULES, f"one of {list(NOISE_RULES)}")
         check_param("DBSCAN", "min_samples", self.min_samples, _is_int(self.min_samples) and self.min_samples >= 1,
                     "an int >= 1")
         if self.eps == "auto":
@@ -126,7 +149,12 @@ class DBSCAN(Clusterer):
 
     @property
     def min_cube_points(self) -> int:
-        return int(self.min_samples)
+        return 1 if self.noise != "drop" else int(self.min_samples)
+
+    def finish_labels(self, X: np.ndarray, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        if self.noise == "drop":
+            return labels
+        return place_noise(X[rows], labels, metric=self.metric, attach=self.noise == "attach")
 
     def fit_predict(self, X, *, device=None):
         if getattr(self, "eps_", None) is None:
@@ -299,22 +327,109 @@ def _auto_eps(X: np.ndarray, k: int, quantile: float, metric: str, random_state:
     return eps
 
 
+def place_noise(X: np.ndarray, labels: np.ndarray, *, metric: str = "euclidean", attach: bool = True) -> np.ndarray:
+    """One cover element's labels with every noise row (-1) placed: with ``attach`` in the cluster holding its nearest
+    row (when the element has a cluster), else in a cluster of its own. Labels are renumbered by lowest row."""
+    labels = np.asarray(labels, dtype=np.int64).copy()
+    noise = np.flatnonzero(labels < 0)
+    if not len(noise):
+        return labels
+    placed = np.flatnonzero(labels >= 0)
+    if attach and len(placed):
+        nearest = nearest_rows(metric_rows(X[noise], metric), metric_rows(X[placed], metric))
+        labels[noise] = labels[placed[nearest]]
+    else:
+        labels[noise] = labels.max(initial=-1) + 1 + np.arange(len(noise))
+    return _ordered(labels)
+
+
+def nearest_rows(A: np.ndarray, B: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
+    """For each row of A, the index of its nearest row of B (euclidean; products in B's float type, in blocks of
+    ~16M entries). ``exclude``: per row of A, an index of B it may not pick (itself, when A's rows are rows of B)."""
+    B = np.asarray(B)
+    if B.dtype not in (np.float32, np.float64):
+        B = B.astype(np.float64)
+    A = np.asarray(A, dtype=B.dtype)
+    out = np.empty(len(A), dtype=np.int64)
+    sq_b = np.einsum("ij,ij->i", B, B)
+    step = max(1, int(2**24 // max(len(B), 1)))
+    for s in range(0, len(A), step):
+        block = A[s:s + step]
+        d2 = sq_b[None, :] - 2.0 * block @ B.T
+        if exclude is not None:
+            d2[np.arange(len(block)), exclude[s:s + step]] = np.inf
+        out[s:s + step] = np.argmin(d2, axis=1)
+    return out
+
+
 class SingleLinkage(Clusterer):
     kind = "single"
-    _param_names = ("distance_threshold", "n_clusters", "gap_bins", "metric")
+    _param_names = ("distance_threshold", "n_clusters", "gap_bins", "metric", "min_points", "join_isolated")
 
     def __init__(self, distance_threshold: float | None = None, n_clusters: int | None = None,
-                 gap_bins: int | None = None, metric: str = "euclidean"):
+                 gap_bins: int | None = None, metric: str = "euclidean", min_points: int | None = None,
+                 join_isolated: bool = False):
         self.distance_threshold = distance_threshold
         self.n_clusters = n_clusters
         self.gap_bins = gap_bins
         self.metric = metric
+        self.min_points = min_points
+        self.join_isolated = join_isolated
+
+    def get_params(self) -> dict[str, Any]:
+        out = super().get_params()
+        # unset options keep the parameters (and cache keys) of graphs made before they existed
+        if out["min_points"] is None:
+            del out["min_points"]
+        if not out["join_isolated"]:
+            del out["join_isolated"]
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        # copies and pickles carry the parameters, not a build's caches (nor their lock)
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
     def prepare(self, X, *, random_state=0):
-        return self.check_params()
+        self.check_params()
+        self._nearest: dict[int, int] = {}
+        self._nearest_lock = threading.Lock()
+        self._reference = None
+        return self
+
+    def finish_labels(self, X: np.ndarray, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        if not self.join_isolated or len(rows) < 2:
+            return labels
+        sizes = np.bincount(labels)
+        alone = np.flatnonzero(sizes[labels] == 1)
+        if not len(alone):
+            return labels
+        nn = self._nearest_of(X, rows[alone])
+        where = np.searchsorted(rows, nn)
+        inside = (where < len(rows)) & (rows[np.minimum(where, len(rows) - 1)] == nn)
+        if not inside.any():
+            return labels
+        a, b = alone[inside], where[inside]
+        return _ordered(_components(len(rows), np.r_[np.arange(len(rows)), a], np.r_[labels_first(labels), b]))
+
+    def _nearest_of(self, X: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Nearest neighbour (among all rows of X) of each queried row, remembered for the build."""
+        if not hasattr(self, "_nearest"):
+            self.prepare(X)
+        with self._nearest_lock:
+            todo = np.array([r for r in query.tolist() if r not in self._nearest], dtype=np.int64)
+        if len(todo):
+            with self._nearest_lock:
+                if getattr(self, "_reference", None) is None or len(self._reference) != len(X):
+                    self._reference = X if self.metric == "euclidean" else metric_rows(X, self.metric)
+            found = nearest_rows(self._reference[todo], self._reference, exclude=todo)
+            with self._nearest_lock:
+                self._nearest.update(zip(todo.tolist(), found.tolist()))
+        return np.array([self._nearest[r] for r in query.tolist()], dtype=np.int64)
 
     def check_params(self):
         self._check_metric()
+        check_param("SingleLinkage", "join_isolated", self.join_isolated, isinstance(self.join_isolated, bool),
+                    "a bool")
         given = [p for p in ("distance_threshold", "n_clusters", "gap_bins") if getattr(self, p) is not None]
         check_param("SingleLinkage", "distance_threshold", self.distance_threshold, len(given) == 1,
                     "given alone (exactly one of distance_threshold, n_clusters, gap_bins)")
@@ -327,11 +442,26 @@ class SingleLinkage(Clusterer):
         if self.gap_bins is not None:
             check_param("SingleLinkage", "gap_bins", self.gap_bins, _is_int(self.gap_bins) and self.gap_bins >= 2,
                         "an int >= 2")
+        if self.min_points is not None:
+            check_param("SingleLinkage", "min_points", self.min_points, _is_int(self.min_points) and self.min_points >= 1,
+                        "an int >= 1 or None (KeplerMapper's rule)")
         return self
 
     @property
     def min_cube_points(self) -> int:
+        """Cover elements with fewer rows make no node: ``min_points``, else KeplerMapper's rule (``n_clusters``,
+        else 2)."""
+        if self.min_points is not None:
+            return int(self.min_points)
         return int(self.n_clusters) if self.n_clusters else 2
+
+    def engine(self) -> "DBSCAN | None":
+        """The DBSCAN that gives the same clusters (``distance_threshold`` only): every row a core point, pairs at
+        distance < t joined, i.e. eps just below t. Single linkage then runs on the DBSCAN engine's pair pruning."""
+        if self.distance_threshold is None:
+            return None
+        t = float(self.distance_threshold)
+        return DBSCAN(eps=float(np.nextafter(t, 0.0)), min_samples=1, metric=self.metric).prepare(np.zeros((1, 1)))
 
     def fit_predict(self, X, *, device=None):
         n = len(X)
@@ -375,6 +505,12 @@ def _mst(X: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
     mst = mst_linkage_core(X, DistanceMetric.get_metric("euclidean"))
     w = mst[:, 2] if metric == "euclidean" else mst[:, 2] ** 2 / 2.0
     return mst[:, 0].astype(np.int64), mst[:, 1].astype(np.int64), w
+
+
+def labels_first(labels: np.ndarray) -> np.ndarray:
+    """For each row, the first row holding its label (so that rows -> first row links join each cluster)."""
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    return first[inverse]
 
 
 def _ordered(comp: np.ndarray) -> np.ndarray:

@@ -9,7 +9,15 @@ One serializer (``to_json``/``from_json``) is the graph's wire format for the AP
                           {column: {"mean": float}},
                 "stability": float|null}],
      "edges": [{"source": "n0", "target": "n1", "shared": int, "jaccard": float, "stability": float|null}],
+     "n_covered": int, "coverage": float,          # stimuli in at least one node, and their share
+     "topology": {"b0": int, "b1": int|null, "n_resamples": int,
+                  "components": [{"id": "c0", "nodes": [node id, ...], "n_stimuli": int, "confidence": float|null}],
+                  "loops": [{"id": "l0", "nodes": [node id, ... (a cycle)], "confidence": float|null}]},
      "stimulus_labels": {column: [value per stimulus, aligned with stimulus_ids; null = missing]}}
+
+``topology`` counts components (b0) and independent loops (b1, triangles filled) with a representative cycle per
+loop; its confidences are the share of resampled graphs in which each persists (``mapper.confidence``), null where
+the graph was not resampled.
 
 ``stimulus_labels`` is optional (``to_json(stimulus_labels=True)``; ``topoalign mapper -o`` writes it) so that a graph
 file alone can answer label queries; ``from_json`` reads it back as the graph's label frame.
@@ -67,6 +75,7 @@ class MapperGraph:
     params: dict[str, Any] = field(default_factory=dict)
     labels: pd.DataFrame | None = None
     representation_id: str | None = None
+    topology: dict[str, Any] | None = None  # ``confidence.topology_summary``; computed on demand when None
 
     # -- queries ----------------------------------------------------------------------------------------------
     @property
@@ -238,9 +247,24 @@ class MapperGraph:
                 for e in self.edges
             ],
         }
+        payload["n_covered"], payload["coverage"] = self.coverage()
+        payload["topology"] = self.topology_summary()
         if stimulus_labels and self.labels is not None and self.labels.shape[1]:
             payload["stimulus_labels"] = _labels_to_json(self.labels, self.stimulus_ids)
         return payload
+
+    def coverage(self) -> tuple[int, float]:
+        """(stimuli in at least one node, their share of all stimuli)."""
+        covered = len(self.covered_rows())
+        return covered, covered / max(self.n_stimuli, 1)
+
+    def topology_summary(self) -> dict[str, Any]:
+        """Components and loops (``mapper.confidence.topology_summary``), computed once when not set."""
+        if self.topology is None:
+            from topoalign.mapper.confidence import topology_summary
+
+            self.topology = topology_summary(self)
+        return self.topology
 
     @classmethod
     def from_json(cls, payload: dict[str, Any], labels: pd.DataFrame | None = None) -> "MapperGraph":
@@ -267,7 +291,8 @@ class MapperGraph:
         if labels is None and payload.get("stimulus_labels"):
             labels = _labels_from_json(payload["stimulus_labels"], stimulus_ids)
         return cls(nodes=nodes, edges=edges, stimulus_ids=stimulus_ids, params=payload.get("params", {}),
-                   labels=labels, representation_id=payload.get("representation_id"))
+                   labels=labels, representation_id=payload.get("representation_id"),
+                   topology=payload.get("topology") if isinstance(payload.get("topology"), dict) else None)
 
 
 def _labels_to_json(labels: pd.DataFrame, stimulus_ids: np.ndarray) -> dict[str, list]:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from topoalign.errors import InvalidParameterError, check_param
+from topoalign.mapper.neighbors import metric_rows
 from topoalign.representation import Representation
 
 METRICS = ("euclidean", "cosine")
@@ -61,15 +62,6 @@ def _check_int(owner: str, name: str, value, lo: int, hi: int | None = None) -> 
     check_param(owner, name, value, ok, allowed)
 
 
-def _prepare(X: np.ndarray, metric: str) -> np.ndarray:
-    """float64 rows; unit rows for the cosine metric (so Euclidean geometry on them is cosine geometry)."""
-    X = np.asarray(X, dtype=np.float64)
-    if metric == "cosine":
-        norms = np.linalg.norm(X, axis=1, keepdims=True)
-        X = X / np.where(norms > 0, norms, 1.0)
-    return X
-
-
 class PCALens(Lens):
     """The first ``n_components`` principal components (of unit rows for the cosine metric)."""
 
@@ -86,7 +78,8 @@ class PCALens(Lens):
 
         n, d = X.shape
         _check_int("PCALens", "n_components", self.n_components, 1, min(n, d))
-        return PCA(n_components=self.n_components, random_state=self.random_state).fit_transform(_prepare(X, self.metric))
+        pca = PCA(n_components=self.n_components, random_state=self.random_state)
+        return pca.fit_transform(metric_rows(X, self.metric))
 
 
 class UMAPLens(Lens):
@@ -166,7 +159,7 @@ class DensityLens(_ReferenceLens):
         self.random_state = random_state
 
     def _transform(self, X, labels):
-        X = _prepare(X, self.metric)
+        X = metric_rows(X, self.metric)
         h = self.bandwidth
         if h is None:
             h = _knn_scale(X, 15, self.random_state)
@@ -193,7 +186,7 @@ class EccentricityLens(_ReferenceLens):
 
     def _transform(self, X, labels):
         check_param("EccentricityLens", "p", self.p, isinstance(self.p, (int, float)) and self.p > 0, "a float > 0")
-        X = _prepare(X, self.metric)
+        X = metric_rows(X, self.metric)
         ref = self._reference(X)
         out = np.empty(len(X))
         for a, d2 in self._chunks(X, ref):
@@ -215,7 +208,7 @@ class KNNDistanceLens(Lens):
         from sklearn.neighbors import NearestNeighbors
 
         _check_int("KNNDistanceLens", "k", self.k, 1, len(X) - 1)
-        X = _prepare(X, self.metric)
+        X = metric_rows(X, self.metric)
         dist, _ = NearestNeighbors(n_neighbors=self.k + 1).fit(X).kneighbors(X)
         return dist[:, self.k]
 

@@ -160,12 +160,24 @@ def _cat(parts) -> np.ndarray:
 
 
 def default_device() -> str | None:
-    """``"cuda"`` when torch sees a GPU, else None (numpy on the CPU)."""
+    """``"cuda"`` when torch sees a GPU, else None (numpy on the CPU). Without an NVIDIA driver on the machine
+    torch is not imported at all (its import alone takes over a second)."""
+    import sys
+
+    if "torch" not in sys.modules and not _nvidia_driver():
+        return None
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a dependency
         return None
     return "cuda" if torch.cuda.is_available() else None
+
+
+def _nvidia_driver() -> bool:
+    import glob
+    import os
+
+    return os.path.exists("/proc/driver/nvidia/version") or bool(glob.glob("/dev/nvidia[0-9]*"))
 
 
 DENSE_LIMIT = 6144  # cover elements up to this many rows get a dense boolean adjacency (<= 36 MiB)
@@ -201,6 +213,15 @@ def radius_mask(X: np.ndarray, radius: float, *, metric: str = "euclidean", stri
         mask[jj, ii] = keep
     np.fill_diagonal(mask, not strict)
     return mask
+
+
+def metric_rows(X: np.ndarray, metric: str) -> np.ndarray:
+    """float64 rows; unit rows for the cosine metric (so Euclidean geometry on them is cosine geometry)."""
+    X = np.asarray(X, dtype=np.float64)
+    if metric == "cosine":
+        norms = np.linalg.norm(X, axis=1, keepdims=True)
+        X = X / np.where(norms > 0, norms, 1.0)
+    return X
 
 
 def _prepared(X: np.ndarray, radius: float, metric: str):

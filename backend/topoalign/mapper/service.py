@@ -7,9 +7,22 @@ the stored graph without recomputation. The API and the CLI both go through ``gr
 Parameters (``MapperParams``), all JSON-able::
 
     {"lens": "pca:2" | {"kind": "pca", "n_components": 2, ...},
+     "auto": "shape" | "cmo" | "stability" | false,
      "cover": {"kind": "kmapper" | "uniform" | "balanced", "n_intervals": 10, "overlap": 0.3},
      "clusterer": {"kind": "dbscan", "eps": 0.5 | "auto", "min_samples": 3, "metric": "euclidean"} | ...,
-     "metric": "euclidean", "dedupe": false, "stability": 0, "auto": false, "auto_grid": {...}, "random_state": 0}
+     "metric": "euclidean", "dedupe": false, "stability": 0, "auto_grid": {...}, "random_state": 0}
+
+``auto`` says who sets the cover and the clusterer:
+
+- ``"shape"`` (the default when neither ``cover`` nor ``clusterer`` is given): chosen so the graph shows the data's
+  components and loops (``mapper.auto``), single linkage placing every stimulus in a node;
+- ``"cmo"``: the Carriere-Michel-Oudot estimator alone (as GUDHI's automatic Mapper);
+- ``"stability"`` (or ``true``): the most stable setting of a grid (``auto_grid``) around the given clusterer;
+- ``false`` (the default when ``cover`` or ``clusterer`` is given): exactly the given cover and clusterer, missing
+  fields from KeplerMapper's usual parameters (10 intervals, 30% overlap, DBSCAN with eps="auto", min_samples 3).
+
+The chosen cover and clusterer are recorded in the graph's ``params`` (``cover``, ``clusterer``, and under ``auto``
+the reason and the candidates), so a graph can be rebuilt, or edited, with ``auto: false``.
 """
 
 from __future__ import annotations
@@ -21,8 +34,10 @@ import numpy as np
 
 from topoalign.errors import InvalidParameterError, check_param
 from topoalign.jobs.progress import Progress, null_progress, scaled
+from topoalign.mapper.auto import choose_parameters
 from topoalign.mapper.build import build_mapper_graph
 from topoalign.mapper.cluster import make_clusterer
+from topoalign.mapper.confidence import topology_summary
 from topoalign.mapper.cover import check_intervals_overlap, make_cover
 from topoalign.mapper.graph import MapperGraph
 from topoalign.mapper.graph_cache import GRAPH_KIND, stored_graph
@@ -34,46 +49,71 @@ from topoalign.representation import Representation
 LENS_KIND = "lens"
 
 
+AUTO_STRATEGIES = ("shape", "cmo", "stability")
+EXPLICIT_COVER = {"kind": "kmapper", "n_intervals": 10, "overlap": 0.3}
+EXPLICIT_CLUSTERER = {"kind": "dbscan", "eps": "auto", "min_samples": 3}
+
+
 @dataclass
 class MapperParams:
-    """A normalised, validated build request (``to_dict`` is the cache key part)."""
+    """A normalised, validated build request (``to_dict`` is the cache key part). ``cover`` and ``clusterer`` are
+    None when ``auto`` chooses them."""
 
     lens: dict[str, Any]
-    cover: dict[str, Any]
-    clusterer: dict[str, Any]
+    cover: dict[str, Any] | None
+    clusterer: dict[str, Any] | None
     metric: str = "euclidean"
     dedupe: bool = False
     stability: int = 0
-    auto: bool = False
+    auto: str | bool = "shape"
     auto_grid: dict[str, list] | None = None
     random_state: int = 0
+
+    @property
+    def chooses(self) -> bool:
+        """Whether the cover and clusterer are chosen from the data (``shape`` or ``cmo``)."""
+        return self.auto in ("shape", "cmo")
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "MapperParams":
         raw = dict(raw or {})
+        unknown = sorted(set(raw) - {"lens", "cover", "clusterer", "metric", "dedupe", "stability", "auto",
+                                     "auto_grid", "random_state"})
+        if unknown:
+            raise InvalidParameterError(f"Unknown Mapper parameter {unknown[0]!r}.")
         metric = raw.get("metric", "euclidean")
         check_param("Mapper", "metric", metric, metric in ("euclidean", "cosine"), "one of ['euclidean', 'cosine']")
         lens = make_lens(raw.get("lens", "pca:2"), metric=metric)
-        cover_raw = dict(raw.get("cover") or {})
-        check_intervals_overlap("Cover", cover_raw.get("n_intervals", 10), cover_raw.get("overlap", 0.3))
-        cover = make_cover(cover_raw.get("kind", "kmapper"), cover_raw.get("n_intervals", 10),
-                           cover_raw.get("overlap", 0.3))
-        clu_raw = dict(raw.get("clusterer") or {"kind": "dbscan"})
-        clu_raw.setdefault("metric", metric)
-        clusterer = make_clusterer(clu_raw).check_params()
-        cover.check_params()
+        given = raw.get("cover") is not None or raw.get("clusterer") is not None
+        auto = raw.get("auto")
+        if auto is None:
+            auto = False if given else "shape"
+        elif auto is True:
+            auto = "stability"
+        check_param("Mapper", "auto", auto, auto is False or auto in AUTO_STRATEGIES,
+                    f"one of {list(AUTO_STRATEGIES)} or false")
+        if auto in ("shape", "cmo") and given:
+            raise InvalidParameterError(
+                f"The 'auto' parameter of Mapper is {auto!r}, which chooses the cover and the clusterer; drop "
+                "'cover' and 'clusterer', or set auto to false to give them.")
         stability = raw.get("stability", 0)
         check_param("Mapper", "stability", stability, isinstance(stability, int) and 0 <= stability <= 100,
                     "an int in [0, 100] (number of resamples; 0 = off)")
         random_state = raw.get("random_state", 0)
         check_param("Mapper", "random_state", random_state, isinstance(random_state, int) and random_state >= 0,
                     "an int >= 0")
-        unknown = sorted(set(raw) - {"lens", "cover", "clusterer", "metric", "dedupe", "stability", "auto",
-                                     "auto_grid", "random_state"})
-        if unknown:
-            raise InvalidParameterError(f"Unknown Mapper parameter {unknown[0]!r}.")
-        return cls(lens=lens.params(), cover=cover.params(), clusterer=clusterer.params(), metric=metric,
-                   dedupe=bool(raw.get("dedupe", False)), stability=stability, auto=bool(raw.get("auto", False)),
+        cover_params = clusterer_params = None
+        if auto not in ("shape", "cmo"):
+            cover_raw = {**EXPLICIT_COVER, **dict(raw.get("cover") or {})}
+            check_intervals_overlap("Cover", cover_raw["n_intervals"], cover_raw["overlap"])
+            cover = make_cover(cover_raw["kind"], cover_raw["n_intervals"], cover_raw["overlap"])
+            clu_raw = dict(raw.get("clusterer") or EXPLICIT_CLUSTERER)
+            clu_raw.setdefault("metric", metric)
+            clusterer_params = make_clusterer(clu_raw).check_params().params()
+            cover.check_params()
+            cover_params = cover.params()
+        return cls(lens=lens.params(), cover=cover_params, clusterer=clusterer_params, metric=metric,
+                   dedupe=bool(raw.get("dedupe", False)), stability=stability, auto=auto,
                    auto_grid=raw.get("auto_grid"), random_state=random_state)
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,7 +144,7 @@ def validate_against(params: MapperParams, n: int, d: int, label_columns: list[s
         check_param(owner, "n_components", k, k <= d and k <= n, f"at most the data's dimension ({d}) and rows ({n})")
     lens_dim = k if k is not None else 1
     for name, key in (("n_intervals", "n_cubes"), ("overlap", "perc_overlap")):
-        value = params.cover.get(key, params.cover.get(name))
+        value = (params.cover or {}).get(key, (params.cover or {}).get(name))
         if isinstance(value, (list, tuple)):
             check_param("Cover", name, value, len(value) == lens_dim,
                         f"one value per lens dimension ({lens_dim}) or a single value")
@@ -114,11 +154,14 @@ def validate_against(params: MapperParams, n: int, d: int, label_columns: list[s
     if kind == "label" and label_columns is not None:
         col = params.lens.get("column")
         check_param("LabelLens", "column", col, col in label_columns, f"a label column of the collection {label_columns}")
+    if params.chooses:
+        check_param("Mapper", "auto", params.auto, n >= 3, f"given at least 3 stimuli (got {n})")
+        return
     ms = params.clusterer.get("min_samples")
     if isinstance(ms, int):
         check_param("DBSCAN" if params.clusterer["kind"] == "dbscan" else "HDBSCAN", "min_samples", ms, ms <= n,
                     f"at most the number of points ({n})")
-    if params.auto and params.auto_grid:
+    if params.auto == "stability" and params.auto_grid:
         try:
             _grid_settings(params.auto_grid)
         except InvalidParameterError as exc:
@@ -179,17 +222,20 @@ def graph_for_representation(store, rep_id: str, params: dict[str, Any] | Mapper
 
 def build_graph(X: np.ndarray, lens: np.ndarray, params: MapperParams, *, stimulus_ids=None, labels=None,
                 progress: Progress | None = None, max_nodes: int | None = None) -> MapperGraph:
-    """Build (optionally with ``auto`` parameters and stability) from a matrix and its lens values."""
+    """Build (with ``auto`` parameters and optional stability) from a matrix and its lens values."""
     progress = progress or null_progress
     record = {"lens": params.lens, "metric": params.metric}
-    if params.auto:
+    if params.chooses:
+        return _build_chosen(X, lens, params, record, stimulus_ids=stimulus_ids, labels=labels, progress=progress,
+                             max_nodes=max_nodes)
+    if params.auto == "stability":
         result = sweep(X, lens, params.auto_grid, cover=params.cover["kind"], clusterer=params.make_clusterer(),
                        n_resamples=max(params.stability, 3), random_state=params.random_state,
                        progress=progress, dedupe=params.dedupe, stimulus_ids=stimulus_ids, labels=labels)
         graph = result.graph
         if graph is None:
             raise InvalidParameterError("The 'auto_grid' parameter of Mapper gave no graph; widen the grid.")
-        graph.params.update(record, auto=result.to_json())
+        graph.params.update(record, auto={"strategy": "stability", **result.to_json()})
         return graph
     cover = params.make_cover()
     clusterer = params.make_clusterer()
@@ -198,6 +244,39 @@ def build_graph(X: np.ndarray, lens: np.ndarray, params: MapperParams, *, stimul
                                dedupe=params.dedupe, progress=build_progress, params=record,
                                random_state=params.random_state, max_nodes=max_nodes)
     if params.stability:
-        graph_stability(graph, X, lens, cover, clusterer, n_resamples=params.stability,
-                        random_state=params.random_state, progress=scaled(progress, 0.4, 1.0)).apply(graph)
+        _stability(graph, X, lens, cover, clusterer, params, scaled(progress, 0.4, 1.0))
     return graph
+
+
+CONFIDENCE_RESAMPLES = 8  # resamples of the auto choice's sample behind the components' and loops' confidence
+
+
+def _build_chosen(X, lens, params: MapperParams, record, *, stimulus_ids, labels, progress, max_nodes) -> MapperGraph:
+    """The cover and clusterer chosen from the data (``mapper.auto``), then the graph on every row, with the
+    confidence of its components and loops from resamples of the choice's sample (or, with ``stability``, of the
+    data)."""
+    choice = choose_parameters(X, lens, strategy=params.auto, metric=params.metric,
+                               random_state=params.random_state, progress=scaled(progress, 0.0, 0.5))
+    cover, clusterer = choice.cover(), choice.clusterer()
+    end = 0.8 if params.stability else 0.95
+    graph = build_mapper_graph(X, lens, cover, clusterer, stimulus_ids=stimulus_ids, labels=labels,
+                               dedupe=params.dedupe, progress=scaled(progress, 0.5, end), params=record,
+                               random_state=params.random_state, max_nodes=max_nodes)
+    graph.params["auto"] = choice.to_json()
+    if params.stability:
+        _stability(graph, X, lens, cover, clusterer, params, scaled(progress, 0.8, 1.0))
+    else:
+        graph.topology = topology_summary(graph, choice.resampled_graphs(CONFIDENCE_RESAMPLES,
+                                                                         random_state=params.random_state))
+    progress(1.0, f"{len(graph.nodes)} nodes, {len(graph.edges)} edges; b0={graph.topology['b0']}, "
+                  f"b1={graph.topology['b1']}")
+    return graph
+
+
+def _stability(graph, X, lens, cover, clusterer, params: MapperParams, progress) -> None:
+    """Node and edge stability over ``params.stability`` resamples of the data, and from the same resamples the
+    confidence of the graph's components and loops."""
+    resamples: list = []
+    graph_stability(graph, X, lens, cover, clusterer, n_resamples=params.stability,
+                    random_state=params.random_state, progress=progress, keep=resamples).apply(graph)
+    graph.topology = topology_summary(graph, resamples)

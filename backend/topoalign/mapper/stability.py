@@ -17,6 +17,7 @@ and returns the grid's table so the choice can be explained. All of it is determ
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,10 +76,13 @@ def _resolved(clusterer: Clusterer) -> Clusterer:
 
 def graph_stability(graph: MapperGraph, X: np.ndarray, lens: np.ndarray, cover: Cover, clusterer: Clusterer, *,
                     n_resamples: int = 10, fraction: float = 0.8, bootstrap: bool = False, threshold: float = 0.5,
-                    random_state: int | None = 0, progress: Progress | None = None) -> StabilityResult:
+                    random_state: int | None = 0, progress: Progress | None = None,
+                    keep: list | None = None) -> StabilityResult:
     """Stability of ``graph`` (built from ``X``, ``lens``, ``cover``, ``clusterer``) under resampling.
 
-    ``cover`` must be the (fitted) cover that built the graph; its intervals are kept for every resample.
+    ``cover`` must be the (fitted) cover that built the graph; its intervals are kept for every resample. ``keep``:
+    a list that receives ``(rows, resampled graph)`` per resample, members as rows of ``X`` (for
+    ``confidence.topology_summary``).
     """
     progress = progress or null_progress
     check_param("graph_stability", "n_resamples", n_resamples, isinstance(n_resamples, int) and n_resamples >= 1,
@@ -104,6 +108,9 @@ def graph_stability(graph: MapperGraph, X: np.ndarray, lens: np.ndarray, cover: 
         else:
             rows = np.sort(rng.choice(n, size=max(1, int(round(fraction * n))), replace=False))
         sub = build_mapper_graph(X[rows], lens[rows], cover, clusterer, fit_cover=False, device="auto")
+        if keep is not None:
+            keep.append((rows, dataclasses.replace(sub, nodes=[dataclasses.replace(nd, members=rows[nd.members])
+                                                               for nd in sub.nodes])))
         B = _membership([rows[nd.members] for nd in sub.nodes], n)
         in_sample = np.zeros(n, dtype=np.int32)
         in_sample[rows] = 1

@@ -10,7 +10,10 @@ Detection (k graphs, stimuli matched by id):
    (nodes of the other graphs go to the component they share most members with), until every part is connected;
 4. each region spanning >= 2 graphs gets a score (Jaccard of the member unions), dominant labels and a p-value
    against a shuffled-stimuli baseline: the stimulus ids of every graph but the first are permuted, detection is
-   rerun, and the p-value counts permutations that produce a region at least half as large scoring as high.
+   rerun, and the p-value counts permutations that produce a region at least half as large scoring as high
+   (``n_null`` = 100 permutations by default: p resolves down to 1/101);
+5. regions are ranked by their strength, the shared structure they carry: score x stimuli common to every graph
+   reached x sqrt(mean nodes per graph).
 
 ``coverage`` is the share of the placed stimuli (members of some node in at least one graph) inside a region, each
 weighted by the best score of a region holding it. Stimuli that no graph puts in a node (DBSCAN noise, gaps of the
@@ -51,10 +54,19 @@ class Region:
     significant: bool | None = None
     dominant_labels: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    @property
+    def strength(self) -> float:
+        """How much shared structure the region carries: its Jaccard score x the stimuli common to every graph it
+        reaches x the square root of its mean node count per graph (a connected group of nodes matching is more
+        shape than one node matching one node)."""
+        per_graph = [len(v) for v in self.nodes.values()]
+        return float(self.score * self.n_common * np.sqrt(np.mean(per_graph))) if per_graph else 0.0
+
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "graphs": list(self.nodes), "nodes": self.nodes, "stimuli": self.stimuli,
-                "score": self.score, "n_stimuli": self.n_stimuli, "n_common": self.n_common,
-                "p_value": self.p_value, "significant": self.significant, "dominant_labels": self.dominant_labels}
+                "score": self.score, "strength": round(self.strength, 6), "n_stimuli": self.n_stimuli,
+                "n_common": self.n_common, "p_value": self.p_value, "significant": self.significant,
+                "dominant_labels": self.dominant_labels}
 
 
 @dataclass
@@ -173,7 +185,7 @@ def find_regions(
     intra_weight: float = 0.5,
     resolution: float = 1.0,
     min_stimuli: int = 3,
-    n_null: int = 20,
+    n_null: int = 100,
     alpha: float = 0.05,
     labels: pd.DataFrame | None = None,
     random_state: int = 0,
@@ -186,12 +198,13 @@ def find_regions(
     graphs : the graphs (or a ``CorrespondenceSet`` over them); stimuli are matched by id
     method : 'louvain' (communities, finer regions) or 'components' (connected components of the thresholded
         correspondence graph, coarse regions)
-    n_null : shuffled-stimuli repetitions for the p-values (0 skips significance)
+    n_null : shuffled-stimuli repetitions for the p-values (0 skips significance); the smallest p-value is
+        1 / (n_null + 1), so the default 100 resolves p below 0.01
     labels : label frame indexed by stimulus id (default: the first graph carrying labels)
 
     Returns
     -------
-    RegionResult whose regions are ranked by score, then by size.
+    RegionResult whose regions are ranked by ``Region.strength`` (shared structure), then score, then size.
     """
     corr = graphs if isinstance(graphs, CorrespondenceSet) else CorrespondenceSet(graphs, names)
     check_param("find_regions", "method", method, method in METHODS, f"one of {list(METHODS)}")
@@ -235,7 +248,7 @@ def find_regions(
             id="", nodes={corr.names[g]: [graphs_[g].nodes[i].id for i in p] for g, p in enumerate(parts) if len(p)},
             stimuli=stim.tolist(), score=score, n_stimuli=size, n_common=common, p_value=p_value,
             significant=significant, dominant_labels=label_summary(frame, stim)))
-    regions.sort(key=lambda r: (-r.score, -r.n_stimuli, sorted(r.nodes.items())))
+    regions.sort(key=lambda r: (-r.strength, -r.score, -r.n_stimuli, sorted(r.nodes.items())))
     for i, r in enumerate(regions):
         r.id = f"r{i + 1}"
     if progress is not None:

@@ -72,13 +72,14 @@ def topological_alignment_score(graph_a: MapperGraph, graph_b: MapperGraph, *, r
 
 
 def default_mapper_graph(X: np.ndarray, stimulus_ids: np.ndarray) -> MapperGraph:
-    """The graph the audit's topological family compares: the dashboard's defaults (PCA-2 lens, KeplerMapper
-    cover 10 x 30%, DBSCAN with eps=auto and min_samples 3)."""
-    from topoalign.mapper import DBSCAN, KMapperCover, build_mapper_graph, compute_lens
+    """The graph the audit's topological family compares: the defaults of every other path (PCA-2 lens, cover and
+    clustering scale chosen for the data's shape, every stimulus in a node; ``mapper.service``)."""
+    from topoalign.mapper import compute_lens
+    from topoalign.mapper.service import MapperParams, build_graph
 
-    lens = compute_lens(X, "pca:2" if X.shape[1] >= 2 else "pca:1")
-    return build_mapper_graph(X, lens, KMapperCover(10, 0.3), DBSCAN(eps="auto", min_samples=3),
-                              stimulus_ids=stimulus_ids)
+    lens_spec = "pca:2" if X.shape[1] >= 2 else "pca:1"
+    params = MapperParams.from_dict({"lens": lens_spec})
+    return build_graph(X, compute_lens(X, lens_spec), params, stimulus_ids=stimulus_ids)
 
 
 def topological_score(X, Y, *, folds: int = 5, random_state: int | None = 0, n_null: int = 0, **_: Any):

@@ -12,6 +12,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 
 from topoalign.errors import InvalidInputError, NotFoundError
@@ -19,13 +20,13 @@ from topoalign.jobs.progress import Progress, null_progress, scaled
 from topoalign.mapper.graph import MapperGraph
 from topoalign.mapper.graph_cache import GRAPH_KIND, stored_graph
 from topoalign.mapper.service import MapperParams, graph_for_representation
-from topoalign.topo.correspondence import CorrespondenceSet
+from topoalign.topo.correspondence import CorrespondenceSet, shared_stimulus_ids
 from topoalign.topo.layout import joint_layout
 from topoalign.topo.motifs import concept_footprint, search_motifs
 from topoalign.topo.regions import find_regions
 from topoalign.topo.score import topological_alignment_score
 
-TOPO_VERSION = 1
+TOPO_VERSION = 2  # 2: regions ranked by strength, graph info with coverage
 KINDS = {"compare": "topo_compare", "regions": "topo_regions", "layout": "topo_layout", "score": "topo_score"}
 
 
@@ -203,6 +204,15 @@ def compare_report(graphs, names, *, n_null: int = 20, random_state: int = 0, la
 
 
 def _graph_info(graphs: Sequence[MapperGraph], names: Sequence[str]) -> list[dict[str, Any]]:
-    return [{"name": n, "representation_id": g.representation_id, "n_nodes": len(g.nodes), "n_edges": len(g.edges),
-             "n_stimuli": g.n_stimuli} for g, n in zip(graphs, names)]
+    """Per graph: size, coverage, and how many of the stimuli shared by all the graphs it leaves out of every node
+    (a comparison can only see what both graphs place)."""
+    shared = shared_stimulus_ids(graphs) if len(graphs) > 1 else None
+    out = []
+    for g, n in zip(graphs, names):
+        placed = g.stimulus_ids[g.covered_rows()]
+        dropped = None if shared is None else int(len(shared) - np.isin(shared, placed).sum())
+        out.append({"name": n, "representation_id": g.representation_id, "n_nodes": len(g.nodes),
+                    "n_edges": len(g.edges), "n_stimuli": g.n_stimuli, "n_covered": int(len(placed)),
+                    "n_shared_dropped": dropped})
+    return out
 

@@ -44,10 +44,18 @@ class ClustererIn(BaseModel):
     eps: float | Literal["auto"] | None = Field(None, description="dbscan radius (> 0) or 'auto' (k-NN quantile)")
     min_samples: int | None = Field(None, description="dbscan / hdbscan")
     eps_quantile: float | None = Field(None, description="quantile for eps='auto' (default 0.5)")
+    noise: Literal["drop", "keep", "attach"] | None = Field(
+        None, description="dbscan noise rows: drop (KeplerMapper, default), keep (a node each) or attach (to the "
+                          "cluster of their nearest row in the cover element)")
     distance_threshold: float | None = Field(None, description="single linkage: merge below this distance")
     n_clusters: int | None = Field(None, description="single linkage: clusters per cover element")
     gap_bins: int | None = Field(None, description="single linkage: histogram-gap rule with this many bins")
+    min_points: int | None = Field(None, ge=1, description="single linkage: cover elements with fewer rows make no "
+                                                             "node (default: KeplerMapper's 2; 1 places every row)")
+    join_isolated: bool | None = Field(None, description="single linkage: a row alone in its element joins its "
+                                                         "nearest neighbour's cluster when that neighbour is there")
     min_cluster_size: int | None = Field(None, description="hdbscan")
+    metric: Literal["euclidean", "cosine"] | None = Field(None, description="default: the request's metric")
 
     def spec(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -59,20 +67,31 @@ class GraphParamsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lens: LensIn = Field(default_factory=LensIn)
-    cover: CoverIn = Field(default_factory=CoverIn)
-    clusterer: ClustererIn = Field(default_factory=lambda: ClustererIn(eps="auto", min_samples=3))
+    auto: Literal["shape", "cmo", "stability"] | bool | None = Field(
+        None, description="who sets the cover and clusterer: 'shape' (the default without cover and clusterer: "
+                          "chosen so the graph shows the data's components and loops, every stimulus placed), 'cmo' "
+                          "(the Carriere-Michel-Oudot estimator, as GUDHI's automatic Mapper), 'stability' or true "
+                          "(the most stable setting of auto_grid), false (the default with cover or clusterer: "
+                          "exactly as given)")
+    cover: CoverIn | None = Field(None, description="explicit cover (auto false); default KeplerMapper 10 x 30%")
+    clusterer: ClustererIn | None = Field(None, description="explicit clusterer (auto false); default DBSCAN with "
+                                                            "eps='auto' and min_samples 3")
     metric: Literal["euclidean", "cosine"] = "euclidean"
     dedupe: bool = Field(False, description="one node per distinct member set")
-    stability: int = Field(0, ge=0, le=100, description="resamples for node/edge stability (0 = off)")
-    auto: bool = Field(False, description="choose intervals, overlap and eps over a small grid by stability")
+    stability: int = Field(0, ge=0, le=100, description="resamples for node/edge stability and the confidence of "
+                                                          "components and loops (0 = off)")
     auto_grid: dict[str, list[Any]] | None = Field(
-        None, description="grid for auto: keys n_intervals, overlap, eps ('auto:Q' allowed), min_samples")
+        None, description="grid for auto 'stability': keys n_intervals, overlap, eps ('auto:Q' allowed), min_samples")
     random_state: int = Field(0, ge=0, le=2**31 - 1)
 
     def params(self) -> dict[str, Any]:
-        return {"lens": self.lens.spec(), "cover": self.cover.model_dump(), "clusterer": self.clusterer.spec(),
-                "metric": self.metric, "dedupe": self.dedupe, "stability": self.stability, "auto": self.auto,
-                "auto_grid": self.auto_grid, "random_state": self.random_state}
+        out = {"lens": self.lens.spec(), "metric": self.metric, "dedupe": self.dedupe, "stability": self.stability,
+               "auto": self.auto, "auto_grid": self.auto_grid, "random_state": self.random_state}
+        if self.cover is not None:
+            out["cover"] = self.cover.model_dump()
+        if self.clusterer is not None:
+            out["clusterer"] = self.clusterer.spec()
+        return out
 
 
 class GraphRequest(GraphParamsIn):
@@ -117,6 +136,27 @@ class GraphEdge(BaseModel):
     stability: float | None = None
 
 
+class TopologyComponent(BaseModel):
+    id: str
+    nodes: list[str]
+    n_stimuli: int
+    confidence: float | None = Field(None, description="share of resampled graphs in which it persists")
+
+
+class TopologyLoop(BaseModel):
+    id: str
+    nodes: list[str] = Field(description="a representative cycle of nodes")
+    confidence: float | None = Field(None, description="share of resampled graphs in which it persists")
+
+
+class GraphTopology(BaseModel):
+    b0: int = Field(description="connected components")
+    b1: int | None = Field(None, description="independent loops, triangles filled (null on very large graphs)")
+    n_resamples: int = 0
+    components: list[TopologyComponent] = Field(default_factory=list)
+    loops: list[TopologyLoop] = Field(default_factory=list)
+
+
 class GraphOut(BaseModel):
     """``topoalign.mapper_graph/1``: the graph as the CLI writes it and the frontend reads it."""
 
@@ -128,6 +168,9 @@ class GraphOut(BaseModel):
     stimulus_ids: list[str]
     nodes: list[GraphNode]
     edges: list[GraphEdge]
+    n_covered: int | None = Field(None, description="stimuli in at least one node")
+    coverage: float | None = Field(None, description="share of the stimuli in at least one node")
+    topology: GraphTopology | None = None
 
 
 class GraphSummary(BaseModel):

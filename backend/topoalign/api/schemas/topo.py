@@ -27,7 +27,8 @@ class RegionsIn(TopoIn):
     intra_weight: float = Field(0.5, ge=0, le=10, description="weight of the graphs' own edges (louvain)")
     resolution: float = Field(1.0, gt=0, le=10, description="louvain resolution")
     min_stimuli: int = Field(3, ge=1, le=100000)
-    n_null: int = Field(20, ge=0, le=1000, description="shuffled-stimuli repetitions for p-values (0 = none)")
+    n_null: int = Field(100, ge=0, le=1000, description="shuffled-stimuli repetitions for p-values (0 = none; the "
+                                                          "smallest p-value is 1 / (n_null + 1))")
     alpha: float = Field(0.05, gt=0, lt=1)
     random_state: int = Field(0, ge=0, le=2**31 - 1)
 
@@ -116,6 +117,9 @@ class GraphInfo(BaseModel):
     n_nodes: int
     n_edges: int
     n_stimuli: int
+    n_covered: int | None = Field(None, description="stimuli in at least one node")
+    n_shared_dropped: int | None = Field(None, description="stimuli shared by all the graphs compared that this "
+                                                           "graph places in no node")
 
 
 class Partner(BaseModel):
@@ -159,6 +163,8 @@ class RegionOut(BaseModel):
     nodes: dict[str, list[str]]
     stimuli: list[str]
     score: float = Field(description="Jaccard of the member unions")
+    strength: float | None = Field(None, description="shared structure, the ranking key: score x common stimuli x "
+                                                     "sqrt(mean nodes per graph)")
     n_stimuli: int
     n_common: int
     p_value: float | None
