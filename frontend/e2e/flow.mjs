@@ -61,18 +61,15 @@ await step("build", async () => {
   await page.waitForSelector("input[type=checkbox][data-rep]");
   for (const cb of await page.$$("input[type=checkbox][data-rep]:checked")) await cb.uncheck();
   for (const id of pair) await page.check(`input[type=checkbox][data-rep="${id}"]`);
-  // the quick demo has 72 sentences: a coarser cover and smaller clusters give graphs worth looking at
-  await page.fill("#build-intervals", "6");
-  await page.dispatchEvent("#build-intervals", "change");
-  await page.fill("#build-overlap", "0.5");
-  await page.dispatchEvent("#build-overlap", "change");
-  await page.fill("#build-min-samples", "3");
-  await page.dispatchEvent("#build-min-samples", "change");
+  // the defaults: cover and clustering scale chosen from each layer's data, every stimulus placed
+  const disabled = await page.$eval("#build-intervals", (e) => e.disabled);
   await page.click("#build-go");
   await page.waitForSelector("#build-results tr[data-graph]", { timeout: 120000 });
   const graphs = await page.$$eval("#build-results tr[data-graph]", (els) => els.map((e) => e.getAttribute("data-graph")));
+  const coverage = await page.$$eval("#build-results td.coverage", (els) => els.map((e) => e.textContent));
+  const reasons = await page.$$eval("#build-results .auto-reason > .muted", (els) => els.map((e) => e.textContent));
   await shot("2-build");
-  return { representations: pair, graphs };
+  return { representations: pair, graphs, coverage, reasons, fieldsDisabledInAuto: disabled };
 });
 
 await step("graphs", async () => {
@@ -162,9 +159,13 @@ await step("param_bar", async () => {
   const requests = [];
   const onRequest = (r) => { if (r.method() === "POST" && /\/api\/(graphs|topo\/layout)/.test(r.url())) requests.push(new URL(r.url()).pathname); };
   page.on("request", onRequest);
+  const shownIntervals = await page.$eval("#quick-intervals", (e) => e.value);
   const change = async (value, prev) => {
-    await page.fill("#quick-intervals", value);
-    await page.dispatchEvent("#quick-intervals", "change");
+    if (value === "auto") await page.selectOption("#quick-auto", "shape");
+    else {
+      await page.fill("#quick-intervals", value);
+      await page.dispatchEvent("#quick-intervals", "change");
+    }
     await page.waitForFunction((b) => {
       const ps = [...document.querySelectorAll(".panel")];
       return ps.length === 2 && ps.map((p) => p.dataset.panel).join("|") !== b && ps.every((p) => p.querySelector("g.node"));
@@ -178,9 +179,9 @@ await step("param_bar", async () => {
   const badge = await page.$eval(".panel .badge", (e) => e.textContent);
   await shot("3-graphs-param-bar");
   const firstRequests = [...requests];
-  const back = await change("6", rebuilt);
+  const back = await change("auto", rebuilt);
   page.off("request", onRequest);
-  return { before, rebuilt, back, firstRequests, requests, jobLabels, nodes, badge,
+  return { before, rebuilt, back, firstRequests, requests, jobLabels, nodes, badge, shownIntervals,
     intervals: graphs.map((g) => g.params.cover.n_cubes ?? g.params.cover.n_intervals), representations: graphs.map((g) => g.representation_id),
     nodesInJson: graphs.map((g) => g.nodes.length), pair };
 });
@@ -191,6 +192,8 @@ await step("regions", async () => {
   await page.waitForFunction(() => [...document.querySelectorAll(".panel")].every((p) => p.dataset.bubbles && p.dataset.bubbles !== "pending"), null, { timeout: 60000 });
   const regions = await page.$$eval("#region-list .item", (els) => els.length);
   const bubbles = await page.$$eval(".panel", (ps) => ps.map((p) => [...p.querySelectorAll("path.bubble")].filter((b) => (b.getAttribute("d") ?? "").length > 10).length));
+  const outlines = await page.$$eval("path.bubble", (bs) => ({ total: bs.length, relaxed: bs.filter((b) => b.classList.contains("relaxed")).length,
+    hulls: bs.filter((b) => b.classList.contains("fallback")).length }));
   await shot("4-regions");
   await page.click("#region-list .item");
   await page.waitForFunction(() => [...document.querySelectorAll(".panel")].every((p) => p.dataset.bubbles && p.dataset.bubbles !== "pending"));
@@ -201,7 +204,7 @@ await step("regions", async () => {
   await page.click('#membrane button[data-value="hull"]');
   const hulls = await page.$$eval(".panel", (ps) => ps.map((p) => p.querySelectorAll("path.membrane").length));
   await shot("4-regions-hull");
-  return { regions, bubbles, membranes, hulls };
+  return { regions, bubbles, membranes, hulls, outlines };
 });
 
 await step("motifs", async () => {

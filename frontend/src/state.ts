@@ -8,16 +8,23 @@ export type ColorMode = (typeof COLOR_MODES)[number];
 export type LayoutMode = "panels" | "overlay";
 export type MembraneMode = "off" | "density" | "hull";
 
+/** Who sets the cover and clusterer: the data's shape (default), the Carriere-Michel-Oudot estimator, the most
+ *  stable setting of a small grid, or nobody ("off": the explicit fields). */
+export const AUTO_MODES = ["shape", "cmo", "stability", "off"] as const;
+export type AutoMode = (typeof AUTO_MODES)[number];
+
 export interface BuildParams {
   lens: string;
+  auto: AutoMode;
+  coverGiven: boolean; // with "shape" / "cmo": keep the cover below and choose only the clustering scale
   cover: string;
-  intervals: number;
+  intervals: number[]; // one value, or one per lens dimension
   overlap: number;
   clusterer: string;
-  eps: number | null; // null: "auto" (DBSCAN picks eps from a distance quantile)
+  eps: number | null; // DBSCAN radius (null: "auto", from a distance quantile) or the single-linkage threshold
   minSamples: number | null; // null: the clusterer's own default
-  stability: number; // resamples for node stability (0 = off)
-  auto: boolean;
+  noise: string; // DBSCAN noise rows: drop | keep | attach
+  stability: number; // resamples for node stability and the confidence of components and loops (0 = off)
 }
 
 export interface ViewState {
@@ -40,8 +47,17 @@ export interface ViewState {
 }
 
 export const DEFAULT_BUILD: BuildParams = {
-  lens: "pca", cover: "kmapper", intervals: 8, overlap: 0.4, clusterer: "dbscan", eps: null, minSamples: null, stability: 0, auto: false,
+  lens: "pca", auto: "shape", coverGiven: false, cover: "kmapper", intervals: [10], overlap: 0.3, clusterer: "dbscan",
+  eps: null, minSamples: null, noise: "drop", stability: 0,
 };
+
+/** "11,6" -> [11, 6]; null when not a list of positive integers. */
+export function parseIntervals(v: string | null): number[] | null {
+  if (v === null) return null;
+  const parts = v.split(/[,\s]+/).filter(Boolean);
+  if (!parts.length || parts.some((p) => !/^\d+$/.test(p) || +p < 1)) return null;
+  return parts.map((p) => parseInt(p, 10));
+}
 
 export function defaultState(): ViewState {
   return {
@@ -81,14 +97,17 @@ export function parseState(hash: string): ViewState {
   s.audit = q.get("audit");
   const b = s.build;
   b.lens = q.get("lens") ?? b.lens;
+  const auto = q.get("auto");
+  b.auto = auto === "1" ? "stability" : oneOf(auto, AUTO_MODES, b.auto);
+  b.coverGiven = q.get("fix") === "1";
   b.cover = q.get("cov") ?? b.cover;
-  b.intervals = int(q.get("n")) ?? b.intervals;
+  b.intervals = parseIntervals(q.get("n")) ?? b.intervals;
   b.overlap = num(q.get("ov")) ?? b.overlap;
   b.clusterer = q.get("cl") ?? b.clusterer;
   b.eps = num(q.get("eps"));
   b.minSamples = int(q.get("ms"));
+  b.noise = oneOf(q.get("noise"), ["drop", "keep", "attach"] as const, "drop");
   b.stability = int(q.get("st")) ?? 0;
-  b.auto = q.get("auto") === "1";
   return s;
 }
 
@@ -115,13 +134,15 @@ export function serializeState(s: ViewState): string {
   put("audit", s.audit, null);
   put("lens", s.build.lens, d.build.lens);
   put("cov", s.build.cover, d.build.cover);
-  put("n", s.build.intervals, d.build.intervals);
+  put("auto", s.build.auto, d.build.auto);
+  put("fix", s.build.coverGiven ? "1" : null, null);
+  put("n", s.build.intervals.join(","), d.build.intervals.join(","));
   put("ov", s.build.overlap, d.build.overlap);
   put("cl", s.build.clusterer, d.build.clusterer);
   put("eps", s.build.eps, null);
   put("ms", s.build.minSamples, null);
+  put("noise", s.build.noise, d.build.noise);
   put("st", s.build.stability, 0);
-  put("auto", s.build.auto ? "1" : null, null);
   const query = q.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ",")}`).join("&");
   return `#/${s.view}${query ? `?${query}` : ""}`;
 }

@@ -113,6 +113,21 @@ describe("bubble sets and membranes", () => {
     expect(bubbleOutline(p, [])).toBe("");
   });
 
+  it("every region gets an outline; obstacle-free Bubble Sets before a hull", () => {
+    const { p } = placed(8);
+    const shapes = bubbleShapes(p, [{ key: "0", color: "#4e79a7", nodeIds: ["n0", "n1"] }]);
+    expect(shapes[0].fallback).toBe("none");
+    // a region whose members are far apart with no edge between them: no Bubble Sets contour encloses both
+    const far = { ...p, nodes: p.nodes.map((n, i) => (i === 7 ? { ...n, x: n.x + 5000, y: n.y + 5000 } : n)) };
+    far.byId = new Map(far.nodes.map((n) => [n.id, n]));
+    far.edges = [];
+    const [shape] = bubbleShapes(far, [{ key: "1", color: "#f28e2b", nodeIds: ["n0", "n7"] }]);
+    expect(["none", "obstacles", "hull"]).toContain(shape.fallback);
+    expect(shape.d.startsWith("M")).toBe(true);
+    // the obstacle-free outline is still a Bubble Sets contour around the members
+    expect(bubbleOutline(p, ["n2", "n3", "n4"], 4, false).startsWith("M")).toBe(true);
+  });
+
   it("draws one path per region and keeps colours", () => {
     const { p } = placed(8);
     const root = layer(svgRoot(), "bubbles");

@@ -12,8 +12,8 @@ describe("view state in the URL", () => {
       ...defaultState(), view: "regions", collection: "c1", reps: ["r1", "r2"], graphs: ["g1", "g2", "g3"],
       mode: "overlay", color: "pie", labelColumn: "topic", node: "g1/n4", search: "topic=food", region: 2,
       membrane: "density", motif: "label:topic=a=b", match: 3, metric: "cka", audit: "a1",
-      build: { lens: "umap", cover: "balanced", intervals: 12, overlap: 0.45, clusterer: "hdbscan", eps: 0.7,
-        minSamples: 4, stability: 10, auto: true },
+      build: { lens: "umap", auto: "off", coverGiven: true, cover: "balanced", intervals: [12, 7], overlap: 0.45,
+        clusterer: "hdbscan", eps: 0.7, minSamples: 4, noise: "attach", stability: 10 },
     };
     const hash = serializeState(s);
     expect(parseState(hash)).toEqual(s);
@@ -31,8 +31,15 @@ describe("view state in the URL", () => {
     expect(s.mode).toBe("panels");
     expect(s.color).toBe("label");
     expect(s.region).toBeNull();
-    expect(s.build.intervals).toBe(defaultState().build.intervals);
+    expect(s.build.intervals).toEqual(defaultState().build.intervals);
     expect(s.build.overlap).toBe(defaultState().build.overlap);
+  });
+
+  it("reads the build mode, with the old auto=1 link meaning the stability grid", () => {
+    expect(defaultState().build.auto).toBe("shape");
+    expect(parseState("#/build?auto=1").build.auto).toBe("stability");
+    expect(parseState("#/build?auto=cmo&fix=1&n=11,6").build).toMatchObject({ auto: "cmo", coverGiven: true, intervals: [11, 6] });
+    expect(parseState("#/build?auto=magic").build.auto).toBe("shape");
   });
 
   it("mirrors changes into the location and notifies", () => {
@@ -42,7 +49,7 @@ describe("view state in the URL", () => {
     store.subscribe((s) => seen.push(s.view));
     store.set({ view: "audit", metric: "procrustes" }, true);
     expect(window.location.hash).toBe("#/audit?metric=procrustes");
-    store.set({ build: { ...store.get().build, intervals: 5 } });
+    store.set({ build: { ...store.get().build, intervals: [5] } });
     expect(store.get().build.lens).toBe("pca");
     expect(window.location.hash).toContain("n=5");
     expect(seen).toEqual(["audit", "audit"]);

@@ -194,10 +194,17 @@ def test_cmo_strategy_and_explicit_kmapper_mode(client, circles_id):
     assert g["params"]["clusterer"]["kind"] == "dbscan" and g["params"]["clusterer"]["eps"] == "auto"
 
 
-def test_auto_shape_with_an_explicit_cover_is_a_422_naming_auto(client, circles_id):
+def test_auto_shape_keeps_a_given_cover_and_refuses_a_given_clusterer(client, circles_id):
+    r = client.post("/api/graphs", json={"representation_id": circles_id, "auto": "shape",
+                                         "cover": {"kind": "uniform", "n_intervals": 7, "overlap": 0.4}})
+    job = wait_for(client, r.json()["job_id"])
+    g = client.get(f"/api/graphs/{job['result']['graph_id']}").json()
+    assert g["params"]["cover"] == {"kind": "uniform", "n_intervals": 7, "overlap": 0.4}
+    assert g["params"]["clusterer"]["kind"] == "single" and g["coverage"] == 1.0
+    assert "cover was given" in g["params"]["auto"]["reason"]
     before = len(client.app.state.store.list_artifacts("graph"))
     r = client.post("/api/graphs", json={"representation_id": circles_id, "auto": "shape",
-                                         "cover": {"kind": "kmapper", "n_intervals": 5}})
+                                         "clusterer": {"kind": "dbscan", "eps": 1.0}})
     assert r.status_code == 422
     assert r.json()["error"] == "invalid_parameter" and "'auto'" in r.json()["detail"]
     r = client.post("/api/graphs", json={"representation_id": circles_id, "auto": "magic"})

@@ -30,6 +30,10 @@ def test_data_view_lists_the_demo(e2e_report):
 def test_build_two_minilm_layers(e2e_report):
     s = step(e2e_report, "build")
     assert len(s["graphs"]) == 2 and all(s["graphs"])
+    # the defaults choose the cover and scale from the data: every stimulus placed, the reason shown
+    assert s["fieldsDisabledInAuto"] is True
+    assert s["coverage"] == ["100%", "100%"]
+    assert len(s["reasons"]) == 2 and all("components" in r and "Chose" in r for r in s["reasons"])
 
 
 def test_aligned_graphs_linked_brushing_and_url_state(e2e_report):
@@ -62,7 +66,9 @@ def test_lasso_selects_the_nodes_inside_and_brushes_every_graph(e2e_report):
 
 def test_parameter_bar_rebuilds_both_graphs_and_layout_in_one_job(e2e_report):
     s = step(e2e_report, "param_bar")
-    assert s["rebuilt"] != s["before"] and s["back"] == s["before"]  # back to 6 intervals: the same (cached) graphs
+    # a cover edit fixes the cover (the scale stays automatic); back to the automatic choice: the same cached graphs
+    assert s["rebuilt"] != s["before"] and s["back"] == s["before"]
+    assert s["shownIntervals"] and s["shownIntervals"] != "10"  # the field starts at the cover chosen for the data
     assert s["representations"] == s["pair"] and s["intervals"] == [5, 5]
     assert s["nodes"] == s["nodesInJson"] and s["badge"] == "joint layout"
     # one aligned request per change, no separate build or layout requests (the layout came with the job)
@@ -76,6 +82,10 @@ def test_bubble_sets_in_both_panels_and_membranes(e2e_report):
     assert s["regions"] >= 1
     assert len(s["bubbles"]) == 2 and all(b >= 1 for b in s["bubbles"]), s["bubbles"]
     assert all(m >= 1 for m in s["membranes"]) and all(h >= 1 for h in s["hulls"])
+    # every drawn region outline is a Bubble Sets contour (with or without the nearby nodes as obstacles), a padded
+    # hull only in the rare case neither closes
+    o = s["outlines"]
+    assert o["total"] >= 2 and o["hulls"] <= o["total"] // 4, o
 
 
 def test_cycle_and_concept_motif_queries(e2e_report):

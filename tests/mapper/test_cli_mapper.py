@@ -104,3 +104,8 @@ def test_any_explicit_flag_turns_auto_off_and_auto_with_flags_is_refused(npy, ca
     assert main(["mapper", str(npy), "--auto", "shape", "--eps", "1.0", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "--auto shape" in err and "--eps" in err
+    # a cover with --auto shape: that cover, and the clustering scale chosen from the data
+    assert main(["mapper", str(npy), "--auto", "shape", "--intervals", "4", "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["auto"] == "shape" and summary["cover"]["n_cubes"] == 4
+    assert summary["clusterer"]["kind"] == "single" and summary["coverage"] == 1.0

@@ -23,9 +23,10 @@ def register(sub) -> None:
     p.add_argument("--auto", nargs="?", const="stability", choices=["shape", "cmo", "stability", "off"],
                    help="who sets the cover and clusterer: shape (the default when no cover or clusterer option is "
                         "given: chosen so the graph shows the data's components and loops, every stimulus in a "
-                        "node), cmo (Carriere-Michel-Oudot, as GUDHI's automatic Mapper), stability (the most stable "
-                        "setting of a small grid; what a bare --auto means), off (the options below, KeplerMapper's "
-                        "usual parameters for those not given)")
+                        "node; with --auto shape and cover options, that cover and a chosen scale), cmo "
+                        "(Carriere-Michel-Oudot, as GUDHI's automatic Mapper), stability (the most stable setting of "
+                        "a small grid; what a bare --auto means), off (the options below, KeplerMapper's usual "
+                        "parameters for those not given)")
     explicit = p.add_argument_group("explicit cover and clusterer (any of these turns --auto off unless it is given)")
     explicit.add_argument("--cover", choices=["kmapper", "uniform", "balanced"],
                           help="kmapper = KeplerMapper 2.1 Cover exactly (default when explicit)")
@@ -60,14 +61,17 @@ def _params(args) -> dict:
               "random_state": args.random_state}
     given = any(getattr(args, k) is not None for k in EXPLICIT_OPTIONS)
     auto = args.auto if args.auto is not None else ("off" if given else "shape")
+    cover = {"kind": args.cover or "kmapper", "n_intervals": args.intervals if args.intervals is not None else 10,
+             "overlap": args.overlap if args.overlap is not None else 0.3}
     if auto in ("shape", "cmo"):
-        if given:
+        clustering = [k for k in EXPLICIT_OPTIONS[3:] if getattr(args, k) is not None]
+        if clustering:
             from topoalign.errors import InvalidParameterError
 
-            flags = ", ".join(f"--{k.replace('_', '-')}" for k in EXPLICIT_OPTIONS if getattr(args, k) is not None)
-            raise InvalidParameterError(f"--auto {auto} chooses the cover and clusterer itself; drop {flags} or use "
-                                        "--auto off.")
-        return {**common, "auto": auto}
+            flags = ", ".join(f"--{k.replace('_', '-')}" for k in clustering)
+            raise InvalidParameterError(f"--auto {auto} chooses the clusterer itself; drop {flags} or use --auto off.")
+        cover_given = any(getattr(args, k) is not None for k in EXPLICIT_OPTIONS[:3])
+        return {**common, "auto": auto, **({"cover": cover} if cover_given else {})}
     kind = args.clusterer or "dbscan"
     if kind == "dbscan":
         eps = args.eps or "auto"
@@ -84,8 +88,6 @@ def _params(args) -> dict:
                 _float(args.eps, "eps") if args.eps not in (None, "auto") else None)
     else:
         clusterer = {"kind": "hdbscan", "min_cluster_size": args.min_cluster_size or 5}
-    cover = {"kind": args.cover or "kmapper", "n_intervals": args.intervals if args.intervals is not None else 10,
-             "overlap": args.overlap if args.overlap is not None else 0.3}
     return {**common, "cover": cover, "clusterer": clusterer, "auto": False if auto == "off" else "stability"}
 
 

@@ -26,6 +26,10 @@ rows, and they are recorded so that the graph can be rebuilt or edited explicitl
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +38,7 @@ import numpy as np
 from topoalign.errors import check_param
 from topoalign.jobs.progress import Progress, null_progress
 from topoalign.mapper.cluster import SingleLinkage
-from topoalign.mapper.cover import KMapperCover, _as_lens
+from topoalign.mapper.cover import Cover, KMapperCover, _as_lens
 from topoalign.mapper.graph_topology import GraphHomology, graph_homology
 from topoalign.mapper.sample_graph import nearest_in_sample, sample_mapper_graph
 from topoalign.mapper.scale import (distance_matrix, hausdorff_scale, lens_jumps, lens_resolution,
@@ -67,6 +71,7 @@ class AutoChoice:
     reason: str = ""
     sample_size: int = 0
     table: list[dict[str, Any]] = field(default_factory=list)
+    given_cover: Cover | None = field(default=None, repr=False)  # a cover fixed by the caller (only the scale chosen)
     _sample: "_Sample | None" = field(default=None, repr=False)
     _rows: np.ndarray | None = field(default=None, repr=False)  # the sample's rows of the whole data
 
@@ -79,12 +84,15 @@ class AutoChoice:
         s = len(self._rows)
         for _ in range(n_resamples):
             sub = np.sort(rng.choice(s, max(3, int(round(fraction * s))), replace=False))
-            g = self._sample.graph(self.n_intervals, self.overlap, self.delta, rows=sub)
+            g = self._sample.graph(self.cover(), self.delta, rows=sub)
             for nd in g.nodes:
                 nd.members = self._rows[nd.members]
             yield self._rows[sub], g
 
-    def cover(self) -> KMapperCover:
+    def cover(self) -> Cover:
+        """A new (unfitted) cover: the given one, else KeplerMapper's cover with the chosen intervals and gain."""
+        if self.given_cover is not None:
+            return copy.deepcopy(self.given_cover)
         return KMapperCover(list(self.n_intervals) if len(self.n_intervals) > 1 else self.n_intervals[0], self.overlap)
 
     def clusterer(self) -> SingleLinkage:
@@ -99,11 +107,13 @@ class AutoChoice:
 
 def choose_parameters(X: np.ndarray, lens: np.ndarray, *, strategy: str = "shape", metric: str = "euclidean",
                       sample: int = 2000, gain: float = 1 / 3, n_resamples: int = 4, n_draws: int = 30,
-                      random_state: int | None = 0, progress: Progress | None = None) -> AutoChoice:
+                      cover: Cover | None = None, random_state: int | None = 0,
+                      progress: Progress | None = None) -> AutoChoice:
     """Cover resolution and clustering scale for the Mapper graph of ``X`` (n x d) under ``lens`` (n x k).
 
-    Returns an ``AutoChoice``: ``.cover()`` and ``.clusterer()`` build the graph; ``.reason`` and ``.table`` explain
-    the choice (module docstring).
+    ``cover``: a cover fixed by the caller (a user editing the resolution): only the clustering scale is chosen,
+    the CMO delta. Returns an ``AutoChoice``: ``.cover()`` and ``.clusterer()`` build the graph; ``.reason`` and
+    ``.table`` explain the choice (module docstring).
     """
     progress = progress or null_progress
     check_param("choose_parameters", "strategy", strategy, strategy in STRATEGIES, f"one of {list(STRATEGIES)}")
@@ -112,41 +122,70 @@ def choose_parameters(X: np.ndarray, lens: np.ndarray, *, strategy: str = "shape
     X = np.asarray(X)
     lens = _as_lens(lens)
     rows = sample_rows(len(X), sample, random_state)
-    W, LW = X[rows], lens[rows]
+    LW = lens[rows]
     progress(0.0, f"distances of a {len(rows)}-row sample")
-    D = distance_matrix(W, metric)
-    delta = hausdorff_scale(D, n_draws=n_draws, random_state=random_state)
+    D, delta, nearest = _sample_state(X[rows], len(X), metric, n_draws, random_state)
     spans = lens.max(axis=0) - lens.min(axis=0)
-    if strategy == "cmo":
-        n_int = lens_resolution(spans, lens_jumps(D, LW, delta), gain)
-        choice = AutoChoice("cmo", n_int, float(gain), float(delta), metric, sample_size=len(rows),
-                            reason=f"Carriere-Michel-Oudot: delta {delta:.4g} (Hausdorff distance to subsamples, "
-                                   f"{n_draws} draws), intervals {n_int} from the largest lens jump within delta, "
-                                   f"gain {gain:.3g}.")
-        choice._sample, choice._rows = _Sample(D, LW), rows
-        h = graph_homology(choice._sample.graph(choice.n_intervals, gain, delta))
+    if strategy == "cmo" or cover is not None:
+        scale = (f"delta {delta:.4g} (Carriere-Michel-Oudot: Hausdorff distance to subsamples, {n_draws} draws)")
+        if cover is not None:
+            params = cover.params()
+            n_int = [int(v) for v in np.atleast_1d(list(params.values())[1])]
+            overlap = float(np.atleast_1d(list(params.values())[2])[0])
+            reason = f"The cover was given ({params}); single linkage at {scale}."
+        else:
+            n_int, overlap = lens_resolution(spans, lens_jumps(D, LW, delta), gain), float(gain)
+            reason = (f"Carriere-Michel-Oudot: single linkage at {scale}, intervals {n_int} from the largest lens "
+                      f"jump within delta, gain {gain:.3g}.")
+        choice = AutoChoice(strategy, n_int, overlap, float(delta), metric, sample_size=len(rows), reason=reason,
+                            given_cover=cover)
+        choice._sample, choice._rows = _Sample(D, LW, nearest), rows
+        h = graph_homology(choice._sample.graph(choice.cover(), delta))
         choice.b0, choice.b1 = h.b0, h.b1
         progress(1.0, choice.reason)
         return choice
-    sample = _Sample(D, LW)
+    sample = _Sample(D, LW, nearest)
     choice = _choose_shape(sample, spans, delta, metric, gain, n_resamples, random_state, progress, len(X))
     choice._sample, choice._rows = sample, rows
     return choice
 
 
+_STATES: OrderedDict[tuple, tuple[np.ndarray, float, np.ndarray]] = OrderedDict()
+_STATES_SIZE = 4  # ~20 MB each at 2,000 rows: the last few representations a dashboard rebuilds
+_STATES_LOCK = threading.Lock()
+
+
+def _sample_state(W: np.ndarray, n: int, metric: str, n_draws: int, random_state) -> tuple[np.ndarray, float,
+                                                                                           np.ndarray]:
+    """(distance matrix, CMO delta, nearest neighbours) of a sample, remembered for the process: a cover edit in the
+    dashboard rebuilds the same representations, whose sample work is then done."""
+    digest = hashlib.blake2b(np.ascontiguousarray(W).view(np.uint8), digest_size=16).digest()
+    key = (digest, W.shape, str(W.dtype), n, metric, n_draws, random_state)
+    with _STATES_LOCK:
+        if key in _STATES:
+            _STATES.move_to_end(key)
+            return _STATES[key]
+    D = distance_matrix(W, metric)
+    state = (D, hausdorff_scale(D, n_draws=n_draws, random_state=random_state), nearest_in_sample(D))
+    with _STATES_LOCK:
+        _STATES[key] = state
+        while len(_STATES) > _STATES_SIZE:
+            _STATES.popitem(last=False)
+    return state
+
+
 class _Sample:
     """The sample's distances, made once; graphs at any cover and scale from them (``sample_graph``)."""
 
-    def __init__(self, D: np.ndarray, lens: np.ndarray):
-        self.D, self.lens = D, lens
-        self.nearest = nearest_in_sample(D)
+    def __init__(self, D: np.ndarray, lens: np.ndarray, nearest: np.ndarray):
+        self.D, self.lens, self.nearest = D, lens, nearest
         self._adjacency: dict[float, np.ndarray] = {}
 
-    def graph(self, n_intervals, gain: float, threshold: float, rows: np.ndarray | None = None):
+    def graph(self, cover: Cover, threshold: float, rows: np.ndarray | None = None):
         A = self._adjacency.get(threshold)
         if A is None:
             A = self._adjacency[threshold] = self.D < threshold
-        return sample_mapper_graph(A, self.nearest, self.lens, KMapperCover(list(n_intervals), gain), rows=rows)
+        return sample_mapper_graph(A, self.nearest, self.lens, cover, rows=rows)
 
 
 def _ladder(spans: np.ndarray, LW: np.ndarray, gain: float) -> list[list[int]]:
@@ -205,7 +244,7 @@ def _choose_shape(sample: _Sample, spans, delta, metric, gain, n_resamples, rand
     for a in SCALES:
         rows[a] = []
         for n_int in ladder:
-            g = sample.graph(n_int, gain, a * delta)
+            g = sample.graph(KMapperCover(n_int, gain), a * delta)
             c = {"scale": a, "delta": a * delta, "n_intervals": n_int, **_read(g, graph_homology(g), s)}
             rows[a].append(c)
             progress(0.6 * (len(rows) - 1 + len(rows[a]) / len(ladder)) / len(SCALES),
@@ -281,7 +320,7 @@ def _reproduced(sample: _Sample, cell, gain, delta, resamples) -> float:
         return 1.0
     hits = 0
     for rows in resamples:
-        g = sample.graph(cell["n_intervals"], gain, delta, rows=rows)
+        g = sample.graph(KMapperCover(cell["n_intervals"], gain), delta, rows=rows)
         read = _read(g, graph_homology(g), len(rows))
         hits += (read["large_b0"], read["b1"]) == (cell["large_b0"], cell["b1"]) and not read["fragmented"]
     return hits / len(resamples)

@@ -2,8 +2,9 @@
 
 The automatic parameter choice builds dozens of candidate graphs of the same ~2,000-row sample. With the (s x s)
 distance matrix in hand, single linkage at a threshold inside a cover element is a connected-components question on
-a block of the precomputed adjacency, with no distance computed again (breadth-first search over the block's rows,
-``dbscan_labels_dense`` with every row a core point). The result equals ``build_mapper_graph`` with ``SingleLinkage(
+a block of the precomputed adjacency, with no distance computed again: every element's block pairs become pairs of
+(element, row) slots, and one components pass over all slots gives every element's clusters (components never cross
+elements). The result equals ``build_mapper_graph`` with ``SingleLinkage(
 distance_threshold=t, min_points=1, join_isolated=True)`` on the same rows (tests check the member sets).
 """
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from topoalign.mapper.cluster import _components, _ordered, dbscan_labels_dense, labels_first
+from topoalign.mapper.cluster import _components, dbscan_labels_dense, labels_first
+
+BLOCK_PAIRS_MAX_ROWS = 96  # elements up to this many rows pass all their pairs; larger ones their components
 from topoalign.mapper.cover import Cover
 from topoalign.mapper.graph import MapperGraph, MapperNode, edges_from_members
 
@@ -45,28 +48,44 @@ def sample_mapper_graph(adjacency: np.ndarray, nearest: np.ndarray, lens: np.nda
     rows = np.asarray(rows, dtype=np.int64)
     elements = cover.fit_elements(np.asarray(lens)[rows])
     L = np.asarray(lens, dtype=np.float64)
-    found: list[tuple[np.ndarray, tuple]] = []
-    for index, local in elements:
-        er = rows[local]
-        if len(er) == 1:
-            found.append((er, index))
+    # every element's rows as slots; one components pass over the union of the elements' blocks
+    el_rows = [rows[local] for _, local in elements]
+    sizes = np.fromiter((len(r) for r in el_rows), dtype=np.int64, count=len(el_rows))
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    slot_row = np.concatenate(el_rows) if el_rows else np.zeros(0, np.int64)
+    slot_el = np.repeat(np.arange(len(el_rows)), sizes)
+    pa, pb, degree = [], [], np.zeros(len(slot_row), dtype=np.int64)
+    for k, er in enumerate(el_rows):
+        if len(er) < 2:
             continue
         block = adjacency[np.ix_(er, er)]
-        labels = dbscan_labels_dense(block, 1)  # components, numbered by lowest row
-        sizes = np.bincount(labels)
-        alone = np.flatnonzero(sizes[labels] == 1)
-        if len(alone):  # isolated rows join their nearest row's cluster when it lies in this element
-            nn = nearest[er[alone]]
-            pos = np.searchsorted(er, nn)
-            ok = (pos < len(er)) & (er[np.minimum(pos, len(er) - 1)] == nn)
-            if ok.any():
-                labels = _ordered(_components(len(er), np.r_[np.arange(len(er)), alone[ok]],
-                                              np.r_[labels_first(labels), pos[ok]]))
-        order = np.argsort(labels, kind="stable")
-        cuts = np.flatnonzero(np.diff(labels[order])) + 1
-        found.extend((er[g], index) for g in np.split(order, cuts))
-    nodes = [MapperNode(id=f"n{i}", members=members, cover_element=index,
-                        lens_mean=tuple(L[members].mean(axis=0).tolist()))
-             for i, (members, index) in enumerate(found)]
+        off = offsets[k]
+        degree[off:off + len(er)] = np.count_nonzero(block, axis=1)
+        if len(er) <= BLOCK_PAIRS_MAX_ROWS:
+            i, j = np.nonzero(block)
+        else:  # a large block: its components by breadth-first search, then one link per row to its cluster
+            i = np.arange(len(er))
+            j = labels_first(dbscan_labels_dense(block, 1))
+        pa.append(i + off)
+        pb.append(j + off)
+    ii = np.concatenate(pa) if pa else np.zeros(0, np.int64)
+    jj = np.concatenate(pb) if pb else np.zeros(0, np.int64)
+    # isolated rows (only themselves within the threshold) join their nearest row's cluster in the same element
+    alone = np.flatnonzero(degree == 1)
+    if len(alone):
+        keys = slot_el * s + slot_row  # sorted: elements in order, rows ascending within each
+        want = slot_el[alone] * s + nearest[slot_row[alone]]
+        pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+        ok = keys[pos] == want
+        ii, jj = np.r_[ii, alone[ok]], np.r_[jj, pos[ok]]
+    comp = _components(len(slot_row), ii, jj)
+    # nodes in cover-element order, then by lowest row (as build_mapper_graph numbers a element's clusters)
+    order = np.lexsort((slot_row, comp))
+    cuts = np.flatnonzero(np.diff(comp[order])) + 1
+    groups = np.split(order, cuts) if len(order) else []
+    groups.sort(key=lambda g: (slot_el[g[0]], slot_row[g[0]]))
+    nodes = [MapperNode(id=f"n{i}", members=slot_row[g], cover_element=elements[slot_el[g[0]]][0],
+                        lens_mean=tuple(L[slot_row[g]].mean(axis=0).tolist()))
+             for i, g in enumerate(groups)]
     return MapperGraph(nodes=nodes, edges=edges_from_members(nodes), stimulus_ids=np.arange(s).astype(str),
                        params={"cover": cover.params()})

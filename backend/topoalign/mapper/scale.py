@@ -55,7 +55,7 @@ def hausdorff_scale(D: np.ndarray, *, n_draws: int = 30, beta: float = 0.0, C: f
     total = 0.0
     for _ in range(n_draws):
         cols = rng.choice(s, m, replace=False)
-        total += float(D[:, cols].min(axis=1).max())
+        total += float(D[cols].min(axis=0).max())  # D is symmetric: whole rows gather faster than columns
     delta = total / n_draws
     if not delta > 0:
         raise InvalidInputError("The clustering scale is 0: the sampled rows are all duplicates of a few points.")

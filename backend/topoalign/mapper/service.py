@@ -15,7 +15,8 @@ Parameters (``MapperParams``), all JSON-able::
 ``auto`` says who sets the cover and the clusterer:
 
 - ``"shape"`` (the default when neither ``cover`` nor ``clusterer`` is given): chosen so the graph shows the data's
-  components and loops (``mapper.auto``), single linkage placing every stimulus in a node;
+  components and loops (``mapper.auto``), single linkage placing every stimulus in a node; with a ``cover`` given
+  (and ``auto: "shape"`` said), that cover is kept and only the clustering scale is chosen;
 - ``"cmo"``: the Carriere-Michel-Oudot estimator alone (as GUDHI's automatic Mapper);
 - ``"stability"`` (or ``true``): the most stable setting of a grid (``auto_grid``) around the given clusterer;
 - ``false`` (the default when ``cover`` or ``clusterer`` is given): exactly the given cover and clusterer, missing
@@ -57,7 +58,8 @@ EXPLICIT_CLUSTERER = {"kind": "dbscan", "eps": "auto", "min_samples": 3}
 @dataclass
 class MapperParams:
     """A normalised, validated build request (``to_dict`` is the cache key part). ``cover`` and ``clusterer`` are
-    None when ``auto`` chooses them."""
+    None when ``auto`` chooses them (with ``auto`` "shape" or "cmo" a given cover is kept and only the clustering
+    scale is chosen)."""
 
     lens: dict[str, Any]
     cover: dict[str, Any] | None
@@ -92,10 +94,10 @@ class MapperParams:
             auto = "stability"
         check_param("Mapper", "auto", auto, auto is False or auto in AUTO_STRATEGIES,
                     f"one of {list(AUTO_STRATEGIES)} or false")
-        if auto in ("shape", "cmo") and given:
+        if auto in ("shape", "cmo") and raw.get("clusterer") is not None:
             raise InvalidParameterError(
-                f"The 'auto' parameter of Mapper is {auto!r}, which chooses the cover and the clusterer; drop "
-                "'cover' and 'clusterer', or set auto to false to give them.")
+                f"The 'auto' parameter of Mapper is {auto!r}, which chooses the clusterer (and the cover, unless one "
+                "is given); drop 'clusterer', or set auto to false to give it.")
         stability = raw.get("stability", 0)
         check_param("Mapper", "stability", stability, isinstance(stability, int) and 0 <= stability <= 100,
                     "an int in [0, 100] (number of resamples; 0 = off)")
@@ -103,6 +105,12 @@ class MapperParams:
         check_param("Mapper", "random_state", random_state, isinstance(random_state, int) and random_state >= 0,
                     "an int >= 0")
         cover_params = clusterer_params = None
+        if auto in ("shape", "cmo") and raw.get("cover") is not None:  # a fixed cover, the scale chosen
+            cover_raw = {**EXPLICIT_COVER, **dict(raw["cover"])}
+            check_intervals_overlap("Cover", cover_raw["n_intervals"], cover_raw["overlap"])
+            cover = make_cover(cover_raw["kind"], cover_raw["n_intervals"], cover_raw["overlap"])
+            cover.check_params()
+            cover_params = cover.params()
         if auto not in ("shape", "cmo"):
             cover_raw = {**EXPLICIT_COVER, **dict(raw.get("cover") or {})}
             check_intervals_overlap("Cover", cover_raw["n_intervals"], cover_raw["overlap"])
@@ -220,6 +228,19 @@ def graph_for_representation(store, rep_id: str, params: dict[str, Any] | Mapper
     return rec, graph
 
 
+def mapper_graph(X: np.ndarray, params: dict[str, Any] | None = None, *, stimulus_ids=None, labels=None,
+                 progress: Progress | None = None) -> MapperGraph:
+    """The Mapper graph of an (n x d) matrix with the parameters and defaults of the API and the CLI: ``{}`` (or
+    None) chooses the cover and clustering scale from the data (``auto="shape"``), ``{"lens": "umap:2"}`` changes the
+    lens, ``{"auto": False, "cover": {...}, "clusterer": {...}}`` builds exactly what is given. ``labels``: a label
+    frame indexed by stimulus id (for label summaries and a label lens)."""
+    X = np.asarray(X)
+    p = MapperParams.from_dict(params or {})
+    validate_against(p, X.shape[0], X.shape[1], list(labels.columns) if labels is not None else None)
+    lens = make_lens(dict(p.lens)).fit_transform(X, labels)
+    return build_graph(X, lens, p, stimulus_ids=stimulus_ids, labels=labels, progress=progress)
+
+
 def build_graph(X: np.ndarray, lens: np.ndarray, params: MapperParams, *, stimulus_ids=None, labels=None,
                 progress: Progress | None = None, max_nodes: int | None = None) -> MapperGraph:
     """Build (with ``auto`` parameters and optional stability) from a matrix and its lens values."""
@@ -256,6 +277,7 @@ def _build_chosen(X, lens, params: MapperParams, record, *, stimulus_ids, labels
     confidence of its components and loops from resamples of the choice's sample (or, with ``stability``, of the
     data)."""
     choice = choose_parameters(X, lens, strategy=params.auto, metric=params.metric,
+                               cover=params.make_cover() if params.cover else None,
                                random_state=params.random_state, progress=scaled(progress, 0.0, 0.5))
     cover, clusterer = choice.cover(), choice.clusterer()
     end = 0.8 if params.stability else 0.95

@@ -27,6 +27,15 @@ export interface GraphEdgeJSON {
   stability: number | null;
 }
 
+/** Components and loops of a graph (triangles filled), each with the share of resamples in which it persists. */
+export interface GraphTopologyJSON {
+  b0: number;
+  b1: number | null;
+  n_resamples: number;
+  components: { id: string; nodes: string[]; n_stimuli: number; confidence: number | null }[];
+  loops: { id: string; nodes: string[]; confidence: number | null }[];
+}
+
 /** The Mapper graph wire format (backend/topoalign/mapper/graph.py, "topoalign.mapper_graph/1"). */
 export interface MapperGraphJSON {
   format: string;
@@ -37,6 +46,9 @@ export interface MapperGraphJSON {
   stimulus_ids: string[];
   nodes: GraphNodeJSON[];
   edges: GraphEdgeJSON[];
+  n_covered?: number;
+  coverage?: number;
+  topology?: GraphTopologyJSON;
   [extra: string]: unknown;
 }
 

@@ -593,19 +593,20 @@ export interface components {
         AlignedGraphsIn: {
             /**
              * Auto
-             * @description choose intervals, overlap and eps over a small grid by stability
-             * @default false
+             * @description who sets the cover and clusterer: 'shape' (the default without cover and clusterer: chosen so the graph shows the data's components and loops, every stimulus placed), 'cmo' (the Carriere-Michel-Oudot estimator, as GUDHI's automatic Mapper), 'stability' or true (the most stable setting of auto_grid), false (the default with cover or clusterer: exactly as given)
              */
-            auto?: boolean;
+            auto?: ("shape" | "cmo" | "stability") | boolean | null;
             /**
              * Auto Grid
-             * @description grid for auto: keys n_intervals, overlap, eps ('auto:Q' allowed), min_samples
+             * @description grid for auto 'stability': keys n_intervals, overlap, eps ('auto:Q' allowed), min_samples
              */
             auto_grid?: {
                 [key: string]: unknown[];
             } | null;
-            clusterer?: components["schemas"]["ClustererIn"];
-            cover?: components["schemas"]["CoverIn"];
+            /** @description explicit clusterer (auto false); default DBSCAN with eps='auto' and min_samples 3 */
+            clusterer?: components["schemas"]["ClustererIn"] | null;
+            /** @description explicit cover (auto false); default KeplerMapper 10 x 30% */
+            cover?: components["schemas"]["CoverIn"] | null;
             /**
              * Dedupe
              * @description one node per distinct member set
@@ -633,7 +634,7 @@ export interface components {
             representation_ids: string[];
             /**
              * Stability
-             * @description resamples for node/edge stability (0 = off)
+             * @description resamples for node/edge stability and the confidence of components and loops (0 = off)
              * @default 0
              */
             stability?: number;
@@ -828,16 +829,31 @@ export interface components {
              */
             gap_bins?: number | null;
             /**
+             * Join Isolated
+             * @description single linkage: a row alone in its element joins its nearest neighbour's cluster when that neighbour is there
+             */
+            join_isolated?: boolean | null;
+            /**
              * Kind
              * @default dbscan
              * @enum {string}
              */
             kind?: "dbscan" | "single" | "agglomerative" | "hdbscan";
             /**
+             * Metric
+             * @description default: the request's metric
+             */
+            metric?: ("euclidean" | "cosine") | null;
+            /**
              * Min Cluster Size
              * @description hdbscan
              */
             min_cluster_size?: number | null;
+            /**
+             * Min Points
+             * @description single linkage: cover elements with fewer rows make no node (default: KeplerMapper's 2; 1 places every row)
+             */
+            min_points?: number | null;
             /**
              * Min Samples
              * @description dbscan / hdbscan
@@ -848,6 +864,11 @@ export interface components {
              * @description single linkage: clusters per cover element
              */
             n_clusters?: number | null;
+            /**
+             * Noise
+             * @description dbscan noise rows: drop (KeplerMapper, default), keep (a node each) or attach (to the cluster of their nearest row in the cover element)
+             */
+            noise?: ("drop" | "keep" | "attach") | null;
         };
         /** CollectionIn */
         CollectionIn: {
@@ -989,10 +1010,20 @@ export interface components {
         };
         /** GraphInfo */
         GraphInfo: {
+            /**
+             * N Covered
+             * @description stimuli in at least one node
+             */
+            n_covered?: number | null;
             /** N Edges */
             n_edges: number;
             /** N Nodes */
             n_nodes: number;
+            /**
+             * N Shared Dropped
+             * @description stimuli shared by all the graphs compared that this graph places in no node
+             */
+            n_shared_dropped?: number | null;
             /** N Stimuli */
             n_stimuli: number;
             /** Name */
@@ -1036,6 +1067,11 @@ export interface components {
          * @description ``topoalign.mapper_graph/1``: the graph as the CLI writes it and the frontend reads it.
          */
         GraphOut: {
+            /**
+             * Coverage
+             * @description share of the stimuli in at least one node
+             */
+            coverage?: number | null;
             /** Edges */
             edges: components["schemas"]["GraphEdge"][];
             /**
@@ -1048,6 +1084,11 @@ export interface components {
              * @description artifact id of the cached graph
              */
             id?: string | null;
+            /**
+             * N Covered
+             * @description stimuli in at least one node
+             */
+            n_covered?: number | null;
             /** N Stimuli */
             n_stimuli: number;
             /** Nodes */
@@ -1060,6 +1101,7 @@ export interface components {
             representation_id: string | null;
             /** Stimulus Ids */
             stimulus_ids: string[];
+            topology?: components["schemas"]["GraphTopology"] | null;
         };
         /** GraphPositions */
         GraphPositions: {
@@ -1074,19 +1116,20 @@ export interface components {
         GraphRequest: {
             /**
              * Auto
-             * @description choose intervals, overlap and eps over a small grid by stability
-             * @default false
+             * @description who sets the cover and clusterer: 'shape' (the default without cover and clusterer: chosen so the graph shows the data's components and loops, every stimulus placed), 'cmo' (the Carriere-Michel-Oudot estimator, as GUDHI's automatic Mapper), 'stability' or true (the most stable setting of auto_grid), false (the default with cover or clusterer: exactly as given)
              */
-            auto?: boolean;
+            auto?: ("shape" | "cmo" | "stability") | boolean | null;
             /**
              * Auto Grid
-             * @description grid for auto: keys n_intervals, overlap, eps ('auto:Q' allowed), min_samples
+             * @description grid for auto 'stability': keys n_intervals, overlap, eps ('auto:Q' allowed), min_samples
              */
             auto_grid?: {
                 [key: string]: unknown[];
             } | null;
-            clusterer?: components["schemas"]["ClustererIn"];
-            cover?: components["schemas"]["CoverIn"];
+            /** @description explicit clusterer (auto false); default DBSCAN with eps='auto' and min_samples 3 */
+            clusterer?: components["schemas"]["ClustererIn"] | null;
+            /** @description explicit cover (auto false); default KeplerMapper 10 x 30% */
+            cover?: components["schemas"]["CoverIn"] | null;
             /**
              * Dedupe
              * @description one node per distinct member set
@@ -1109,7 +1152,7 @@ export interface components {
             representation_id: string;
             /**
              * Stability
-             * @description resamples for node/edge stability (0 = off)
+             * @description resamples for node/edge stability and the confidence of components and loops (0 = off)
              * @default 0
              */
             stability?: number;
@@ -1130,6 +1173,28 @@ export interface components {
             };
             /** Representation Id */
             representation_id: string | null;
+        };
+        /** GraphTopology */
+        GraphTopology: {
+            /**
+             * B0
+             * @description connected components
+             */
+            b0: number;
+            /**
+             * B1
+             * @description independent loops, triangles filled (null on very large graphs)
+             */
+            b1?: number | null;
+            /** Components */
+            components?: components["schemas"]["TopologyComponent"][];
+            /** Loops */
+            loops?: components["schemas"]["TopologyLoop"][];
+            /**
+             * N Resamples
+             * @default 0
+             */
+            n_resamples?: number;
         };
         /** HealthOut */
         HealthOut: {
@@ -1608,6 +1673,11 @@ export interface components {
             significant: boolean | null;
             /** Stimuli */
             stimuli: string[];
+            /**
+             * Strength
+             * @description shared structure, the ranking key: score x common stimuli x sqrt(mean nodes per graph)
+             */
+            strength?: number | null;
         };
         /** RegionsIn */
         RegionsIn: {
@@ -1653,8 +1723,8 @@ export interface components {
             min_stimuli?: number;
             /**
              * N Null
-             * @description shuffled-stimuli repetitions for p-values (0 = none)
-             * @default 20
+             * @description shuffled-stimuli repetitions for p-values (0 = none; the smallest p-value is 1 / (n_null + 1))
+             * @default 100
              */
             n_null?: number;
             /**
@@ -1766,6 +1836,35 @@ export interface components {
             result_id: string;
         } & {
             [key: string]: unknown;
+        };
+        /** TopologyComponent */
+        TopologyComponent: {
+            /**
+             * Confidence
+             * @description share of resampled graphs in which it persists
+             */
+            confidence?: number | null;
+            /** Id */
+            id: string;
+            /** N Stimuli */
+            n_stimuli: number;
+            /** Nodes */
+            nodes: string[];
+        };
+        /** TopologyLoop */
+        TopologyLoop: {
+            /**
+             * Confidence
+             * @description share of resampled graphs in which it persists
+             */
+            confidence?: number | null;
+            /** Id */
+            id: string;
+            /**
+             * Nodes
+             * @description a representative cycle of nodes
+             */
+            nodes: string[];
         };
     };
     responses: never;

@@ -1,27 +1,56 @@
-// View 2: pick representations (filters by model / layer / checkpoint / condition), set lens, cover and clusterer
-// (or `auto`, which reports its stability scores), build one Mapper graph per representation as jobs.
-import { api, type Representation } from "../api";
+// View 2: pick representations (filters by model / layer / checkpoint / condition) and build one Mapper graph per
+// representation. By default the cover and the clustering scale are chosen from each representation's data so the
+// graph shows its components and loops (auto "shape"); the chosen values are shown and can be taken as explicit
+// parameters to edit. Explicit mode keeps KeplerMapper's cover and clusterers.
+import { api, ApiError, type MapperGraphJSON, type Representation } from "../api";
 import type { App } from "../app";
 import { empty, errorBox, fmt, h } from "../dom";
-import { DEFAULT_BUILD, type BuildParams } from "../state";
+import { AUTO_MODES, DEFAULT_BUILD, parseIntervals, type AutoMode, type BuildParams } from "../state";
 
 export const LENSES = ["pca", "umap", "norm", "density", "eccentricity", "knn"];
 export const COVERS = ["kmapper", "uniform", "balanced"];
 export const CLUSTERERS = ["dbscan", "single", "hdbscan"];
+const MAX_GRAPHS = 8; // a joint layout holds at most 8 graphs
+const AUTO_LABELS: Record<AutoMode, string> = {
+  shape: "automatic: the data's shape",
+  cmo: "automatic: Carriere-Michel-Oudot",
+  stability: "most stable of a small grid",
+  off: "explicit (fields below)",
+};
+
+/** Whether the cover and clusterer are chosen from the data. */
+export const chooses = (b: BuildParams) => b.auto === "shape" || b.auto === "cmo";
 
 /** The body of POST /api/graphs for one representation. */
 export function graphRequest(repId: string, b: BuildParams): Record<string, unknown> {
+  const base = { representation_id: repId, lens: { kind: b.lens }, stability: b.stability };
+  const cover = { kind: b.cover, n_intervals: b.intervals.length === 1 ? b.intervals[0] : b.intervals, overlap: b.overlap };
+  if (chooses(b)) return { ...base, auto: b.auto, ...(b.coverGiven ? { cover } : {}) };
   const clusterer: Record<string, unknown> = { kind: b.clusterer };
-  if (b.clusterer === "dbscan") clusterer.eps = b.eps ?? "auto";
-  if (b.minSamples !== null) clusterer.min_samples = b.minSamples;
-  return {
-    representation_id: repId,
-    lens: { kind: b.lens },
-    cover: { kind: b.cover, n_intervals: b.intervals, overlap: b.overlap },
-    clusterer,
-    auto: b.auto,
-    stability: b.stability,
-  };
+  if (b.clusterer === "dbscan") {
+    clusterer.eps = b.eps ?? "auto";
+    if (b.minSamples !== null) clusterer.min_samples = b.minSamples;
+    if (b.noise !== "drop") clusterer.noise = b.noise;
+  } else if (b.clusterer === "single") {
+    if (b.eps === null) throw new ApiError(0, "invalid_parameter", "Single linkage needs a distance threshold: fill in eps / threshold.");
+    // the dashboard's single linkage places every stimulus (as the automatic choice does)
+    Object.assign(clusterer, { distance_threshold: b.eps, min_points: 1, join_isolated: true });
+  } else if (b.minSamples !== null) clusterer.min_samples = b.minSamples;
+  return { ...base, auto: b.auto === "stability" ? "stability" : false, cover, clusterer };
+}
+
+/** Explicit build parameters that rebuild a graph as it was built (its recorded cover and clusterer). */
+export function explicitFrom(params: Record<string, unknown> | undefined, b: BuildParams): BuildParams {
+  const cover = (params?.cover ?? {}) as Record<string, unknown>;
+  const clu = (params?.clusterer ?? {}) as Record<string, unknown>;
+  const n = cover.n_cubes ?? cover.n_intervals;
+  const intervals = Array.isArray(n) ? n.map(Number) : typeof n === "number" ? [n] : b.intervals;
+  const ov = cover.perc_overlap ?? cover.overlap ?? b.overlap;
+  const overlap = Number(Array.isArray(ov) ? ov[0] : ov);
+  const kind = String(clu.kind ?? b.clusterer);
+  const eps = kind === "single" ? Number(clu.distance_threshold) : typeof clu.eps === "number" ? clu.eps : null;
+  return { ...b, auto: "off", coverGiven: false, cover: String(cover.kind ?? b.cover), intervals,
+    overlap: +overlap.toFixed(4), clusterer: kind === "agglomerative" ? "single" : kind, eps: eps !== null && Number.isFinite(eps) ? +eps.toPrecision(6) : null };
 }
 
 const FILTERS = ["model", "layer", "checkpoint", "condition"] as const;
@@ -34,7 +63,7 @@ export function mount(root: HTMLElement, app: App): () => void {
   const results = h("div", {});
   root.append(
     h("div", { class: "topbar" }, h("h2", {}, "Build"),
-      h("span", { class: "muted" }, "One Mapper graph per representation, with the same lens, cover and clusterer.")),
+      h("span", { class: "muted" }, "One Mapper graph per representation, with the same parameters.")),
     h("div", { class: "body" }, h("div", { class: "scroll" },
       h("div", { class: "grid2" },
         h("div", { class: "card" }, h("h2", {}, "Representations"), table),
@@ -85,48 +114,63 @@ export function mount(root: HTMLElement, app: App): () => void {
 
   function renderForm(): void {
     const b = store.get().build;
-    const set = (patch: Partial<BuildParams>) => store.set({ build: { ...store.get().build, ...patch } });
-    const select = (id: string, options: string[], value: string, on: (v: string) => void) =>
+    const set = (patch: Partial<BuildParams>, redraw = false) => { store.set({ build: { ...store.get().build, ...patch } }); if (redraw) renderForm(); };
+    const select = (id: string, options: string[], value: string, on: (v: string) => void, labels?: Record<string, string>) =>
       h("select", { id, onchange: (e: Event) => on((e.target as HTMLSelectElement).value) },
-        ...options.map((o) => h("option", { value: o, selected: o === value }, o)));
+        ...options.map((o) => h("option", { value: o, selected: o === value }, labels?.[o] ?? o)));
     const number = (id: string, value: number | null, step: string, on: (v: number | null) => void, placeholder = "") =>
       h("input", { type: "number", id, step, value: value ?? "", placeholder,
         onchange: (e: Event) => { const v = (e.target as HTMLInputElement).value; on(v === "" ? null : +v); } });
     const nSel = store.get().reps.length;
-    const auto = h("input", { type: "checkbox", id: "build-auto", checked: b.auto, onchange: (e: Event) => { set({ auto: (e.target as HTMLInputElement).checked }); renderForm(); } });
+    const auto = chooses(b);
+    const explicitCover = !auto || b.coverGiven;
     const go = h("button", { class: "primary", id: "build-go", disabled: nSel === 0, onclick: () => void build() },
       nSel ? `Build ${nSel} graph${nSel > 1 ? "s" : ""}` : "Pick representations");
+    const intervals = h("input", { type: "text", id: "build-intervals", value: b.intervals.join(", "), size: 6,
+      title: "one number, or one per lens dimension (e.g. 11, 6)", disabled: !explicitCover,
+      onchange: (e: Event) => { const v = parseIntervals((e.target as HTMLInputElement).value); if (v) set({ intervals: v }); } });
+    const field = (label: string, el: HTMLElement, on = true, title?: string) =>
+      h("label", { class: on ? "field" : "field off", title }, h("span", {}, label), el);
+    const fix = h("input", { type: "checkbox", id: "build-fix-cover", checked: b.coverGiven,
+      onchange: (e: Event) => set({ coverGiven: (e.target as HTMLInputElement).checked }, true) });
+    const disable = (el: HTMLElement, off: boolean) => { (el as HTMLInputElement).disabled = off; return el; };
     form.replaceChildren(
       h("div", { class: "row" },
-        h("label", { class: "field" }, h("span", {}, "lens"), select("build-lens", LENSES, b.lens, (v) => set({ lens: v }))),
-        h("label", { class: "field" }, h("span", {}, "cover"), select("build-cover", COVERS, b.cover, (v) => set({ cover: v }))),
-        h("label", { class: "field" }, h("span", {}, "intervals"), number("build-intervals", b.intervals, "1", (v) => set({ intervals: v ?? DEFAULT_BUILD.intervals }))),
-        h("label", { class: "field" }, h("span", {}, "overlap"), number("build-overlap", b.overlap, "0.05", (v) => set({ overlap: v ?? DEFAULT_BUILD.overlap }))),
-        h("label", { class: "field" }, h("span", {}, "clusterer"), select("build-clusterer", CLUSTERERS, b.clusterer, (v) => set({ clusterer: v }))),
-        h("label", { class: "field" }, h("span", {}, "eps"), number("build-eps", b.eps, "0.05", (v) => set({ eps: v }), "auto")),
-        h("label", { class: "field" }, h("span", {}, "min samples"), number("build-min-samples", b.minSamples, "1", (v) => set({ minSamples: v }), "3")),
-        h("label", { class: "field", title: "Resamples for node and edge stability (0 = off)" }, h("span", {}, "stability"), number("build-stability", b.stability, "1", (v) => set({ stability: v ?? 0 }), "0"))),
-      h("div", { class: "row", style: { marginTop: "10px" } },
-        h("label", {}, auto, " auto — search cover/eps and keep the most stable graph"),
-        h("span", { class: "grow" }), go),
-      h("div", { class: "muted", style: { marginTop: "6px", fontSize: "11px" } },
-        "Defaults: PCA lens, 8 intervals at 40% overlap, DBSCAN with eps from the data's distance quantile."));
+        field("lens", select("build-lens", LENSES, b.lens, (v) => set({ lens: v }))),
+        field("parameters", select("build-auto", [...AUTO_MODES], b.auto, (v) => set({ auto: v as AutoMode }, true), AUTO_LABELS)),
+        auto ? h("label", { title: "Keep this cover and let only the clustering scale be chosen" }, fix, " fix the cover") : null as unknown as HTMLElement),
+      h("div", { class: "row", style: { marginTop: "8px" } },
+        field("cover", disable(select("build-cover", COVERS, b.cover, (v) => set({ cover: v })), !explicitCover), explicitCover),
+        field("intervals", intervals, explicitCover),
+        field("overlap", disable(number("build-overlap", b.overlap, "0.05", (v) => set({ overlap: v ?? DEFAULT_BUILD.overlap })), !explicitCover), explicitCover),
+        field("clusterer", disable(select("build-clusterer", CLUSTERERS, b.clusterer, (v) => set({ clusterer: v }, true)), auto), !auto),
+        field(b.clusterer === "single" ? "threshold" : "eps", disable(number("build-eps", b.eps, "0.05", (v) => set({ eps: v }), b.clusterer === "single" ? "" : "auto"), auto), !auto),
+        field("min samples", disable(number("build-min-samples", b.minSamples, "1", (v) => set({ minSamples: v }), "3"), auto), !auto),
+        b.clusterer === "dbscan" ? field("noise", disable(select("build-noise", ["drop", "keep", "attach"], b.noise, (v) => set({ noise: v })), auto), !auto,
+          "DBSCAN noise rows: drop (as KeplerMapper), keep (a node each) or attach (to the nearest cluster of their cover element)") : null as unknown as HTMLElement,
+        field("stability", number("build-stability", b.stability, "1", (v) => set({ stability: v ?? 0 }), "0"), true,
+          "Resamples for node and edge stability and the confidence of components and loops (0 = off)")),
+      h("div", { class: "row", style: { marginTop: "10px" } }, h("span", { class: "grow" }), go),
+      h("div", { class: "muted", id: "build-help", style: { marginTop: "6px", fontSize: "11px" } },
+        auto ? "The cover and the clustering scale are chosen per representation so the graph shows its components and loops " +
+          "(persistent over neighbouring covers and scales, checked on resamples); every stimulus lands in a node. " +
+          "The choice and its reason appear with the graphs, and can be taken as explicit parameters to edit."
+          : "Explicit: KeplerMapper's cover (10 intervals at 30% overlap by default) and the clusterer as given; DBSCAN " +
+            "with eps auto picks its radius from a distance quantile and drops noise rows unless told to keep or attach them."));
   }
 
   async function build(): Promise<void> {
     const s = store.get();
     results.replaceChildren(h("div", { class: "card" }, h("h2", {}, "Building…"), h("div", { class: "muted" }, "Progress is in the sidebar; jobs can be cancelled there.")));
     try {
-      const out: { rep: Representation | undefined; record: Record<string, unknown>; id: string }[] = [];
+      const out: Built[] = [];
       await Promise.all(s.reps.map(async (rid, i) => {
         const r = await api.buildGraph(graphRequest(rid, s.build));
         let value: unknown = r.value;
         const rep = reps.find((x) => x.id === rid);
         if (r.job) value = (await app.jobs.start(`Mapper · ${rep?.name ?? rid}`, r.job)).result;
         const id = app.graphIdFrom(value);
-        const graph = await app.graph(id);
-        out[i] = { rep, record: { ...(value as Record<string, unknown>), n_nodes: graph.nodes.length, n_edges: graph.edges.length,
-          stability: meanStability(graph.nodes.map((n) => n.stability)), auto: graph.params?.auto }, id };
+        out[i] = { rep, id, graph: await app.graph(id) };
       }));
       renderResults(out);
     } catch (e) {
@@ -134,27 +178,39 @@ export function mount(root: HTMLElement, app: App): () => void {
     }
   }
 
-  function renderResults(out: { rep: Representation | undefined; record: Record<string, unknown>; id: string }[]): void {
+  function renderResults(out: Built[]): void {
     const ids = out.map((o) => o.id);
     const rows = out.map((o) => {
-      const rec = o.record;
-      const nodes = (rec.n_nodes ?? (Array.isArray(rec.nodes) ? rec.nodes.length : undefined)) as number | undefined;
-      const edges = (rec.n_edges ?? (Array.isArray(rec.edges) ? rec.edges.length : undefined)) as number | undefined;
-      return h("tr", { "data-graph": o.id }, h("td", {}, h("b", {}, o.rep?.name ?? o.id)), h("td", { class: "num" }, fmt(nodes)),
-        h("td", { class: "num" }, fmt(edges)), h("td", { class: "num" }, fmt(stabilityOf(rec))));
+      const g = o.graph;
+      const topo = g.topology;
+      const covered = g.n_covered ?? null;
+      const loops = topo?.loops ?? [];
+      const conf = loops.length ? Math.min(...loops.map((l) => l.confidence ?? 1)) : null;
+      return h("tr", { "data-graph": o.id }, h("td", {}, h("b", {}, o.rep?.name ?? o.id)),
+        h("td", { class: "num" }, fmt(g.nodes.length)), h("td", { class: "num" }, fmt(g.edges.length)),
+        h("td", { class: "num coverage", title: `${fmt(covered)} of ${fmt(g.n_stimuli)} stimuli in a node` },
+          covered === null ? "–" : `${fmt((100 * covered) / Math.max(g.n_stimuli, 1), 1)}%`),
+        h("td", { class: "num" }, fmt(topo?.b0)), h("td", { class: "num", title: conf === null ? "" : `least loop confidence ${fmt(conf, 2)}` }, fmt(topo?.b1)),
+        h("td", { class: "num" }, fmt(meanStability(g.nodes.map((n) => n.stability)))),
+        h("td", {}, h("button", { class: "edit-params", title: "Take this graph's cover and clusterer as explicit parameters to edit",
+          onclick: () => { store.set({ build: explicitFrom(g.params, store.get().build) }); renderForm(); } }, "edit")));
     });
-    const autoTables = out.filter((o) => Array.isArray(autoCandidates(o.record))).map((o) => {
-      const cands = autoCandidates(o.record)!;
-      return h("div", {}, h("h3", {}, `auto · ${o.rep?.name ?? o.id}`),
-        h("table", { class: "data auto-scores" }, h("thead", {}, h("tr", {}, ...Object.keys(cands[0] ?? {}).map((k) => h("th", {}, k)))),
-          h("tbody", {}, ...cands.map((c) => h("tr", { class: c.chosen ? "on" : "" }, ...Object.values(c).map((v) => h("td", { class: typeof v === "number" ? "num" : "" }, typeof v === "number" ? fmt(v) : typeof v === "object" ? JSON.stringify(v) : String(v))))))));
+    const reasons = out.filter((o) => autoOf(o.graph)?.reason).map((o) => {
+      const a = autoOf(o.graph)!;
+      return h("div", { class: "auto-reason" }, h("h3", {}, `${a.strategy ?? "auto"} · ${o.rep?.name ?? o.id}`),
+        h("div", { class: "muted" }, String(a.reason)), candidateTable(a));
     });
     results.replaceChildren(h("div", { class: "card", id: "build-results" },
       h("div", { class: "row" }, h("h2", {}, "Graphs"), h("span", { class: "grow" }),
-        h("button", { class: "primary", id: "open-aligned", onclick: () => store.set({ view: "graphs", graphs: ids, node: null, region: null, match: null }, true) }, "Open aligned →")),
-      h("table", { class: "data" }, h("thead", {}, h("tr", {}, h("th", {}, "representation"), h("th", { class: "num" }, "nodes"), h("th", { class: "num" }, "edges"), h("th", { class: "num" }, "stability"))),
+        ids.length > MAX_GRAPHS ? h("span", { class: "muted" }, `The aligned view lays out at most ${MAX_GRAPHS} graphs: pick fewer to open them together.`) : null as unknown as HTMLElement,
+        h("button", { class: "primary", id: "open-aligned", disabled: ids.length > MAX_GRAPHS,
+          onclick: () => store.set({ view: "graphs", graphs: ids, node: null, region: null, match: null }, true) }, "Open aligned →")),
+      h("table", { class: "data" }, h("thead", {}, h("tr", {}, h("th", {}, "representation"), h("th", { class: "num" }, "nodes"),
+        h("th", { class: "num" }, "edges"), h("th", { class: "num", title: "share of the stimuli placed in a node" }, "coverage"),
+        h("th", { class: "num", title: "connected components" }, "b0"), h("th", { class: "num", title: "independent loops (triangles filled)" }, "b1"),
+        h("th", { class: "num" }, "stability"), h("th", {}, ""))),
         h("tbody", {}, ...rows)),
-      ...autoTables));
+      ...reasons));
   }
 
   store.subscribe(() => {}); // state is read on demand
@@ -163,27 +219,30 @@ export function mount(root: HTMLElement, app: App): () => void {
   return () => {};
 }
 
-function stabilityOf(rec: Record<string, unknown>): number | null {
-  const s = rec.stability as unknown;
-  if (typeof s === "number") return s;
-  if (s && typeof s === "object" && typeof (s as Record<string, unknown>).score === "number") return (s as { score: number }).score;
-  return null;
-}
+interface Built { rep: Representation | undefined; id: string; graph: MapperGraphJSON }
 
 function meanStability(values: (number | null)[]): number | null {
   const v = values.filter((x): x is number => typeof x === "number");
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
 }
 
-/** The `auto` sweep's table (one row per setting, with its stability), the chosen row marked. */
-function autoCandidates(rec: Record<string, unknown>): Record<string, unknown>[] | null {
-  const a = rec.auto as { table?: Record<string, unknown>[]; best?: Record<string, unknown> } | unknown[] | undefined;
-  if (Array.isArray(a)) return a as Record<string, unknown>[];
-  if (!a || !Array.isArray(a.table)) return null;
-  const best = JSON.stringify(a.best ?? null);
-  return a.table.map((row) => {
-    const chosen = a.best ? Object.entries(a.best).every(([k, v]) => JSON.stringify(row[k]) === JSON.stringify(v)) : false;
-    void best;
-    return { ...row, chosen };
-  });
+interface AutoRecord { strategy?: string; reason?: string; table?: Record<string, unknown>[]; best?: Record<string, unknown> }
+
+function autoOf(g: { params?: Record<string, unknown> }): AutoRecord | null {
+  const a = g.params?.auto as AutoRecord | undefined;
+  return a && typeof a === "object" ? a : null;
+}
+
+/** The candidates behind an automatic choice (one row per cover and scale tried), the chosen row marked. */
+function candidateTable(a: AutoRecord): HTMLElement | null {
+  if (!Array.isArray(a.table) || !a.table.length) return null;
+  const keys = ["scale", "n_intervals", "b0", "b1", "n_nodes", "fragmented", "n_edges", "score", "eps"].filter((k) => k in a.table![0]);
+  const best = a.best ? JSON.stringify(a.best) : null;
+  const chosen = (row: Record<string, unknown>) => row.chosen === true || (best !== null && JSON.stringify(row) === best);
+  return h("details", {}, h("summary", { class: "muted" }, `${a.table.length} candidates`),
+    h("table", { class: "data auto-scores" }, h("thead", {}, h("tr", {}, ...keys.map((k) => h("th", {}, k)))),
+      h("tbody", {}, ...a.table.map((row) => h("tr", { class: chosen(row) ? "on" : "" }, ...keys.map((k) => {
+        const v = row[k];
+        return h("td", { class: typeof v === "number" ? "num" : "" }, typeof v === "number" ? fmt(v, 3) : Array.isArray(v) ? v.join(" × ") : String(v));
+      }))))));
 }

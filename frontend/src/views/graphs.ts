@@ -1,9 +1,14 @@
 // View 3: k Mapper graphs in the joint layout, panels or overlay, linked brushing, lasso and search.
-// A compact parameter bar rebuilds the same representations with new cover settings and redraws in place.
+// A compact parameter bar rebuilds the same representations and redraws in place: the mode (the data's shape, CMO,
+// explicit) and the cover. In an automatic mode, editing the cover keeps the clustering scale chosen per
+// representation; the fields start at the cover the first graph was built with.
 import type { App } from "../app";
 import { h } from "../dom";
-import { graphRequest } from "./build";
+import { AUTO_MODES, parseIntervals, type AutoMode, type BuildParams } from "../state";
+import { chooses, graphRequest } from "./build";
 import { graphShell, type Shell } from "./shell";
+
+const MODE_LABELS: Record<AutoMode, string> = { shape: "auto: shape", cmo: "auto: CMO", stability: "stability grid", off: "explicit" };
 
 export function mount(root: HTMLElement, app: App): () => void {
   const store = app.store;
@@ -13,13 +18,16 @@ export function mount(root: HTMLElement, app: App): () => void {
     const s = store.get();
     if (!s.reps.length || s.reps.length !== s.graphs.length) return null;
     const b = s.build;
-    const intervals = h("input", { type: "number", id: "quick-intervals", value: b.intervals, min: 1, max: 100, title: "intervals" });
+    const mode = h("select", { id: "quick-auto", title: "Who sets the cover and clusterer" },
+      ...AUTO_MODES.map((m) => h("option", { value: m, selected: m === b.auto }, MODE_LABELS[m])));
+    const intervals = h("input", { type: "text", id: "quick-intervals", value: b.intervals.join(", "), size: 5,
+      title: "intervals: one number, or one per lens dimension" });
     const overlap = h("input", { type: "number", id: "quick-overlap", value: b.overlap, step: "0.05", min: 0, max: 0.95, title: "overlap" });
     const status = h("span", { class: "muted", id: "quick-status" });
     let requested = JSON.stringify(b);
     let latest = 0; // a rebuild that a newer change overtook is dropped
-    const rebuild = async () => {
-      const build = { ...store.get().build, intervals: +intervals.value || b.intervals, overlap: +overlap.value };
+    const rebuild = async (patch: Partial<BuildParams>) => {
+      const build = { ...store.get().build, ...patch };
       // a second change event for the same values (the field losing focus after Enter) rebuilds nothing
       const key = JSON.stringify(build);
       if (key === requested) return;
@@ -36,10 +44,23 @@ export function mount(root: HTMLElement, app: App): () => void {
         app.notify(e instanceof Error ? e.message : String(e), "error");
       }
     };
-    intervals.addEventListener("change", rebuild);
-    overlap.addEventListener("change", rebuild);
-    return h("span", { class: "row", title: "Rebuild these graphs with other cover parameters" },
-      h("label", {}, "intervals ", intervals), h("label", {}, "overlap ", overlap), status);
+    // a cover edit in an automatic mode fixes the cover; the scale stays chosen per representation
+    const coverEdit = () => rebuild({ intervals: parseIntervals(intervals.value) ?? b.intervals, overlap: +overlap.value,
+      ...(chooses(b) ? { coverGiven: true } : {}) });
+    intervals.addEventListener("change", coverEdit);
+    overlap.addEventListener("change", coverEdit);
+    mode.addEventListener("change", () => rebuild({ auto: mode.value as AutoMode, coverGiven: false }));
+    queueMicrotask(() => void shell?.ready.then(() => {  // show the cover the graphs were built with (shell is set by now)
+      const cover = shell?.panels.graphs[0]?.params?.cover as Record<string, unknown> | undefined;
+      if (!cover || (!chooses(b) || b.coverGiven)) return;
+      const n = cover.n_cubes ?? cover.n_intervals;
+      const p = cover.perc_overlap ?? cover.overlap;
+      if (n !== undefined) intervals.value = (Array.isArray(n) ? n : [n]).join(", ");
+      if (typeof p === "number") overlap.value = String(+p.toFixed(3));
+      intervals.title = "chosen for the first graph; edit to fix the cover (the scale stays automatic)";
+    }));
+    return h("span", { class: "row", title: "Rebuild these graphs with other parameters" },
+      mode, h("label", {}, "intervals ", intervals), h("label", {}, "overlap ", overlap), status);
   }
 
   function open(): void {

@@ -159,7 +159,7 @@ export class GraphPanels {
       const div = h("div", { class: "panel", "data-panel": members.map((i) => this.ids[i]).join(",") },
         h("div", { class: "panel-head" }, h("b", {}, title),
           h("span", { class: "muted" }, overlay ? members.map((i) => `${this.title(i)}`).join(" / ")
-            : `${this.graphs[members[0]].nodes.length} nodes · ${this.graphs[members[0]].edges.length} edges`)),
+            : graphSummary(this.graphs[members[0]]))),
         h("div", { class: "frame" }, svgNode, h("div", { class: "shield" })),
         h("div", { class: "badge" }, this.layoutInfo!.source === "joint" ? "joint layout" : "local layout (joint layout unavailable)"));
       if (overlay) div.querySelector(".panel-head .muted")!.replaceChildren(...members.map((i) =>
@@ -388,4 +388,27 @@ export class GraphPanels {
 /** d3-zoom keeps an element's current transform in its `__zoom` property; linked panels share one. */
 function zoomState(frame: d3.Selection<HTMLDivElement, unknown, null, undefined>): { __zoom: d3.ZoomTransform } {
   return frame.node() as unknown as { __zoom: d3.ZoomTransform };
+}
+
+/** "52 nodes · 101 edges · 100% placed · b0 1 · b1 2": size, coverage and topology of a graph, for its panel. */
+export function graphSummary(g: MapperGraphJSON): string {
+  const parts = [`${g.nodes.length} nodes`, `${g.edges.length} edges`];
+  if (typeof g.n_covered === "number") {
+    const share = (100 * g.n_covered) / Math.max(g.n_stimuli, 1);
+    parts.push(share >= 99.95 ? "all stimuli placed" : `${share.toFixed(1)}% placed`);
+  }
+  if (g.topology) parts.push(`b0 ${g.topology.b0}`, `b1 ${g.topology.b1 ?? "?"}`);
+  return parts.join(" · ");
+}
+
+/** The component and the loops of the topology summary that hold a node, with their confidence. */
+export function nodeTopology(g: MapperGraphJSON, nodeId: string): { component: string | null; loops: string[] } {
+  const t = g.topology;
+  if (!t) return { component: null, loops: [] };
+  const pct = (c: number | null) => (c === null ? "" : ` (in ${Math.round(c * 100)}% of ${t.n_resamples} resamples)`);
+  const comp = t.components.find((c) => c.nodes.includes(nodeId));
+  return {
+    component: comp ? `${comp.id}: ${comp.n_stimuli} stimuli${pct(comp.confidence)}` : null,
+    loops: t.loops.filter((l) => l.nodes.includes(nodeId)).map((l) => `${l.id}: ${l.nodes.length} nodes${pct(l.confidence)}`),
+  };
 }

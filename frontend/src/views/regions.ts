@@ -21,7 +21,7 @@ export function mount(root: HTMLElement, app: App): () => void {
 
   const shell = graphShell(root, app, {
     title: "Matching regions",
-    subtitle: "Groups of nodes covering the same stimuli in every graph, ranked by overlap",
+    subtitle: "Groups of nodes covering the same stimuli in every graph, ranked by the shared structure they carry",
     side: h("div", {}, h("h3", {}, "Regions"), list),
     extraControls: [h("span", { class: "muted" }, "membrane"), membraneSeg],
     afterDraw: (p) => { panelsRef = p; void drawRegions(); },
@@ -36,16 +36,19 @@ export function mount(root: HTMLElement, app: App): () => void {
   function renderList(): void {
     const sel = store.get().region;
     if (!regions.length) { list.replaceChildren(h("div", { class: "muted" }, "No matching regions at these settings.")); return; }
-    const maxScore = d3.max(regions, (r) => r.score) || 1;
+    // ranked by strength (shared structure: Jaccard x common stimuli x sqrt(nodes per graph)); the bar shows it
+    const strength = (r: Region) => (typeof r.strength === "number" ? r.strength : r.score);
+    const maxStrength = d3.max(regions, strength) || 1;
     list.replaceChildren(...regions.map((r, i) => {
       const nodes = Object.values(r.nodes).reduce((s, ids) => s + ids.length, 0);
       const label = r.label ?? dominantLabel(r, store.get().labelColumn);
       return h("div", { class: `item${sel === i ? " on" : ""}`, "data-region": String(i), onclick: () => store.set({ region: sel === i ? null : i }) },
         h("span", { class: "sw", style: { background: i < SHOWN ? regionColor(i) : "#ccc" } }),
         h("div", {}, h("div", {}, h("b", {}, `#${r.rank}`), label ? ` ${label}` : ""),
-          h("div", { class: "sub" }, `${nodes} nodes · ${fmt(r.n_stimuli as number | undefined)} stimuli${r.p_value != null ? ` · p=${fmt(r.p_value as number, 2)}` : ""}`),
-          h("div", { class: "scorebar" }, h("div", { style: { width: `${(100 * r.score) / maxScore}%`, background: regionColor(i) } }))),
-        h("span", { class: "score" }, fmt(r.score, 2)));
+          h("div", { class: "sub" }, `${nodes} nodes · ${fmt(r.n_common as number | undefined)} of ${fmt(r.n_stimuli as number | undefined)} stimuli shared${r.p_value != null ? ` · p ${pText(r.p_value as number)}` : ""}`),
+          h("div", { class: "scorebar", title: "strength: Jaccard x shared stimuli x sqrt(nodes per graph)" },
+            h("div", { style: { width: `${(100 * strength(r)) / maxStrength}%`, background: regionColor(i) } }))),
+        h("span", { class: "score", title: "Jaccard of the member unions" }, fmt(r.score, 2)));
     }));
   }
 
@@ -105,7 +108,7 @@ export function mount(root: HTMLElement, app: App): () => void {
     brushRegion();
     await drawRegions();
     const base = app.exportHooks;
-    app.exportHooks = { ...base, csv: () => regions.map((r) => ({ rank: r.rank, score: r.score, label: r.label ?? dominantLabel(r) ?? "", p_value: r.p_value ?? "", n_stimuli: r.n_stimuli ?? "", ...Object.fromEntries(Object.entries(r.nodes).map(([g, n]) => [`nodes_${g}`, n.join(" ")])) })) };
+    app.exportHooks = { ...base, csv: () => regions.map((r) => ({ rank: r.rank, strength: r.strength ?? "", score: r.score, n_common: r.n_common ?? "", label: r.label ?? dominantLabel(r) ?? "", p_value: r.p_value ?? "", n_stimuli: r.n_stimuli ?? "", ...Object.fromEntries(Object.entries(r.nodes).map(([g, n]) => [`nodes_${g}`, n.join(" ")])) })) };
   })();
   return () => { unsub(); shell.dispose(); };
 }
@@ -118,4 +121,9 @@ function dominantLabel(r: Region, column?: string | null): string | null {
   const value = v.value ?? v.dominant;
   if (value == null) return null;
   return `${col}=${value}${typeof v.share === "number" ? ` (${Math.round(v.share * 100)}%)` : ""}`;
+}
+
+/** A permutation p-value as text: at its floor (no null draw as good) it is a bound, "< 0.01". */
+function pText(p: number): string {
+  return p < 0.0100001 ? "< 0.01" : `= ${fmt(p, 2)}`;
 }

@@ -5,7 +5,7 @@ import type { App } from "../app";
 import { empty, errorBox, fmt, h, svgEl } from "../dom";
 import { drawLegend } from "../render/legend";
 import { COLOR_MODES, type ColorMode, type ViewState } from "../state";
-import { GraphPanels, type Brush } from "./panels";
+import { GraphPanels, nodeTopology, type Brush } from "./panels";
 import { labelBars, sampleStimuli, serverThumbs, thumbnail } from "./tooltip";
 
 const QUALITY_IDLE_MS = 2000;
@@ -85,8 +85,11 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
       const n = panels.placed[i]?.byId.get(b.origin.node);
       if (n) {
         const col = panels.coloring?.legend.kind === "category" ? panels.coloring.legend.title : null;
-        parts.push(h("dl", { class: "kv" }, h("dt", {}, "graph"), h("dd", {}, panels.title(i)), h("dt", {}, "size"), h("dd", {}, String(n.node.size)),
-          h("dt", {}, "stability"), h("dd", {}, fmt(n.node.stability, 2)), h("dt", {}, "lens"), h("dd", {}, n.node.lens_mean.map((v) => fmt(v, 3)).join(", "))));
+        const topo = nodeTopology(panels.graphs[i], n.node.id);
+        parts.push(h("dl", { class: "kv", id: "node-facts" }, h("dt", {}, "graph"), h("dd", {}, panels.title(i)), h("dt", {}, "size"), h("dd", {}, String(n.node.size)),
+          h("dt", {}, "stability"), h("dd", {}, fmt(n.node.stability, 2)), h("dt", {}, "lens"), h("dd", {}, n.node.lens_mean.map((v) => fmt(v, 3)).join(", ")),
+          ...(topo.component ? [h("dt", {}, "component"), h("dd", { class: "component" }, topo.component)] : []),
+          ...(topo.loops.length ? [h("dt", {}, "loops"), h("dd", { class: "loops" }, topo.loops.join("; "))] : [])));
         const bars = labelBars(n, panels.coloring!, col, 6);
         if (bars) parts.push(bars);
         const samples = sampleStimuli(n, panels.graphs[i], panels.stimuli, 8);
