@@ -7,7 +7,7 @@ import pytest
 from scipy.spatial.distance import cdist, directed_hausdorff
 
 from topoalign.mapper import DBSCAN, KMapperCover, SingleLinkage, build_mapper_graph, compute_lens
-from topoalign.mapper.cluster import place_noise
+from topoalign.mapper.placement import place_noise
 from topoalign.mapper.planted import planted_shape
 from topoalign.mapper.sample_graph import nearest_in_sample, sample_mapper_graph
 from topoalign.mapper.scale import distance_matrix, hausdorff_scale, lens_jumps, lens_resolution, sample_rows

@@ -7,17 +7,20 @@ Two strategies, both on a seeded sample of at most ``sample`` rows (never all pa
   rows within delta, gain 1/3.
 - ``"shape"`` (the default): the CMO scale delta, then a ladder of covers from coarse to fine (the interval spacing
   halves every two steps) at delta and at the neighbouring scales 1.25 delta and 1.6 delta. Each candidate graph is
-  built on the sample and read as the number of components b0 and of independent loops b1 (triangles filled,
-  ``graph_topology``). A topology counts when it *persists*: the same (b0, b1) over at least ``min_run`` consecutive
-  covers at delta. Fragmented graphs (more than 5% of the sample in components of under 1% of it) never count, so
-  scattering rows into many small nodes cannot win. Among persistent topologies the one with the most loops wins
-  (loops appear only once the cover is fine enough to see the hole, and persist until the cover shreds the data),
-  then the longest run. Within the winning run, away from its ends, the cover whose graph size is nearest to
-  ``target_nodes(n)`` (sqrt(n) within [30, 80]) is chosen: every cover of the run shows the same topology, so the
-  most readable one is taken. The choice is rebuilt on ``n_resamples`` subsamples (80%) of the sample, the share
-  that reproduce (b0, b1) being its confidence (under one half, the next persistent topology is tried), and at the
-  neighbouring scales 1.25 delta and 1.6 delta. Without any persistent topology, the unfragmented cover nearest to
-  the target size is taken. ``AutoChoice.reason`` says in words why the setting won; ``table`` holds every candidate.
+  built on the sample (``sample_graph``) and read as the number of components b0 and of independent loops b1
+  (triangles filled, ``graph_topology``). A topology counts when it *persists*: the same (b0, b1) over at least
+  ``MIN_RUN`` consecutive covers. Fragmented graphs (more than 5% of the sample in components of under 1% of it) never
+  count, so scattering rows into many small nodes cannot win. The topology is read at delta: among its persistent
+  topologies the one with the most loops wins (loops appear only once the cover is fine enough to see the hole, and
+  persist until the cover shreds the data), then the longest run. The setting is an inner cover of a run with that
+  topology, at delta or a neighbouring scale, whose graph size is nearest to ``target_nodes(n)`` (sqrt(n) within
+  [30, 80]): every cover of such a run shows the same shape, so the most readable one is taken. It is rebuilt on
+  ``n_resamples`` subsamples (80%) of the sample and must reproduce the loops and large components in at least half
+  of them, else the next candidate is tried. Without any persistent topology, the unfragmented cover nearest to the
+  target size is taken. ``AutoChoice.reason`` says in words why the setting won; ``table`` holds every candidate.
+
+With a ``cover`` given, only the scale is chosen (the CMO delta), as for a user who edits the resolution. The sample's
+distances, delta and nearest neighbours are remembered for the last few samples (``_sample_state``).
 
 The chosen parameters are a cover (``KMapperCover`` with the chosen intervals and gain) and a clusterer
 (``SingleLinkage`` at delta, every row of every cover element placed in a node): they build the final graph on all
@@ -240,7 +243,6 @@ def _choose_shape(sample: _Sample, spans, delta, metric, gain, n_resamples, rand
     ladder = _ladder(spans, sample.lens, gain)
     target = target_nodes(n_total)
     rows: dict[float, list[dict[str, Any]]] = {}
-    total = len(ladder) * len(SCALES)
     for a in SCALES:
         rows[a] = []
         for n_int in ladder:

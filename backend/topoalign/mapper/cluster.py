@@ -40,7 +40,8 @@ from topoalign.mapper.dbscan_rules import assign_border_points
 from topoalign.mapper.dense_dbscan import WithinEps, dbscan_labels_leaders
 from topoalign.mapper.grouped_dbscan import grouped_dbscan_labels
 from topoalign.mapper.row_groups import GROUP_MIN_ROWS
-from topoalign.mapper.neighbors import DENSE_LIMIT, metric_rows, radius_mask, radius_pairs
+from topoalign.mapper.neighbors import DENSE_LIMIT, radius_mask, radius_pairs
+from topoalign.mapper.placement import NearestRows, labels_first, ordered_labels, place_noise
 
 LEADERS_MIN_ROWS = 384  # below this, all pairs in one symmetric product are cheap enough
 USE_LEADERS = True
@@ -327,41 +328,6 @@ def _auto_eps(X: np.ndarray, k: int, quantile: float, metric: str, random_state:
     return eps
 
 
-def place_noise(X: np.ndarray, labels: np.ndarray, *, metric: str = "euclidean", attach: bool = True) -> np.ndarray:
-    """One cover element's labels with every noise row (-1) placed: with ``attach`` in the cluster holding its nearest
-    row (when the element has a cluster), else in a cluster of its own. Labels are renumbered by lowest row."""
-    labels = np.asarray(labels, dtype=np.int64).copy()
-    noise = np.flatnonzero(labels < 0)
-    if not len(noise):
-        return labels
-    placed = np.flatnonzero(labels >= 0)
-    if attach and len(placed):
-        nearest = nearest_rows(metric_rows(X[noise], metric), metric_rows(X[placed], metric))
-        labels[noise] = labels[placed[nearest]]
-    else:
-        labels[noise] = labels.max(initial=-1) + 1 + np.arange(len(noise))
-    return _ordered(labels)
-
-
-def nearest_rows(A: np.ndarray, B: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
-    """For each row of A, the index of its nearest row of B (euclidean; products in B's float type, in blocks of
-    ~16M entries). ``exclude``: per row of A, an index of B it may not pick (itself, when A's rows are rows of B)."""
-    B = np.asarray(B)
-    if B.dtype not in (np.float32, np.float64):
-        B = B.astype(np.float64)
-    A = np.asarray(A, dtype=B.dtype)
-    out = np.empty(len(A), dtype=np.int64)
-    sq_b = np.einsum("ij,ij->i", B, B)
-    step = max(1, int(2**24 // max(len(B), 1)))
-    for s in range(0, len(A), step):
-        block = A[s:s + step]
-        d2 = sq_b[None, :] - 2.0 * block @ B.T
-        if exclude is not None:
-            d2[np.arange(len(block)), exclude[s:s + step]] = np.inf
-        out[s:s + step] = np.argmin(d2, axis=1)
-    return out
-
-
 class SingleLinkage(Clusterer):
     kind = "single"
     _param_names = ("distance_threshold", "n_clusters", "gap_bins", "metric", "min_points", "join_isolated")
@@ -386,14 +352,12 @@ class SingleLinkage(Clusterer):
         return out
 
     def __getstate__(self) -> dict[str, Any]:
-        # copies and pickles carry the parameters, not a build's caches (nor their lock)
+        # copies and pickles carry the parameters, not a build's caches
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
     def prepare(self, X, *, random_state=0):
         self.check_params()
-        self._nearest: dict[int, int] = {}
-        self._nearest_lock = threading.Lock()
-        self._reference = None
+        self._nearest = NearestRows(X, self.metric) if self.join_isolated else None
         return self
 
     def finish_labels(self, X: np.ndarray, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -403,28 +367,15 @@ class SingleLinkage(Clusterer):
         alone = np.flatnonzero(sizes[labels] == 1)
         if not len(alone):
             return labels
-        nn = self._nearest_of(X, rows[alone])
+        if getattr(self, "_nearest", None) is None or self._nearest.n != len(X):
+            self._nearest = NearestRows(X, self.metric)
+        nn = self._nearest.of(rows[alone])
         where = np.searchsorted(rows, nn)
         inside = (where < len(rows)) & (rows[np.minimum(where, len(rows) - 1)] == nn)
         if not inside.any():
             return labels
         a, b = alone[inside], where[inside]
-        return _ordered(_components(len(rows), np.r_[np.arange(len(rows)), a], np.r_[labels_first(labels), b]))
-
-    def _nearest_of(self, X: np.ndarray, query: np.ndarray) -> np.ndarray:
-        """Nearest neighbour (among all rows of X) of each queried row, remembered for the build."""
-        if not hasattr(self, "_nearest"):
-            self.prepare(X)
-        with self._nearest_lock:
-            todo = np.array([r for r in query.tolist() if r not in self._nearest], dtype=np.int64)
-        if len(todo):
-            with self._nearest_lock:
-                if getattr(self, "_reference", None) is None or len(self._reference) != len(X):
-                    self._reference = X if self.metric == "euclidean" else metric_rows(X, self.metric)
-            found = nearest_rows(self._reference[todo], self._reference, exclude=todo)
-            with self._nearest_lock:
-                self._nearest.update(zip(todo.tolist(), found.tolist()))
-        return np.array([self._nearest[r] for r in query.tolist()], dtype=np.int64)
+        return ordered_labels(_components(len(rows), np.r_[np.arange(len(rows)), a], np.r_[labels_first(labels), b]))
 
     def check_params(self):
         self._check_metric()
@@ -471,14 +422,14 @@ class SingleLinkage(Clusterer):
                 np.fill_diagonal(mask, True)
                 return dbscan_labels_dense(mask, 1)  # every point a core point: the components, lowest row first
             ii, jj = radius_pairs(X, self.distance_threshold, metric=self.metric, strict=True, device=device)
-            return _ordered(_components(n, ii, jj))
+            return ordered_labels(_components(n, ii, jj))
         src, dst, w = _mst(X, self.metric)
         if self.n_clusters is not None:
             k = min(int(self.n_clusters), n)
             keep = np.argsort(w, kind="stable")[: n - k]
         else:
             keep = np.flatnonzero(w < gap_threshold(w, int(self.gap_bins)))
-        return _ordered(_components(n, src[keep], dst[keep]))
+        return ordered_labels(_components(n, src[keep], dst[keep]))
 
 
 def gap_threshold(merge_distances: np.ndarray, bins: int) -> float:
@@ -505,20 +456,6 @@ def _mst(X: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
     mst = mst_linkage_core(X, DistanceMetric.get_metric("euclidean"))
     w = mst[:, 2] if metric == "euclidean" else mst[:, 2] ** 2 / 2.0
     return mst[:, 0].astype(np.int64), mst[:, 1].astype(np.int64), w
-
-
-def labels_first(labels: np.ndarray) -> np.ndarray:
-    """For each row, the first row holding its label (so that rows -> first row links join each cluster)."""
-    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    return first[inverse]
-
-
-def _ordered(comp: np.ndarray) -> np.ndarray:
-    """Relabel components by their lowest row, so labels are deterministic."""
-    _, first, inverse = np.unique(comp, return_index=True, return_inverse=True)
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[inverse]
 
 
 class HDBSCAN(Clusterer):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from topoalign.mapper.cluster import _components, dbscan_labels_dense, labels_first
+from topoalign.mapper.cluster import _components, dbscan_labels_dense
+from topoalign.mapper.placement import labels_first
 
 BLOCK_PAIRS_MAX_ROWS = 96  # elements up to this many rows pass all their pairs; larger ones their components
 from topoalign.mapper.cover import Cover
