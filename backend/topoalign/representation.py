@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from topoalign.errors import InvalidInputError
+
+if TYPE_CHECKING:  # pandas costs ~0.2 s at import: loaded only where labels are handled
+    import pandas as pd
 
 
 @dataclass
 class Provenance:
-    """Where a representation came from. Every field is optional; ``extra`` holds anything else (e.g. accuracy)."""
+    """Where a representation came from. Every field is optional.
+
+    ``metrics`` are the task metrics of the model at this checkpoint on this condition (e.g. ``{"accuracy": 0.93}``):
+    the audit relates alignment to them. ``extra`` holds anything else.
+    """
 
     model: str | None = None
+    architecture: str | None = None  # models of one architecture differ by seed only ("digits-cnn", "MiniLM-L6")
     layer: str | None = None
     layer_index: int | None = None
     layer_fraction: float | None = None  # depth in [0, 1]: 0 = input side, 1 = last layer
@@ -23,6 +30,7 @@ class Provenance:
     epoch: int | None = None
     condition: str | None = None  # "test", "ood:noise", ...
     seed: int | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -31,10 +39,17 @@ class Provenance:
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> "Provenance":
         d = dict(d or {})
-        known = {k: d.pop(k) for k in list(d) if k in cls.__dataclass_fields__ and k != "extra"}
+        known = {k: d.pop(k) for k in list(d) if k in cls.__dataclass_fields__ and k not in ("extra", "metrics")}
         extra = dict(d.pop("extra", {}) or {})
+        metrics = {str(k): float(v) for k, v in dict(d.pop("metrics", {}) or {}).items() if v is not None}
         extra.update(d)
-        return cls(**known, extra=extra)
+        # stores written before these fields kept them in extra
+        if known.get("architecture") is None and isinstance(extra.get("architecture"), str):
+            known["architecture"] = extra.pop("architecture")
+        if "accuracy" not in metrics and isinstance(extra.get("accuracy"), (int, float)) \
+                and not isinstance(extra.get("accuracy"), bool):
+            metrics["accuracy"] = float(extra.pop("accuracy"))
+        return cls(**known, metrics=metrics, extra=extra)
 
 
 @dataclass
@@ -79,6 +94,8 @@ class Representation:
 
     def label_frame(self) -> pd.DataFrame:
         """Labels in row order (rows without labels are NaN); an empty frame when there are none."""
+        import pandas as pd
+
         if self.labels is None:
             return pd.DataFrame(index=pd.Index(self.stimulus_ids, name="stimulus_id"))
         return self.labels.reindex(self.stimulus_ids)

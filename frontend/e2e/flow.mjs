@@ -313,8 +313,8 @@ await step("upload_error", async () => {
   await nav("data");
   await page.waitForSelector("#upload-file", { state: "attached" });
   await page.setInputFiles("#upload-file", { name: "broken.npy", mimeType: "application/octet-stream", buffer: Buffer.from("this is not a numpy file") });
-  await page.waitForSelector(".upload-status .error");
-  const message = await page.$eval(".upload-status .error", (e) => e.textContent);
+  await page.waitForSelector(".staged.failed .error");
+  const message = await page.$eval(".staged.failed .error", (e) => e.textContent);
   await shot("1-data-upload-error");
   return { message };
 });

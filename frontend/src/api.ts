@@ -19,6 +19,11 @@ export type Thumbnails = components["schemas"]["ThumbnailsOut"];
 export type Compare = components["schemas"]["CompareOut"];
 export type Partner = components["schemas"]["Partner"];
 export type AlignedGraphs = components["schemas"]["AlignedGraphsOut"];
+export type StagedUpload = components["schemas"]["UploadOut"];
+export type CommitBody = components["schemas"]["CommitIn"];
+export type RowIn = components["schemas"]["RowIn"];
+export type LabelsResult = components["schemas"]["LabelsOut"];
+export type ModelInfo = components["schemas"]["ModelOut"];
 
 /** An API error with the server's machine code and message ({"error", "detail"}). */
 export class ApiError extends Error {
@@ -29,16 +34,26 @@ export class ApiError extends Error {
 
 let base = "";
 let token: string | null = null;
-export function configureApi(opts: { base?: string; token?: string | null }): void {
+let onUnauthorized: ((detail: string) => void) | null = null;
+/** Where requests go, the bearer token they carry, and who hears of a 401 (the sign-in dialog). */
+export function configureApi(opts: { base?: string; token?: string | null; onUnauthorized?: (detail: string) => void }): void {
   if (opts.base !== undefined) base = opts.base;
   if (opts.token !== undefined) token = opts.token;
+  if (opts.onUnauthorized !== undefined) onUnauthorized = opts.onUnauthorized;
 }
+export const currentToken = (): string | null => token;
 
 function headers(extra: Record<string, string> = {}): Record<string, string> {
   return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
 }
 
 export async function errorFrom(status: number, text: string): Promise<ApiError> {
+  const err = parseError(status, text);
+  if (status === 401) onUnauthorized?.(err.detail);
+  return err;
+}
+
+function parseError(status: number, text: string): ApiError {
   try {
     const body = JSON.parse(text);
     if (body && typeof body.detail === "string") return new ApiError(status, body.error ?? "error", body.detail);
@@ -91,6 +106,18 @@ export const api = {
   representations: (collectionId?: string) =>
     request<Representation[]>("GET", collectionId ? `/api/collections/${enc(collectionId)}/representations` : "/api/representations"),
   deleteRepresentation: (id: string) => request<void>("DELETE", `/api/representations/${enc(id)}`),
+  updateCollection: (id: string, body: { name?: string; description?: string }) =>
+    request<Collection>("PATCH", `/api/collections/${enc(id)}`, body),
+  /** A new collection from a stimulus table (ids, optional text, labels) and optional image thumbnails. */
+  createCollectionFromTable: (fields: Record<string, string>, table: File, thumbnails: File | null) =>
+    postForm<Collection>("/api/collections/from-table", fields, { table, ...(thumbnails ? { thumbnails } : {}) }),
+  addLabels: (id: string, labels: File, fields: Record<string, string>) =>
+    postForm<LabelsResult>(`/api/collections/${enc(id)}/labels`, fields, { labels }),
+  commitUpload: (uploadId: string, body: CommitBody) => request<IngestResult>("POST", `/api/uploads/${enc(uploadId)}/commit`, body),
+  deleteUpload: (uploadId: string) => request<void>("DELETE", `/api/uploads/${enc(uploadId)}`),
+  models: () => request<ModelInfo[]>("GET", "/api/models"),
+  startExtraction: (fields: Record<string, string>, files: Record<string, File>) =>
+    postForm<JobAccepted>("/api/extractions", fields, files),
   jobs: () => request<Job[]>("GET", "/api/jobs"),
   job: (id: string) => request<Job>("GET", `/api/jobs/${enc(id)}`),
   cancelJob: (id: string) => request<Job>("POST", `/api/jobs/${enc(id)}/cancel`),
@@ -136,25 +163,31 @@ function enc(s: string): string {
   return encodeURIComponent(s);
 }
 
-// ---- upload with progress (XHR: fetch has no upload progress) ------------------------------------------------
-export interface UploadFields {
-  name?: string; model?: string; layer?: string; layer_index?: number; checkpoint?: string; epoch?: number;
-  condition?: string; seed?: number; drop_nonfinite?: boolean; create?: boolean; id_column?: string;
+/** A multipart POST (small forms: the collection table, labels, an extraction's files). */
+async function postForm<T>(path: string, fields: Record<string, string>, files: Record<string, File>): Promise<T> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) if (v !== "") form.append(k, v);
+  for (const [k, f] of Object.entries(files)) form.append(k, f, f.name);
+  const res = await fetch(base + path, { method: "POST", headers: headers(), body: form });
+  const text = await res.text();
+  if (!res.ok) throw await errorFrom(res.status, text);
+  return JSON.parse(text) as T;
 }
 
-export function uploadRepresentation(
-  collectionId: string, file: File | Blob, fields: UploadFields, labels: File | null,
-  onProgress: (fraction: number) => void,
-): { promise: Promise<IngestResult>; abort: () => void } {
-  const xhr = new XMLHttpRequest();
+/** Send a file to the staging area with upload progress: the server answers with the arrays it holds. */
+export function stageUpload(file: File, labels: File | null, fields: Record<string, string>,
+  onProgress: (fraction: number) => void): { promise: Promise<StagedUpload>; abort: () => void } {
   const form = new FormData();
-  form.append("file", file, (file as File).name ?? "upload.bin");
+  form.append("file", file, file.name);
   if (labels) form.append("labels", labels, labels.name);
-  for (const [k, v] of Object.entries(fields)) {
-    if (v !== undefined && v !== null && v !== "") form.append(k, String(v));
-  }
-  const promise = new Promise<IngestResult>((resolve, reject) => {
-    xhr.open("POST", `${base}/api/collections/${enc(collectionId)}/representations`);
+  for (const [k, v] of Object.entries(fields)) if (v !== "") form.append(k, v);
+  return xhrPost<StagedUpload>("/api/uploads", form, onProgress);
+}
+
+function xhrPost<T>(path: string, form: FormData, onProgress: (fraction: number) => void): { promise: Promise<T>; abort: () => void } {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise<T>((resolve, reject) => {
+    xhr.open("POST", `${base}${path}`);
     if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
     xhr.onload = async () => {
@@ -166,6 +199,25 @@ export function uploadRepresentation(
     xhr.send(form);
   });
   return { promise, abort: () => xhr.abort() };
+}
+
+// ---- upload with progress (XHR: fetch has no upload progress) ------------------------------------------------
+export interface UploadFields {
+  name?: string; model?: string; layer?: string; layer_index?: number; checkpoint?: string; epoch?: number;
+  condition?: string; seed?: number; drop_nonfinite?: boolean; create?: boolean; id_column?: string;
+}
+
+export function uploadRepresentation(
+  collectionId: string, file: File | Blob, fields: UploadFields, labels: File | null,
+  onProgress: (fraction: number) => void,
+): { promise: Promise<IngestResult>; abort: () => void } {
+  const form = new FormData();
+  form.append("file", file, (file as File).name ?? "upload.bin");
+  if (labels) form.append("labels", labels, labels.name);
+  for (const [k, v] of Object.entries(fields)) {
+    if (v !== undefined && v !== null && v !== "") form.append(k, String(v));
+  }
+  return xhrPost<IngestResult>(`/api/collections/${enc(collectionId)}/representations`, form, onProgress);
 }
 
 // ---- jobs: server-sent events with a polling fallback ---------------------------------------------------------

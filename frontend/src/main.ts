@@ -5,6 +5,7 @@ import { App } from "./app";
 import { errorBox, h } from "./dom";
 import { download, exportSvg, svgToPng, toCsv } from "./render/export";
 import { parseState, Store, type ViewName } from "./state";
+import { setupAuth, takeTokenFromHash } from "./views/signin";
 
 type Mount = (root: HTMLElement, app: App) => () => void;
 
@@ -17,6 +18,12 @@ const VIEW_META: Record<ViewName, { title: string; hint: string; load: () => Pro
   audit: { title: "Audit", hint: "Alignment across layers, epochs, OOD", load: () => import("./views/audit") },
 };
 
+// a token in the URL fragment is taken out before anything reads the hash (setupAuth keeps it for the session)
+const fragment = takeTokenFromHash(location.hash);
+if (fragment.token !== null) {
+  sessionStorage.setItem("topoalign.token", fragment.token);
+  history.replaceState(null, "", `${location.pathname}${location.search}${fragment.hash}`);
+}
 const store = new Store(parseState(location.hash));
 const app = new App(store);
 (window as unknown as { __topoalign: App }).__topoalign = app;
@@ -126,4 +133,6 @@ async function doExport(kind: "svg" | "png" | "json" | "csv"): Promise<void> {
   }
 }
 
-void app.init().finally(() => show(store.get().view));
+void setupAuth(() => { app.invalidate(); current = null; void show(store.get().view); })
+  .then(() => app.init())
+  .finally(() => show(store.get().view));

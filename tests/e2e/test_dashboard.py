@@ -10,15 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from fixtures import step
+
 pytestmark = pytest.mark.e2e
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def step(report, name):
-    s = report["steps"].get(name)
-    assert s is not None, f"step {name!r} did not run"
-    assert s["ok"], f"step {name!r} failed: {s.get('error')}"
-    return s
 
 
 def test_data_view_lists_the_demo(e2e_report):

@@ -80,7 +80,7 @@ def test_demo_collections_and_provenance(demo_store):
         assert p.model == f"digits-cnn-s{p.seed}" and p.layer in LAYERS
         assert p.layer_index == LAYERS.index(p.layer) and p.layer_fraction == p.layer_index / (len(LAYERS) - 1)
         assert p.checkpoint == f"epoch-{p.epoch}" and p.condition in ("test", "ood:noise")
-        assert 0.0 <= p.extra["accuracy"] <= 1.0 and rec.n == 450
+        assert 0.0 <= p.metrics["accuracy"] <= 1.0 and rec.n == 450 and p.architecture
     assert sentences.has_text and set(sentences.label_columns) >= {"negation", "tense", "topic"}
     recs = demo_store.list_representations(sentences.id)
     assert [r.provenance.layer for r in recs] == ["embeddings"] + [f"layer{i}" for i in range(1, 7)]
@@ -91,7 +91,7 @@ def test_demo_collections_and_provenance(demo_store):
 
 
 def test_trained_beats_untrained(demo_store):
-    acc = {r.provenance.epoch: r.provenance.extra["accuracy"]
+    acc = {r.provenance.epoch: r.provenance.metrics["accuracy"]
            for r in demo_store.list_representations("digits", layer="logits", condition="test")}
     assert acc[0] < 0.3 and acc[max(acc)] > 0.7
 

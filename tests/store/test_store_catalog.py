@@ -34,11 +34,25 @@ def test_collection_crud(store):
     assert frame.index.tolist() == IDS and frame["text"].tolist() == ["t0", "t1", "t2", "t3"]
     assert frame["class"].tolist() == ["x", "y", "x", "y"]
     np.testing.assert_array_equal(frame["score"].to_numpy(), [1.0, 2.0, np.nan, 4.0])
-    store.set_labels(coll.id, pd.DataFrame({"class": ["z"]}, index=["a"]))
+    # a partial label file merges: it never erases other stimuli's labels, and changes values only when told to
+    with pytest.raises(ConflictError, match="overwrite"):
+        store.set_labels(coll.id, pd.DataFrame({"class": ["z"]}, index=["a"]))
+    assert store.stimuli(coll.id)["class"].tolist() == ["x", "y", "x", "y"]
+    changed = store.set_labels(coll.id, pd.DataFrame({"class": ["z"]}, index=["a"]), overwrite=True)
     relabelled = store.stimuli(coll.id)["class"]
-    assert relabelled["a"] == "z" and relabelled[["b", "c", "d"]].isna().all()
+    assert changed == {"class": 1} and relabelled.tolist() == ["z", "y", "x", "y"]
+    filled = store.set_labels(coll.id, pd.DataFrame({"score": [3.0], "mood": ["calm"]}, index=["c"]))
+    frame = store.stimuli(coll.id)
+    assert filled == {"score": 1, "mood": 1}
+    np.testing.assert_array_equal(frame["score"].to_numpy(), [1.0, 2.0, 3.0, 4.0])
+    assert frame["mood"].tolist()[2] == "calm" and frame["mood"].isna().sum() == 3
+    with pytest.raises(InvalidInputError, match="reserved"):
+        store.set_labels(coll.id, pd.DataFrame({"text": ["x"]}, index=["a"]))
+    renamed = store.update_collection(coll.id, name="faces2", description="new")
+    assert (renamed.name, renamed.description) == ("faces2", "new")
+    coll = renamed
     with pytest.raises(ConflictError, match="already exists"):
-        store.create_collection("faces", IDS)
+        store.create_collection("faces2", IDS)
     with pytest.raises(InvalidInputError, match="Duplicate stimulus ids"):
         store.create_collection("dups", ["a", "a"])
     with pytest.raises(InvalidInputError, match="not stimuli of the collection"):

@@ -10,7 +10,7 @@ Representations of a collection are grouped by ``model``, ``layer``, ``checkpoin
 
 The reference slice of a model is its final checkpoint (highest epoch, else last in order) under the
 in-distribution condition (the most common condition not starting with ``ood:``, preferring ``test``).
-A model's architecture is ``provenance.extra["architecture"]`` when present, else the model name without a trailing
+A model's architecture is ``provenance.architecture`` when present, else the model name without a trailing
 seed suffix (``-s0``, ``_seed1``, ...). A checkpoint is untrained when its epoch is 0 or its name says so.
 """
 
@@ -46,7 +46,7 @@ class RepInfo:
     def of(cls, rec) -> "RepInfo":
         p = rec.provenance
         model = p.model or "model"
-        arch = str((p.extra or {}).get("architecture") or _SEED_SUFFIX.sub("", model) or model)
+        arch = str(p.architecture or (p.extra or {}).get("architecture") or _SEED_SUFFIX.sub("", model) or model)
         checkpoint = p.checkpoint if p.checkpoint is not None else (f"epoch-{p.epoch}" if p.epoch is not None else None)
         return cls(rec.id, model, p.layer or rec.name, p.layer_index, p.layer_fraction, checkpoint, p.epoch,
                    p.condition, arch)

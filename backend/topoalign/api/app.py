@@ -26,6 +26,8 @@ from topoalign.topo import stress_numba
 ROUTER_MODULES = [
     "topoalign.api.routers.health",
     "topoalign.api.routers.collections",
+    "topoalign.api.routers.uploads",
+    "topoalign.api.routers.extract",
     "topoalign.api.routers.representations",
     "topoalign.api.routers.jobs",
     "topoalign.api.routers.graphs",

@@ -22,3 +22,6 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (never '*'); none by default.")
     warm_umap: bool = Field(True, description="Compile umap-learn's numba code in the background at start-up.")
     static_dir: Path | None = Field(None, description="Built frontend to serve at /; defaults to the package's static folder.")
+    models_dir: Path | None = Field(None, description="Folder of local Hugging Face models (one sub-folder each, with "
+                                                      "its config.json) that the dashboard may run for extraction; "
+                                                      "only these, never another server path.")

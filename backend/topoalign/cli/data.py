@@ -6,6 +6,7 @@ import argparse
 
 from topoalign.cli import add_data_option, open_store
 from topoalign.cli.output import print_json, print_table
+from topoalign.cli.provenance import add_provenance_options, parse_metrics, read_rows
 from topoalign.errors import NotFoundError
 from topoalign.representation import Provenance
 
@@ -23,6 +24,9 @@ def register(sub) -> None:
     p.add_argument("--layer-fraction", type=float)
     p.add_argument("--epoch", type=int)
     p.add_argument("--seed", type=int)
+    add_provenance_options(p, rows=True)
+    p.add_argument("--overwrite-labels", action="store_true",
+                   help="let --labels change label values the collection already has (else refused)")
     p.add_argument("--reduce-conv", choices=["gap", "center", "flatten"], default="gap",
                    help="rule for (n, c, h, w) activations (default: global average pool)")
     p.add_argument("--reduce-seq", choices=["mean", "first"], default="mean",
@@ -54,12 +58,13 @@ def ingest(args: argparse.Namespace) -> int:
     from topoalign.io.ingest import ingest_file
 
     store = open_store(args)
-    prov = Provenance(model=args.model, layer=args.layer, layer_index=args.layer_index,
-                      layer_fraction=args.layer_fraction, checkpoint=args.checkpoint, epoch=args.epoch,
-                      condition=args.condition, seed=args.seed)
+    prov = Provenance(model=args.model, architecture=args.architecture, layer=args.layer,
+                      layer_index=args.layer_index, layer_fraction=args.layer_fraction, checkpoint=args.checkpoint,
+                      epoch=args.epoch, condition=args.condition, seed=args.seed, metrics=parse_metrics(args.metric))
     report = ingest_file(store, args.collection, args.file, labels_path=args.labels, id_column=args.id_column,
                          provenance=prov, name=args.name, reduce_conv=args.reduce_conv, reduce_seq=args.reduce_seq,
-                         drop_nonfinite=args.drop_nonfinite, max_bytes=args.max_bytes, create_collection=True)
+                         drop_nonfinite=args.drop_nonfinite, max_bytes=args.max_bytes, create_collection=True,
+                         rows=read_rows(args.rows), overwrite_labels=args.overwrite_labels)
     if args.json:
         print_json(report)
         return 0

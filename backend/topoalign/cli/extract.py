@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 
 from topoalign.cli import add_data_option, open_store
 from topoalign.cli.output import print_json
-from topoalign.errors import InvalidParameterError
+from topoalign.cli.provenance import add_provenance_options, parse_metrics
 from topoalign.representation import Provenance
 
 
@@ -40,6 +38,7 @@ def register(sub) -> None:
     p.add_argument("--epoch", type=int)
     p.add_argument("--condition", help="condition in the provenance (e.g. test, ood:noise)")
     p.add_argument("--seed", type=int)
+    add_provenance_options(p)
     p.add_argument("--json", action="store_true", help="print the stored representations as JSON")
     add_data_option(p)
     p.set_defaults(func=run)
@@ -52,64 +51,16 @@ def _split(value: str | None) -> list[str] | None:
     return items or None
 
 
-def module_types_from_names(names: list[str]) -> tuple[type, ...]:
-    """``["Conv2d", "Linear"]`` -> ``(torch.nn.Conv2d, torch.nn.Linear)``; unknown names raise with the choices."""
-    from torch import nn
-
-    known = {k: v for k, v in vars(nn).items() if isinstance(v, type) and issubclass(v, nn.Module)}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise InvalidParameterError(
-            f"Unknown torch.nn module type(s) {unknown}; e.g. Conv1d, Conv2d, Linear, LSTM, TransformerEncoderLayer."
-        )
-    return tuple(known[n] for n in names)
-
-
 def run(args: argparse.Namespace) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from topoalign.extract.hooks import extract_activations
-    from topoalign.extract.sources import load_input_tensor, load_torchscript, read_text_lines, store_layers
-    from topoalign.extract.transformers_hf import (
-        check_model_folder,
-        extract_hidden_states,
-        model_hidden_state_names,
-    )
+    from topoalign.extract.service import extract_into_store
     from topoalign.jobs.progress import ProgressReporter
 
-    if args.batch_size is not None and args.batch_size < 1:
-        raise InvalidParameterError(f"The 'batch_size' parameter of extract must be >= 1. Got {args.batch_size} instead.")
-    layers = _split(args.layers)
-    spec = Path(args.model_spec)
-    texts = None
-    if args.hf:
-        if args.module_types:
-            raise InvalidParameterError("--module-types applies to TorchScript models, not to --hf hidden states.")
-        check_model_folder(spec)
-        known = model_hidden_state_names(spec)
-        if layers is not None and known is not None and set(layers) - set(known):
-            raise InvalidParameterError(f"Unknown layer name(s) {sorted(set(layers) - set(known))}; the model has {known}.")
-        texts = read_text_lines(args.inputs)
-        acts = extract_hidden_states(spec, texts, pool=args.pool_seq, batch_size=args.batch_size or 64,
-                                     device=args.device, progress=ProgressReporter())
-        if layers is not None:
-            unknown = [name for name in layers if name not in acts]
-            if unknown:
-                raise InvalidParameterError(f"Unknown layer name(s) {unknown}; the model has {list(acts)}.")
-            acts = {name: acts[name] for name in acts if name in layers}
-    else:
-        types = module_types_from_names(_split(args.module_types)) if args.module_types else None
-        model = load_torchscript(spec)
-        inputs = load_input_tensor(args.inputs)
-        acts = extract_activations(model, inputs, layers=layers, module_types=types, batch_size=args.batch_size or 256,
-                                   device=args.device, pool_conv=args.pool_conv, pool_seq=args.pool_seq,
-                                   progress=ProgressReporter())
-    model_name = args.model or spec.name
-    prov = Provenance(model=model_name, checkpoint=args.checkpoint, epoch=args.epoch, condition=args.condition,
-                      seed=args.seed, extra={"source": str(spec.resolve()), "pool_conv": args.pool_conv,
-                                             "pool_seq": args.pool_seq})
-    prefix = "/".join(p for p in (model_name, args.checkpoint, args.condition) if p)
-    store = open_store(args)
-    cid, records = store_layers(store, args.collection, acts, prov, name_prefix=prefix, texts=texts)
+    prov = Provenance(model=args.model, architecture=args.architecture, checkpoint=args.checkpoint, epoch=args.epoch,
+                      condition=args.condition, seed=args.seed, metrics=parse_metrics(args.metric))
+    cid, records = extract_into_store(
+        open_store(args), args.collection, args.model_spec, args.inputs, hf=args.hf, layers=_split(args.layers),
+        module_types=_split(args.module_types), pool_conv=args.pool_conv, pool_seq=args.pool_seq,
+        batch_size=args.batch_size, device=args.device, provenance=prov, progress=ProgressReporter())
     if args.json:
         print_json({"collection_id": cid, "representations": records})
         return 0

@@ -30,6 +30,7 @@ from topoalign.errors import ConflictError, InvalidInputError, NotFoundError
 from topoalign.representation import Representation
 from topoalign.store.files import read_arrays, read_json, write_arrays, write_json
 from topoalign.store.jobs_table import JobsTable
+from topoalign.store.uploads import UploadArea
 from topoalign.store.records import (
     ArtifactRecord, CollectionRecord, RepresentationRecord, _artifact_record, _collection_record, _labels_to_json,
     _representation_record, _stimuli_frame, new_id,
@@ -118,6 +119,7 @@ class Store(JobsTable):
         (self.data_dir / "arrays").mkdir(exist_ok=True)
         (self.data_dir / "artifacts").mkdir(exist_ok=True)
         self.catalog_path = self.data_dir / "catalog.sqlite"
+        self.uploads = UploadArea(self.data_dir / "uploads")
         self._lock = threading.RLock()
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -213,14 +215,64 @@ class Store(JobsTable):
             raise NotFoundError(f"No collection with id or name {collection_id!r}.")
         return _stimuli_frame(json.loads(row["stimuli_json"]))
 
-    def set_labels(self, collection_id: str, labels: pd.DataFrame) -> None:
-        """Add or replace label columns (indexed by stimulus id; ids must all belong to the collection)."""
+    def set_labels(self, collection_id: str, labels: pd.DataFrame, *, overwrite: bool = False) -> dict[str, int]:
+        """Merge label columns (indexed by stimulus id; ids must all belong to the collection).
+
+        A new column is added (stimuli the frame leaves out get no value). In an existing column only the stimuli the
+        frame lists, with a value, change: a missing value is filled; a different value is refused (``ConflictError``
+        naming the columns) unless ``overwrite``. A partial label file therefore never erases labels. Returns the
+        number of values set per column.
+        """
+        reserved = sorted({"text", "stimulus_id"} & {str(c) for c in labels.columns})
+        if reserved:
+            raise InvalidInputError(f"Label columns may not be named {reserved}: the names are reserved for the "
+                                    "stimulus texts and ids. Rename the column(s).", code="reserved_name")
         coll = self.get_collection(collection_id)
         with self._transaction() as db:
             row = db.execute("SELECT stimuli_json FROM collections WHERE id=?", (coll.id,)).fetchone()
             stimuli = json.loads(row["stimuli_json"])
-            stimuli["labels"].update(_labels_to_json(labels, stimuli["ids"]))
+            new = _labels_to_json(labels, stimuli["ids"])
+            pos = {s: i for i, s in enumerate(stimuli["ids"])}
+            listed = sorted(pos[str(s)] for s in labels.index)
+            conflicts: dict[str, int] = {}
+            changed: dict[str, int] = {}
+            for col, values in new.items():
+                old = stimuli["labels"].get(col)
+                if old is None:
+                    stimuli["labels"][col] = values
+                    changed[col] = sum(v is not None for v in values)
+                    continue
+                merged, n = list(old), 0
+                for i in listed:
+                    v = values[i]
+                    if v is None or v == old[i]:
+                        continue
+                    if old[i] is not None and not overwrite:
+                        conflicts[col] = conflicts.get(col, 0) + 1
+                        continue
+                    merged[i], n = v, n + 1
+                stimuli["labels"][col], changed[col] = merged, n
+            if conflicts:
+                raise ConflictError(
+                    f"The labels would change existing values: {conflicts} (column: stimuli). Nothing was changed; "
+                    "send overwrite to replace them.", code="label_conflict")
             db.execute("UPDATE collections SET stimuli_json=? WHERE id=?", (json.dumps(stimuli), coll.id))
+        return changed
+
+    def update_collection(self, collection_id: str, *, name: str | None = None,
+                          description: str | None = None) -> CollectionRecord:
+        """Rename a collection or change its description."""
+        coll = self.get_collection(collection_id)
+        if name is not None:
+            check_name(name, "collection name")
+        with self._transaction() as db:
+            if name is not None and name != coll.name:
+                if db.execute("SELECT 1 FROM collections WHERE name=? OR id=?", (name, name)).fetchone():
+                    raise ConflictError(f"A collection named {name!r} already exists.")
+                db.execute("UPDATE collections SET name=? WHERE id=?", (name, coll.id))
+            if description is not None:
+                db.execute("UPDATE collections SET description=? WHERE id=?", (description, coll.id))
+        return self.get_collection(coll.id)
 
     def delete_collection(self, collection_id: str) -> None:
         coll = self.get_collection(collection_id)
@@ -431,8 +483,10 @@ class Store(JobsTable):
 
         report = check_integrity(self, repair=True)
         uploads = self.data_dir / "uploads"
-        stale_uploads = list(uploads.iterdir()) if uploads.is_dir() else []
-        for leftover in stale_uploads:  # half-received uploads of a server that died
+        self.uploads.purge()
+        # half-received uploads of a server that died (a complete staging, with its meta.json, waits for a commit)
+        stale_uploads = [p for p in uploads.iterdir() if not (p / "meta.json").is_file()] if uploads.is_dir() else []
+        for leftover in stale_uploads:
             shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
         with self._transaction() as db:
             cur = db.execute(

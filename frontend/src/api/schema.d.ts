@@ -97,6 +97,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/collections/from-table": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Collection From Table
+         * @description A collection from a stimulus table (the browser's "new collection"): ids, optional texts and labels, and
+         *     optional image thumbnails. All or nothing.
+         */
+        post: operations["create_collection_from_table_api_collections_from_table_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/collections/{collection_id}": {
         parameters: {
             query?: never;
@@ -112,7 +133,11 @@ export interface paths {
         delete: operations["delete_collection_api_collections__collection_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Collection
+         * @description Rename a collection or change its description.
+         */
+        patch: operations["update_collection_api_collections__collection_id__patch"];
         trace?: never;
     };
     "/api/collections/{collection_id}/audits": {
@@ -138,6 +163,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/collections/{collection_id}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Labels
+         * @description Merge label columns into a collection: new columns are added, missing values filled; a value that would
+         *     change is refused unless ``overwrite``. Stimuli the file leaves out keep their labels.
+         */
+        post: operations["add_labels_api_collections__collection_id__labels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/collections/{collection_id}/representations": {
         parameters: {
             query?: never;
@@ -151,6 +197,7 @@ export interface paths {
         /**
          * Upload Representations
          * @description Upload one activation file (each array/tensor/dataset becomes one representation). All or nothing.
+         *     (The browser stages a file first, ``POST /api/uploads``, to show its arrays before the commit.)
          */
         post: operations["upload_representations_api_collections__collection_id__representations_post"];
         delete?: never;
@@ -190,6 +237,26 @@ export interface paths {
         get: operations["get_thumbnails_api_collections__collection_id__thumbnails_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/extractions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Extraction
+         * @description Start an extraction job (202); its result lists the stored representations.
+         */
+        post: operations["start_extraction_api_extractions_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -363,6 +430,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Models
+         * @description Local Hugging Face models the server may run (sub-folders of TOPOALIGN_MODELS_DIR with a config.json).
+         */
+        get: operations["get_models_api_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/representations": {
         parameters: {
             query?: never;
@@ -519,6 +606,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stage Upload
+         * @description Receive and inspect a file; nothing enters the catalog. A file that cannot be read is refused here.
+         */
+        post: operations["stage_upload_api_uploads_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/uploads/{upload_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Upload */
+        get: operations["get_upload_api_uploads__upload_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Upload */
+        delete: operations["delete_upload_api_uploads__upload_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/uploads/{upload_id}/commit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Commit Upload
+         * @description Ingest the staged file: every included array becomes a representation. All or nothing; on an error the
+         *     staging stays for a retry.
+         */
+        post: operations["commit_upload_api_uploads__upload_id__commit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -648,6 +794,34 @@ export interface components {
             graph_ids: string[];
             layout: components["schemas"]["LayoutOut"];
         };
+        /**
+         * ArrayOut
+         * @description One array of a staged file, with the provenance it gets by default (from the file order).
+         */
+        ArrayOut: {
+            /** Dtype */
+            dtype: string;
+            /** Key */
+            key: string;
+            /** Layer */
+            layer?: string | null;
+            /** Layer Fraction */
+            layer_fraction?: number | null;
+            /** Layer Index */
+            layer_index?: number | null;
+            /**
+             * Model
+             * @description from a key 'model/layer'
+             */
+            model?: string | null;
+            /**
+             * Reduced Shape
+             * @description (n, d) after the conv / sequence reduction
+             */
+            reduced_shape: number[];
+            /** Shape */
+            shape: number[];
+        };
         /** AuditCell */
         AuditCell: {
             /**
@@ -752,8 +926,145 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** Body_add_labels_api_collections__collection_id__labels_post */
+        Body_add_labels_api_collections__collection_id__labels_post: {
+            /** Id Column */
+            id_column?: string | null;
+            /**
+             * Labels
+             * @description CSV/TSV: an id column and label columns
+             */
+            labels: string;
+            /**
+             * Overwrite
+             * @description replace existing values that differ (else 409)
+             * @default false
+             */
+            overwrite?: boolean;
+        };
+        /** Body_create_collection_from_table_api_collections_from_table_post */
+        Body_create_collection_from_table_api_collections_from_table_post: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Id Column */
+            id_column?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Table
+             * @description CSV/TSV, one row per stimulus: an id column, optionally a text column, the other columns labels
+             */
+            table: string;
+            /**
+             * Text Column
+             * @description default: a column named 'text'
+             */
+            text_column?: string | null;
+            /**
+             * Thumbnails
+             * @description .npy of images (n, h, w) or (n, h, w, 3), in the table's row order
+             */
+            thumbnails?: string | null;
+        };
+        /** Body_stage_upload_api_uploads_post */
+        Body_stage_upload_api_uploads_post: {
+            /**
+             * Drop Nonfinite
+             * @default false
+             */
+            drop_nonfinite?: boolean;
+            /**
+             * File
+             * @description Activations: .npy .npz .safetensors .pt .pth .h5 .hdf5 .csv .tsv
+             */
+            file: string;
+            /** Id Column */
+            id_column?: string | null;
+            /**
+             * Labels
+             * @description Optional labels CSV/TSV joined on the id column
+             */
+            labels?: string | null;
+            /**
+             * Reduce Conv
+             * @default gap
+             */
+            reduce_conv?: string;
+            /**
+             * Reduce Seq
+             * @default mean
+             */
+            reduce_seq?: string;
+        };
+        /** Body_start_extraction_api_extractions_post */
+        Body_start_extraction_api_extractions_post: {
+            /** Architecture */
+            architecture?: string | null;
+            /** Batch Size */
+            batch_size?: number | null;
+            /** Checkpoint */
+            checkpoint?: string | null;
+            /**
+             * Collection
+             * @description collection id or name (created when missing)
+             */
+            collection: string;
+            /** Condition */
+            condition?: string | null;
+            /** Epoch */
+            epoch?: number | null;
+            /**
+             * Hf Model
+             * @description a name from GET /api/models
+             */
+            hf_model?: string | null;
+            /**
+             * Inputs
+             * @description .npy / .pt tensor of inputs (n, ...); for a Hugging Face model a UTF-8 text file, one stimulus per line
+             */
+            inputs: string;
+            /**
+             * Layers
+             * @description comma-separated layers to keep
+             */
+            layers?: string | null;
+            /**
+             * Metrics
+             * @description JSON, e.g. {"accuracy": 0.93}
+             */
+            metrics?: string | null;
+            /** Model */
+            model?: string | null;
+            /**
+             * Model File
+             * @description TorchScript model (torch.jit.save)
+             */
+            model_file?: string | null;
+            /**
+             * Module Types
+             * @description e.g. Conv2d,Linear (TorchScript)
+             */
+            module_types?: string | null;
+            /**
+             * Pool Conv
+             * @default gap
+             */
+            pool_conv?: string;
+            /**
+             * Pool Seq
+             * @default mean
+             */
+            pool_seq?: string;
+            /** Seed */
+            seed?: number | null;
+        };
         /** Body_upload_representations_api_collections__collection_id__representations_post */
         Body_upload_representations_api_collections__collection_id__representations_post: {
+            /** Architecture */
+            architecture?: string | null;
             /** Checkpoint */
             checkpoint?: string | null;
             /** Condition */
@@ -789,10 +1100,20 @@ export interface components {
             layer_fraction?: number | null;
             /** Layer Index */
             layer_index?: number | null;
+            /**
+             * Metrics
+             * @description task metrics as JSON, e.g. {"accuracy": 0.93}
+             */
+            metrics?: string | null;
             /** Model */
             model?: string | null;
             /** Name */
             name?: string | null;
+            /**
+             * Overwrite Labels
+             * @default false
+             */
+            overwrite_labels?: boolean;
             /**
              * Reduce Conv
              * @default gap
@@ -803,6 +1124,11 @@ export interface components {
              * @default mean
              */
             reduce_seq?: string;
+            /**
+             * Rows
+             * @description per-array provenance as JSON: a list of RowIn objects (see POST /api/uploads/{id}/commit)
+             */
+            rows?: string | null;
             /** Seed */
             seed?: number | null;
         };
@@ -915,6 +1241,51 @@ export interface components {
             n_stimuli: number;
             /** Name */
             name: string;
+        };
+        /** CollectionPatch */
+        CollectionPatch: {
+            /** Description */
+            description?: string | null;
+            /**
+             * Name
+             * @description new unique name
+             */
+            name?: string | null;
+        };
+        /**
+         * CommitIn
+         * @description Ingest a staged upload into a collection, with provenance for all arrays and per array.
+         */
+        CommitIn: {
+            /**
+             * Collection
+             * @description collection id or name
+             */
+            collection: string;
+            /**
+             * Create
+             * @description create the collection (named `collection`) when it does not exist
+             * @default false
+             */
+            create?: boolean;
+            /**
+             * Description
+             * @description of a collection created here
+             * @default
+             */
+            description?: string;
+            /**
+             * Name
+             * @description prefix of the representation names
+             */
+            name?: string | null;
+            /** @description for every array */
+            provenance?: components["schemas"]["ProvenanceIn"];
+            /**
+             * Rows
+             * @description per array; all arrays when empty
+             */
+            rows?: components["schemas"]["RowIn"][];
         };
         /** CompareIn */
         CompareIn: {
@@ -1198,12 +1569,20 @@ export interface components {
         };
         /** HealthOut */
         HealthOut: {
+            /**
+             * Auth Required
+             * @description requests to /api need `Authorization: Bearer <token>`
+             */
+            auth_required: boolean;
             /** Collections */
-            collections: number;
-            /** Data Dir */
-            data_dir: string;
+            collections?: number | null;
+            /**
+             * Data Dir
+             * @description only when no token is configured (a loopback server)
+             */
+            data_dir?: string | null;
             /** Running Jobs */
-            running_jobs: number;
+            running_jobs?: number | null;
             /** Status */
             status: string;
             /** Version */
@@ -1276,6 +1655,19 @@ export interface components {
             mean?: number | null;
             /** Purity */
             purity?: number | null;
+        };
+        /** LabelsOut */
+        LabelsOut: {
+            /**
+             * Changed
+             * @description values set per column
+             */
+            changed: {
+                [key: string]: number;
+            };
+            collection: components["schemas"]["CollectionOut"];
+            /** Notes */
+            notes?: string[];
         };
         /** LayoutIn */
         LayoutIn: {
@@ -1433,6 +1825,24 @@ export interface components {
             p?: number | null;
             /** Random State */
             random_state?: number | null;
+        };
+        /** ModelOut */
+        ModelOut: {
+            /**
+             * Kind
+             * @default hf
+             */
+            kind?: string;
+            /**
+             * Layers
+             * @description hidden states it gives, from its config
+             */
+            layers?: string[] | null;
+            /**
+             * Name
+             * @description pass as hf_model to POST /api/extractions
+             */
+            name: string;
         };
         /** MotifIn */
         MotifIn: {
@@ -1619,11 +2029,56 @@ export interface components {
             /** Transport */
             transport?: number | null;
         };
-        /** ProvenanceOut */
-        ProvenanceOut: {
+        /** ProvenanceIn */
+        ProvenanceIn: {
+            /**
+             * Architecture
+             * @description models of one architecture differ by seed
+             */
+            architecture?: string | null;
             /** Checkpoint */
             checkpoint?: string | null;
-            /** Condition */
+            /**
+             * Condition
+             * @description 'test' (in-distribution) or a named shift
+             */
+            condition?: string | null;
+            /** Epoch */
+            epoch?: number | null;
+            /** Layer */
+            layer?: string | null;
+            /**
+             * Layer Fraction
+             * @description depth: 0 = input side, 1 = last layer
+             */
+            layer_fraction?: number | null;
+            /** Layer Index */
+            layer_index?: number | null;
+            /**
+             * Metrics
+             * @description task metrics of the model here, e.g. {"accuracy": 0.93}
+             */
+            metrics?: {
+                [key: string]: number;
+            };
+            /** Model */
+            model?: string | null;
+            /** Seed */
+            seed?: number | null;
+        };
+        /** ProvenanceOut */
+        ProvenanceOut: {
+            /**
+             * Architecture
+             * @description models of one architecture differ by seed
+             */
+            architecture?: string | null;
+            /** Checkpoint */
+            checkpoint?: string | null;
+            /**
+             * Condition
+             * @description 'test' (in-distribution) or a named shift
+             */
             condition?: string | null;
             /** Epoch */
             epoch?: number | null;
@@ -1633,10 +2088,20 @@ export interface components {
             };
             /** Layer */
             layer?: string | null;
-            /** Layer Fraction */
+            /**
+             * Layer Fraction
+             * @description depth: 0 = input side, 1 = last layer
+             */
             layer_fraction?: number | null;
             /** Layer Index */
             layer_index?: number | null;
+            /**
+             * Metrics
+             * @description task metrics of the model here, e.g. {"accuracy": 0.93}
+             */
+            metrics?: {
+                [key: string]: number;
+            };
             /** Model */
             model?: string | null;
             /** Seed */
@@ -1776,6 +2241,59 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * RowIn
+         * @description One array's representation: its name and provenance (fields left out keep the defaults).
+         */
+        RowIn: {
+            /**
+             * Architecture
+             * @description models of one architecture differ by seed
+             */
+            architecture?: string | null;
+            /** Checkpoint */
+            checkpoint?: string | null;
+            /**
+             * Condition
+             * @description 'test' (in-distribution) or a named shift
+             */
+            condition?: string | null;
+            /** Epoch */
+            epoch?: number | null;
+            /**
+             * Include
+             * @description false leaves this array out
+             * @default true
+             */
+            include?: boolean;
+            /**
+             * Key
+             * @description the array's key in the file
+             */
+            key: string;
+            /** Layer */
+            layer?: string | null;
+            /**
+             * Layer Fraction
+             * @description depth: 0 = input side, 1 = last layer
+             */
+            layer_fraction?: number | null;
+            /** Layer Index */
+            layer_index?: number | null;
+            /** Metrics */
+            metrics?: {
+                [key: string]: number;
+            } | null;
+            /** Model */
+            model?: string | null;
+            /**
+             * Name
+             * @description representation name (default: the key)
+             */
+            name?: string | null;
+            /** Seed */
+            seed?: number | null;
+        };
         /** ScoreIn */
         ScoreIn: {
             /**
@@ -1865,6 +2383,38 @@ export interface components {
              * @description a representative cycle of nodes
              */
             nodes: string[];
+        };
+        /**
+         * UploadOut
+         * @description A staged upload: what the file holds; nothing is stored until it is committed.
+         */
+        UploadOut: {
+            /** Arrays */
+            arrays: components["schemas"]["ArrayOut"][];
+            /** Expires In S */
+            expires_in_s: number;
+            /** Filename */
+            filename: string;
+            /** Format */
+            format: string;
+            /**
+             * Has Ids
+             * @description the file names its stimuli (else rows follow the collection's order)
+             */
+            has_ids: boolean;
+            /** Label Columns */
+            label_columns: string[];
+            /** N Rows */
+            n_rows: number;
+            /** Notes */
+            notes: string[];
+            /**
+             * Single
+             * @description one array (a single representation)
+             */
+            single: boolean;
+            /** Upload Id */
+            upload_id: string;
         };
     };
     responses: never;
@@ -2411,6 +2961,84 @@ export interface operations {
             };
         };
     };
+    create_collection_from_table_api_collections_from_table_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_create_collection_from_table_api_collections_from_table_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     get_collection_api_collections__collection_id__get: {
         parameters: {
             query?: never;
@@ -2561,6 +3189,86 @@ export interface operations {
             };
         };
     };
+    update_collection_api_collections__collection_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     start_audit_api_collections__collection_id__audits_post: {
         parameters: {
             query?: never;
@@ -2583,6 +3291,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    add_labels_api_collections__collection_id__labels_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_add_labels_api_collections__collection_id__labels_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelsOut"];
                 };
             };
             /** @description Bad Request */
@@ -2897,6 +3685,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ThumbnailsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    start_extraction_api_extractions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_start_extraction_api_extractions_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
                 };
             };
             /** @description Bad Request */
@@ -3681,6 +4547,80 @@ export interface operations {
             };
         };
     };
+    get_models_api_models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelOut"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     list_representations_api_representations_get: {
         parameters: {
             query?: {
@@ -4337,6 +5277,314 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    stage_upload_api_uploads_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_stage_upload_api_uploads_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_upload_api_uploads__upload_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    delete_upload_api_uploads__upload_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    commit_upload_api_uploads__upload_id__commit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestOut"];
                 };
             };
             /** @description Bad Request */

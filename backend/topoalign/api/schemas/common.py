@@ -20,13 +20,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 class ProvenanceIn(BaseModel):
     model: str | None = Field(None, max_length=200)
+    architecture: str | None = Field(None, max_length=200, description="models of one architecture differ by seed")
     layer: str | None = Field(None, max_length=200)
     layer_index: int | None = Field(None, ge=0, le=100000)
-    layer_fraction: float | None = Field(None, ge=0, le=1)
+    layer_fraction: float | None = Field(None, ge=0, le=1, description="depth: 0 = input side, 1 = last layer")
     checkpoint: str | None = Field(None, max_length=200)
     epoch: int | None = Field(None, ge=0, le=10**7)
-    condition: str | None = Field(None, max_length=200)
+    condition: str | None = Field(None, max_length=200, description="'test' (in-distribution) or a named shift")
     seed: int | None = Field(None, ge=0, le=2**63 - 1)
+    metrics: dict[str, float] = Field(default_factory=dict, max_length=50,
+                                      description="task metrics of the model here, e.g. {\"accuracy\": 0.93}")
 
 
 class ProvenanceOut(ProvenanceIn):

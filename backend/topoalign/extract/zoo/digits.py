@@ -191,9 +191,10 @@ def digits_representations(
                             provenance=Provenance(
                                 model=f"digits-cnn-s{seed}", layer=layer, layer_index=li,
                                 layer_fraction=li / (len(LAYERS) - 1), checkpoint=f"epoch-{epoch}", epoch=epoch,
-                                condition=cond, seed=int(seed),
-                                extra={"accuracy": accuracy, "trained": epoch > 0, "architecture": ARCHITECTURE,
-                                       "n_train": int(len(data.y_train)), "dataset": "sklearn load_digits"},
+                                condition=cond, seed=int(seed), architecture=ARCHITECTURE,
+                                metrics={"accuracy": accuracy},
+                                extra={"trained": epoch > 0, "n_train": int(len(data.y_train)),
+                                       "dataset": "sklearn load_digits"},
                             ),
                         )
                 done += 1
