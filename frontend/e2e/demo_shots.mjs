@@ -17,7 +17,7 @@ const reps = await api("/api/representations");
 const pick = (pred) => reps.filter(pred).map((r) => r.id);
 const sets = {
   sentences: pick((r) => /layer2$|layer5$/.test(r.name) && /MiniLM/.test(r.name)),
-  digits: pick((r) => /digits-cnn-s0\/epoch-5\/test\/(conv3|fc1)$/.test(r.name)),
+  mnist: pick((r) => /mnist-cnn-s0\/epoch-3\/test\/(conv3|fc)$/.test(r.name)),
 };
 for (const [name, ids] of Object.entries(sets)) {
   let res = await api("/api/graphs/aligned", { representation_ids: ids, layout: { mode: "overlay", quality: false } });

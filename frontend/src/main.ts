@@ -10,6 +10,7 @@ import { setupAuth, takeTokenFromHash } from "./views/signin";
 type Mount = (root: HTMLElement, app: App) => () => void;
 
 const VIEW_META: Record<ViewName, { title: string; hint: string; load: () => Promise<{ mount: Mount }> }> = {
+  home: { title: "Start", hint: "The prepared case: two models' aligned graphs", load: () => import("./views/home") },
   data: { title: "Data", hint: "Collections, representations, upload", load: () => import("./views/data") },
   build: { title: "Build", hint: "Mapper graphs from representations", load: () => import("./views/build") },
   graphs: { title: "Aligned graphs", hint: "Joint layout, linked brushing", load: () => import("./views/graphs") },
@@ -104,7 +105,7 @@ async function show(view: ViewName): Promise<void> {
   nav.append(h("a", { href: `#/${v}`, "data-view": v, title: VIEW_META[v].hint, onclick: (ev: Event) => {
     ev.preventDefault();
     store.set({ view: v }, true);
-  } }, h("span", { class: "num" }, String(i + 1)), h("span", {}, VIEW_META[v].title)));
+  } }, h("span", { class: "num" }, String(i)), h("span", {}, VIEW_META[v].title)));
 });
 
 store.subscribe((s) => void show(s.view));

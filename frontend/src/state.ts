@@ -1,7 +1,7 @@
 // The view state, serialised into the URL hash so a link reproduces the view: `#/<view>?key=value&...`.
 // Only values that differ from the defaults are written; parsing ignores unknown keys and malformed values.
 
-export const VIEWS = ["data", "build", "graphs", "regions", "motifs", "audit"] as const;
+export const VIEWS = ["home", "data", "build", "graphs", "regions", "motifs", "audit"] as const;
 export type ViewName = (typeof VIEWS)[number];
 export const COLOR_MODES = ["label", "pie", "lens", "purity", "stability", "graph"] as const;
 export type ColorMode = (typeof COLOR_MODES)[number];
@@ -79,7 +79,7 @@ export function parseState(hash: string): ViewState {
   const s = defaultState();
   const raw = hash.replace(/^#\/?/, "");
   const [path, query = ""] = raw.split("?", 2);
-  s.view = oneOf(path, VIEWS, "data");
+  s.view = path === "" ? "home" : oneOf(path, VIEWS, "data"); // a bare address opens the prepared case
   const q = new URLSearchParams(query);
   s.collection = q.get("c");
   s.reps = list(q.get("r"));

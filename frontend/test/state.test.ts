@@ -25,6 +25,13 @@ describe("view state in the URL", () => {
     expect(hash).toBe("#/graphs?g=a,b&q=x%20%26%20y");
   });
 
+  it("opens the prepared case on a bare address, and Data on an unknown view", () => {
+    expect(parseState("").view).toBe("home");
+    expect(parseState("#/").view).toBe("home");
+    expect(parseState("#/home?g=a,b").graphs).toEqual(["a", "b"]);
+    expect(parseState("#/nowhere").view).toBe("data");
+  });
+
   it("ignores malformed values and unknown keys", () => {
     const s = parseState("#/nowhere?mode=sideways&color=rainbow&region=two&n=1.5&ov=abc&zzz=1");
     expect(s.view).toBe("data");

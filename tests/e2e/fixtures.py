@@ -1,6 +1,6 @@
 """Helpers of the end-to-end tests: where things are, whether Chromium and the built dashboard are there, a real
 uvicorn server on a free loopback port, a walk-through step's facts, and the data: the quick demo plus a second
-digits "model" (a rotated, noisy copy of seed 0), because audits compare models and the quick demo trains one seed."""
+MNIST "model" (a rotated, noisy copy of seed 0), because audits compare models and the quick demo trains one seed."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def missing_prerequisite() -> str | None:
     return None
 
 
-def add_second_model(store, collection: str = "digits", suffix: str = "-copy", noise: float = 0.3, seed: int = 1) -> int:
+def add_second_model(store, collection: str = "mnist", suffix: str = "-copy", noise: float = 0.3, seed: int = 1) -> int:
     rng = np.random.default_rng(seed)
     cid = next(c.id for c in store.list_collections() if c.name == collection)
     added = 0

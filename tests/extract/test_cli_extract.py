@@ -9,7 +9,7 @@ from torch import nn
 
 from topoalign.cli import main
 from topoalign.extract import extract_activations
-from topoalign.extract.zoo.digits import DigitsCNN, load_digits_split
+from topoalign.extract.zoo.mnist import MnistCNN, read_mnist
 from topoalign.extract.zoo.minilm import minilm_path
 from topoalign.store import Store
 
@@ -17,24 +17,24 @@ from topoalign.store import Store
 class Layers(nn.Module):
     """A scriptable wrapper returning the activations to extract (TorchScript runs no Python hooks)."""
 
-    def __init__(self, net: DigitsCNN):
+    def __init__(self, net: MnistCNN):
         super().__init__()
         self.net = net
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         h1 = self.net.conv1(x)
         h2 = self.net.conv2(h1)
-        return {"conv1": h1, "conv2": h2, "logits": self.net.logits(self.net.fc1(self.net.conv3(h2)))}
+        return {"conv1": h1, "conv2": h2, "logits": self.net.logits(self.net.fc(self.net.conv3(h2)))}
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     root = tmp_path_factory.mktemp("extract")
     torch.manual_seed(0)
-    net = DigitsCNN().eval()
+    net = MnistCNN().eval()
     torch.jit.script(Layers(net)).save(str(root / "digits.ts"))
     torch.save(net, root / "pickled.pt")  # a whole pickled module: must be refused
-    x = load_digits_split().x_test[:40, None]
+    x = read_mnist("test", 40)[0][:, None].astype(np.float32) / 255
     np.save(root / "inputs.npy", x)
     np.save(root / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     (root / "sentences.txt").write_text("The coach played the match.\n\nThe chef will not bake bread.\nRain fell.\n")

@@ -1,9 +1,9 @@
 """The demo's default graphs are readable and lose no stimulus: every MiniLM layer of the sentences collection and
-every layer of a trained digits CNN (test set and a shifted copy), built with no Mapper parameters at all."""
+every layer of a trained MNIST CNN and MLP (test set and a shifted copy), built with no Mapper parameters at all."""
 
 import pytest
 
-from topoalign.extract.zoo.demo import DemoPlan, build_digits, build_sentences
+from topoalign.extract.zoo.demo import DemoPlan, build_mnist, build_sentences
 from topoalign.mapper.service import graph_for_representation
 from topoalign.store import Store
 
@@ -11,13 +11,14 @@ from topoalign.store import Store
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
     store = Store(tmp_path_factory.mktemp("demo-graphs"))
-    build_sentences(store, DemoPlan(seeds=(0,), epochs=(5,), shifts=(), sentence_stride=1))
-    build_digits(store, DemoPlan(seeds=(0,), epochs=(5,), shifts=("noise",), sentence_stride=1))
+    build_sentences(store, DemoPlan(), models=["minilm"])
+    build_mnist(store, DemoPlan(seeds=(0,), epochs=2, steps=(), corruptions=("gaussian_blur",), severities=(3,),
+                                digits_domain=False))
     return store
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("collection", ["sentences", "digits"])
+@pytest.mark.parametrize("collection", ["sentences", "mnist"])
 def test_default_graphs_cover_every_stimulus_in_at_most_150_nodes(demo_store, collection):
     reps = demo_store.list_representations(collection)
     assert len(reps) >= 7

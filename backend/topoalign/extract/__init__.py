@@ -1,5 +1,5 @@
 """Activations from models: forward hooks on any ``torch.nn.Module``, hidden states of local Hugging Face models,
-and the demo zoo (digits CNNs, MiniLM sentences) in ``topoalign.extract.zoo``.
+and the demo zoo (MNIST CNNs and MLPs, MiniLM and MPNet on sentences) in ``topoalign.extract.zoo``.
 
 Pooling of conv maps and sequences follows the rules of ``topoalign.io.reduce`` (one place for them). Names are
 imported lazily so that ``import topoalign.extract.zoo.demo`` (e.g. for ``topoalign demo --if-missing``) does not

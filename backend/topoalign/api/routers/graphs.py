@@ -8,11 +8,18 @@ import json
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
-from topoalign.api.deps import JobsDep, SettingsDep, StoreDep
+from topoalign.api.deps import JobsDep, StoreDep
 from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, job_accepted
-from topoalign.api.schemas.graphs import AlignedGraphsIn, AlignedGraphsOut, GraphOut, GraphRequest, GraphSummary
-from topoalign.errors import InvalidInputError
-from topoalign.mapper.service import GRAPH_KIND, MapperParams, cached_graph, graph_for_representation, validate_against
+from topoalign.api.schemas.graphs import (
+    AlignedGraphsIn,
+    AlignedGraphsOut,
+    GraphOut,
+    GraphRequest,
+    GraphSummary,
+    LandingOut,
+)
+from topoalign.errors import InvalidInputError, NotFoundError
+from topoalign.mapper.service import GRAPH_KIND, MapperParams, cached_graph, validate_against
 from topoalign.topo import service as topo_service
 
 router = APIRouter(prefix="/api/graphs", tags=["graphs"], responses=ERROR_RESPONSES)
@@ -30,7 +37,7 @@ def _graph_out(store, artifact_id: str) -> Response:
 
 
 @router.post("", response_model=GraphOut, responses={202: {"model": JobAccepted, "description": "Building as a job"}})
-def create_graph(body: GraphRequest, store: StoreDep, jobs: JobsDep, settings: SettingsDep):
+def create_graph(body: GraphRequest, store: StoreDep, jobs: JobsDep):
     """The Mapper graph of a representation: 200 with the graph when an identical request was built before,
     else 202 with the job building it (its result holds ``graph_id``)."""
     params = MapperParams.from_dict(body.params())
@@ -70,33 +77,6 @@ def create_aligned_graphs(body: AlignedGraphsIn, store: StoreDep, jobs: JobsDep)
     return JSONResponse(status_code=202, content=job_accepted(job_id).model_dump())
 
 
-def register_jobs(jobs, store, settings) -> None:
-    """Graph builds are re-runnable jobs: params are ``{"representation_id", **GraphRequest.params()}``; aligned
-    sets ``{"representation_ids", "graph": GraphParamsIn.params(), "layout": layout parameters}``."""
-
-    def factory(job_params: dict):
-        rest = {k: v for k, v in job_params.items() if k != "representation_id"}
-        rep_id, params = job_params["representation_id"], MapperParams.from_dict(rest)
-
-        def build(progress):
-            art, graph = graph_for_representation(store, rep_id, params, progress, max_nodes=settings.max_graph_nodes)
-            return {"graph_id": art.id, "n_nodes": len(graph.nodes), "n_edges": len(graph.edges)}
-
-        return build
-
-    jobs.register("graph", factory)
-
-    def aligned_factory(job_params: dict):
-        def build(progress):
-            return topo_service.aligned_graphs(store, job_params["representation_ids"], job_params["graph"],
-                                               job_params["layout"], progress=progress,
-                                               max_nodes=settings.max_graph_nodes)
-
-        return build
-
-    jobs.register("aligned_graphs", aligned_factory)
-
-
 @router.get("", response_model=list[GraphSummary])
 def list_graphs(store: StoreDep, representation_id: str | None = None) -> list[GraphSummary]:
     out = []
@@ -108,6 +88,18 @@ def list_graphs(store: StoreDep, representation_id: str | None = None) -> list[G
         out.append(GraphSummary(id=a.id, representation_id=rid, params=params, n_nodes=a.meta.get("n_nodes"),
                                 n_edges=a.meta.get("n_edges"), created_at=a.created_at))
     return out
+
+
+@router.get("/landing", response_model=LandingOut)
+def get_landing(store: StoreDep) -> LandingOut:
+    """The prepared case the dashboard opens on (``topoalign demo`` writes it): two representations to show as
+    aligned graphs with their matching regions, and the collection whose audit it links to. 404 without one."""
+    from topoalign.extract.zoo.demo import landing_case
+
+    case = landing_case(store)
+    if case is None:
+        raise NotFoundError("This data directory has no prepared case: `topoalign demo` builds one.")
+    return LandingOut(**case)
 
 
 @router.get("/{graph_id}", response_model=GraphOut)

@@ -180,3 +180,17 @@ class GraphSummary(BaseModel):
     n_nodes: int | None = None
     n_edges: int | None = None
     created_at: float
+
+
+class LandingOut(BaseModel):
+    """The prepared case the dashboard opens on, written by ``topoalign demo``."""
+
+    title: str
+    summary: str
+    collection_id: str = Field(description="collection of the two representations")
+    collection: str
+    representation_ids: list[str] = Field(description="the two representations to show as aligned graphs")
+    graph_ids: list[str] = Field(default_factory=list, description="their default Mapper graphs, when prebuilt")
+    label_column: str | None = Field(None, description="label column to colour the graphs by")
+    audit_collection_id: str | None = Field(None, description="collection whose audit the landing links to")
+    audit_collection: str | None = None

@@ -1,2 +1,3 @@
-"""The demo zoo: digits CNNs over seeds, epochs and OOD shifts (``digits``), MiniLM on a templated sentence set
-(``sentences``, ``minilm``), and ``demo.build_demo`` putting both in a store."""
+"""The demo zoo: MNIST CNNs and MLPs over seeds, checkpoints and graded shifts (``mnist``, ``shifts``), MiniLM and
+MPNet (and optionally Gemma) on a sentence set and its words (``sentences``, ``language``, ``mpnet``), and
+``demo.build_demo`` putting them in a store."""
