@@ -40,11 +40,28 @@ const shot = (name) => page.screenshot({ path: join(out, `${name}.png`) });
 const api = (path) => page.evaluate(async (p) => (await fetch(p)).json(), path);
 const nav = async (view) => { await page.click(`nav a[data-view="${view}"]`); await page.waitForSelector(`main[data-view="${view}"]`); };
 
+await step("landing", async () => {
+  // a bare address opens the prepared case: two sentence layers as aligned graphs with their matching regions
+  await page.goto(`${base}/`);
+  await page.waitForSelector("main[data-view=home] #landing h2");
+  const title = await page.$eval("#landing h2", (e) => e.textContent);
+  await page.waitForSelector(".landing-view .panel svg g.node", { timeout: 120000 });
+  const panels = await page.$$eval(".landing-view .panel", (ps) => ps.map((p) => p.querySelectorAll("g.node").length));
+  await page.waitForSelector("#region-list .item, #region-list .error, #region-list .muted:not(:first-child)", { timeout: 120000 });
+  const regions = await page.$$eval("#region-list .item", (els) => els.length);
+  const hash = decodeURIComponent(new URL(page.url()).hash);
+  await shot("0-landing");
+  await page.click("#landing-audit");
+  await page.waitForSelector("main[data-view=audit] #audit-collection");
+  const auditCollection = await page.$eval("#audit-collection", (sel) => sel.options[sel.selectedIndex]?.textContent);
+  return { title, panels, regions, hash, auditCollection };
+});
+
 await step("data", async () => {
   await page.goto(`${base}/#/data`);
   await page.waitForSelector("tr[data-collection]");
   const names = await page.$$eval("tr[data-collection] b", (els) => els.map((e) => e.textContent));
-  await page.click("tr[data-collection]:has-text('sentences')");
+  await page.click("tr[data-collection]:has(b:text-is('sentences'))");
   await page.waitForSelector("tr[data-rep]");
   const reps = await page.$$eval("tr[data-rep]", (els) => els.length);
   await shot("1-data");
@@ -270,24 +287,61 @@ await step("export", async () => {
 await step("audit", async () => {
   await nav("audit");
   await page.waitForSelector("#audit-collection option >> nth=0", { state: "attached" });
-  const digits = await page.$eval("#audit-collection", (sel) => [...sel.options].find((o) => o.textContent === "digits")?.value);
-  await page.selectOption("#audit-collection", digits);
+  const mnist = await page.$eval("#audit-collection", (sel) => [...sel.options].find((o) => o.textContent === "mnist")?.value);
+  await page.selectOption("#audit-collection", mnist);
   await page.fill("#audit-folds", "2");
   await page.click("#audit-run");
-  await page.waitForSelector(".heatmap g.cell", { timeout: 240000 });
+  await page.waitForSelector("[data-figure=layers] .heatmap g.cell", { timeout: 240000 });
+  const figures = await page.$$eval("[data-figure]", (e) => e.map((c) => c.getAttribute("data-figure")));
+  const findings = await page.$$eval("#findings li[data-finding]", (e) => e.map((li) => ({
+    id: li.getAttribute("data-finding"), holds: li.getAttribute("data-holds"), text: li.querySelector(".evidence")?.textContent ?? "" })));
+  const heatmaps = await page.$$eval("[data-figure=layers] svg.heatmap", (e) => e.map((s) => s.getAttribute("data-pair")));
+  const profiles = await page.$$eval("[data-figure=layers] path.profile", (e) => e.length);
   const cells = await page.$$eval(".heatmap g.cell", (e) => e.length);
-  const charts = await page.$$eval("[data-chart]", (e) => e.map((c) => c.getAttribute("data-chart")));
+  const depth = await page.$$eval("[data-figure=depth] svg", (e) => e.map((s) => ({
+    metric: s.getAttribute("data-metric"), bands: s.querySelectorAll("path.band").length,
+    random: s.querySelectorAll("path.ref-area").length, chance: s.querySelectorAll("g.series.dashed path.line").length })));
   await shot("6-audit");
-  await page.click(".heatmap g.cell[data-a]:not([data-a='']) >> nth=1");
+  // every figure: scroll to it, screenshot it, and download its SVG and CSV
+  const exported = {};
+  for (const id of figures) {
+    const card = await page.$(`[data-figure=${id}]`);
+    await card.scrollIntoViewIfNeeded();
+    await card.screenshot({ path: join(out, `6-audit-${id}.png`) });
+    const [svg] = await Promise.all([page.waitForEvent("download"), page.click(`[data-figure=${id}] [data-export=svg]`)]);
+    const [csv] = await Promise.all([page.waitForEvent("download"), page.click(`[data-figure=${id}] [data-export=csv]`)]);
+    await svg.saveAs(join(out, `audit-${id}.svg`));
+    await csv.saveAs(join(out, `audit-${id}.csv`));
+    exported[id] = { svg: join(out, `audit-${id}.svg`), csv: join(out, `audit-${id}.csv`) };
+  }
+  let epochsX = null;
+  if (figures.includes("epochs")) {
+    const acc = await page.$("#epochs-x [data-value=accuracy]:not([disabled])");
+    if (acc) {
+      await acc.click();
+      await page.waitForSelector("#epochs-x [data-value=accuracy].on");
+      epochsX = await page.$eval("[data-figure=epochs] .axis-title", (t) => t.textContent);
+    }
+  }
+  const [md] = await Promise.all([page.waitForEvent("download"), page.click("#findings-md")]);
+  await md.saveAs(join(out, "findings.md"));
+  await (await page.$("#findings")).screenshot({ path: join(out, "6-audit-findings.png") });
+  // a cell of a heatmap that is not the first pair opens its two representations as aligned graphs
+  const second = await page.$$("[data-figure=layers] svg.heatmap");
+  await second[1].scrollIntoViewIfNeeded();
+  const cell = await second[1].$("g.cell[data-a]:not([data-a='']) >> nth=1");
+  const openedPair = [await cell.getAttribute("data-a"), await cell.getAttribute("data-b")];
+  await cell.click();
   await page.waitForFunction(() => location.hash.startsWith("#/graphs"), null, { timeout: 120000 });
   await page.waitForSelector(".panel svg g.node");
   const panels = await page.$$eval(".panel", (e) => e.length);
   await shot("6-audit-opened");
-  return { cells, charts, opened: page.url(), panels };
+  return { figures, findings, heatmaps, profiles, cells, depth, exported, epochsX, findingsMd: join(out, "findings.md"),
+    openedPair, opened: page.url(), panels };
 });
 
 await step("digits_thumbnails", async () => {
-  // the audit opened two digits graphs: their tooltips and sample lists show the stored 8x8 thumbnails
+  // the audit opened two MNIST graphs: their tooltips and sample lists show the stored 28x28 thumbnails
   await page.waitForSelector(".panel svg g.node");
   const node = await page.$(".panel:first-child g.node");
   await node.hover({ force: true });

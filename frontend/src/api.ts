@@ -19,11 +19,15 @@ export type Thumbnails = components["schemas"]["ThumbnailsOut"];
 export type Compare = components["schemas"]["CompareOut"];
 export type Partner = components["schemas"]["Partner"];
 export type AlignedGraphs = components["schemas"]["AlignedGraphsOut"];
+export type Landing = components["schemas"]["LandingOut"];
 export type StagedUpload = components["schemas"]["UploadOut"];
 export type CommitBody = components["schemas"]["CommitIn"];
 export type RowIn = components["schemas"]["RowIn"];
 export type LabelsResult = components["schemas"]["LabelsOut"];
 export type ModelInfo = components["schemas"]["ModelOut"];
+export type AuditFigures = components["schemas"]["AuditFiguresOut"];
+export type AuditFinding = components["schemas"]["AuditFinding"];
+export type AuditLayerMatrix = components["schemas"]["AuditLayerMatrix"];
 
 /** An API error with the server's machine code and message ({"error", "detail"}). */
 export class ApiError extends Error {
@@ -77,6 +81,14 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** A GET whose body is text to save as it is (a report, a CSV). */
+async function requestText(path: string): Promise<string> {
+  const res = await fetch(base + path, { headers: headers() });
+  const text = await res.text();
+  if (!res.ok) throw await errorFrom(res.status, text);
+  return text;
+}
+
 /** A POST that either answers at once (200/201) or starts a job (202). */
 async function postMaybeJob<T>(path: string, body: unknown): Promise<{ value?: T; job?: JobAccepted }> {
   const res = await fetch(base + path, {
@@ -125,6 +137,7 @@ export const api = {
   // ---- Mapper graphs -----------------------------------------------------------------------------------------
   buildGraph: (body: Record<string, unknown>) => postMaybeJob<GraphRecord | MapperGraphJSON>("/api/graphs", body),
   graph: (id: string) => request<MapperGraphJSON>("GET", `/api/graphs/${enc(id)}`),
+  landing: () => request<Landing>("GET", "/api/graphs/landing"),
   /** One graph per representation (same parameters) and their joint layout, in one job. */
   alignedGraphs: (repIds: string[], params: Record<string, unknown>, layout: Record<string, unknown>) =>
     postMaybeJob<AlignedGraphs>("/api/graphs/aligned", { ...params, representation_ids: repIds, layout }),
@@ -147,6 +160,9 @@ export const api = {
   audits: (collectionId?: string) =>
     request<components["schemas"]["AuditSummary"][]>("GET", `/api/audits${collectionId ? `?collection_id=${enc(collectionId)}` : ""}`),
   auditResult: (id: string) => request<components["schemas"]["AuditOut"]>("GET", `/api/audits/${enc(id)}`),
+  /** The audit figure by figure with the paper's findings (aggregated by the server). */
+  auditSummary: (id: string) => request<AuditFigures>("GET", `/api/audits/${enc(id)}/summary`),
+  auditFindings: (id: string, format: "md" | "json") => requestText(`/api/audits/${enc(id)}/findings?format=${format}`),
 };
 
 /** The routes the running server offers (from its OpenAPI), to tell "not built yet" from "failed". */

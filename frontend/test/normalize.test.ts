@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeAudit, normalizeLayout, normalizeMotifs, normalizePartners, normalizeRegions } from "../src/api/normalize";
+import { normalizeLayout, normalizeMotifs, normalizePartners, normalizeRegions } from "../src/api/normalize";
 import { toCsv } from "../src/render/export";
 
 describe("wire normalisation", () => {
@@ -35,29 +35,14 @@ describe("wire normalisation", () => {
     expect(m.matches[0].graph_id).toBe("g1");
   });
 
-  it("turns audit cells into layer x layer matrices and series", () => {
-    const cell = (analysis: string, la: string, ia: number, lb: string, ib: number, score: number, extra = {}) => ({
-      analysis, metric: "cka", score, std: 0.01, model_a: "A", model_b: "B", layer_a: la, layer_b: lb,
-      layer_index_a: ia, layer_index_b: ib, representation_a: `a-${la}`, representation_b: `b-${lb}`, ...extra });
-    const raw = { id: "x", collection: { name: "digits" }, cells: [
-      cell("layers", "fc", 1, "conv", 0, 0.2), cell("layers", "conv", 0, "conv", 0, 0.9),
-      cell("layers", "conv", 0, "fc", 1, 0.3), cell("layers", "fc", 1, "fc", 1, 0.8),
-      cell("depth", "conv", 0, "conv", 0, 0.9), cell("depth", "fc", 1, "fc", 1, 0.8),
-      cell("random_init", "conv", 0, "conv", 0, 0.1), cell("epochs", "fc", 1, "fc", 1, 0.4, { epoch: 0 }),
-      cell("epochs", "fc", 1, "fc", 1, 0.8, { epoch: 3 }), cell("ood", "fc", 1, "fc", 1, 0.7, { condition: "ood:noise" })] };
-    const a = normalizeAudit(raw);
-    expect(a.matrices[0].rows).toEqual(["conv", "fc"]);
-    expect(a.matrices[0].cells[1][0]).toEqual({ value: 0.2, a: "a-fc", b: "b-conv" });
-    expect(a.depth[0].points.map((p) => p.y)).toEqual([0.9, 0.8]);
-    expect(a.depth[0].chance!.length).toBe(1);
-    expect(a.depth[0].chance![0].lo).toBeCloseTo(0.09);
-    expect(a.depth[0].chance![0].hi).toBeCloseTo(0.11);
-    expect(a.epoch[0].points.map((p) => p.x)).toEqual([0, 3]);
-    expect(a.ood[0].name).toBe("ood:noise");
-  });
-
   it("writes CSV with quoting", () => {
     expect(toCsv([{ a: 1, b: 'x,"y"' }, { a: 2 }])).toBe('a,b\n1,"x,""y"""\n2,\n');
+  });
+
+  it("quotes formula-like text (CSV injection) but never numbers", () => {
+    const csv = toCsv([{ model: "=HYPERLINK(1)", layer: "@SUM(A1)", c: "+x", d: "-2+3", score: -0.5, s: "-0.5;0.25", e: "\t=1" }]);
+    expect(csv.split("\n")[1]).toBe("'=HYPERLINK(1),'@SUM(A1),'+x,'-2+3,-0.5,-0.5;0.25,'\t=1");
+    expect(toCsv([{ "=evil": 1 }])).toBe("'=evil\n1\n");
   });
 });
 

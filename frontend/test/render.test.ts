@@ -5,7 +5,7 @@ import { drawGraph, layer, markGraph, slicePath } from "../src/render/graph";
 import { drawHeatmap } from "../src/render/heatmap";
 import { declutter, fitScales, forceLayout, placeGraph, radiusScale } from "../src/render/layout";
 import { drawLegend } from "../src/render/legend";
-import { drawLines } from "../src/render/lines";
+import { drawChart } from "../src/render/chart";
 import { hullPath, membraneLayers, pieces } from "../src/render/membrane";
 import { chainGraph, snapshot, svgRoot } from "./helpers";
 
@@ -162,12 +162,49 @@ describe("audit charts and legends", () => {
     expect(snapshot(svg.node()!)).toMatchSnapshot();
   });
 
-  it("draws lines with a chance band", () => {
-    const svg = svgRoot(440, 220);
-    drawLines(svg, [{ name: "cka", points: [{ x: 0, y: 0.5 }, { x: 1, y: 0.8 }], chance: [{ x: 0, lo: 0, hi: 0.2 }, { x: 1, lo: 0, hi: 0.3 }] }]);
-    expect(svg.selectAll("path.line").size()).toBe(1);
-    expect(svg.selectAll("path.chance-band").size()).toBe(1);
-    expect(svg.selectAll("circle.point").size()).toBe(2);
+  it("heatmap profiles: the row and column maxima as lines, on a shared colour domain", () => {
+    const svg = svgRoot();
+    drawHeatmap(svg, { metric: "procrustes", rows: ["a", "b"], cols: ["x", "y", "z"], cells: [
+      [{ value: 0.2, a: "1", b: "2" }, { value: 0.9, a: "1", b: "3" }, { value: null, a: "", b: "" }],
+      [{ value: 0.4, a: "4", b: "2" }, { value: 0.1, a: "4", b: "3" }, { value: 0.3, a: "4", b: "5" }]] },
+    { cell: 20, domain: [0, 1], profiles: { rowMax: [0.9, 0.4], colMax: [0.4, 0.9, 0.3] } });
+    expect(svg.selectAll("path.profile").size()).toBe(2);
+    // the column profile's peak sits above the middle column, the row profile's first point is further right
+    const col = svg.select("path.col-max").attr("d");
+    const pts = col.replace(/^M/, "").split("L").map((p) => p.split(",").map(Number));
+    expect(pts.map((p) => p[0])).toEqual([10, 30, 50]);
+    expect(Math.min(...pts.map((p) => p[1]))).toBe(pts[1][1]);
+    const row = svg.select("path.row-max").attr("d").replace(/^M/, "").split("L").map((p) => p.split(",").map(Number));
+    expect(row[0][0]).toBeGreaterThan(row[1][0]);
+    // a shared domain: a 0.9 cell has the same colour whatever else is in the matrix
+    const fill = svg.select('g.cell[data-b="3"][data-a="1"] rect').attr("fill");
+    const other = svgRoot();
+    drawHeatmap(other, { metric: "procrustes", rows: ["a"], cols: ["x"], cells: [[{ value: 0.9, a: "1", b: "3" }]] }, { cell: 20, domain: [0, 1] });
+    expect(other.select("g.cell rect").attr("fill")).toBe(fill);
+  });
+
+  it("charts: a mean +- sd band, a reference area, dashed and faint lines, clickable points", () => {
+    const svg = svgRoot(440, 250);
+    const clicked: unknown[] = [];
+    drawChart(svg, [
+      { name: "net", color: "#123456", spread: "band", points: [{ x: 0, y: 0.9, lo: 0.85, hi: 0.95, data: [["a", "b"]] }, { x: 1, y: 0.5, lo: 0.4, hi: 0.6 }] },
+      { name: "chance", color: "#555", style: "dashed", points: [{ x: 0, y: 0.01 }, { x: 1, y: 0.02 }] },
+      { name: "shift", color: "#999", style: "faint", legend: false, points: [{ x: 0, y: 0.8 }, { x: 1, y: 0.2 }] },
+      { name: "missing", color: "#f00", style: "dots", points: [{ x: 0.5, y: null }] },
+    ], [{ name: "untrained", color: "#aaa", points: [{ x: 0, lo: 0.1, hi: 0.3 }, { x: 1, lo: 0.1, hi: 0.2 }] }],
+    { onPoint: (p) => clicked.push(p.data) });
+    expect(svg.selectAll("path.band").size()).toBe(1);
+    expect(svg.selectAll("path.ref-area").size()).toBe(1);
+    expect(svg.selectAll("g.series.dashed path.line").size()).toBe(1);
+    expect(svg.selectAll("g.series.faint path.line").size()).toBe(1);
+    expect(svg.selectAll("circle.point").size()).toBe(2); // dashed and faint lines have no points; null y is skipped
+    expect(svg.selectAll("g.legend > g").size()).toBe(4); // area + net + chance + missing (faint is left out)
+    (svg.select("circle.point").node() as SVGCircleElement).dispatchEvent(new MouseEvent("click"));
+    expect(clicked).toEqual([[["a", "b"]]]);
+    // the y axis includes every band and reference value
+    const ticks = svg.selectAll<SVGGElement, number>("g.axis").filter((_, i) => i === 1).selectAll<SVGGElement, number>(".tick").data();
+    expect(Math.min(...ticks)).toBeLessThanOrEqual(0);
+    expect(Math.max(...ticks)).toBeGreaterThanOrEqual(0.95);
   });
 
   it("legends: categories and ramps", () => {

@@ -96,3 +96,27 @@ def test_api_align_and_audit(synth_store, client):
     assert client.get("/api/audits/anope").status_code == 404
     assert client.delete(f"/api/audits/{audit_id}").status_code == 204
     assert client.get(f"/api/audits/{audit_id}").status_code == 404
+
+
+def test_api_audit_reports_a_constant_representation_per_cell_and_escapes_the_csv(synth_store, client):
+    """A constant representation (named like a spreadsheet formula) gives null cells with an error note, not a
+    failed audit; the CSV export quotes the formula-like name and keeps numbers as numbers."""
+    from topoalign.representation import Provenance, Representation
+
+    prov = Provenance(model="=HYPERLINK(\"http://x\")", layer="L0", layer_index=0, layer_fraction=0.0,
+                      checkpoint="epoch-2", epoch=2, condition="test", seed=9)
+    synth_store.add_representation("synth", Representation(np.ones((60, 6)), [f"t{i}" for i in range(60)],
+                                                            provenance=prov, name="const"))
+    r = client.post("/api/collections/synth/audits", json={"metrics": ["procrustes", "cka"], "analyses": ["layers"],
+                                                           "folds": 3})
+    job = _wait(client, r.json()["job_id"])
+    assert job["status"] == "done", job
+    audit = client.get(f"/api/audits/{job['result']['audit_id']}").json()
+    bad = [c for c in audit["cells"] if c["model_a"] == prov.model or c["model_b"] == prov.model]
+    assert bad and all(c["score"] is None and "constant" in c["error"] for c in bad)
+    assert any(c["score"] is not None and c["error"] is None for c in audit["cells"])
+    text = client.get(f"/api/audits/{audit['id']}/export", params={"format": "csv"}).text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert "'=HYPERLINK" in text and not any(v.startswith("=") for row in rows for v in row.values())
+    scores = [float(row["score"]) for row in rows if row["score"]]  # numbers, never quoted
+    assert len(scores) == len([c for c in audit["cells"] if c["score"] is not None])

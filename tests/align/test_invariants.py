@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.stats import ortho_group
@@ -41,12 +42,32 @@ def test_relabelling_stimuli_or_reordering_units_changes_nothing(seed, metric):
 
     X, Y = _data(seed, 60, 5), _data(seed + 1, 60, 4) + _data(seed, 60, 5)[:, :4]
     base = alignment_score(X, Y, metric=metric).score
-    ids = np.array([f"s{i}" for i in range(60)])
-    renamed = np.array([f"stim-{seed}-{i}" for i in range(60)])
+    # folds are assigned over the stimuli sorted by id: a renaming that keeps that order changes nothing, and
+    # neither does the order in which either representation stores its rows (nor which one comes first)
+    ids = np.array([f"s{i:03d}" for i in range(60)])
+    renamed = np.array([f"stim-{seed}-{i:03d}" for i in range(60)])
     order = np.random.default_rng(seed).permutation(60)  # B stored in another row order, matched back by id
     by_id = alignment_score(Representation(X, renamed), Representation(Y[order], renamed[order]), metric=metric)
     assert abs(by_id.score - base) < 1e-5  # float32 storage of representations
     assert abs(alignment_score(Representation(X, ids), Representation(Y, ids), metric=metric).score
                - by_id.score) < 1e-12
+    shuffled_a = alignment_score(Representation(X[order], renamed[order]), Representation(Y, renamed), metric=metric)
+    assert abs(shuffled_a.score - by_id.score) < 1e-12
     px = np.random.default_rng(seed).permutation(5)
     assert abs(alignment_score(X[:, px], Y, metric=metric).score - base) < 1e-6
+
+
+@pytest.mark.parametrize("metric", ["procrustes", "cka", "linear", "mutual_knn", "permutation"])
+def test_a_score_is_symmetric_and_independent_of_storage_order(metric):
+    """Folds are assigned over the shared stimuli sorted by id (not over the first argument's rows): score(A, B)
+    equals score(B, A) when A and B store their stimuli in different orders (it differed by ~2e-4 before)."""
+    from topoalign.representation import Representation
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 6))
+    Y = X @ rng.normal(size=(6, 5)) + rng.normal(size=(80, 5))
+    ids = np.array([f"id{i}" for i in range(80)])
+    o = rng.permutation(80)
+    a, b = Representation(X, ids), Representation(Y[o], ids[o])
+    ab, ba = alignment_score(a, b, metric=metric), alignment_score(b, a, metric=metric)
+    assert ab.score == pytest.approx(ba.score, abs=1e-12)

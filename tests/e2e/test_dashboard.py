@@ -5,6 +5,7 @@ One walk-through (frontend/e2e/flow.mjs) drives the page; each test checks one v
 
 from __future__ import annotations
 
+import csv
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -18,9 +19,17 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 
+def test_bare_address_opens_the_prepared_case_with_regions_and_the_audit_link(e2e_report):
+    s = step(e2e_report, "landing")
+    assert "all-MiniLM-L6-v2" in s["title"]  # the quick demo has one sentence model: its first and last layers
+    assert len(s["panels"]) == 2 and all(n > 0 for n in s["panels"])
+    assert s["regions"] >= 1 and "#/home" in s["hash"] and "g=" in s["hash"] and "col=topic" in s["hash"]
+    assert s["auditCollection"] == "mnist"
+
+
 def test_data_view_lists_the_demo(e2e_report):
     s = step(e2e_report, "data")
-    assert {"digits", "sentences"} <= set(s["collections"])
+    assert {"mnist", "sentences", "words"} <= set(s["collections"])
     assert s["representations"] >= 2
 
 
@@ -108,18 +117,34 @@ def test_svg_export_is_valid_and_contains_the_nodes(e2e_report):
     assert (Path(s["svg"]).parent / "export.png").stat().st_size > 1000
 
 
-def test_audit_heatmap_cell_opens_aligned_graphs(e2e_report):
+def test_audit_figures_findings_and_a_non_first_heatmap(e2e_report):
     s = step(e2e_report, "audit")
-    assert s["cells"] >= 4
-    assert any("depth" in c for c in s["charts"])
+    assert {"depth", "layers", "epochs"} <= set(s["figures"])
+    # Fig. 1: every metric panel has its mean +- sd band, the untrained band and the chance line
+    assert s["depth"] and all(d["bands"] == 1 and d["random"] == 1 and d["chance"] == 1 for d in s["depth"])
+    # Fig. 2: the pair between the two models and each model with itself, with row / column maximum profiles
+    assert len(s["heatmaps"]) >= 3 and s["profiles"] == 2 * len(s["heatmaps"]) and s["cells"] >= 4
+    assert {f["id"] for f in s["findings"]} >= {"ordering", "above_random", "above_chance", "depth_trend",
+                                                "early_epoch", "ood_depth", "ood_performance"}
+    assert all(f["holds"] in ("true", "false", "null") and f["text"] for f in s["findings"])
+    md = Path(s["findingsMd"]).read_text()
+    assert md.startswith("# Convergent-learning findings") and "| `ordering` |" in md
+    for fig, files in s["exported"].items():
+        root = ET.parse(files["svg"]).getroot()
+        assert root.tag == f"{SVG}svg" and root.findall(f".//{SVG}svg"), fig
+        rows = list(csv.DictReader(open(files["csv"])))
+        assert rows, fig
+    if s["epochsX"] is not None:
+        assert "accuracy" in s["epochsX"]
+    assert s["openedPair"][0] != s["openedPair"][1]
     assert "#/graphs" in s["opened"] and s["panels"] == 2
 
 
 def test_digit_thumbnails_in_tooltip_and_sample_list(e2e_report):
     s = step(e2e_report, "digits_thumbnails")
     thumbs = s["tooltipThumbs"]
-    assert thumbs and all(t["w"] == 8 and t["h"] == 8 for t in thumbs)
-    assert all(0 < t["lit"] < 64 for t in thumbs)  # painted digits: some pixels on, some off
+    assert thumbs and all(t["w"] == 28 and t["h"] == 28 for t in thumbs)
+    assert all(0 < t["lit"] < 28 * 28 for t in thumbs)  # painted digits: some pixels on, some off
     assert s["listThumbs"] >= 3 and "class" in s["listText"]
 
 

@@ -2,23 +2,28 @@
 
 Representations of a collection are grouped by ``model``, ``layer``, ``checkpoint`` and ``condition``:
 
-* ``layers``      every pair of distinct models: all layer x layer pairs (reference slice of each model);
+* ``layers``      every pair of distinct models: all layer x layer pairs (reference slice of each model), and within
+                  each model every ordered pair of its distinct layers (a one-model collection is audited too);
 * ``depth``       models of the same architecture (seeds): the same layer in both, against depth;
 * ``epochs``      same-architecture pairs: the same layer at every checkpoint both models have;
 * ``ood``         every pair of distinct models: the same layer under every condition both have;
-* ``random_init`` same-architecture pairs: the same layer at the final and at the untrained checkpoint.
+* ``random_init`` same-architecture pairs: the same layer at the untrained checkpoint only (the random-network
+                  baseline; the trained side is the ``depth`` analysis).
 
 The reference slice of a model is its final checkpoint (highest epoch, else last in order) under the
 in-distribution condition (the most common condition not starting with ``ood:``, preferring ``test``).
 A model's architecture is ``provenance.architecture`` when present, else the model name without a trailing
 seed suffix (``-s0``, ``_seed1``, ...). A checkpoint is untrained when its epoch is 0 or its name says so.
+A representation without ``layer_fraction`` gets its layer's position in its model's layer order, divided by the
+number of layers minus one (``describe()["depth_from_order"]`` names the models where that happened), so depth
+curves of models with different layer counts share one axis.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from topoalign.errors import check_param
@@ -108,12 +113,31 @@ def _layer_order(infos: list[RepInfo]) -> list[str]:
     return sorted(first, key=lambda name: first[name])
 
 
+def _fill_layer_fractions(infos: list[RepInfo]) -> tuple[list[RepInfo], list[str]]:
+    """Depth fractions from each model's layer order where provenance has none (module docstring)."""
+    by_model: dict[str, list[RepInfo]] = defaultdict(list)
+    for r in infos:
+        by_model[r.model].append(r)
+    fraction: dict[tuple[str, str], float] = {}
+    filled = []
+    for model, reps in by_model.items():
+        if all(r.layer_fraction is not None for r in reps):
+            continue
+        order = _layer_order(reps)
+        fraction.update({(model, layer): (i / (len(order) - 1) if len(order) > 1 else 0.0)
+                         for i, layer in enumerate(order)})
+        filled.append(model)
+    out = [r if r.layer_fraction is not None else replace(r, layer_fraction=fraction[(r.model, r.layer)])
+           for r in infos]
+    return out, filled
+
+
 class AuditPlan:
     """The comparisons of an audit, and the unique representation pairs they need."""
 
     def __init__(self, records: list, analyses: Iterable[str] | None = None):
         self.analyses = check_analyses(analyses)
-        self.infos = [RepInfo.of(r) for r in records]
+        self.infos, self.depth_from_order = _fill_layer_fractions([RepInfo.of(r) for r in records])
         self.by_model: dict[str, list[RepInfo]] = defaultdict(list)
         for r in self.infos:
             self.by_model[r.model].append(r)
@@ -152,6 +176,12 @@ class AuditPlan:
                 for a in s1.values():
                     for b in s2.values():
                         yield Comparison("layers", a, b, final, a.epoch, cond)
+            for m in self.models:
+                s = self._slice(m, final, cond)
+                for a in s.values():
+                    for b in s.values():
+                        if a.id != b.id:
+                            yield Comparison("layers", a, b, final, a.epoch, cond)
         if "depth" in self.analyses:
             for m1, m2 in self._model_pairs(same_architecture=True):
                 yield from self._same_layer("depth", m1, m2, final, cond)
@@ -168,8 +198,7 @@ class AuditPlan:
                         yield from self._same_layer("ood", m1, m2, final, c)
         if "random_init" in self.analyses and self.untrained is not None:
             for m1, m2 in self._model_pairs(same_architecture=True):
-                for ck in (final, self.untrained):
-                    yield from self._same_layer("random_init", m1, m2, ck, cond)
+                yield from self._same_layer("random_init", m1, m2, self.untrained, cond)
 
     def pairs(self) -> list[tuple[str, str]]:
         """Unique (representation_a, representation_b) id pairs, in plan order."""
@@ -178,4 +207,5 @@ class AuditPlan:
     def describe(self) -> dict[str, Any]:
         return {"models": self.models, "checkpoints": self.checkpoints, "final_checkpoint": self.final,
                 "untrained_checkpoint": self.untrained, "in_distribution_condition": self.id_condition,
-                "analyses": list(self.analyses), "n_comparisons": len(self.comparisons), "n_pairs": len(self.pairs())}
+                "analyses": list(self.analyses), "n_comparisons": len(self.comparisons), "n_pairs": len(self.pairs()),
+                "depth_from_order": self.depth_from_order}

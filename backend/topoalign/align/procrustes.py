@@ -8,6 +8,14 @@ In each fold, after centring by the training mean (``crossval.prepare_fold``):
 3. ``Q = U V'`` from the SVD ``X_train' Y_train = U S V'`` (the orthogonal matrix maximising ``tr(Q' X'Y)``);
 4. score = ``<X_test Q, Y_test>_F / (||X_test Q||_F ||Y_test||_F)``, the cosine between the rotated held-out
    responses and the targets; the angular distance ``arccos(score)`` is reported per fold too.
+
+When units outnumber the training rows (768 units, 460 training stimuli), ``X_train' Y_train`` has rank below ``d``:
+every orthogonal ``Q`` that agrees on the training span is equally optimal, LAPACK picks one of them, and held-out
+rows with components outside that span score a little differently (~1e-4) between equally good choices.
+``span="train"`` makes the choice deterministic: ``Q = U_r V_r'`` over the ``r`` non-null singular directions only,
+a partial isometry that maps the training span of X onto that of Y and sends directions no training row spans to
+zero (held-out components there count as unexplained). ``span="full"`` (default) keeps the complete rotation, as
+netrep and scipy do.
 """
 
 from __future__ import annotations
@@ -20,14 +28,20 @@ from topoalign.align.crossval import AlignmentResult, as_matrices, constant_unit
 from topoalign.errors import check_param
 
 DIM_MODES = ("pad", "pca")
+SPANS = ("full", "train")
 
 
-def orthogonal_procrustes_rotation(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """(d x d) orthogonal Q maximising ``tr(Q' A'B)`` for (n x d) A and B: ``U V'`` of ``svd(A'B)``."""
+def orthogonal_procrustes_rotation(A: np.ndarray, B: np.ndarray, span: str = "full") -> np.ndarray:
+    """(d x d) Q maximising ``tr(Q' A'B)`` for (n x d) A and B: ``U V'`` of ``svd(A'B)``, orthogonal with
+    ``span="full"``; with ``span="train"`` only the singular directions above the numerical rank tolerance (a
+    deterministic partial isometry, see the module docstring)."""
     M = A.T @ B
     # LAPACK's threaded SVD of a small square matrix is 3-10x slower than one thread on shared cores
     with single_blas_thread():
-        U, _, Vt = np.linalg.svd(M, full_matrices=False)
+        U, S, Vt = np.linalg.svd(M, full_matrices=False)
+    if span == "train" and len(S):
+        r = int(np.sum(S > S[0] * max(M.shape) * np.finfo(np.float64).eps)) if S[0] > 0 else 0
+        return U[:, :r] @ Vt[:r]
     return U @ Vt
 
 
@@ -66,6 +80,8 @@ class OrthogonalProcrustes:
     Parameters
     ----------
     dim_mode : "pad" (zero-pad the narrower matrix, default) or "pca" (top min(d1, d2) principal axes of each)
+    span : "full" (an orthogonal Q, default) or "train" (restricted to the training span: deterministic when units
+        outnumber training rows)
 
     Attributes
     ----------
@@ -75,8 +91,9 @@ class OrthogonalProcrustes:
     x_axes_, y_axes_ : (d_i x k) PCA axes when ``dim_mode="pca"`` and d1 != d2, else None
     """
 
-    def __init__(self, dim_mode: str = "pad"):
+    def __init__(self, dim_mode: str = "pad", span: str = "full"):
         self.dim_mode = dim_mode
+        self.span = span
 
     def _transform(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         X = (np.asarray(X, dtype=np.float64)[:, self.x_keep_] - self.x_mean_) / self.x_scale_
@@ -90,6 +107,7 @@ class OrthogonalProcrustes:
         """Fit on (n_samples x d1) X and (n_samples x d2) Y with paired rows."""
         check_param("OrthogonalProcrustes", "dim_mode", self.dim_mode, self.dim_mode in DIM_MODES,
                     f"one of {list(DIM_MODES)}")
+        check_param("OrthogonalProcrustes", "span", self.span, self.span in SPANS, f"one of {list(SPANS)}")
         X, Y = as_matrices(X, Y)
         X = np.asarray(X, dtype=np.float64)
         Y = np.asarray(Y, dtype=np.float64)
@@ -104,7 +122,7 @@ class OrthogonalProcrustes:
             k = min(X.shape[1], Y.shape[1], X.shape[0])
             self.x_axes_, self.y_axes_ = pca_axes(X, k), pca_axes(Y, k)
         Xt, Yt = self._fit_space(X, Y)
-        self.rotation_ = orthogonal_procrustes_rotation(Xt, Yt)
+        self.rotation_ = orthogonal_procrustes_rotation(Xt, Yt, self.span)
         return self
 
     def _fit_space(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -124,23 +142,25 @@ class OrthogonalProcrustes:
         return self.fit(X, Y).score(X, Y)
 
 
-def _procrustes_fold(dim_mode: str):
+def _procrustes_fold(dim_mode: str, span: str = "full"):
     def scorer(X_tr, Y_tr, X_te, Y_te) -> tuple[float, dict[str, Any]]:
         sx, sy = np.linalg.norm(X_tr) or 1.0, np.linalg.norm(Y_tr) or 1.0
         X_tr, Y_tr, X_te, Y_te = _equalise(X_tr / sx, Y_tr / sy, X_te / sx, Y_te / sy, dim_mode)
-        s = procrustes_cosine(orthogonal_procrustes_rotation(X_tr, Y_tr), X_te, Y_te)
+        s = procrustes_cosine(orthogonal_procrustes_rotation(X_tr, Y_tr, span), X_te, Y_te)
         return s, {"angular_distance": float(np.arccos(np.clip(s, -1.0, 1.0)))}
 
     return scorer
 
 
-def procrustes_score(X, Y, *, dim_mode: str = "pad", folds: int = 5, random_state: int | None = 0) -> AlignmentResult:
+def procrustes_score(X, Y, *, dim_mode: str = "pad", span: str = "full", folds: int = 5,
+                     random_state: int | None = 0) -> AlignmentResult:
     """Cross-validated orthogonal Procrustes similarity (held-out cosine, in [-1, 1]).
 
     Parameters
     ----------
     X, Y : (n_stimuli x d1), (n_stimuli x d2) arrays with paired rows, or two Representations (matched by id)
     dim_mode : "pad" or "pca", how d1 != d2 is handled (fitted on the training folds)
+    span : "full" (orthogonal Q) or "train" (deterministic when units outnumber training rows; module docstring)
     folds, random_state : shuffled k-fold split
 
     Returns
@@ -148,6 +168,8 @@ def procrustes_score(X, Y, *, dim_mode: str = "pad", folds: int = 5, random_stat
     AlignmentResult; ``details["angular_distance"]`` per fold (radians) and its mean ``details["angular_distance_mean"]``.
     """
     check_param("procrustes_score", "dim_mode", dim_mode, dim_mode in DIM_MODES, f"one of {list(DIM_MODES)}")
-    result = cross_validate("procrustes", _procrustes_fold(dim_mode), X, Y, folds=folds, random_state=random_state)
+    check_param("procrustes_score", "span", span, span in SPANS, f"one of {list(SPANS)}")
+    result = cross_validate("procrustes", _procrustes_fold(dim_mode, span), X, Y, folds=folds,
+                            random_state=random_state)
     result.details["angular_distance_mean"] = float(np.arccos(np.clip(result.score, -1.0, 1.0)))
     return result

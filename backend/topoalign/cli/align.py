@@ -26,6 +26,9 @@ def register(sub) -> None:
                    help="random-rotation baseline draws, permutation/soft only (default 0)")
     p.add_argument("--direction", choices=["forward", "backward", "both"], default="both", help="linear: direction")
     p.add_argument("--dim-mode", choices=["pad", "pca"], default="pad", help="procrustes: unequal widths")
+    p.add_argument("--span", choices=["full", "train"], default="full",
+                   help="procrustes: full orthogonal rotation, or restricted to the training span (deterministic "
+                        "when units outnumber training stimuli)")
     p.add_argument("--k", type=int, default=10, help="mutual_knn: neighbours (default 10)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     add_data_option(p)
@@ -38,11 +41,18 @@ def register(sub) -> None:
     p.add_argument("--analyses", nargs="+", choices=ANALYSIS_CHOICES, default=None, help="analyses (default all)")
     p.add_argument("--folds", type=int, default=5, help="shuffled cross-validation folds (default 5)")
     p.add_argument("--random-state", type=int, default=0, help="seed of the folds (default 0)")
+    p.add_argument("--null-draws", type=int, default=3, metavar="N",
+                   help="permutation-null (and random-rotation) draws per metric for the first seed pair of every "
+                        "layer: the chance line (default 3; 0 = none)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler tcp://HOST:PORT (default: in-process cluster)")
     p.add_argument("--workers", type=int, default=1, help="workers of the in-process cluster (default 1)")
     p.add_argument("--recompute", action="store_true", help="ignore a stored audit with the same parameters")
     p.add_argument("--csv", metavar="FILE", help="also write the cells as CSV to FILE")
-    p.add_argument("--json", action="store_true", help="print the whole audit as JSON")
+    p.add_argument("--summary", action="store_true",
+                   help="print the figures (depth, epochs, ood, layers) and the paper's findings instead of the cells")
+    p.add_argument("--findings", metavar="FILE",
+                   help="also write the findings report to FILE (.md: Markdown, .json: JSON)")
+    p.add_argument("--json", action="store_true", help="print the whole audit (or with --summary the summary) as JSON")
     add_data_option(p)
     p.set_defaults(func=audit_cmd)
 
@@ -71,7 +81,7 @@ def align_cmd(args: argparse.Namespace) -> int:
     from topoalign.align.score import alignment_score
     from topoalign.jobs.progress import ProgressReporter
 
-    extra = {"linear": {"direction": args.direction}, "procrustes": {"dim_mode": args.dim_mode},
+    extra = {"linear": {"direction": args.direction}, "procrustes": {"dim_mode": args.dim_mode, "span": args.span},
              "mutual_knn": {"k": args.k}}.get(args.metric, {})
     a, b = _load(args.a, args), _load(args.b, args)
     result = alignment_score(a, b, metric=args.metric, folds=args.folds, random_state=args.random_state,
@@ -94,7 +104,7 @@ def audit_cmd(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     coll, plan, metrics, params = prepare_audit(store, args.collection, args.metrics, args.analyses, args.folds,
-                                                args.random_state)
+                                                args.random_state, args.null_draws)
     found = store.find_artifact("audit", params)
     if found is not None and not args.recompute:
         payload, audit_id = store.load_artifact(found.id), found.id
@@ -102,16 +112,56 @@ def audit_cmd(args: argparse.Namespace) -> int:
         if found is not None:
             store.delete_artifact(found.id)
         payload = run_audit(store, coll.id, metrics=metrics, analyses=args.analyses, folds=args.folds,
-                            random_state=args.random_state, scheduler=args.scheduler, n_workers=args.workers,
-                            progress=ProgressReporter() if sys.stderr.isatty() else None)
+                            random_state=args.random_state, n_null=args.null_draws, scheduler=args.scheduler,
+                            n_workers=args.workers, progress=ProgressReporter() if sys.stderr.isatty() else None)
         audit_id = save_audit(store, payload).id
     if args.csv:
         Path(args.csv).write_text(audit_csv(payload))
+    if args.summary or args.findings:
+        from topoalign.align.audit_summary import stored_summary
+
+        summary = stored_summary(store, audit_id)
+        if args.findings:
+            _write_findings(Path(args.findings), summary)
+        if args.summary:
+            return _print_summary(summary, args.json)
     if args.json:
         print_json({"id": audit_id, **payload})
         return 0
     rows = [(c["analysis"], c["metric"], f"{c['model_a']}/{c['layer_a']}", f"{c['model_b']}/{c['layer_b']}",
-             c["checkpoint"] or "", c["condition"] or "", f"{c['score']:.4f}") for c in payload["cells"]]
+             c["checkpoint"] or "", c["condition"] or "", _score(c["score"])) for c in payload["cells"]]
     print_table(rows, ["analysis", "metric", "a", "b", "checkpoint", "condition", "score"])
     print(f"audit {audit_id}: {len(payload['cells'])} cells over {len(plan.pairs())} representation pairs")
+    return 0
+
+
+def _score(v) -> str:
+    return "n/a" if v is None else f"{v:.4f}"
+
+
+def _write_findings(path: Path, summary: dict) -> None:
+    """The findings report as Markdown (``.md``, default) or JSON (``.json``)."""
+    import json
+
+    from topoalign.align.findings import findings_report
+
+    if path.suffix.lower() == ".json":
+        body = {"audit_id": summary["audit_id"], "collection": summary["collection"], "findings": summary["findings"]}
+        path.write_text(json.dumps(body, indent=1))
+    else:
+        path.write_text(findings_report(summary))
+    print(f"findings written to {path}", file=sys.stderr)
+
+
+def _print_summary(summary: dict, as_json: bool) -> int:
+    if as_json:
+        print_json(summary)
+        return 0
+    verdict = {True: "holds", False: "does not hold", None: "cannot be checked"}
+    print_table([(f["id"], verdict[f["holds"]], f["text"]) for f in summary["findings"]],
+                ["finding", "verdict", "evidence"])
+    print()
+    print_table([(r["metric"], r["model"], r["layer"], _score(r["layer_fraction"]), _score(r["mean"]), _score(r["sd"]),
+                  r["n_pairs"], _score(r["random_mean"]), _score(r["chance"])) for r in summary["depth"]],
+                ["metric", "model", "layer", "depth", "mean", "sd", "pairs", "random", "chance"])
     return 0

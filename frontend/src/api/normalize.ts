@@ -1,8 +1,9 @@
-// Turn the topological-alignment and audit responses into the shapes the views draw.
+// Turn the topological-alignment responses into the shapes the views draw (the audit's figures come aggregated
+// from the server: GET /api/audits/{id}/summary).
 // Tolerant on purpose: those endpoints are landing in parallel, and small wire variations (lists vs maps,
 // {x, y} vs [x, y]) must not reach the views.
 import type {
-  AuditCell, AuditMatrix, AuditResult, AuditSeries, LayoutResult, MotifMatch, MotifResult, Positions, Region,
+  LayoutResult, MotifMatch, MotifResult, Positions, Region,
   RegionResult,
 } from "./pending";
 
@@ -121,63 +122,6 @@ export function normalizeMotifs(raw: Json): MotifResult {
   });
   unique.sort((a, b) => b.score - a.score);
   return { matches: unique, truncated: !!raw?.truncated || perGraph.some((g) => g.truncated) };
-}
-
-interface RawCell {
-  analysis: string; metric: string; score: number | null; std: number | null;
-  model_a: string; model_b: string; layer_a: string; layer_b: string;
-  layer_index_a?: number | null; layer_index_b?: number | null; epoch?: number | null; condition?: string | null;
-  representation_a: string; representation_b: string;
-}
-
-const byLayer = (a: { i?: number | null; name: string }, b: { i?: number | null; name: string }) =>
-  (a.i ?? 1e9) - (b.i ?? 1e9) || a.name.localeCompare(b.name, undefined, { numeric: true });
-
-/** The audit artifact (a flat list of scored pairs per analysis and metric) -> heatmaps and series. */
-export function normalizeAudit(raw: Json): AuditResult {
-  const cells: RawCell[] = raw?.cells ?? [];
-  const metrics = Array.from(new Set(cells.map((c) => c.metric)));
-  const matrices: AuditMatrix[] = [];
-  const depth: AuditSeries[] = [], epoch: AuditSeries[] = [], ood: AuditSeries[] = [];
-  for (const metric of metrics) {
-    const mine = cells.filter((c) => c.metric === metric);
-    // layer x layer: the first model pair (further pairs are other seeds; the first is representative)
-    const layers = mine.filter((c) => c.analysis === "layers");
-    if (layers.length) {
-      const pair = `${layers[0].model_a}|${layers[0].model_b}`;
-      const sel = layers.filter((c) => `${c.model_a}|${c.model_b}` === pair);
-      const rows = Array.from(new Map(sel.map((c) => [c.layer_a, { i: c.layer_index_a, name: c.layer_a }])).values()).sort(byLayer).map((r) => r.name);
-      const cols = Array.from(new Map(sel.map((c) => [c.layer_b, { i: c.layer_index_b, name: c.layer_b }])).values()).sort(byLayer).map((r) => r.name);
-      const grid: AuditCell[][] = rows.map(() => cols.map(() => ({ value: null, a: "", b: "" })));
-      for (const c of sel) grid[rows.indexOf(c.layer_a)][cols.indexOf(c.layer_b)] = { value: c.score, a: c.representation_a, b: c.representation_b };
-      matrices.push({ metric, rows, cols, cells: grid, kind: `${layers[0].model_a} (rows) × ${layers[0].model_b} (columns)` });
-    }
-    const baseline = new Map<number | string, number[]>();
-    for (const c of mine.filter((x) => x.analysis === "random_init" && x.score !== null)) {
-      const k = c.layer_index_a ?? c.layer_a;
-      baseline.set(k, [...(baseline.get(k) ?? []), c.score! - (c.std ?? 0), c.score! + (c.std ?? 0)]);
-    }
-    const d = mine.filter((c) => c.analysis === "depth" && c.score !== null)
-      .sort((a, b) => (a.layer_index_a ?? 0) - (b.layer_index_a ?? 0));
-    if (d.length) {
-      depth.push({ name: metric, metric, points: d.map((c) => ({ x: c.layer_index_a ?? c.layer_a, y: c.score!, lo: c.score! - (c.std ?? 0), hi: c.score! + (c.std ?? 0), a: c.representation_a, b: c.representation_b, label: c.layer_a })),
-        chance: d.filter((c) => baseline.has(c.layer_index_a ?? c.layer_a)).map((c) => {
-          const v = baseline.get(c.layer_index_a ?? c.layer_a)!;
-          return { x: c.layer_index_a ?? c.layer_a, lo: Math.min(...v), hi: Math.max(...v) };
-        }) });
-    }
-    const ep = mine.filter((c) => c.analysis === "epochs" && c.score !== null);
-    for (const layer of Array.from(new Set(ep.map((c) => c.layer_a)))) {
-      const pts = ep.filter((c) => c.layer_a === layer).sort((a, b) => (a.epoch ?? 0) - (b.epoch ?? 0));
-      epoch.push({ name: layer, metric, points: pts.map((c) => ({ x: c.epoch ?? 0, y: c.score!, a: c.representation_a, b: c.representation_b })) });
-    }
-    const od = mine.filter((c) => c.analysis === "ood" && c.score !== null).sort((a, b) => (a.layer_index_a ?? 0) - (b.layer_index_a ?? 0));
-    for (const cond of Array.from(new Set(od.map((c) => c.condition ?? "?")))) {
-      const pts = od.filter((c) => (c.condition ?? "?") === cond);
-      ood.push({ name: cond, metric, points: pts.map((c) => ({ x: c.layer_a, y: c.score!, a: c.representation_a, b: c.representation_b })) });
-    }
-  }
-  return { id: raw?.id, title: raw?.collection?.name, matrices, depth, epoch, ood };
 }
 
 /** Per node (`graphId/nodeId`): its best partners in every other graph, from `POST /api/topo/compare`, with the

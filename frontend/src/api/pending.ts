@@ -92,20 +92,5 @@ export interface MotifMatch {
 }
 export interface MotifResult { matches: MotifMatch[]; truncated?: boolean }
 
-export interface AuditCell { value: number | null; a: string; b: string }
+export interface AuditCell { value: number | null; a: string; b: string; error?: string | null }
 export interface AuditMatrix { metric: string; rows: string[]; cols: string[]; cells: AuditCell[][]; kind?: string }
-export interface SeriesPoint { x: number | string; y: number; lo?: number; hi?: number; a?: string; b?: string; label?: string }
-export interface AuditSeries {
-  name: string;
-  metric?: string;
-  points: SeriesPoint[];
-  chance?: { x: number | string; lo: number; hi: number }[];
-}
-export interface AuditResult {
-  id?: string;
-  title?: string;
-  matrices: AuditMatrix[];
-  depth: AuditSeries[];
-  epoch: AuditSeries[];
-  ood: AuditSeries[];
-}

@@ -93,14 +93,25 @@ export function svgToPng(svgText: string, scale = 2): Promise<Blob> {
   });
 }
 
+// Spreadsheets run a cell that starts with = + - @ (or a tab or CR) as a formula (CSV injection): such text gets a
+// leading quote (OWASP), as the server's CSV writer does (topoalign.io.csv_export). Numbers, and text that is a
+// number or a ';'-joined list of numbers, stay as they are.
+const FORMULA_START = /^[=+\-@\t\r]/;
+const NUMBER = String.raw`[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?`;
+const NUMBERS = new RegExp(`^${NUMBER}(?:;${NUMBER})*$`);
+
+/** One CSV field: empty for null, formula-like text quoted with a leading `'`, CSV-quoted when needed. */
+export function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  let s = String(v);
+  if (typeof v === "string" && FORMULA_START.test(s) && !NUMBERS.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
 export function toCsv(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return "";
   const cols = Array.from(new Set(rows.flatMap((r) => Object.keys(r))));
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? "" : String(v);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\n") + "\n";
+  return [cols.map(csvCell).join(","), ...rows.map((r) => cols.map((c) => csvCell(r[c])).join(","))].join("\n") + "\n";
 }
 
 export function download(name: string, data: Blob | string, type = "application/octet-stream"): void {

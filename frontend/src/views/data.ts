@@ -48,7 +48,7 @@ export function mount(root: HTMLElement, app: App): () => void {
   function renderCollections(cols: Collection[], cid: string | null): void {
     const demo = h("div", { class: "muted", style: { marginTop: "10px", fontSize: "12px" } },
       "Demo zoo: ", h("code", {}, "topoalign demo --data <dir>"),
-      " (or ", h("code", {}, "make run"), ") builds digits CNNs (seeds, epochs, OOD) and MiniLM layers on sentences.");
+      " (or ", h("code", {}, "make run"), ") builds MNIST CNNs and MLPs (seeds, checkpoints, 25 shifts) and MiniLM and MPNet layers on sentences and words.");
     const head = h("div", { class: "row" }, h("h2", {}, "Collections"), h("span", { class: "grow" }),
       h("button", { id: "new-collection", onclick: () => { creating = !creating; renderCollections(cols, cid); } },
         creating ? "Close" : "New collection"));
@@ -175,6 +175,11 @@ export function mount(root: HTMLElement, app: App): () => void {
           try { await api.deleteRepresentation(r.id); app.invalidate(); void refresh(true); } catch (e) { app.notify(errorText(e), "error"); }
         } }, "×")));
     });
+    app.exportHooks = { name: `representations-${c.name}`, csv: () => reps.map((r) => {
+      const { metrics, extra: _extra, ...p } = r.provenance;
+      return { id: r.id, name: r.name, n: r.n, d: r.d, ...p,
+        ...Object.fromEntries(Object.entries(metrics ?? {}).map(([k, v]) => [`metric_${k}`, v])) };
+    }) };
     repsBox.replaceChildren(head, h("table", { class: "data" },
       h("thead", {}, h("tr", {}, ...["name", "model", "layer (depth)", "checkpoint", "condition"].map((t) => h("th", {}, t)),
         h("th", { class: "num" }, "seed"), h("th", {}, "task metrics"), h("th", { class: "num" }, "n × d"), h("th", {}))),

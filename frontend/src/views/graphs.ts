@@ -8,6 +8,7 @@ import { AUTO_MODES, parseIntervals, type AutoMode, type BuildParams } from "../
 import { chooses, graphRequest } from "./build";
 import { graphShell, type Shell } from "./shell";
 
+const MAX_GRAPHS = 8;
 const MODE_LABELS: Record<AutoMode, string> = { shape: "auto: shape", cmo: "auto: CMO", stability: "stability grid", off: "explicit" };
 
 export function mount(root: HTMLElement, app: App): () => void {
@@ -66,6 +67,13 @@ export function mount(root: HTMLElement, app: App): () => void {
   function open(): void {
     shell?.dispose();
     root.replaceChildren();
+    if (store.get().graphs.length > MAX_GRAPHS) {
+      shell = null;
+      root.append(h("div", { class: "body" }, h("div", { class: "card error", id: "too-many-graphs" },
+        `The aligned view lays out at most ${MAX_GRAPHS} graphs jointly; this link holds ${store.get().graphs.length}. ` +
+        "Pick at most 8 in Build.")));
+      return;
+    }
     const bar = paramBar();
     shell = graphShell(root, app, {
       title: "Aligned graphs",

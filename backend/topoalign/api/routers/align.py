@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
 from topoalign.api.deps import JobsDep, SettingsDep, StoreDep
-from topoalign.api.schemas.align import AlignIn, AuditIn, AuditOut, AuditSummary
+from topoalign.api.schemas.align import AlignIn, AuditFiguresOut, AuditIn, AuditOut, AuditSummary
 from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, job_accepted
 from topoalign.errors import check_param
 
@@ -51,52 +51,9 @@ def start_audit(collection_id: str, body: AuditIn, store: StoreDep, jobs: JobsDe
     """
     from topoalign.align.audit import prepare_audit
 
-    coll, *_ = prepare_audit(store, collection_id, body.metrics, body.analyses, body.folds, body.random_state)
+    coll, *_ = prepare_audit(store, collection_id, body.metrics, body.analyses, body.folds, body.random_state,
+                             body.n_null)
     return job_accepted(jobs.submit("audit", {"collection_id": coll.id, **body.model_dump()}))
-
-
-def register_jobs(jobs, store, settings) -> None:
-    """Alignment and audit jobs are re-runnable: each is rebuilt from its JSON params."""
-    from topoalign.align.audit import prepare_audit, run_audit, save_audit
-    from topoalign.align.score import alignment_score
-
-    def align_job(params: dict):
-        body = AlignIn(**params)
-        extra = {"linear": {"direction": body.direction}, "procrustes": {"dim_mode": body.dim_mode},
-                 "mutual_knn": {"k": body.k}}.get(body.metric, {})
-
-        def run(progress):
-            a = store.load_representation(body.representation_a)
-            b = store.load_representation(body.representation_b)
-            result = alignment_score(a, b, metric=body.metric, folds=body.folds, random_state=body.random_state,
-                                     n_permutations=body.n_permutations, n_rotations=body.n_rotations,
-                                     progress=progress, **extra)
-            return result.to_dict()
-
-        return run
-
-    def audit_job(params: dict):
-        body = AuditIn(**{k: v for k, v in params.items() if k != "collection_id"})
-        collection_id = params["collection_id"]
-
-        def run(progress):
-            coll, _, metrics, key = prepare_audit(store, collection_id, body.metrics, body.analyses, body.folds,
-                                                  body.random_state)
-            found = store.find_artifact("audit", key)
-            if found is not None and not body.recompute:
-                progress(1.0, "stored audit")
-                return {"audit_id": found.id, "n_cells": found.meta.get("n_cells"), "cached": True}
-            if found is not None:
-                store.delete_artifact(found.id)
-            payload = run_audit(store, coll.id, metrics=metrics, analyses=body.analyses, folds=body.folds,
-                                random_state=body.random_state, scheduler=settings.dask_scheduler, progress=progress)
-            rec = save_audit(store, payload)
-            return {"audit_id": rec.id, "n_cells": len(payload["cells"]), "cached": False}
-
-        return run
-
-    jobs.register("align", align_job)
-    jobs.register("audit", audit_job)
 
 
 @router.get("/audits", response_model=list[AuditSummary])
@@ -133,6 +90,37 @@ def export_audit(audit_id: str, store: StoreDep,
         return Response(audit_csv(payload), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     return Response(json.dumps(payload), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+
+
+@router.get("/audits/{audit_id}/summary", response_model=AuditFiguresOut)
+def audit_summary(audit_id: str, store: StoreDep) -> AuditFiguresOut:
+    """The audit figure by figure (depth, epochs, ood, layers) with the paper's findings tested on it."""
+    from topoalign.align.audit_summary import stored_summary
+
+    store.get_artifact(audit_id, kind="audit")
+    return AuditFiguresOut(**stored_summary(store, audit_id))
+
+
+@router.get("/audits/{audit_id}/findings", response_class=Response,
+            responses={200: {"content": {"text/markdown": {}, "application/json": {}}}})
+def audit_findings_report(audit_id: str, store: StoreDep,
+                          format: Annotated[Literal["md", "json"], Query(description="md or json")] = "md"
+                          ) -> Response:
+    """The findings report as a download: Markdown (a table of claims, verdicts and numbers) or JSON."""
+    import json
+
+    from topoalign.align.audit_summary import stored_summary
+    from topoalign.align.findings import findings_report
+
+    store.get_artifact(audit_id, kind="audit")
+    summary = stored_summary(store, audit_id)
+    name = f"findings-{summary['collection'].get('name', '')}-{audit_id}".replace(" ", "_")
+    if format == "md":
+        return Response(findings_report(summary), media_type="text/markdown",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.md"'})
+    body = {"audit_id": audit_id, "collection": summary["collection"], "findings": summary["findings"]}
+    return Response(json.dumps(body), media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
 
 
