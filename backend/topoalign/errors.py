@@ -66,6 +66,14 @@ class JobCancelledError(TopoAlignError):
     status = 409
 
 
+class WorkerLostError(TopoAlignError):
+    """The Dask worker running a job's work died (over its memory budget, or killed): the job fails, not the
+    server."""
+
+    code = "worker_lost"
+    status = 503
+
+
 def check_param(owner: str, name: str, value, ok: bool, allowed: str) -> None:
     """Raise ``InvalidParameterError`` in the house style unless ``ok``.
 

@@ -41,7 +41,7 @@ def test_collection_input_errors(client):
     r = client.post("/api/collections", json={"name": "../../etc", "stimulus_ids": ["a"]})
     assert r.status_code == 422 and "Invalid collection name" in r.json()["detail"]
     r = client.post("/api/collections", json={"name": "dup", "stimulus_ids": ["a", "a"]})
-    assert r.status_code == 422 and "Duplicate stimulus ids" in r.json()["detail"]
+    assert r.status_code == 422 and "duplicate stimulus ids" in r.json()["detail"]
     r = client.post("/api/collections", json={"name": "lab", "stimulus_ids": ["a", "b"], "labels": {"k": ["x"]}})
     assert r.status_code == 422 and "one value per stimulus" in r.json()["detail"]
     assert client.get("/api/collections").json() == []

@@ -20,17 +20,19 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir, env_extra=None):
+    def __init__(self, data_dir, env_extra=None, host="127.0.0.1"):
         self.data_dir = data_dir
+        self.host = host
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.env = {**os.environ, "TOPOALIGN_WARM_UMAP": "false", **(env_extra or {})}
         self.proc = None
         self.log = data_dir.parent / f"server-{self.port}.log"  # a file, not a pipe nobody reads
 
     def start(self, timeout: float = 60) -> "ServerProcess":
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "topoalign.cli", "serve", "--port", str(self.port), "--data", str(self.data_dir)],
+            [sys.executable, "-m", "topoalign.cli", "serve", "--host", self.host, "--port", str(self.port), "--data",
+             str(self.data_dir)],
             env=self.env, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"),
         )
         deadline = time.time() + timeout
@@ -61,8 +63,8 @@ class ServerProcess:
 def server_factory(tmp_path):
     started = []
 
-    def make(**env_extra):
-        srv = ServerProcess(tmp_path / "store", env_extra)
+    def make(host="127.0.0.1", **env_extra):
+        srv = ServerProcess(tmp_path / "store", env_extra, host=host)
         started.append(srv)
         return srv
 

@@ -7,6 +7,8 @@ file named ``PWNED-*`` into the corpus folder: the tests assert that no such fil
 
 Placeholders in request cases: ``{cid}`` (an existing collection id), ``{rid}`` (an existing representation id).
 The existing collection holds 6 stimuli ``b0 .. b5``; uploads default to it unless ``collection`` is set.
+The app runs with the token ``CORPUS_TOKEN``, which the client sends as ``Authorization: Bearer ...``; a case's
+``headers`` replace the client's (a value of None removes that header), for the Host, Origin and token classes.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 
 N_EXISTING = 6  # stimuli of the collection the uploads go to
 UPLOAD_CAP = 200_000  # bytes: the corpus app runs with this TOPOALIGN_MAX_UPLOAD_BYTES
+CORPUS_TOKEN = "corpus-t0ken"  # the corpus app's TOPOALIGN_TOKEN
 MARKER_PREFIX = "PWNED-"
 
 
@@ -40,6 +43,7 @@ class UploadCase:
     form: dict[str, str] = field(default_factory=dict)
     labels: str | None = None  # a labels file, relative to the corpus folder
     collection: str = "{cid}"
+    headers: dict[str, str | None] = field(default_factory=dict)
     kind: str = "upload"
 
 
@@ -54,6 +58,7 @@ class RequestCase:
     json: Any = None
     params: dict[str, Any] | None = None
     content: str | None = None  # a raw body (sent with content-type application/json)
+    headers: dict[str, str | None] = field(default_factory=dict)
     kind: str = "request"
 
 
@@ -257,8 +262,56 @@ def _file_cases(folder: Path) -> list[tuple[UploadCase, bytes]]:
         (U("form_drop_nonfinite_not_bool", "", "acts.npy", ("drop_nonfinite",), form={"drop_nonfinite": "maybe"}),
          _npy(good)),
         (U("form_name_too_long", "", "acts.npy", ("name",), form={"name": "x" * 500}), _npy(good)),
+        # a page on another site posting a good file (a form needs no preflight), and DNS rebinding
+        (U("upload_from_foreign_origin", "", "acts.npy", ("origin",), headers={"Origin": "http://evil.example"}),
+         _npy(good)),
+        (U("upload_from_foreign_origin_without_token", "", "acts.npy", ("origin",),
+           headers={"Origin": "https://evil.example", "Authorization": None}), _npy(good)),
+        (U("upload_from_null_origin", "", "acts.npy", ("origin",), headers={"Origin": "null"}), _npy(good)),
+        (U("upload_through_rebound_host", "", "acts.npy", ("host",), headers={"Host": "evil.example:8000"}),
+         _npy(good)),
+        (U("upload_token_without_bearer", "", "acts.npy", ("bearer", "token"),
+           headers={"Authorization": CORPUS_TOKEN}), _npy(good)),
     ]
     return cases
+
+
+def _surface_cases() -> list[RequestCase]:
+    """Foreign Origin on writes (403), a Host that is not the server's (421), malformed or misplaced tokens (401)."""
+    R = RequestCase
+    evil, coll = "http://evil.example", {"name": "from-elsewhere", "stimulus_ids": ["a"]}
+    return [
+        R("origin_foreign_post", "post", "/api/collections", ("origin",), json=coll, headers={"Origin": evil}),
+        R("origin_foreign_delete", "delete", "/api/collections/{cid}", ("origin",), headers={"Origin": evil}),
+        R("origin_foreign_patch", "patch", "/api/collections/{cid}", ("origin",), json={"name": "renamed"},
+          headers={"Origin": evil}),
+        R("origin_null_delete_representation", "delete", "/api/representations/{rid}", ("origin",),
+          headers={"Origin": "null"}),
+        R("origin_other_port", "post", "/api/collections", ("origin",), json=coll,
+          headers={"Origin": "http://testserver:8001"}),
+        R("origin_garbage", "post", "/api/collections", ("origin",), json=coll, headers={"Origin": "not a url"}),
+        R("host_rebound_get", "get", "/api/collections", ("host",), headers={"Host": "evil.example"}),
+        R("host_rebound_delete", "delete", "/api/collections/{cid}", ("host",),
+          headers={"Host": "attacker.example:80", "Origin": "http://attacker.example"}),
+        R("host_rebound_dashboard", "get", "/", ("host",), headers={"Host": "evil.example"}),
+        R("host_bad_port", "get", "/api/collections", ("host",), headers={"Host": "localhost:http"}),
+        R("host_unbracketed_ipv6", "get", "/api/collections", ("host",), headers={"Host": "::1:8000"}),
+        R("host_lookalike", "get", "/api/collections", ("host",), headers={"Host": "localhost.evil.example"}),
+        R("token_without_scheme", "get", "/api/collections", ("bearer", "token"),
+          headers={"Authorization": CORPUS_TOKEN}),
+        R("token_basic_scheme", "get", "/api/collections", ("bearer", "token"),
+          headers={"Authorization": f"Basic {CORPUS_TOKEN}"}),
+        R("token_scheme_only", "delete", "/api/collections/{cid}", ("bearer", "token"),
+          headers={"Authorization": "Bearer"}),
+        R("token_wrong", "delete", "/api/collections/{cid}", ("bearer", "token"),
+          headers={"Authorization": "Bearer wrong"}),
+        R("token_in_query_outside_events", "delete", "/api/collections/{cid}", ("bearer", "token"),
+          params={"token": CORPUS_TOKEN}, headers={"Authorization": None}),
+        R("token_in_query_on_listing", "get", "/api/jobs", ("bearer", "token"), params={"token": CORPUS_TOKEN},
+          headers={"Authorization": None}),
+        R("token_missing", "post", "/api/collections", ("bearer", "token"), json=coll,
+          headers={"Authorization": None}),
+    ]
 
 
 def _request_cases() -> list[RequestCase]:
@@ -313,7 +366,7 @@ def make_corpus(folder: str | Path) -> list[UploadCase | RequestCase]:
         (folder / case.file).write_bytes(data)
         cases.append(case)
     (folder / "labels_unknown.csv").write_bytes(_csv([["stimulus_id", "class"], ["b0", "x"], ["zz9", "y"]]))
-    cases += _request_cases()
+    cases += _request_cases() + _surface_cases()
     return cases
 
 

@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
-from make_corpus import MARKER_PREFIX, N_EXISTING, UPLOAD_CAP, RequestCase, UploadCase, make_corpus  # noqa: E402
+from make_corpus import (CORPUS_TOKEN, MARKER_PREFIX, N_EXISTING, UPLOAD_CAP, RequestCase,  # noqa: E402
+                         UploadCase, make_corpus)
 
 from topoalign.api.app import create_app  # noqa: E402
 from topoalign.api.settings import Settings  # noqa: E402
@@ -27,9 +28,11 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    """A real app on a real SQLite file holding collection ``base`` (b0..b5, labels) and one representation."""
+    """A real app on a real SQLite file holding collection ``base`` (b0..b5, labels) and one representation; it
+    wants a token, which the client sends unless a case says otherwise."""
     data = tmp_path_factory.mktemp("store")
-    with TestClient(create_app(Settings(data=data, warm_umap=False, max_upload_bytes=UPLOAD_CAP))) as client:
+    settings = Settings(data=data, warm_umap=False, max_upload_bytes=UPLOAD_CAP, token=CORPUS_TOKEN)
+    with TestClient(create_app(settings), headers={"Authorization": f"Bearer {CORPUS_TOKEN}"}) as client:
         ids = [f"b{i}" for i in range(N_EXISTING)]
         coll = client.post("/api/collections", json={"name": "base", "stimulus_ids": ids,
                                                      "labels": {"class": list("xyxyxy")}})
@@ -59,16 +62,23 @@ def send(client: TestClient, folder: Path, case, ids: dict):
         if case.labels:
             files["labels"] = ("labels.csv", (folder / case.labels).read_bytes())
         url = f"/api/collections/{case.collection.format(**ids)}/representations"
-        return client.post(url, files=files, data=case.form)
-    kw = {}
-    if case.json is not None:
-        kw["json"] = case.json
-    if case.content is not None:
-        kw["content"] = case.content.encode()
-        kw["headers"] = {"content-type": "application/json"}
-    if case.params:
-        kw["params"] = case.params
-    return client.request(case.method.upper(), case.path.format(**ids), **kw)
+        request = client.build_request("POST", url, files=files, data=case.form)
+    else:
+        kw = {}
+        if case.json is not None:
+            kw["json"] = case.json
+        if case.content is not None:
+            kw["content"] = case.content.encode()
+            kw["headers"] = {"content-type": "application/json"}
+        if case.params:
+            kw["params"] = case.params
+        request = client.build_request(case.method.upper(), case.path.format(**ids), **kw)
+    for name, value in case.headers.items():  # the Host, Origin and token classes
+        if value is None:
+            request.headers.pop(name, None)
+        else:
+            request.headers[name] = value
+    return client.send(request)
 
 
 def test_corpus_is_big_enough(corpus):

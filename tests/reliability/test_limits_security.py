@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -95,6 +96,29 @@ def test_upload_cap_declared_and_streamed(tmp_path):
         assert not any((tmp_path / "uploads").iterdir())
 
 
+def test_json_bodies_have_their_own_small_cap(tmp_path):
+    """A JSON body far below the upload cap but over the JSON cap is refused before it is parsed (declared length)
+    or while it streams (chunked); nothing is created, and an upload of the same size still goes through."""
+    settings = Settings(data=tmp_path, warm_umap=False, max_json_bytes=64_000, max_upload_bytes=10_000_000)
+    with TestClient(create_app(settings)) as client:
+        ids = [f"s{i}" for i in range(20_000)]  # ~200 kB of JSON
+        r = client.post("/api/collections", json={"name": "big", "stimulus_ids": ids})
+        assert r.status_code == 413 and "TOPOALIGN_MAX_JSON_BYTES" in r.json()["detail"], r.text
+
+        def chunks():
+            body = json.dumps({"name": "big", "stimulus_ids": ids}).encode()
+            for i in range(0, len(body), 8192):
+                yield body[i:i + 8192]
+
+        r = client.post("/api/collections", content=chunks(), headers={"content-type": "application/json"})
+        assert r.status_code == 413 and "stopped reading" in r.json()["detail"], r.text
+        assert client.get("/api/collections").json() == []
+        cid = client.post("/api/collections", json={"name": "c", "stimulus_ids": ["a", "b"]}).json()["id"]
+        up = client.post(f"/api/collections/{cid}/representations",
+                         files={"file": ("wide.npy", _npy(np.ones((2, 40_000), "f4")))})  # 320 kB: an upload
+        assert up.status_code == 201, up.text
+
+
 @pytest.mark.parametrize("length", ["-5", "abc", "1e9", " "])
 def test_malformed_content_length_is_refused(tmp_path, length):
     with TestClient(create_app(Settings(data=tmp_path, warm_umap=False))) as client:
@@ -171,7 +195,11 @@ def test_token_guards_a_real_server(server_factory):
     assert httpx.post(srv.url + "/api/collections", json={"name": "x", "stimulus_ids": ["a"]}).status_code == 401
     ok = httpx.get(srv.url + "/api/collections", headers={"Authorization": "Bearer t0k3n-xyz"})
     assert ok.status_code == 200 and ok.json() == []
-    assert httpx.get(srv.url + "/api/collections", params={"token": "t0k3n-xyz"}).status_code == 200
+    # ?token= only on the job event stream (EventSource sends no headers): elsewhere it would land in URLs and logs
+    assert httpx.get(srv.url + "/api/collections", params={"token": "t0k3n-xyz"}).status_code == 401
+    assert httpx.get(srv.url + "/api/jobs/jnope/events", params={"token": "t0k3n-xyz"}).status_code == 404
+    assert httpx.get(srv.url + "/api/collections", headers={"Authorization": "bearer t0k3n-xyz"}).status_code == 200
+    assert httpx.get(srv.url + "/api/collections", headers={"Authorization": "t0k3n-xyz"}).status_code == 401
 
 
 def test_cors_never_wildcard(tmp_path):
@@ -254,8 +282,10 @@ def test_motif_search_respects_match_and_time_limits(tmp_path):
 
 @pytest.mark.parametrize("route", ["collections", "upload"])
 def test_undeclared_body_is_cut_at_the_cap(tmp_path, route):
-    """A chunked body (no Content-Length) is not read past cap + 1 MiB, whatever the route."""
-    with TestClient(create_app(Settings(data=tmp_path, warm_umap=False, max_upload_bytes=1000))) as client:
+    """A chunked body (no Content-Length) is not read past its cap (upload cap + 1 MiB, or the JSON cap), whatever
+    the route."""
+    settings = Settings(data=tmp_path, warm_umap=False, max_upload_bytes=1000, max_json_bytes=2000)
+    with TestClient(create_app(settings)) as client:
         cid = client.post("/api/collections", json={"name": "c", "stimulus_ids": ["a", "b"]}).json()["id"]
         sent = [0]
 

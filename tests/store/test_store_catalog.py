@@ -53,7 +53,7 @@ def test_collection_crud(store):
     coll = renamed
     with pytest.raises(ConflictError, match="already exists"):
         store.create_collection("faces2", IDS)
-    with pytest.raises(InvalidInputError, match="Duplicate stimulus ids"):
+    with pytest.raises(InvalidInputError, match="duplicate stimulus ids"):
         store.create_collection("dups", ["a", "a"])
     with pytest.raises(InvalidInputError, match="not stimuli of the collection"):
         store.set_labels(coll.id, pd.DataFrame({"c": [1]}, index=["nope"]))

@@ -113,3 +113,14 @@ def test_bad_mode():
     with pytest.raises(InvalidParameterError, match="'mode' parameter of joint_layout"):
         graphs = annulus_graphs(2, 30, seed=0)
         joint_layout(graphs, mode="3d")
+
+
+@pytest.mark.parametrize("bad", [[float("nan"), 0.0], [1e308, 0.0], [0.0, -float("inf")], [1.0], ["x", 0.0]])
+def test_warm_start_refuses_non_finite_or_absurd_positions(bad):
+    graphs = annulus_graphs(2, 30, seed=0)
+    first = joint_layout(graphs, ["a", "b"]).position_map()
+    node = next(iter(first["a"]))
+    with pytest.raises(InvalidParameterError, match=f"'initial' parameter of joint_layout.*{node}"):
+        joint_layout(graphs, ["a", "b"], initial={"a": {**first["a"], node: bad}})
+    far = {**first["a"], node: (1e5, -1e5)}  # large but within bounds: laid out, finite
+    assert all(np.isfinite(p).all() for p in joint_layout(graphs, ["a", "b"], initial={"a": far}).positions)

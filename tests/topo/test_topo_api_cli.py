@@ -173,3 +173,17 @@ def test_mapper_files_carry_labels_so_motif_where_works(tmp_path, capsys):
     pd.DataFrame({"stimulus_id": ["x", "y"], "blob": ["a", "b"]}).to_csv(bad, index=False)
     assert main(["mapper", str(npy), "--labels", str(bad), *build]) == 2
     assert "shares no stimulus id" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("coords", ["[1e308, 0]", "[NaN, 0]", "[0, -Infinity]", "[0, 1, 2]", "[\"x\", 0]"])
+def test_layout_warm_start_refuses_absurd_coordinates_with_422(client_and_graphs, coords):
+    """1e308 or NaN warm-start positions used to reach the solver and answer 500 (LinAlgError)."""
+    client, gids = client_and_graphs
+    first = client.post("/api/topo/layout", json={"graph_ids": gids}).json()
+    node = first["graphs"][0]["nodes"][0]["id"]
+    body = '{"graph_ids": %s, "initial": {"%s": {"%s": %s}}}' % (json.dumps(gids), gids[0], node, coords)
+    r = client.post("/api/topo/layout", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "invalid_request" and "initial" in r.json()["detail"]
+    ok = client.post("/api/topo/layout", json={"graph_ids": gids, "initial": {gids[0]: {node: [1e5, -1e5]}}})
+    assert ok.status_code == 200, ok.text

@@ -1,6 +1,13 @@
-"""The one place where exceptions become HTTP responses: ``{"error": code, "detail": message}``."""
+"""The one place where exceptions become HTTP responses: ``{"error": code, "detail": message}``.
+
+An unexpected exception (a bug) is logged with its traceback under a generated request id; the client gets only
+that id, never the exception's text (which can hold paths, data or internals of the server).
+"""
 
 from __future__ import annotations
+
+import logging
+import uuid
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -9,6 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from topoalign.errors import TopoAlignError
+
+logger = logging.getLogger("topoalign.api")
 
 
 def error_response(status: int, code: str, detail: str) -> JSONResponse:
@@ -62,5 +71,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(status, code, detail)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception):
-        return error_response(500, "internal_error", f"{type(exc).__name__}: {exc}")
+    async def _unexpected(request: Request, exc: Exception):
+        request_id = uuid.uuid4().hex[:16]
+        logger.error("internal error, request id %s: %s %s", request_id, request.method, request.url.path,
+                     exc_info=exc)
+        response = error_response(500, "internal_error", f"The server failed on this request (request id "
+                                  f"{request_id}); its log has the details under that id.")
+        response.headers["X-Request-ID"] = request_id
+        return response

@@ -8,8 +8,10 @@ sequence mask. In multi-array files (.npz, .safetensors, .pt dicts, .h5) two key
 
 from __future__ import annotations
 
+import io
 import pickle
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -92,17 +94,42 @@ def _read_npz(path: Path, *, label: str, max_bytes: int, **_: Any) -> RawArrays:
             f"Corrupt file: {label!r} is a zip archive but not an .npz: it holds {others[:3]} besides .npy arrays.",
             code="corrupt_file",
         )
-    _check_expanded_size(sum(i.file_size for i in infos), max_bytes, label)
+    budget = _expansion_budget(max_bytes)
+    _check_expanded_size(sum(i.file_size for i in infos), budget, label)
     arrays: dict[str, np.ndarray] = {}
+    left = budget
     try:
-        with np.load(path, allow_pickle=False) as z:
-            for key in z.files:
-                arrays[key] = z[key]
+        with zipfile.ZipFile(path) as zf:
+            for info in infos:
+                # the sizes a zip declares can lie: each member is decompressed under what is left of the budget
+                data = _read_limited(zf.open(info), left, label)
+                left -= len(data)
+                arrays[info.filename[:-4]] = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+                del data
     except ValueError as exc:
         _raise_pickle_or_corrupt(exc, label)
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error) as exc:
         raise _corrupt(label, exc) from None
     return RawArrays(arrays=arrays)
+
+
+def _read_limited(stream, limit: int, label: str) -> bytes:
+    """All of a stream, refusing it once more than ``limit`` bytes came out (a decompression bomb)."""
+    chunks, total = [], 0
+    with stream:
+        while chunk := stream.read(1 << 22):
+            total += len(chunk)
+            if total > limit:
+                _check_expanded_size(total, limit, label)
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _expansion_budget(max_bytes: int) -> int:
+    """Arrays may expand to the smaller of the upload cap and the memory budget (``limits.max_expanded_bytes``)."""
+    from topoalign import limits
+
+    return min(int(max_bytes), limits.current().max_expanded_bytes)
 
 
 def _read_safetensors(path: Path, *, label: str, **_: Any) -> RawArrays:
@@ -123,8 +150,12 @@ def _read_safetensors(path: Path, *, label: str, **_: Any) -> RawArrays:
     return RawArrays(arrays=dict(arrays))
 
 
-def _read_pt(path: Path, *, label: str, **_: Any) -> RawArrays:
+def _read_pt(path: Path, *, label: str, max_bytes: int, **_: Any) -> RawArrays:
     import torch
+
+    if zipfile.is_zipfile(path):  # torch.save's archive: its members' sizes, before torch reads them
+        with zipfile.ZipFile(path) as zf:
+            _check_expanded_size(sum(i.file_size for i in zf.infolist()), _expansion_budget(max_bytes), label)
 
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
@@ -158,7 +189,8 @@ def _read_hdf5(path: Path, *, label: str, max_bytes: int, **_: Any) -> RawArrays
                         "storage); only self-contained datasets are accepted.",
                         code="external_data",
                     )
-            _check_expanded_size(sum(int(ds.size) * ds.dtype.itemsize for ds in datasets), max_bytes, label)
+            _check_expanded_size(sum(int(ds.size) * ds.dtype.itemsize for ds in datasets),
+                                 _expansion_budget(max_bytes), label)
             for name, ds in zip(names, datasets):
                 if h5py.check_string_dtype(ds.dtype) is not None:
                     arrays[name] = np.asarray(ds.asstr()[()], dtype=str)
@@ -293,7 +325,8 @@ def _take_reserved(raw: RawArrays, id_column: str | None, label: str) -> None:
 def _check_expanded_size(nbytes: int, max_bytes: int, label: str) -> None:
     if nbytes > max_bytes:
         raise PayloadTooLargeError(
-            f"File {label!r} expands to {nbytes} bytes of arrays, over the size cap of {max_bytes} bytes.",
+            f"File {label!r} expands to {nbytes:,} bytes of arrays (or more), over the budget of {max_bytes:,} bytes "
+            "(the smaller of TOPOALIGN_MAX_UPLOAD_BYTES and TOPOALIGN_MAX_EXPANDED_BYTES).",
             code="payload_too_large",
         )
 

@@ -32,19 +32,19 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from topoalign.errors import InvalidParameterError, check_param
 from topoalign.mapper.dbscan_rules import assign_border_points
 from topoalign.mapper.dense_dbscan import WithinEps, dbscan_labels_leaders
 from topoalign.mapper.grouped_dbscan import grouped_dbscan_labels
+from topoalign.mapper.pivot_dbscan import dbscan_labels_pivots
 from topoalign.mapper.row_groups import GROUP_MIN_ROWS
 from topoalign.mapper.neighbors import DENSE_LIMIT, radius_mask, radius_pairs
 from topoalign.mapper.placement import NearestRows, labels_first, ordered_labels, place_noise
 
 LEADERS_MIN_ROWS = 384  # below this, all pairs in one symmetric product are cheap enough
 USE_LEADERS = True
+USE_PIVOTS = True  # dense elements try ``pivot_dbscan`` first (False: the leaders method alone, for comparisons)
 SPARSE_DEGREE = 24  # mean candidate neighbours per row up to which a cube's pairs are listed
 
 METRICS = ("euclidean", "cosine")
@@ -60,6 +60,14 @@ def _is_int(v) -> bool:
 
 def _is_num(v) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+MAX_RADIUS = 1e150  # radii are squared on the way (1e308 overflows); far beyond any activation distance
+
+
+def _is_radius(v) -> bool:
+    """A finite positive distance that can be squared in float64."""
+    return _is_num(v) and 0 < v <= MAX_RADIUS
 
 
 class Clusterer:
@@ -134,8 +142,7 @@ class DBSCAN(Clusterer):
             check_param("DBSCAN", "eps_quantile", self.eps_quantile,
                         _is_num(self.eps_quantile) and 0 < self.eps_quantile <= 1, "in (0, 1]")
         else:
-            check_param("DBSCAN", "eps", self.eps, _is_num(self.eps) and self.eps > 0 and np.isfinite(self.eps),
-                        "a float > 0 or 'auto'")
+            check_param("DBSCAN", "eps", self.eps, _is_radius(self.eps), f"a float in (0, {MAX_RADIUS:g}] or 'auto'")
         return self
 
     def prepare(self, X, *, random_state=0):
@@ -180,11 +187,16 @@ def dbscan_labels_cpu(X: np.ndarray, eps: float, min_samples: int, metric: str =
 
 
 def dbscan_labels_dense_rows(X: np.ndarray, eps: float, min_samples: int, metric: str = "euclidean",
-                             f: WithinEps | None = None) -> np.ndarray:
-    """DBSCAN labels of rows whose within-eps graph is dense: large elements by groups in Kruskal order
-    (``grouped_dbscan``), else the leaders method, else the adjacency matrix or the full pair list."""
+                             f: WithinEps | None = None, pivots: bool = True) -> np.ndarray:
+    """DBSCAN labels of rows whose within-eps graph is dense: from a few pivot columns where nearly every pair is
+    within eps (``pivot_dbscan``; ``pivots=False`` when the caller tried it already), else large elements by groups
+    in Kruskal order (``grouped_dbscan``), else the leaders method, else the adjacency matrix or the pair list."""
     n = len(X)
     f = WithinEps(X, eps, metric) if f is None else f
+    if pivots and USE_PIVOTS:
+        labels, _ = dbscan_labels_pivots(f, min_samples)
+        if labels is not None:
+            return labels
     if n >= GROUP_MIN_ROWS:
         return grouped_dbscan_labels(f, min_samples)
     if USE_LEADERS and n >= LEADERS_MIN_ROWS:
@@ -271,6 +283,9 @@ def _components(n: int, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
     rounds, without scipy.sparse's per-call construction and validation, which cost more than the search itself
     there. Large ones use scipy's ``connected_components`` (tests compare the two)."""
     if len(ii) > _NUMPY_COMPONENTS_MAX_PAIRS:
+        from scipy.sparse import coo_matrix  # here, not at import: scipy.sparse costs ~0.1 s of a CLI start
+        from scipy.sparse.csgraph import connected_components
+
         graph = coo_matrix((np.ones(len(ii), dtype=np.int8), (ii, jj)), shape=(n, n)).tocsr()
         return connected_components(graph, directed=False)[1]
     comp = np.arange(n)
@@ -386,13 +401,16 @@ class SingleLinkage(Clusterer):
                     "given alone (exactly one of distance_threshold, n_clusters, gap_bins)")
         if self.distance_threshold is not None:
             t = self.distance_threshold
-            check_param("SingleLinkage", "distance_threshold", t, _is_num(t) and t > 0, "a float > 0")
+            check_param("SingleLinkage", "distance_threshold", t, _is_radius(t), f"a float in (0, {MAX_RADIUS:g}]")
         if self.n_clusters is not None:
             check_param("SingleLinkage", "n_clusters", self.n_clusters, _is_int(self.n_clusters) and self.n_clusters >= 1,
                         "an int >= 1")
         if self.gap_bins is not None:
             check_param("SingleLinkage", "gap_bins", self.gap_bins, _is_int(self.gap_bins) and self.gap_bins >= 2,
                         "an int >= 2")
+            from topoalign import limits
+
+            limits.check("The 'gap_bins' parameter of SingleLinkage", self.gap_bins, "max_gap_bins")
         if self.min_points is not None:
             check_param("SingleLinkage", "min_points", self.min_points, _is_int(self.min_points) and self.min_points >= 1,
                         "an int >= 1 or None (KeplerMapper's rule)")

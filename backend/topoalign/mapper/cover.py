@@ -61,6 +61,7 @@ class Cover:
         """Compute the intervals of each lens dimension. ``lens``: (n x k) lens values."""
         lens = _as_lens(lens)
         ns, ps = self.check_params(lens.shape[1])
+        check_cover_cost(type(self).__name__, ns, lens.shape[0])
         self.intervals_ = [self._intervals(lens[:, k], int(n), float(p)) for k, (n, p) in enumerate(zip(ns, ps))]
         return self
 
@@ -178,6 +179,18 @@ def check_intervals_overlap(owner: str, ns, ps, n_name: str = "n_intervals", p_n
     for p in ps if isinstance(ps, (list, tuple)) else [ps]:
         check_param(owner, p_name, p, isinstance(p, (int, float, np.floating)) and not isinstance(p, bool)
                     and 0 <= p < 1, "in [0, 1)")
+
+
+def check_cover_cost(owner: str, ns, n_rows: int) -> None:
+    """Refuse a cover whose cost is over budget before anything is allocated (``topoalign.limits``): its elements
+    (the product of the intervals per lens dimension) and its membership tables (rows x intervals per dimension)."""
+    from topoalign import limits
+
+    ns = [int(n) for n in (ns if isinstance(ns, (list, tuple)) else [ns])]
+    limits.check(f"The cover of {owner} ({' x '.join(map(str, ns))} intervals)", float(np.prod(ns, dtype=float)),
+                 "max_cover_cells", hint="Use fewer intervals.")
+    limits.check(f"The cover of {owner} on {n_rows:,} rows ({' + '.join(map(str, ns))} intervals)",
+                 float(n_rows) * float(sum(ns)), "max_cover_membership", hint="Use fewer intervals.")
 
 
 def _as_lens(lens: np.ndarray) -> np.ndarray:

@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS collections (
     description TEXT NOT NULL DEFAULT '',
     n_stimuli INTEGER NOT NULL,
     stimuli_json TEXT NOT NULL,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    meta_json TEXT
 );
 CREATE TABLE IF NOT EXISTS representations (
     id TEXT PRIMARY KEY,
@@ -94,6 +95,48 @@ def params_key(params: Any) -> str:
     return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
+_GENERATED_ID_RE = re.compile(r"^[a-z][0-9a-f]{12}$")  # new_id's shape: a letter and 12 hex digits
+_LISTED = ("c.id, c.name, c.description, c.n_stimuli, c.created_at, c.meta_json, "
+           "(SELECT COUNT(*) FROM representations r WHERE r.collection_id=c.id) AS n_reps")
+RESERVED_LABELS = ("text", "stimulus_id")
+
+
+def check_collection_name(name: str) -> str:
+    """A collection's name: a name (``check_name``) without '/' (it is a path segment of the API's routes) and not
+    shaped like a generated id (so that "id or name" always names one collection)."""
+    check_name(name, "collection name")
+    if "/" in name:
+        raise InvalidInputError(f"Invalid collection name {name!r}: it may not contain '/' (collections are addressed "
+                                "by name in URLs).", code="invalid_name")
+    if _GENERATED_ID_RE.match(name):
+        raise InvalidInputError(f"Invalid collection name {name!r}: names shaped like generated ids (a letter and 12 "
+                                "hex digits) are reserved.", code="invalid_name")
+    return name
+
+
+def check_stimulus_id_list(stimulus_ids) -> list[str]:
+    """Stimulus ids as the store keeps them: non-empty, unique, printable, at most 500 characters, no bidirectional
+    controls (the rule of uploads, ``io.validate.check_stimulus_ids``, on every path)."""
+    from topoalign.io.validate import check_stimulus_ids
+
+    ids = [str(s) for s in stimulus_ids]
+    if not ids:
+        raise InvalidInputError("A collection needs at least one stimulus.")
+    return list(check_stimulus_ids(ids))
+
+
+def _check_label_columns(labels: pd.DataFrame) -> None:
+    reserved = sorted(set(RESERVED_LABELS) & {str(c) for c in labels.columns})
+    if reserved:
+        raise InvalidInputError(f"Label columns may not be named {reserved}: the names are reserved for the stimulus "
+                                "texts and ids. Rename the column(s).", code="reserved_name")
+
+
+def _collection_meta(stimuli: dict) -> str:
+    """What a listing shows of a collection's stimuli, kept beside them: label columns and whether texts exist."""
+    return json.dumps({"label_columns": list(stimuli.get("labels", {})), "has_text": stimuli.get("text") is not None})
+
+
 def check_name(name: str, what: str = "name") -> str:
     """Names are labels, never paths: reject traversal, separators at the ends, control characters."""
     if not isinstance(name, str) or not _NAME_RE.match(name) or ".." in name or name.endswith("/"):
@@ -124,6 +167,12 @@ class Store(JobsTable):
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            columns = {r["name"] for r in db.execute("PRAGMA table_info(collections)")}
+            if "meta_json" not in columns:  # a store made before the listing stopped parsing the stimuli
+                db.execute("ALTER TABLE collections ADD COLUMN meta_json TEXT")
+            for row in db.execute("SELECT id, stimuli_json FROM collections WHERE meta_json IS NULL").fetchall():
+                db.execute("UPDATE collections SET meta_json=? WHERE id=?",
+                           (_collection_meta(json.loads(row["stimuli_json"])), row["id"]))
 
     # -- plumbing ---------------------------------------------------------------------------------------------
     @contextmanager
@@ -166,13 +215,10 @@ class Store(JobsTable):
         description: str = "",
     ) -> CollectionRecord:
         """Create a collection of stimuli. ``labels`` is indexed by stimulus id; ``texts`` is in ``stimulus_ids`` order."""
-        check_name(name, "collection name")
-        ids = [str(s) for s in stimulus_ids]
-        if not ids:
-            raise InvalidInputError("A collection needs at least one stimulus.")
-        if len(set(ids)) != len(ids):
-            dup = pd.Index(ids)[pd.Index(ids).duplicated()][:5].tolist()
-            raise InvalidInputError(f"Duplicate stimulus ids: {dup}.")
+        check_collection_name(name)
+        ids = check_stimulus_id_list(stimulus_ids)
+        if labels is not None:
+            _check_label_columns(labels)
         if texts is not None and len(texts) != len(ids):
             raise InvalidInputError(f"{len(texts)} stimulus texts for {len(ids)} stimuli.")
         stimuli = {"ids": ids, "text": list(map(str, texts)) if texts is not None else None, "labels": {}}
@@ -180,39 +226,38 @@ class Store(JobsTable):
             stimuli["labels"] = _labels_to_json(labels, ids)
         cid = new_id("c")
         with self._transaction() as db:
-            if db.execute("SELECT 1 FROM collections WHERE name=?", (name,)).fetchone():
+            if db.execute("SELECT 1 FROM collections WHERE name=? OR id=?", (name, name)).fetchone():
                 raise ConflictError(f"A collection named {name!r} already exists.")
             db.execute(
-                "INSERT INTO collections VALUES (?,?,?,?,?,?)",
-                (cid, name, description, len(ids), json.dumps(stimuli), time.time()),
+                "INSERT INTO collections (id, name, description, n_stimuli, stimuli_json, created_at, meta_json) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (cid, name, description, len(ids), json.dumps(stimuli), time.time(), _collection_meta(stimuli)),
             )
         return self.get_collection(cid)
 
+    def _collection_row(self, db: sqlite3.Connection, id_or_name: str, columns: str = _LISTED) -> sqlite3.Row:
+        """The row of exactly one collection: by id first, else by name (names can never look like ids, so an id
+        and a name never both match)."""
+        for where in ("c.id=?", "c.name=?"):
+            row = db.execute(f"SELECT {columns} FROM collections c WHERE {where}", (id_or_name,)).fetchone()
+            if row is not None:
+                return row
+        raise NotFoundError(f"No collection with id or name {id_or_name!r}.")
+
     def get_collection(self, id_or_name: str) -> CollectionRecord:
         with self._connect() as db:
-            row = db.execute(
-                "SELECT c.*, (SELECT COUNT(*) FROM representations r WHERE r.collection_id=c.id) AS n_reps "
-                "FROM collections c WHERE c.id=? OR c.name=?",
-                (id_or_name, id_or_name),
-            ).fetchone()
-        if row is None:
-            raise NotFoundError(f"No collection with id or name {id_or_name!r}.")
-        return _collection_record(row)
+            return _collection_record(self._collection_row(db, id_or_name))
 
     def list_collections(self) -> list[CollectionRecord]:
+        """Every collection, without reading its stimuli (their ids and labels can be megabytes)."""
         with self._connect() as db:
-            rows = db.execute(
-                "SELECT c.*, (SELECT COUNT(*) FROM representations r WHERE r.collection_id=c.id) AS n_reps "
-                "FROM collections c ORDER BY c.created_at"
-            ).fetchall()
+            rows = db.execute(f"SELECT {_LISTED} FROM collections c ORDER BY c.created_at").fetchall()
         return [_collection_record(r) for r in rows]
 
     def stimuli(self, collection_id: str) -> pd.DataFrame:
         """One row per stimulus, indexed by stimulus id, in collection order: a ``text`` column if any, then labels."""
         with self._connect() as db:
-            row = db.execute("SELECT stimuli_json FROM collections WHERE id=? OR name=?", (collection_id, collection_id)).fetchone()
-        if row is None:
-            raise NotFoundError(f"No collection with id or name {collection_id!r}.")
+            row = self._collection_row(db, collection_id, "c.stimuli_json")
         return _stimuli_frame(json.loads(row["stimuli_json"]))
 
     def set_labels(self, collection_id: str, labels: pd.DataFrame, *, overwrite: bool = False) -> dict[str, int]:
@@ -223,10 +268,7 @@ class Store(JobsTable):
         naming the columns) unless ``overwrite``. A partial label file therefore never erases labels. Returns the
         number of values set per column.
         """
-        reserved = sorted({"text", "stimulus_id"} & {str(c) for c in labels.columns})
-        if reserved:
-            raise InvalidInputError(f"Label columns may not be named {reserved}: the names are reserved for the "
-                                    "stimulus texts and ids. Rename the column(s).", code="reserved_name")
+        _check_label_columns(labels)
         coll = self.get_collection(collection_id)
         with self._transaction() as db:
             row = db.execute("SELECT stimuli_json FROM collections WHERE id=?", (coll.id,)).fetchone()
@@ -256,7 +298,8 @@ class Store(JobsTable):
                 raise ConflictError(
                     f"The labels would change existing values: {conflicts} (column: stimuli). Nothing was changed; "
                     "send overwrite to replace them.", code="label_conflict")
-            db.execute("UPDATE collections SET stimuli_json=? WHERE id=?", (json.dumps(stimuli), coll.id))
+            db.execute("UPDATE collections SET stimuli_json=?, meta_json=? WHERE id=?",
+                       (json.dumps(stimuli), _collection_meta(stimuli), coll.id))
         return changed
 
     def update_collection(self, collection_id: str, *, name: str | None = None,
@@ -264,7 +307,7 @@ class Store(JobsTable):
         """Rename a collection or change its description."""
         coll = self.get_collection(collection_id)
         if name is not None:
-            check_name(name, "collection name")
+            check_collection_name(name)
         with self._transaction() as db:
             if name is not None and name != coll.name:
                 if db.execute("SELECT 1 FROM collections WHERE name=? OR id=?", (name, name)).fetchone():

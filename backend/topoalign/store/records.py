@@ -86,10 +86,13 @@ def _stimuli_frame(stimuli: dict) -> pd.DataFrame:
 
 
 def _collection_record(row: sqlite3.Row) -> CollectionRecord:
-    stimuli = json.loads(row["stimuli_json"])
+    meta = json.loads(row["meta_json"]) if row["meta_json"] else None
+    if meta is None:  # pragma: no cover - the store backfills meta_json when it opens
+        stimuli = json.loads(row["stimuli_json"])
+        meta = {"label_columns": list(stimuli.get("labels", {})), "has_text": stimuli.get("text") is not None}
     return CollectionRecord(
         id=row["id"], name=row["name"], description=row["description"], n_stimuli=row["n_stimuli"],
-        label_columns=list(stimuli.get("labels", {})), has_text=stimuli.get("text") is not None,
+        label_columns=list(meta["label_columns"]), has_text=bool(meta["has_text"]),
         n_representations=row["n_reps"] if "n_reps" in row.keys() else 0, created_at=row["created_at"],
     )
 

@@ -50,6 +50,7 @@ __all__ = ["MODES", "JointLayout", "joint_layout", "correspondence_springs", "co
            "independent_layouts", "stress", "optimal_scale", "auto_iterations"]
 
 MODES = ("panels", "overlay")
+MAX_WARM_COORD = 1e6  # warm-start coordinates are graph hops; far beyond this the majorisation's sums overflow
 COUPLING = 0.27
 START_SWEEPS = 0.75  # sweeps of the independent layouts of the start, relative to the joint sweeps
 
@@ -228,7 +229,7 @@ def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_
         for i, nid in enumerate(geoms[g].node_ids):
             p = given.get(nid)
             if p is not None:
-                X[offsets[g] + i] = (float(p[0]), float(p[1]))
+                X[offsets[g] + i] = _warm_position(p, name, nid)
                 warm[offsets[g] + i] = True
     anchors[warm], mu[warm] = X[warm], mu_value
     cold = [g for g in range(k) if not warm[offsets[g]:offsets[g + 1]].all()]
@@ -260,6 +261,20 @@ def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_
     consensus = (A + springs @ A) / (1.0 + np.asarray(springs.sum(axis=1)).ravel())[:, None]
     X[~warm] = consensus[~warm]
     return X, (anchors if warm.any() else None), (mu if warm.any() else None)
+
+
+def _warm_position(p, graph: str, node: str) -> tuple[float, float]:
+    """A warm-start position as two finite floats within +-MAX_WARM_COORD (NaN or 1e308 break the solver)."""
+    try:
+        x, y = (float(v) for v in p)
+        ok = bool(np.isfinite([x, y]).all()) and max(abs(x), abs(y)) <= MAX_WARM_COORD
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise InvalidParameterError(f"The 'initial' parameter of joint_layout must give each node two finite numbers "
+                                    f"within +-{MAX_WARM_COORD:g}. Got {p!r} for node {node!r} of graph {graph!r} "
+                                    "instead.")
+    return x, y
 
 
 def _panel_offsets(positions, mode, columns, gap) -> np.ndarray:

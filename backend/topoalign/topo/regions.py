@@ -216,6 +216,11 @@ def find_regions(
                 "an int >= 1")
     check_param("find_regions", "n_null", n_null, isinstance(n_null, int) and 0 <= n_null <= 10000, "an int in [0, 10000]")
     check_param("find_regions", "alpha", alpha, 0 < alpha < 1, "in (0, 1)")
+    from topoalign import limits
+
+    limits.check(f"The regions' null model ({n_null} shuffles x {sum(len(g.nodes) for g in corr.graphs)} nodes)",
+                 float(n_null) * sum(len(g.nodes) for g in corr.graphs), "max_null_work",
+                 hint="Use fewer shuffles (n_null).")
     params = {"method": method, "min_jaccard": min_jaccard, "min_lift": min_lift, "intra_weight": intra_weight,
               "resolution": resolution, "min_stimuli": min_stimuli, "n_null": n_null, "alpha": alpha,
               "random_state": random_state}

@@ -52,6 +52,11 @@ def topological_alignment_score(graph_a: MapperGraph, graph_b: MapperGraph, *, r
     """
     check_param("topological_alignment_score", "n_null", n_null, isinstance(n_null, int) and 0 <= n_null <= 10000,
                 "an int in [0, 10000]")
+    from topoalign import limits
+
+    nodes = len(graph_a.nodes) + len(graph_b.nodes)
+    limits.check(f"The score's null model ({n_null} shuffles x {nodes} nodes)", float(n_null) * nodes,
+                 "max_null_work", hint="Use fewer shuffles (n_null).")
     ids = shared_stimulus_ids([graph_a, graph_b])
     observed = _score_parts(graph_a, graph_b, ids, random_state)
     rng = np.random.default_rng(random_state)

@@ -28,18 +28,6 @@ def _params(body) -> dict:
     return body.model_dump(exclude={"graph_ids"})
 
 
-def _compute_regions(graphs, names, params, progress):
-    return service.regions(graphs, names, progress=progress, **params)
-
-
-def _compute_score(graphs, names, params, progress):
-    return service.score(graphs, names, random_state=params["random_state"], n_null=params["n_null"],
-                         progress=progress)
-
-
-COMPUTE = {"regions": _compute_regions, "score": _compute_score}
-
-
 def _cached_or_job(kind: str, body, store, jobs, work_per_node: int = 1):
     graphs, names = service.load_graphs(body.graph_ids, store, allow_files=False)  # 404 / 422 now rather than in the job
     params = _params(body)
@@ -47,31 +35,9 @@ def _cached_or_job(kind: str, body, store, jobs, work_per_node: int = 1):
     if hit is not None:
         return hit
     if sum(len(g.nodes) for g in graphs) * work_per_node <= SYNC_WORK:
-        return service.remember(store, kind, key, COMPUTE[kind](graphs, names, params, None))
+        return service.remember(store, kind, key, service.COMPUTE[kind](graphs, names, params, None))
     job_id = jobs.submit(f"topo_{kind}", {"graph_ids": body.graph_ids, **params})
     return JSONResponse(status_code=202, content=job_accepted(job_id).model_dump())
-
-
-def register_jobs(jobs, store, settings) -> None:
-    """Regions and score jobs are re-runnable: params are ``{"graph_ids", **request params}``."""
-
-    def factory_for(kind: str):
-        def factory(job_params: dict):
-            graph_ids = job_params["graph_ids"]
-            params = {k: v for k, v in job_params.items() if k != "graph_ids"}
-
-            def run(progress):
-                graphs, names = service.load_graphs(graph_ids, store, allow_files=False)
-                _, key = service.cached(store, kind, graph_ids, params)
-                result = service.remember(store, kind, key, COMPUTE[kind](graphs, names, params, progress))
-                return {"result_id": result["result_id"]}
-
-            return run
-
-        return factory
-
-    for kind in COMPUTE:
-        jobs.register(f"topo_{kind}", factory_for(kind))
 
 
 @router.post("/compare", response_model=CompareOut)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from topoalign.jobs.public_error import public_text
 
 
 class ErrorOut(BaseModel):
@@ -47,9 +49,15 @@ class JobOut(BaseModel):
     message: str
     params: dict[str, Any]
     result: Any | None = None
-    error: str | None = None
+    error: str | None = Field(None, description="why a failed job failed: the error's type and message")
     created_at: float
     updated_at: float
+
+    @field_validator("error")
+    @classmethod
+    def _without_traceback_or_paths(cls, value: str | None) -> str | None:
+        """Records written before job errors were made public-safe kept tracebacks with the server's paths."""
+        return public_text(value) if value else value
 
 
 class JobAccepted(BaseModel):

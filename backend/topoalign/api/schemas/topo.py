@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from topoalign.topo.layout import MAX_WARM_COORD
 
 GraphIds = Field(min_length=2, max_length=8, description="Mapper graph ids (from /api/graphs); stimuli are matched by id.")
 
@@ -50,8 +52,12 @@ class LayoutParams(BaseModel):
         return {**self.model_dump(), "initial": None}
 
 
+WarmCoord = Annotated[float, Field(ge=-MAX_WARM_COORD, le=MAX_WARM_COORD, allow_inf_nan=False)]
+WarmPosition = Annotated[list[WarmCoord], Field(min_length=2, max_length=2)]
+
+
 class LayoutIn(TopoIn, LayoutParams):
-    initial: dict[str, dict[str, list[float]]] | None = Field(
+    initial: dict[str, dict[str, WarmPosition]] | None = Field(
         None, description="warm start: {graph id: {node id: [x, y]}} in the shared frame (a previous layout's "
                           "positions minus its panel offsets)")
 
