@@ -61,3 +61,18 @@ def blobs(n: int, d: int, seed: int = 0) -> np.ndarray:
     X, _ = make_blobs(n_samples=n, n_features=d, centers=8, cluster_std=[0.6, 0.8, 1.0, 1.0, 1.2, 1.5, 0.9, 1.1],
                       center_box=(-6, 6), random_state=seed)
     return X.astype(np.float32)
+
+
+DENSE_STDS = {"dense10": ([0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3], 10.0),
+              "dense10wide": ([0.6, 0.8, 1.0, 1.0, 1.2, 1.5, 0.9, 1.1, 0.7, 1.3], 6.0)}
+
+
+def dense_clusters(n: int, d: int, kind: str = "dense10", seed: int = 0) -> np.ndarray:
+    """Ten Gaussian clusters of different widths (float32): at eps 40 in 384-D nearly every pair inside a cluster
+    is within eps ("dense10"; "dense10wide": closer centres and a wider cluster, of which ~1 pair in 5 is)."""
+    from sklearn.datasets import make_blobs
+
+    stds, box = DENSE_STDS[kind]
+    X, _ = make_blobs(n_samples=n, n_features=d, centers=10, cluster_std=stds, center_box=(-box, box),
+                      random_state=seed)
+    return X.astype(np.float32)

@@ -10,6 +10,14 @@ graphs, layouts, metrics: whatever the server exposes). Any non-2xx answer or tr
     .venv/bin/python bench/bench_load.py --seconds 5 --clients 10 --no-record
 
 Prints ``name, value`` lines (requests, errors, rps, p50_ms, p99_ms) and exits 1 when there were errors.
+
+``--jobs`` measures the jobs on Dask instead: for 1 and 2 in-process workers (a fresh server and data dir each), an
+aligned build of 8 representations of 20,000 stimuli (default Mapper parameters, joint layout) and a topological
+audit of 2 models x 8 layers (the depth analysis: layer i of one model against layer i of the other), timed from
+the request to the finished job, best of 3; and, in the same run, the p99 latency of a cheap GET
+(``/api/collections``, 4 paced clients) while the server is idle and while those jobs run.
+
+    .venv/bin/python bench/bench_load.py --jobs           # appends to bench/RESULTS.md
 """
 
 from __future__ import annotations
@@ -303,6 +311,161 @@ def load_test(*, clients: int = 50, seconds: float = 60, max_requests: int = 200
     return result
 
 
+# -- jobs on Dask: speed-up and read latency ----------------------------------------------------------------------
+@dataclass
+class JobsRun:
+    workers: int
+    aligned_s: list[float]
+    audit_s: list[float]
+    reads: dict[str, LoadResult]
+    load: tuple[float, float]  # 1-min load average before and after
+
+
+def fill_layers(client: httpx.Client, n: int, d: int, layers: int, models=("net-s0", "net-s1")) -> dict[str, list[str]]:
+    """A collection of ``n`` stimuli in 10 planted clusters; per model (two seeds of one architecture), ``layers``
+    rotated copies with more noise
+    deeper. Returns ``{model: representation ids by layer}``."""
+    rng = np.random.default_rng(0)
+    ids = [f"s{i}" for i in range(n)]
+    coll = client.post("/api/collections", json={"name": "layers", "stimulus_ids": ids,
+                                                 "labels": {"class": [str(i % 10) for i in range(n)]}})
+    coll.raise_for_status()
+    base = (rng.normal(size=(10, d)) * 3)[np.arange(n) % 10] + rng.normal(size=(n, d))
+    out: dict[str, list[str]] = {}
+    for model in models:
+        for layer in range(layers):
+            x = (base @ np.linalg.qr(rng.normal(size=(d, d)))[0] + (0.2 + 0.1 * layer) * rng.normal(size=(n, d)))
+            r = client.post(f"/api/collections/{coll.json()['id']}/representations",
+                            files={"file": (f"{model}-L{layer}.npy", _npy(x.astype(np.float32)))},
+                            data={"model": model, "layer": f"L{layer}", "layer_index": str(layer)})
+            r.raise_for_status()
+            out.setdefault(model, []).append(r.json()["representations"][0]["id"])
+    return out
+
+
+class PacedReads:
+    """``clients`` loops reading ``url`` with ``pause`` seconds between requests, in a background thread; every
+    latency goes to the result of the current :meth:`phase` (None: not recorded)."""
+
+    def __init__(self, url: str, clients: int = 4, pause: float = 0.05):
+        self.url, self.clients, self.pause = url, clients, pause
+        self.results: dict[str, LoadResult] = {}
+        self.current: str | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    def phase(self, name: str | None) -> None:
+        if name is not None:
+            self.results.setdefault(name, LoadResult())
+        self.current = name
+
+    async def _loop(self, http: httpx.AsyncClient) -> None:
+        while not self.stop.is_set():
+            t0 = time.perf_counter()
+            try:
+                ok = (await http.get(self.url)).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            ms, phase = (time.perf_counter() - t0) * 1000, self.current
+            if phase is not None:
+                self.results[phase].latencies_ms.append(ms)
+                self.results[phase].requests += 1
+                self.results[phase].errors += not ok
+            await asyncio.sleep(self.pause)
+
+    async def _run(self) -> None:
+        async with httpx.AsyncClient(timeout=30) as http:
+            await asyncio.gather(*(self._loop(http) for _ in range(self.clients)))
+
+    def __enter__(self) -> "PacedReads":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(60)
+
+
+def _timed_job(client: httpx.Client, path: str, body: dict) -> float:
+    t0 = time.perf_counter()
+    r = client.post(path, json=body)
+    if r.status_code != 202:
+        raise RuntimeError(f"{path}: {r.status_code} {r.text[:500]}")
+    job = _wait_job(client, r.json()["job_id"], timeout=1800)
+    if job["status"] != "done":
+        raise RuntimeError(f"{path}: job {job['status']}: {job.get('error')}")
+    return time.perf_counter() - t0
+
+
+def jobs_run(workers: int, *, n: int = 20_000, d: int = 64, layers: int = 8, idle_s: float = 10.0,
+             repeats: int = 3) -> JobsRun:
+    """One server with ``workers`` in-process Dask workers: ``repeats`` times the aligned build (another
+    ``random_state`` each time, so never from the cache) and the audit (``recompute``), timed, with reads idle
+    before them and during them."""
+    load_before = os.getloadavg()[0]
+    aligned, audit = [], []
+    with tempfile.TemporaryDirectory(prefix="topoalign-jobs-") as tmp:
+        with Server(Path(tmp) / "store", {"TOPOALIGN_DASK_WORKERS": str(workers)}) as srv, \
+                httpx.Client(base_url=srv.url, timeout=60) as client:
+            reps = fill_layers(client, n, d, layers)
+            cid = client.get("/api/collections").json()[0]["id"]
+            # the cluster is up and its workers warm (a small explicit build, cached apart from the default ones)
+            _timed_job(client, "/api/graphs", {"representation_id": reps["net-s0"][0], "auto": False,
+                                               "cover": {"kind": "kmapper", "n_intervals": 4, "overlap": 0.2}})
+            with PacedReads(srv.url + "/api/collections") as reads:
+                reads.phase("idle")
+                time.sleep(idle_s)
+                reads.phase("jobs")
+                for r in range(repeats):
+                    aligned.append(_timed_job(client, "/api/graphs/aligned",
+                                              {"representation_ids": reps["net-s0"], "random_state": r}))
+                    audit.append(_timed_job(client, f"/api/collections/{cid}/audits",
+                                            {"metrics": ["topological"], "analyses": ["depth"], "n_null": 0,
+                                             "recompute": r > 0}))
+                reads.phase(None)
+    return JobsRun(workers, aligned, audit, reads.results, (load_before, os.getloadavg()[0]))
+
+
+def jobs_benchmark(workers=(1, 2), **kw) -> list[JobsRun]:
+    return [jobs_run(w, **kw) for w in workers]
+
+
+def print_jobs(runs: list[JobsRun]) -> str:
+    """``name, value`` lines: per worker count the best time of each job (all of them in brackets) and the reads'
+    p99 idle and during the jobs; then the speed-ups of 2 workers over 1 (best times)."""
+    lines = ["name, value"]
+    for run in runs:
+        idle, busy = run.reads["idle"], run.reads["jobs"]
+        for name, times in (("aligned_8x20000", run.aligned_s), ("audit_topological_2x8_depth", run.audit_s)):
+            lines.append(f"{name}_{run.workers}_workers_s, {min(times):.2f}  "
+                         f"(runs {' '.join(f'{t:.2f}' for t in times)})")
+        lines += [f"read_p99_idle_ms_{run.workers}_workers, {idle.percentile(99):.1f}  ({idle.requests} reads)",
+                  f"read_p99_jobs_ms_{run.workers}_workers, {busy.percentile(99):.1f}  ({busy.requests} reads, "
+                  f"{busy.errors} errors)",
+                  f"read_p99_ratio_{run.workers}_workers, {busy.percentile(99) / idle.percentile(99):.2f}",
+                  f"load_average_{run.workers}_workers, {run.load[0]:.1f} before, {run.load[1]:.1f} after"]
+    one, two = (next((r for r in runs if r.workers == w), None) for w in (1, 2))
+    if one and two:
+        lines += [f"aligned_speedup_2_vs_1_workers, {min(one.aligned_s) / min(two.aligned_s):.2f}",
+                  f"audit_speedup_2_vs_1_workers, {min(one.audit_s) / min(two.audit_s):.2f}",
+                  f"total_speedup_2_vs_1_workers, "
+                  f"{(min(one.aligned_s) + min(one.audit_s)) / (min(two.aligned_s) + min(two.audit_s)):.2f}"]
+    return "\n".join(lines)
+
+
+def record_jobs(text: str) -> None:
+    when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    with open(HERE / "RESULTS.md", "a") as f:
+        f.write(f"\n## Jobs on Dask: 1 vs 2 workers, reads while they run ({when})\n\nMachine: {machine()}.\n\n"
+                "`bench_load.py --jobs`: per worker count a fresh `topoalign serve` (in-process cluster of "
+                "`TOPOALIGN_DASK_WORKERS` processes), an aligned build of 8 representations of 20,000 x 64 (default "
+                "Mapper parameters and joint layout), then a topological audit of 2 models x 8 layers (depth "
+                "analysis, 8 cells), each timed from request to finished job, 3 times (never from the cache; best "
+                "time, all in brackets); p99 of `GET /api/collections` from 4 paced clients (50 ms pauses) for 10 s "
+                "idle and then during the jobs, same server.\n\n"
+                f"```\n{text}\n```\n")
+
+
 def _route_of(url: str) -> str:
     """``/api/graphs/abc123`` -> ``/api/graphs/{id}`` for the report."""
     return "/".join("{id}" if any(c.isdigit() for c in seg) and len(seg) >= 8 else seg for seg in url.split("/"))
@@ -338,7 +501,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=60.0, help=f"duration (at most {MAX_SECONDS:.0f})")
     ap.add_argument("--max-requests", type=int, default=200_000, help="stop after this many requests in all")
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    ap.add_argument("--jobs", action="store_true", help="time the jobs on 1 and 2 Dask workers and the reads "
+                                                        "during them instead")
     args = ap.parse_args(argv)
+    if args.jobs:
+        text = print_jobs(jobs_benchmark())
+        print(text)
+        if not args.no_record:
+            record_jobs(text)
+        return 0
     result = load_test(clients=args.clients, seconds=args.seconds, max_requests=args.max_requests)
     print(f"requests, {result.requests}\nerrors, {result.errors}\nroutes, {result.routes}\n"
           f"rps, {result.requests / max(result.seconds, 1e-9):.1f}\np50_ms, {result.percentile(50):.1f}\n"

@@ -6,6 +6,7 @@ distinct node member sets are identical, and appends a section to ``bench/RESULT
     .venv/bin/python bench/bench_mapper.py                 # 20k comparisons + scaling 5k/20k/100k
     .venv/bin/python bench/bench_mapper.py --scaling 1000000  # add sizes to the scaling table
     .venv/bin/python bench/bench_mapper.py --quick         # 5k only (a smoke run)
+    .venv/bin/python bench/bench_mapper.py --dense-only --scaling   # the dense-cluster rows only
 
 Both sides get the same lens values (PCA-2 computed once); the timed part is the graph construction.
 """
@@ -29,7 +30,7 @@ CHECK_ALL_PAIRS = False
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "backend"))
 
-from bench_data import blobs, minilm_embeddings  # noqa: E402
+from bench_data import blobs, dense_clusters, minilm_embeddings  # noqa: E402
 
 from topoalign.mapper.build import build_mapper_graph  # noqa: E402
 from topoalign.mapper.cluster import DBSCAN  # noqa: E402
@@ -173,6 +174,7 @@ def main() -> None:
     ap.add_argument("--scaling", type=int, nargs="*", default=None, help="sizes for the scaling table")
     ap.add_argument("--scaling-intervals", type=int, default=10, help="cover intervals per lens axis, scaling rows")
     ap.add_argument("--scaling-only", action="store_true", help="skip the 20k comparisons")
+    ap.add_argument("--dense-only", action="store_true", help="of the 20k comparisons, the dense-cluster rows only")
     ap.add_argument("--check-all-pairs", action="store_true",
                     help="rows above the kmapper sizes: compare with our all-pairs path (slow: minutes at 1M)")
     ap.add_argument("--no-write", action="store_true", help="do not append to bench/RESULTS.md")
@@ -184,14 +186,21 @@ def main() -> None:
     lines: list[str] = []
     n = 5000 if args.quick else 20000
     if not args.scaling_only:
-        comparisons(n, lines)
+        comparisons(n, lines, dense_only=args.dense_only)
     sizes = args.scaling if args.scaling is not None else ([5000] if args.quick else [5000, 20000, 100000])
     scaling(sizes, lines=lines, n_cubes=args.scaling_intervals)
     if not args.no_write:
         write(header, lines)
 
 
-def comparisons(n: int, lines: list[str]) -> None:
+def comparisons(n: int, lines: list[str], dense_only: bool = False) -> None:
+    # ten Gaussian clusters of different widths, eps large against their spread: nearly every pair inside a cover
+    # element is within eps (the pivot path, ``pivot_dbscan``)
+    for kind in ("dense10", "dense10wide"):
+        compare(f"{kind}_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps40", dense_clusters(n, 384, kind), eps=40.0,
+                lines=lines)
+    if dense_only:
+        return
     X = blobs(n, 384)
     compare(f"blobs_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps27", X, eps=27.0, lines=lines)
     compare(f"blobs_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps35", X, eps=35.0, lines=lines)
@@ -209,7 +218,8 @@ def write(header: str, lines: list[str]) -> None:
     with open(HERE / "RESULTS.md", "a") as f:
         f.write(f"\n## Mapper ({_dt.date.today().isoformat()})\n\n{header}.\n"
                 "KMapperCover(10, 0.3) on a PCA-2 lens, DBSCAN (min_samples 3; blobs: 8 centres of mixed spread, "
-                "blobs3: make_blobs defaults; scaling rows min_samples 5 "
+                "blobs3: make_blobs defaults; dense10 / dense10wide: 10 centres of different spread, "
+                "bench_data.dense_clusters; scaling rows min_samples 5 "
                 "(cover NxN as named, 10x10 otherwise), "
                 "eps 0.55 on unit-norm embedding-like data); times are the best of 3 runs (1 for >20k), "
                 "ratio = kmapper / ours (wall clock); CPU seconds of both threads in brackets. MiniLM rows: "

@@ -102,8 +102,10 @@ class Representation:
 
 
 def match_stimuli(a: Representation, b: Representation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows of ``a`` and ``b`` holding the same stimuli, in ``a``'s order.
+    """Rows of ``a`` and ``b`` holding the same stimuli, ordered by stimulus id.
 
+    The order depends on the ids only, not on how either representation stores its rows nor on which comes first: so
+    the cross-validation folds (assigned over this order) are the same for ``score(a, b)`` and ``score(b, a)``.
     Returns ``(shared_ids, rows_a, rows_b)``; ``len(shared_ids)`` is the number of shared stimuli to report.
     """
     pos_b = {s: i for i, s in enumerate(b.stimulus_ids)}
@@ -114,7 +116,10 @@ def match_stimuli(a: Representation, b: Representation) -> tuple[np.ndarray, np.
             rows_a.append(i)
             rows_b.append(j)
     rows_a_arr = np.asarray(rows_a, dtype=np.int64)
-    return a.stimulus_ids[rows_a_arr], rows_a_arr, np.asarray(rows_b, dtype=np.int64)
+    rows_b_arr = np.asarray(rows_b, dtype=np.int64)
+    ids = a.stimulus_ids[rows_a_arr]
+    order = np.argsort(ids, kind="stable")
+    return ids[order], rows_a_arr[order], rows_b_arr[order]
 
 
 def aligned_matrices(a: Representation, b: Representation, *, min_shared: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -46,3 +46,28 @@ def test_sparse_nonzero_equals_nonzero(shape, density):
     # a non-contiguous view takes numpy's path and is still right
     for got, want in zip(sparse_nonzero(mask[:, ::2]), np.nonzero(mask[:, ::2])):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("n_nodes, n_rows, seed", [(1, 5, 0), (40, 60, 1), (120, 20000, 2), (25, 30, 3)])
+def test_edges_from_members_equal_the_sparse_product(n_nodes, n_rows, seed):
+    """The numpy inverted index gives the edges (order, shared counts, Jaccard) of scipy's A A^T."""
+    from scipy import sparse
+
+    from topoalign.mapper.graph import MapperNode, edges_from_members
+
+    rng = np.random.default_rng(seed)
+    nodes = [MapperNode(f"n{i}", np.unique(rng.integers(0, n_rows, size=rng.integers(1, max(2, min(n_rows // 3, 400))))),
+                        (i,), (0.0,)) for i in range(n_nodes)]
+    sizes = np.array([len(nd.members) for nd in nodes])
+    A = sparse.csr_matrix((np.ones(sizes.sum()), (np.repeat(np.arange(n_nodes), sizes),
+                                                  np.concatenate([nd.members for nd in nodes]))),
+                          shape=(n_nodes, n_rows))
+    shared = sparse.triu(A @ A.T, k=1).tocoo()
+    order = np.lexsort((shared.col, shared.row))
+    expected = [(f"n{a}", f"n{b}", int(k)) for a, b, k in
+                zip(shared.row[order], shared.col[order], shared.data[order])]
+    got = edges_from_members(nodes)
+    assert [(e.source, e.target, e.shared) for e in got] == expected
+    for e in got:
+        a, b = int(e.source[1:]), int(e.target[1:])
+        assert e.jaccard == pytest.approx(e.shared / len(np.union1d(nodes[a].members, nodes[b].members)))

@@ -8,29 +8,33 @@ equal those of ``kmapper.KeplerMapper().map(lens, X, cover=Cover(...), clusterer
 same member set twice (found in two overlapping cubes); so do we unless ``dedupe=True``.
 
 On the CPU, DBSCAN runs over all cover elements at once (``_dbscan_elements``): pairs decided in one element are
-reused by overlapping later ones, sparse elements prune pairs with exact lower bounds from a 64-axis PCA projection,
-large dense elements (16k+ rows) visit k-means groups of rows in Kruskal order (``grouped_dbscan``), elements of at
-most 256 rows are clustered together in batched products (``small_dbscan``), and elements run on a thread pool (one
-thread per core, single-threaded BLAS). Labels are those of scikit-learn's DBSCAN on each element.
+reused by overlapping later ones, dense elements where nearly every pair is within eps settle from a radius bound or
+a few pivot columns before any pair list or projection is made (``pivot_dbscan``), sparse elements prune pairs with
+exact lower bounds from a 64-axis PCA projection, large dense elements (16k+ rows) visit k-means groups of rows in
+Kruskal order (``grouped_dbscan``), elements of at most 256 rows are clustered together in batched products
+(``small_dbscan``), and elements run on a thread pool (one thread per core, single-threaded BLAS). Labels are those
+of scikit-learn's DBSCAN on each element.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
-import pandas as pd
 
 from topoalign.errors import InvalidInputError, LimitExceededError
 from topoalign.jobs.progress import Progress, null_progress
+from topoalign.mapper.blas_threads import one_blas_thread as _one_blas_thread
+from topoalign.cores import usable_cores
 from topoalign.mapper.cluster import DBSCAN, Clusterer, SingleLinkage, make_clusterer
 from topoalign.mapper.cover import Cover, _as_lens
 from topoalign.mapper.graph import MapperGraph, MapperNode, edges_from_members
 from topoalign.mapper.neighbors import _ROWS, default_device
+
+if TYPE_CHECKING:  # pandas, for the hints only: its import costs ~0.2 s of every command-line start
+    import pandas as pd
 
 
 def build_mapper_graph(
@@ -149,10 +153,7 @@ def _pair_work(elements: list, d: int) -> float:
 
 
 def _threads() -> int:
-    try:
-        return max(1, min(len(os.sched_getaffinity(0)), 8))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, min(os.cpu_count() or 1, 8))
+    return min(usable_cores(), 8)
 
 
 def _cluster_elements(clusterer: Clusterer, X: np.ndarray, elements: list, min_points: int,
@@ -207,8 +208,10 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
     Dense elements (the leaders method, the adjacency matrix) keep no pairs. Elements run on a thread pool in cover
     order (a parent is always submitted before its children), with single-threaded BLAS.
     """
+    from topoalign.mapper import cluster
     from topoalign.mapper.cluster import SPARSE_DEGREE, dbscan_labels, dbscan_labels_dense_rows
     from topoalign.mapper.dense_dbscan import WithinEps
+    from topoalign.mapper.pivot_dbscan import dbscan_labels_pivots
     from topoalign.mapper.small_dbscan import SMALL_ROWS, small_elements_labels
 
     eps, min_samples, metric = clusterer.eps_, int(clusterer.min_samples), clusterer.metric
@@ -218,10 +221,10 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
     for k, (_, rows) in enumerate(elements):
         member[rows, k] = True
         eligible[k] = len(rows) >= min_points
-    # small elements all at once (batched products, one DBSCAN pass); they take no part in pair reuse
+    # small elements all at once (batched products, one DBSCAN pass), as the pool's first task, beside the large
+    # elements; they take no part in pair reuse
     small_k = [k for k in range(K) if eligible[k] and len(elements[k][1]) <= SMALL_ROWS]
-    small = dict(zip(small_k, small_elements_labels(X, [elements[k][1] for k in small_k], eps, min_samples,
-                                                    metric)))
+    small_at = {k: i for i, k in enumerate(small_k)}
     eligible[small_k] = False
     parent = np.full(K, -1)
     # parents among the elements submitted ``workers`` places earlier or before: the element just before (usually
@@ -235,6 +238,7 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
                 parent[k] = p
     futures: dict[int, Any] = {}
     prune_stats = [0, 0]  # elements that tried the lower bounds, and those where they did not separate the rows
+    probe_stats = [0, 0]  # elements that tried the pivots first, and those that turned out sparse
     proj_box: list = []
     proj_lock = threading.Lock()
 
@@ -251,11 +255,20 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
             prune_stats[0] += 1
             prune_stats[1] += int(f.prune_failed)
 
+    def settle_first(f) -> tuple[np.ndarray | None, bool, bool]:
+        """Dense elements settle from a few pivot columns before any projection or pair list is made: (labels or
+        None, whether the element looked dense, whether the pivots ran). Once most elements turn out sparse, the
+        rest skip the pivots."""
+        if not cluster.USE_PIVOTS or (probe_stats[0] >= 4 and probe_stats[1] > probe_stats[0] // 2):
+            return None, False, False
+        labels, degree = dbscan_labels_pivots(f, min_samples)
+        probe_stats[0] += 1
+        probe_stats[1] += int(labels is None and degree <= 2 * SPARSE_DEGREE)
+        return labels, labels is not None or degree > 2 * SPARSE_DEGREE, True
+
     def run(k: int):
         rows = elements[k][1]
         m = len(rows)
-        if k in small:
-            return small[k], None
         if m < min_points:
             return None, None
         known = None
@@ -266,12 +279,21 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
                 keep = inside[gp[0]] & inside[gp[1]]
                 known = (np.searchsorted(rows, gp[0][keep]), np.searchsorted(rows, gp[1][keep]))
         cap = SPARSE_DEGREE * m
+        tried = False  # the pivots (``pivot_dbscan``) ran on this element
+        if known is None:
+            f = WithinEps(X[rows], eps, metric)
+            labels, dense, tried = settle_first(f)
+            if labels is not None:
+                return labels, None
+            if dense:
+                return dbscan_labels_dense_rows(X[rows], eps, min_samples, metric, f, pivots=False), None
         use = m > _ROWS and not (prune_stats[0] >= 4 and prune_stats[1] > prune_stats[0] // 2)
         proj = projection() if use else None
         proj = None if proj is None else (proj[0][rows], proj[1])
         use = proj is not None
         if known is None:
-            f = WithinEps(X[rows], eps, metric, proj=proj)
+            if use:
+                f.use_projection(proj)
             pairs = f.pairs(max_pairs=cap)
             _count(f)
         elif len(known[0]) > cap:
@@ -287,7 +309,7 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
                 pairs = (np.concatenate([known[0], perm[pairs[0]]]), np.concatenate([known[1], perm[pairs[1]]]))
             f = None
         if pairs is None:
-            return dbscan_labels_dense_rows(X[rows], eps, min_samples, metric, f), None
+            return dbscan_labels_dense_rows(X[rows], eps, min_samples, metric, f, pivots=not tried), None
         return dbscan_labels(m, pairs[0], pairs[1], min_samples), (rows[pairs[0]], rows[pairs[1]])
 
     last_child = np.full(K, -1)
@@ -297,10 +319,12 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
     with _one_blas_thread():
         pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
         try:
+            small = pool.submit(small_elements_labels, X, [elements[k][1] for k in small_k], eps, min_samples, metric)
             for k in range(K):  # cover order: a parent is submitted (and started) before its children
-                futures[k] = pool.submit(run, k)
+                if k not in small_at:
+                    futures[k] = pool.submit(run, k)
             for k, item in enumerate(elements):
-                labels = futures[k].result()[0]
+                labels = small.result()[small_at[k]] if k in small_at else futures[k].result()[0]
                 # drop pair lists nobody needs any more (children finish before later elements are read)
                 if last_child[k] < 0:
                     futures[k] = None
@@ -309,33 +333,6 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
                 yield k, item, labels
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # a build stopped early (max_nodes) drops queued work
-
-
-_BLAS_LOCK = threading.Lock()
-_BLAS_STATE: dict[str, Any] = {"controller": None, "users": 0, "limit": None}
-
-
-@contextmanager
-def _one_blas_thread():
-    """Single-threaded BLAS while any build is inside (the BLAS setting is process-wide: concurrent builds share one
-    limit, restored when the last leaves). The threadpoolctl controller is made once: finding the libraries takes
-    tens of milliseconds."""
-    with _BLAS_LOCK:
-        if _BLAS_STATE["controller"] is None:
-            from threadpoolctl import ThreadpoolController
-
-            _BLAS_STATE["controller"] = ThreadpoolController()
-        if _BLAS_STATE["users"] == 0:
-            _BLAS_STATE["limit"] = _BLAS_STATE["controller"].limit(limits=1, user_api="blas")
-        _BLAS_STATE["users"] += 1
-    try:
-        yield
-    finally:
-        with _BLAS_LOCK:
-            _BLAS_STATE["users"] -= 1
-            if _BLAS_STATE["users"] == 0:
-                _BLAS_STATE["limit"].restore_original_limits()
-                _BLAS_STATE["limit"] = None
 
 
 class _Done:

@@ -26,11 +26,13 @@ file alone can answer label queries; ``from_json`` reads it back as the graph's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-import networkx as nx
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # imported where used: networkx and pandas cost ~0.3 s of every command-line start
+    import networkx as nx
+    import pandas as pd
 
 GRAPH_FORMAT = "topoalign.mapper_graph/1"
 
@@ -176,6 +178,8 @@ class MapperGraph:
         cached = getattr(self, "_label_code_cache", None)
         if cached is not None and cached[0] is self.labels:
             return cached[1]
+        import pandas as pd
+
         out = []
         for col in self.labels.columns:
             values = self.labels[col]
@@ -194,6 +198,8 @@ class MapperGraph:
 
     # -- exports ----------------------------------------------------------------------------------------------
     def to_networkx(self) -> nx.Graph:
+        import networkx as nx
+
         g = nx.Graph(**{k: v for k, v in self.params.items() if isinstance(v, (str, int, float))})
         for n in self.nodes:
             g.add_node(n.id, members=n.members.tolist(), size=n.size, cover_element=list(n.cover_element),
@@ -204,6 +210,8 @@ class MapperGraph:
 
     def to_graphml(self, path) -> None:
         """GraphML with scalar attributes (members as a space-separated string; GraphML has no lists)."""
+        import networkx as nx
+
         g = nx.Graph()
         for n in self.nodes:
             attrs = {"size": n.size, "members": " ".join(map(str, n.members.tolist())),
@@ -297,6 +305,8 @@ class MapperGraph:
 
 def _labels_to_json(labels: pd.DataFrame, stimulus_ids: np.ndarray) -> dict[str, list]:
     """Label columns as JSON lists aligned with ``stimulus_ids`` (missing values and unknown ids -> null)."""
+    import pandas as pd
+
     rows = labels.reindex(pd.Index(np.asarray(stimulus_ids, dtype=str)))
     out = {}
     for col in rows.columns:
@@ -315,28 +325,37 @@ def _labels_from_json(columns: dict[str, list], stimulus_ids: np.ndarray) -> pd.
     if bad:
         raise InvalidInputError(f"'stimulus_labels' columns must hold one value per stimulus ({len(stimulus_ids)}); "
                                 f"got {bad}.")
+    import pandas as pd
+
     return pd.DataFrame(columns, index=pd.Index(stimulus_ids, name="stimulus_id"))
 
 
 def edges_from_members(nodes: Iterable[MapperNode]) -> list[MapperEdge]:
-    """Edges between nodes sharing members, via a member -> nodes inverted index (no all-pairs test).
+    """Edges between nodes sharing members, via a member -> nodes inverted index (no all-pairs test), ordered by
+    (source, target) position.
 
-    The index is the sparse (nodes x rows) membership matrix A; A A^T counts shared members of every pair that has
-    any, in time proportional to the sum over rows of (nodes holding the row)^2.
+    The (row, node) memberships sorted by row put the nodes holding a row next to each other; pairing entries
+    ``o`` places apart (o = 1, 2, ... while any row still has o + 1 nodes) lists each pair of nodes once per shared
+    row, in time proportional to the sum over rows of (nodes holding the row)^2, as the sparse product A A^T of the
+    membership matrix would (the reference in tests), without importing scipy.sparse on every build.
     """
-    from scipy import sparse
-
     nodes = list(nodes)
     if not nodes:
         return []
     sizes = np.array([n.size for n in nodes], dtype=np.int64)
     member = np.concatenate([n.members for n in nodes]).astype(np.int64)
-    node_of = np.repeat(np.arange(len(nodes)), sizes)
-    width = int(member.max()) + 1 if len(member) else 1
-    A = sparse.csr_matrix((np.ones(len(member), dtype=np.int64), (node_of, member)), shape=(len(nodes), width))
-    shared = sparse.triu(A @ A.T, k=1).tocoo()
-    order = np.lexsort((shared.col, shared.row))
-    a, b, k = shared.row[order], shared.col[order], shared.data[order]
+    node_of = np.repeat(np.arange(len(nodes), dtype=np.int64), sizes)
+    order = np.lexsort((node_of, member))  # by row, then node: within a row, nodes ascend
+    member, node_of = member[order], node_of[order]
+    keys = []
+    for o in range(1, len(member)):
+        same = member[o:] == member[:-o]
+        if not same.any():
+            break
+        same &= node_of[o:] != node_of[:-o]  # a node listing a row twice shares nothing with itself
+        keys.append(node_of[:-o][same] * len(nodes) + node_of[o:][same])
+    pair, k = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64), return_counts=True)
+    a, b = np.divmod(pair, len(nodes))
     jac = k / (sizes[a] + sizes[b] - k)
     ids = [n.id for n in nodes]
     return [MapperEdge(ids[i], ids[j], int(c), float(w)) for i, j, c, w in zip(a.tolist(), b.tolist(), k.tolist(),

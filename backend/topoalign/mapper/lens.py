@@ -12,14 +12,16 @@ or an array of user values.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from topoalign.errors import InvalidParameterError, check_param
 from topoalign.mapper.neighbors import metric_rows
 from topoalign.representation import Representation
+
+if TYPE_CHECKING:  # pandas only where label columns are read (its import costs ~0.2 s of a CLI start)
+    import pandas as pd
 
 METRICS = ("euclidean", "cosine")
 
@@ -63,7 +65,8 @@ def _check_int(owner: str, name: str, value, lo: int, hi: int | None = None) -> 
 
 
 class PCALens(Lens):
-    """The first ``n_components`` principal components (of unit rows for the cosine metric)."""
+    """The first ``n_components`` principal components (of unit rows for the cosine metric): scikit-learn's
+    ``PCA``, computed in numpy (``mapper.pca``, the same values) for tall data."""
 
     kind = "pca"
     _param_names = ("n_components", "metric", "random_state")
@@ -74,12 +77,17 @@ class PCALens(Lens):
         self.random_state = random_state
 
     def _transform(self, X, labels):
-        from sklearn.decomposition import PCA
+        from topoalign.mapper.pca import pca_transform
 
         n, d = X.shape
         _check_int("PCALens", "n_components", self.n_components, 1, min(n, d))
-        pca = PCA(n_components=self.n_components, random_state=self.random_state)
-        return pca.fit_transform(metric_rows(X, self.metric))
+        rows = metric_rows(X, self.metric)
+        values = pca_transform(rows, self.n_components)
+        if values is not None:
+            return values
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=self.n_components, random_state=self.random_state).fit_transform(rows)
 
 
 class UMAPLens(Lens):
@@ -223,6 +231,8 @@ class LabelLens(Lens):
         self.column = column
 
     def _transform(self, X, labels):
+        import pandas as pd
+
         cols = [] if labels is None else [str(c) for c in labels.columns]
         check_param("LabelLens", "column", self.column, self.column in cols, f"a label column, one of {cols}")
         s = labels[[c for c in labels.columns if str(c) == self.column][0]]

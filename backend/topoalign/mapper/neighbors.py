@@ -315,7 +315,12 @@ class FusedRadius:
         self.lo, self.hi = self.sq - self.band, self.sq + self.band
         self.Ak = None
         self.prune_failed = False
-        if proj is not None and metric == "euclidean" and self.n > _ROWS:
+        if proj is not None:
+            self.use_projection(proj)
+
+    def use_projection(self, proj: tuple[np.ndarray, float]) -> None:
+        """Prune pairs with exact lower bounds from projections (``pairs``); euclidean, more than ``_ROWS`` rows."""
+        if self.metric == "euclidean" and self.n > _ROWS:
             # lower bounds: |V'(x - y)| <= |x - y| for orthonormal columns V; proj = (rows' projections X V, a
             # bound ``err`` on the float32 error of |P x - P y|). A pair is skipped when its projected distance
             # exceeds (1 + 1e-3) radius + err after the product's rounding band (V's float32 departure from
@@ -332,13 +337,20 @@ class FusedRadius:
     @property
     def B(self) -> np.ndarray:
         if self._B is None:
-            d = self.d
-            B = np.empty_like(self.A)
-            np.multiply(self.A[:, :d], -2.0, out=B[:, :d])
-            B[:, d] = 1.0
-            B[:, d + 1] = self.A[:, d]
-            self._B = B
+            self._B = self._b_rows(slice(None))
         return self._B
+
+    def _b_rows(self, J) -> np.ndarray:
+        """Rows J of B, from A when B is not made (a few columns need no full copy)."""
+        if self._B is not None:
+            return self._B[J]
+        d = self.d
+        A = self.A[J]
+        B = np.empty_like(A)
+        np.multiply(A[:, :d], -2.0, out=B[:, :d])
+        B[:, d] = 1.0
+        B[:, d + 1] = A[:, d]
+        return B
 
     def _sure(self, g: np.ndarray, out=None) -> np.ndarray:
         return (np.less if self.strict else np.less_equal)(g, self.lo, out=out)
@@ -431,13 +443,13 @@ class FusedRadius:
         np.fill_diagonal(mask, not self.strict)
         return mask
 
-    def block(self, I: np.ndarray, J: np.ndarray | None = None) -> np.ndarray:
+    def block(self, I: np.ndarray | None, J: np.ndarray | None = None) -> np.ndarray:
         """Within-radius matrix of rows I against rows J (None: all rows)."""
-        g = self.A[I] @ (self.B if J is None else self.B[J]).T
+        g = (self.A if I is None else self.A[I]) @ (self.B if J is None else self._b_rows(J)).T
         sure = self._sure(g)
         amb = g <= self.hi
         if np.count_nonzero(amb) != np.count_nonzero(sure):
             amb ^= sure
             r, c = np.nonzero(amb)
-            sure[r, c] = self._exact(I[r], c if J is None else J[c])
+            sure[r, c] = self._exact(r if I is None else I[r], c if J is None else J[c])
         return sure

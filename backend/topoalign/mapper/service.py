@@ -39,7 +39,7 @@ from topoalign.mapper.auto import choose_parameters
 from topoalign.mapper.build import build_mapper_graph
 from topoalign.mapper.cluster import make_clusterer
 from topoalign.mapper.confidence import topology_summary
-from topoalign.mapper.cover import check_intervals_overlap, make_cover
+from topoalign.mapper.cover import check_cover_cost, check_intervals_overlap, make_cover
 from topoalign.mapper.graph import MapperGraph
 from topoalign.mapper.graph_cache import GRAPH_KIND, stored_graph
 from topoalign.mapper.graph_cache import remember as remember_graph
@@ -156,6 +156,12 @@ def validate_against(params: MapperParams, n: int, d: int, label_columns: list[s
         if isinstance(value, (list, tuple)):
             check_param("Cover", name, value, len(value) == lens_dim,
                         f"one value per lens dimension ({lens_dim}) or a single value")
+    # costs before any work (and on a re-run): the cover's elements and membership tables on n rows
+    intervals = (params.cover or {}).get("n_cubes", (params.cover or {}).get("n_intervals"))
+    grid_intervals = (params.auto_grid or {}).get("n_intervals", []) if params.auto == "stability" else []
+    for n_int in ([intervals] if intervals is not None else []) + [v for v in grid_intervals if isinstance(v, int)]:
+        ns = list(n_int) if isinstance(n_int, (list, tuple)) else [n_int] * lens_dim
+        check_cover_cost("Cover", ns, n)
     if kind == "knn":
         kk = params.lens.get("k")
         check_param("KNNDistanceLens", "k", kk, kk is None or kk < n, f"less than the number of points ({n})")

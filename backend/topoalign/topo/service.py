@@ -19,7 +19,6 @@ from topoalign.errors import InvalidInputError, NotFoundError
 from topoalign.jobs.progress import Progress, null_progress, scaled
 from topoalign.mapper.graph import MapperGraph
 from topoalign.mapper.graph_cache import GRAPH_KIND, stored_graph
-from topoalign.mapper.service import MapperParams, graph_for_representation
 from topoalign.topo.correspondence import CorrespondenceSet, shared_stimulus_ids
 from topoalign.topo.layout import joint_layout
 from topoalign.topo.motifs import concept_footprint, search_motifs
@@ -100,6 +99,18 @@ def load_result(store, result_id: str) -> dict[str, Any]:
     return dict(store.load_artifact(result_id), result_id=rec.id, kind=rec.kind.removeprefix("topo_"))
 
 
+def cached_or_compute(store, kind: str, graph_ids: Sequence[str], params: dict[str, Any], *,
+                      progress: Progress | None = None, loaded: tuple[list, list] | None = None) -> dict[str, Any]:
+    """The stored ``kind`` result ("regions", "score", "layout") over stored graphs with ``params``, computed and
+    stored first when missing (``loaded``: the graphs and names, when the caller has them): what the API's direct
+    answers and the jobs both use."""
+    hit, key = cached(store, kind, graph_ids, params)
+    if hit is not None:
+        return hit
+    graphs, names = loaded or load_graphs(graph_ids, store, allow_files=False)
+    return remember(store, kind, key, COMPUTE[kind](graphs, names, params, progress))
+
+
 # -- computations ----------------------------------------------------------------------------------------------------
 def compare(graphs, names, *, top: int = 3, max_pairs: int = 2000, store=None, keys=None) -> dict[str, Any]:
     corr = CorrespondenceSet(graphs, names, store=store, keys=keys, top=top)
@@ -118,32 +129,6 @@ def layout(graphs, names, *, progress: Progress | None = None, **params) -> dict
     return {"graphs_info": _graph_info(graphs, names), **lay.to_json()}
 
 
-def aligned_graphs(store, representation_ids: Sequence[str], params: MapperParams | dict[str, Any],
-                   layout_params: dict[str, Any], *, progress: Progress | None = None,
-                   max_nodes: int | None = None) -> dict[str, Any]:
-    """One Mapper graph per representation with the same parameters, then their joint layout: the aligned view's
-    unit of work in one call. ``{"graph_ids": [...], "layout": layout result}``; graphs and layout are cached as
-    those of ``graph_for_representation`` and POST /api/topo/layout are (same keys), so either path reuses the other.
-
-    The graphs are built one after the other: each build already spreads its cover elements over the cores, and
-    two builds at once (threads, or worker processes) were no faster on two cores (~0.36-0.41 s both ways for two
-    10,000-row graphs) and slower in threads (they hold the interpreter lock between numpy calls).
-    """
-    progress = progress or null_progress
-    k = len(representation_ids)
-    ids = []
-    for i, rid in enumerate(representation_ids):
-        rec, _ = graph_for_representation(store, rid, params, scaled(progress, 0.9 * i / k, 0.9 * (i + 1) / k),
-                                          max_nodes=max_nodes)
-        ids.append(rec.id)
-    hit, key = cached(store, "layout", ids, layout_params)
-    if hit is None:
-        graphs, names = load_graphs(ids, store, allow_files=False)
-        hit = remember(store, "layout", key, layout(graphs, names, progress=scaled(progress, 0.9, 1.0), **layout_params))
-    progress(1.0, "graphs and joint layout ready")
-    return {"graph_ids": ids, "layout": hit}
-
-
 def score(graphs, names, *, random_state: int = 0, n_null: int = 20, progress: Progress | None = None) -> dict:
     pairs = list(combinations(range(len(graphs)), 2))
     out = []
@@ -152,6 +137,15 @@ def score(graphs, names, *, random_state: int = 0, n_null: int = 20, progress: P
                                           progress=scaled(progress, i / len(pairs), (i + 1) / len(pairs)))
         out.append({"a": names[g], "b": names[h], **res})
     return {"graphs": _graph_info(graphs, names), "pairs": out}
+
+
+# kind -> (graphs, names, request params, progress) -> result; the request params are the cache key's
+COMPUTE = {
+    "regions": lambda graphs, names, params, progress: regions(graphs, names, progress=progress, **params),
+    "layout": lambda graphs, names, params, progress: layout(graphs, names, progress=progress, **params),
+    "score": lambda graphs, names, params, progress: score(graphs, names, random_state=params["random_state"],
+                                                           n_null=params["n_null"], progress=progress),
+}
 
 
 def motifs(graphs, names, *, pattern, where=None, max_matches: int = 200, time_limit: float = 5.0,

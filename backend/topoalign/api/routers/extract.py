@@ -26,30 +26,17 @@ class ModelOut(BaseModel):
     layers: list[str] | None = Field(None, description="hidden states it gives, from its config")
 
 
-def _models_dir(settings) -> Path | None:
-    d = settings.models_dir
-    return Path(d).resolve() if d is not None and Path(d).is_dir() else None
-
-
 def list_models(settings) -> list[ModelOut]:
-    from topoalign.extract.transformers_hf import model_hidden_state_names
+    from topoalign.extract.local_models import local_models
 
-    root = _models_dir(settings)
-    if root is None:
-        return []
-    return [ModelOut(name=p.name, layers=model_hidden_state_names(p)) for p in sorted(root.iterdir())
-            if p.is_dir() and (p / "config.json").is_file() and not p.name.startswith(".")]
+    return [ModelOut(**m) for m in local_models(settings.models_dir)]
 
 
 def model_path(settings, name: str) -> Path:
-    """The folder of a listed model. Only a name the listing gives is accepted (a path, '..' or anything else is
-    refused); a sub-folder the administrator linked into the model folder counts as listed."""
-    root = _models_dir(settings)
-    known = {m.name for m in list_models(settings)}
-    if root is None or name not in known or "/" in name or "\\" in name:
-        raise NotFoundError(f"No model {name!r} in the server's model folder (TOPOALIGN_MODELS_DIR); it offers "
-                            f"{sorted(known) or 'none'}.")
-    return root / name
+    """The folder of a listed model (:func:`topoalign.extract.local_models.local_model_path`)."""
+    from topoalign.extract.local_models import local_model_path
+
+    return local_model_path(settings.models_dir, name)
 
 
 @router.get("/models", response_model=list[ModelOut])
@@ -121,29 +108,3 @@ def start_extraction(
 def _split(text: str | None) -> list[str] | None:
     items = [v.strip() for v in (text or "").split(",") if v.strip()]
     return items or None
-
-
-def register_jobs(jobs, store, settings) -> None:
-    """``extract`` jobs run from their params (the staged files stay until the job succeeds)."""
-    from topoalign.api.serialize import representation_out
-    from topoalign.extract.service import extract_into_store
-    from topoalign.representation import Provenance
-
-    def factory(params: dict):
-        def run(progress):
-            staged = store.uploads.get(params["staging"])
-            hf = params.get("hf_model")
-            spec = model_path(settings, hf) if hf else staged.folder / params["model_file"]
-            cid, records = extract_into_store(
-                store, params["collection"], spec, staged.folder / params["inputs_file"], hf=bool(hf),
-                layers=params.get("layers"), module_types=params.get("module_types"), pool_conv=params["pool_conv"],
-                pool_seq=params["pool_seq"], batch_size=params.get("batch_size"),
-                provenance=Provenance.from_dict(params["provenance"]),
-                model_name=Path(params.get("model_label") or "model").stem, progress=progress)
-            store.uploads.remove(params["staging"])
-            return {"collection_id": cid,
-                    "representations": [representation_out(r).model_dump() for r in records]}
-
-        return run
-
-    jobs.register("extract", factory)
