@@ -79,6 +79,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audits/{audit_id}/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit Findings Report
+         * @description The findings report as a download: Markdown (a table of claims, verdicts and numbers) or JSON.
+         */
+        get: operations["audit_findings_report_api_audits__audit_id__findings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audits/{audit_id}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit Summary
+         * @description The audit figure by figure (depth, epochs, ood, layers) with the paper's findings tested on it.
+         */
+        get: operations["audit_summary_api_audits__audit_id__summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/collections": {
         parameters: {
             query?: never;
@@ -302,6 +342,27 @@ export interface paths {
          *     POST /api/topo/layout.
          */
         post: operations["create_aligned_graphs_api_graphs_aligned_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/graphs/landing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Landing
+         * @description The prepared case the dashboard opens on (``topoalign demo`` writes it): two representations to show as
+         *     aligned graphs with their matching regions, and the collection whose audit it links to. 404 without one.
+         */
+        get: operations["get_landing_api_graphs_landing_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -731,6 +792,13 @@ export interface components {
              * @description Id of representation B.
              */
             representation_b: string;
+            /**
+             * Span
+             * @description Procrustes only: 'full' orthogonal rotation, or 'train' restricted to the training span (deterministic when units outnumber training stimuli).
+             * @default full
+             * @enum {string}
+             */
+            span?: "full" | "train";
         };
         /**
          * AlignedGraphsIn
@@ -829,12 +897,22 @@ export interface components {
              * @enum {string}
              */
             analysis: "layers" | "depth" | "epochs" | "ood" | "random_init";
+            /**
+             * Chance
+             * @description mean of the permutation-null draws (stimuli of B shuffled)
+             */
+            chance?: number | null;
             /** Checkpoint */
             checkpoint?: string | null;
             /** Condition */
             condition?: string | null;
             /** Epoch */
             epoch?: number | null;
+            /**
+             * Error
+             * @description why this pair has no score (e.g. a constant representation)
+             */
+            error?: string | null;
             /** Folds */
             folds: (number | null)[];
             /** Layer A */
@@ -855,14 +933,200 @@ export interface components {
             model_a: string;
             /** Model B */
             model_b: string;
+            /**
+             * N Null
+             * @description how many permutation-null draws make ``chance``
+             */
+            n_null?: number | null;
             /** Representation A */
             representation_a: string;
             /** Representation B */
             representation_b: string;
+            /**
+             * Rotation
+             * @description permutation / soft only: the random-rotation baseline
+             */
+            rotation?: number | null;
             /** Score */
             score: number | null;
             /** Std */
             std: number | null;
+        };
+        /**
+         * AuditDepthRow
+         * @description Fig. 1: alignment vs depth at the final checkpoint, in distribution.
+         */
+        AuditDepthRow: {
+            /**
+             * Chance
+             * @description Permutation null (stimuli shuffled).
+             */
+            chance?: number | null;
+            /**
+             * Fold Sd
+             * @description Mean over pairs of the cross-validation fold sd.
+             */
+            fold_sd?: number | null;
+            /** Layer */
+            layer: string;
+            /**
+             * Layer Fraction
+             * @description Depth within the model, 0 = first layer, 1 = last.
+             */
+            layer_fraction?: number | null;
+            /** Layer Index */
+            layer_index?: number | null;
+            /**
+             * Mean
+             * @description Mean over model pairs (seeds).
+             */
+            mean?: number | null;
+            /** Metric */
+            metric: string;
+            /**
+             * Model
+             * @description Architecture, or 'A vs B' for a pair of different architectures.
+             */
+            model: string;
+            /** N Pairs */
+            n_pairs: number;
+            /**
+             * Pairs
+             * @description The (representation A, representation B) ids behind the row.
+             */
+            pairs: string[][];
+            /**
+             * Random Mean
+             * @description The same layer between untrained (epoch-0) networks.
+             */
+            random_mean?: number | null;
+            /** Random Sd */
+            random_sd?: number | null;
+            /**
+             * Rotation
+             * @description Permutation / soft: random-rotation baseline.
+             */
+            rotation?: number | null;
+            /**
+             * Sd
+             * @description Standard deviation over model pairs.
+             */
+            sd?: number | null;
+        };
+        /**
+         * AuditEpochRow
+         * @description Fig. 3: alignment through training.
+         */
+        AuditEpochRow: {
+            /**
+             * Accuracy
+             * @description Mean task accuracy of the two models at this checkpoint.
+             */
+            accuracy?: number | null;
+            /** Checkpoint */
+            checkpoint?: string | null;
+            /** Epoch */
+            epoch?: number | null;
+            /**
+             * Epochs Seen
+             * @description Training progress in epochs (inside an epoch: a fraction).
+             */
+            epochs_seen?: number | null;
+            /** Layer */
+            layer: string;
+            /**
+             * Layer Fraction
+             * @description Depth within the model, 0 = first layer, 1 = last.
+             */
+            layer_fraction?: number | null;
+            /** Layer Index */
+            layer_index?: number | null;
+            /**
+             * Mean
+             * @description Mean over model pairs (seeds).
+             */
+            mean?: number | null;
+            /** Metric */
+            metric: string;
+            /**
+             * Model
+             * @description Architecture, or 'A vs B' for a pair of different architectures.
+             */
+            model: string;
+            /** N Pairs */
+            n_pairs: number;
+            /**
+             * Pairs
+             * @description The (representation A, representation B) ids behind the row.
+             */
+            pairs: string[][];
+            /**
+             * Sd
+             * @description Standard deviation over model pairs.
+             */
+            sd?: number | null;
+        };
+        /**
+         * AuditFiguresOut
+         * @description The audit aggregated figure by figure (``topoalign.align.audit_summary``) with the findings.
+         */
+        AuditFiguresOut: {
+            /**
+             * Architectures
+             * @description Label used as 'model' -> the architecture from provenance.
+             */
+            architectures?: {
+                [key: string]: string;
+            };
+            /** Audit Id */
+            audit_id: string;
+            /** Collection */
+            collection: {
+                [key: string]: string;
+            };
+            /** Depth */
+            depth: components["schemas"]["AuditDepthRow"][];
+            /** Epochs */
+            epochs: components["schemas"]["AuditEpochRow"][];
+            /** Findings */
+            findings: components["schemas"]["AuditFinding"][];
+            /** Layers */
+            layers: components["schemas"]["AuditLayerMatrix"][];
+            /**
+             * N Null
+             * @description Permutation-null draws behind each layer's chance value.
+             */
+            n_null?: number | null;
+            /** Ood */
+            ood: components["schemas"]["AuditOodRow"][];
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Plan */
+            plan: {
+                [key: string]: unknown;
+            };
+            /** Wd Ood */
+            wd_ood: components["schemas"]["AuditWdOodRow"][];
+        };
+        /** AuditFinding */
+        AuditFinding: {
+            /** Claim */
+            claim: string;
+            /** Evidence */
+            evidence: {
+                [key: string]: unknown;
+            };
+            /**
+             * Holds
+             * @description None: the audit lacks what the claim needs.
+             */
+            holds: boolean | null;
+            /** Id */
+            id: string;
+            /** Text */
+            text: string;
         };
         /** AuditIn */
         AuditIn: {
@@ -879,6 +1143,12 @@ export interface components {
             /** Metrics */
             metrics?: ("linear" | "procrustes" | "permutation" | "soft" | "cka" | "cka_debiased" | "mutual_knn" | "topological")[];
             /**
+             * N Null
+             * @description Permutation-null (and random-rotation) draws per metric for the first seed pair of every layer: the chance line; 0 = none.
+             * @default 3
+             */
+            n_null?: number;
+            /**
              * Random State
              * @default 0
              */
@@ -889,6 +1159,91 @@ export interface components {
              * @default false
              */
             recompute?: boolean;
+        };
+        /**
+         * AuditLayerMatrix
+         * @description Fig. 2: one layer x layer matrix per model pair (a model with itself too).
+         */
+        AuditLayerMatrix: {
+            /** Col Max */
+            col_max: (number | null)[];
+            /** Columns */
+            columns: string[];
+            /**
+             * Errors
+             * @description Why a pair has no score (None where it has one).
+             */
+            errors: (string | null)[][];
+            /** Metric */
+            metric: string;
+            /** Model A */
+            model_a: string;
+            /** Model B */
+            model_b: string;
+            /** Representation Ids */
+            representation_ids: (string[] | null)[][];
+            /** Row Max */
+            row_max: (number | null)[];
+            /** Rows */
+            rows: string[];
+            /** Scores */
+            scores: (number | null)[][];
+            /** Within Model */
+            within_model: boolean;
+        };
+        /**
+         * AuditOodRow
+         * @description Fig. 4 and 5: alignment per input condition.
+         */
+        AuditOodRow: {
+            /**
+             * Accuracy
+             * @description Mean task accuracy of the two models under this condition.
+             */
+            accuracy?: number | null;
+            /** Condition */
+            condition?: string | null;
+            /** In Distribution */
+            in_distribution: boolean;
+            /** Layer */
+            layer: string;
+            /**
+             * Layer Fraction
+             * @description Depth within the model, 0 = first layer, 1 = last.
+             */
+            layer_fraction?: number | null;
+            /** Layer Index */
+            layer_index?: number | null;
+            /**
+             * Mean
+             * @description Mean over model pairs (seeds).
+             */
+            mean?: number | null;
+            /** Metric */
+            metric: string;
+            /**
+             * Model
+             * @description Architecture, or 'A vs B' for a pair of different architectures.
+             */
+            model: string;
+            /** N Pairs */
+            n_pairs: number;
+            /**
+             * Pairs
+             * @description The (representation A, representation B) ids behind the row.
+             */
+            pairs: string[][];
+            /**
+             * Same Architecture
+             * @description A seed pair (Figs. 4 and 5 use these only).
+             * @default true
+             */
+            same_architecture?: boolean;
+            /**
+             * Sd
+             * @description Standard deviation over model pairs.
+             */
+            sd?: number | null;
         };
         /** AuditOut */
         AuditOut: {
@@ -925,6 +1280,40 @@ export interface components {
             params: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * AuditWdOodRow
+         * @description Fig. 4: in-distribution alignment against the mean and standard error over shifted conditions.
+         */
+        AuditWdOodRow: {
+            /**
+             * Gap
+             * @description wd - ood_mean.
+             */
+            gap: number | null;
+            /** Layer */
+            layer: string;
+            /** Layer Fraction */
+            layer_fraction?: number | null;
+            /** Layer Index */
+            layer_index?: number | null;
+            /** Metric */
+            metric: string;
+            /** Model */
+            model: string;
+            /** N Shifts */
+            n_shifts: number;
+            /** Ood Mean */
+            ood_mean: number | null;
+            /** Ood Sd */
+            ood_sd: number | null;
+            /**
+             * Ood Se
+             * @description ood_sd / sqrt(n_shifts).
+             */
+            ood_se: number | null;
+            /** Wd */
+            wd: number | null;
         };
         /** Body_add_labels_api_collections__collection_id__labels_post */
         Body_add_labels_api_collections__collection_id__labels_post: {
@@ -1619,7 +2008,10 @@ export interface components {
         JobOut: {
             /** Created At */
             created_at: number;
-            /** Error */
+            /**
+             * Error
+             * @description why a failed job failed: the error's type and message
+             */
             error?: string | null;
             /** Id */
             id: string;
@@ -1668,6 +2060,45 @@ export interface components {
             collection: components["schemas"]["CollectionOut"];
             /** Notes */
             notes?: string[];
+        };
+        /**
+         * LandingOut
+         * @description The prepared case the dashboard opens on, written by ``topoalign demo``.
+         */
+        LandingOut: {
+            /** Audit Collection */
+            audit_collection?: string | null;
+            /**
+             * Audit Collection Id
+             * @description collection whose audit the landing links to
+             */
+            audit_collection_id?: string | null;
+            /** Collection */
+            collection: string;
+            /**
+             * Collection Id
+             * @description collection of the two representations
+             */
+            collection_id: string;
+            /**
+             * Graph Ids
+             * @description their default Mapper graphs, when prebuilt
+             */
+            graph_ids?: string[];
+            /**
+             * Label Column
+             * @description label column to colour the graphs by
+             */
+            label_column?: string | null;
+            /**
+             * Representation Ids
+             * @description the two representations to show as aligned graphs
+             */
+            representation_ids: string[];
+            /** Summary */
+            summary: string;
+            /** Title */
+            title: string;
         };
         /** LayoutIn */
         LayoutIn: {
@@ -2751,6 +3182,162 @@ export interface operations {
                 content: {
                     "application/json": unknown;
                     "text/csv": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    audit_findings_report_api_audits__audit_id__findings_get: {
+        parameters: {
+            query?: {
+                /** @description md or json */
+                format?: "md" | "json";
+            };
+            header?: never;
+            path: {
+                audit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/markdown": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    audit_summary_api_audits__audit_id__summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                audit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditFiguresOut"];
                 };
             };
             /** @description Bad Request */
@@ -4013,6 +4600,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_landing_api_graphs_landing_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LandingOut"];
                 };
             };
             /** @description Bad Request */
