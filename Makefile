@@ -10,7 +10,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test setup venv frontend models models-full demo demo-full system-deps serve bench clean
+.PHONY: run test check setup venv frontend models models-full demo demo-full system-deps serve bench clean
 
 run: setup models demo serve
 
@@ -68,7 +68,13 @@ demo-full: venv models-full
 serve: venv frontend
 	$(VENV)/bin/topoalign serve --host $(HOST) --port $(PORT) --data $(DATA)
 
-test: setup system-deps
+# The fast tier, first (seconds): lint, the frontend's type check, the architecture, docs and API-contract tests.
+check: setup
+	$(VENV)/bin/ruff check backend tests bench
+	cd frontend && npx tsc --noEmit
+	$(VENV)/bin/pytest -q $(wildcard tests/test_architecture.py tests/test_docs.py tests/test_api_contract.py)
+
+test: check system-deps
 	cd frontend && npm test --silent
 	$(VENV)/bin/pytest -q
 

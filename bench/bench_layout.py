@@ -104,7 +104,7 @@ def main() -> None:
         cpu.append(time.process_time() - c0)
     ours = min(times)
     t0 = time.perf_counter()
-    warm = joint_layout(corr, random_state=0, initial=lay.position_map())
+    joint_layout(corr, random_state=0, initial=lay.position_map())
     warm_s = time.perf_counter() - t0
     geoms = [graph_geometry(g) for g in graphs]
     independent = independent_layouts(geoms)

@@ -115,13 +115,13 @@ def scaling(sizes, d=256, with_reference_up_to=20000, lines=None, n_cubes=10):
             ref_s, ratio = f"{t_ref:.3f}", f"{t_ref / t_ours:.1f}"
         elif CHECK_ALL_PAIRS:
             # no kmapper at this size: the same graph from the all-pairs path (no groups), an untimed run
-            from topoalign.mapper import cluster
+            from topoalign.mapper import dbscan
 
-            saved, cluster.GROUP_MIN_ROWS = cluster.GROUP_MIN_ROWS, 10**12
+            saved, dbscan.GROUP_MIN_ROWS = dbscan.GROUP_MIN_ROWS, 10**12
             try:
                 _, plain = ours(X, lens, eps, 5, metric="euclidean", n_cubes=n_cubes)
             finally:
-                cluster.GROUP_MIN_ROWS = saved
+                dbscan.GROUP_MIN_ROWS = saved
             ref_s, ratio = "-", "-"
             same = f"{g.member_sets() == plain.member_sets()} (all-pairs path)"
         else:
@@ -195,7 +195,7 @@ def main() -> None:
 
 def comparisons(n: int, lines: list[str], dense_only: bool = False) -> None:
     # ten Gaussian clusters of different widths, eps large against their spread: nearly every pair inside a cover
-    # element is within eps (the pivot path, ``pivot_dbscan``)
+    # element is within eps (the pivot path, ``dbscan.pivots``)
     for kind in ("dense10", "dense10wide"):
         compare(f"{kind}_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps40", dense_clusters(n, 384, kind), eps=40.0,
                 lines=lines)

@@ -1,6 +1,9 @@
 """Domain exceptions of the compute core.
 
-The core raises these; exactly one place (``topoalign.api.errors``) turns them into HTTP responses of the shape
+Every class names its kind of error with a class attribute ``code`` (``"invalid_parameter"``, ``"not_found"``,
+``"limit_exceeded"``, ...); a raise may give a finer ``code`` (``"empty_array"``) for the response body, while the
+class's code still says what kind of error it is. The core knows nothing of HTTP: exactly one place
+(``topoalign.api.errors``, one table from class codes to statuses) turns these into HTTP responses of the shape
 ``{"error": code, "detail": message}`` and one place (``topoalign.cli``) into exit code 2 with the same message.
 """
 
@@ -11,7 +14,6 @@ class TopoAlignError(Exception):
     """Base class: ``code`` is a stable machine-readable name, ``str(exc)`` a message naming the problem."""
 
     code = "topoalign_error"
-    status = 400
 
     def __init__(self, detail: str, *, code: str | None = None):
         super().__init__(detail)
@@ -24,46 +26,38 @@ class InvalidInputError(TopoAlignError):
     """A file, array or label table that cannot become a representation."""
 
     code = "invalid_input"
-    status = 422
 
 
 class UnsupportedFormatError(InvalidInputError):
     code = "unsupported_format"
-    status = 415
 
 
 class PayloadTooLargeError(InvalidInputError):
     code = "payload_too_large"
-    status = 413
 
 
 class InvalidParameterError(TopoAlignError):
     """A parameter outside its allowed values; the message names the parameter, its range and the value."""
 
     code = "invalid_parameter"
-    status = 422
 
 
 class NotFoundError(TopoAlignError):
     code = "not_found"
-    status = 404
 
 
 class ConflictError(TopoAlignError):
     code = "conflict"
-    status = 409
 
 
 class LimitExceededError(TopoAlignError):
     """A configured compute limit (graph size, motif matches, time) was reached."""
 
     code = "limit_exceeded"
-    status = 422
 
 
 class JobCancelledError(TopoAlignError):
     code = "cancelled"
-    status = 409
 
 
 class WorkerLostError(TopoAlignError):
@@ -71,7 +65,6 @@ class WorkerLostError(TopoAlignError):
     server."""
 
     code = "worker_lost"
-    status = 503
 
 
 def check_param(owner: str, name: str, value, ok: bool, allowed: str) -> None:

@@ -1,33 +1,42 @@
-// The one typed client of the TopoAlign API.
-// Types of landed endpoints come from the generated `api/schema.d.ts` (npm run gen:api); the shapes of endpoints
-// that other parts of the backend are still adding are declared in `api/pending.ts` and normalised here, so views
-// never see wire-format variations.
-import type { components } from "./api/schema";
-import type {
-  GraphRecord, LayoutResult, MapperGraphJSON, MotifResult, RegionResult,
-} from "./api/pending";
+// The one typed client of the TopoAlign API: every request goes through `openapi-fetch` over the paths generated
+// from the server's OpenAPI document (`api/schema.d.ts`, npm run gen:api), so a route or a field the server does not
+// have is a type error here. Two things fetch cannot do stay outside it, typed from the same schema: uploads with
+// progress (XMLHttpRequest) and a job's event stream (EventSource).
+import createClient, { type Middleware } from "openapi-fetch";
+import type { components, paths } from "./api/schema";
 
-export type * from "./api/pending";
-export type Collection = components["schemas"]["CollectionOut"];
-export type Representation = components["schemas"]["RepresentationOut"];
-export type Stimuli = components["schemas"]["StimuliOut"];
-export type Job = components["schemas"]["JobOut"];
-export type JobAccepted = { job_id: string; status_url: string; events_url: string };
-export type IngestResult = components["schemas"]["IngestOut"];
-export type Health = components["schemas"]["HealthOut"];
-export type Thumbnails = components["schemas"]["ThumbnailsOut"];
-export type Compare = components["schemas"]["CompareOut"];
-export type Partner = components["schemas"]["Partner"];
-export type AlignedGraphs = components["schemas"]["AlignedGraphsOut"];
-export type Landing = components["schemas"]["LandingOut"];
-export type StagedUpload = components["schemas"]["UploadOut"];
-export type CommitBody = components["schemas"]["CommitIn"];
-export type RowIn = components["schemas"]["RowIn"];
-export type LabelsResult = components["schemas"]["LabelsOut"];
-export type ModelInfo = components["schemas"]["ModelOut"];
-export type AuditFigures = components["schemas"]["AuditFiguresOut"];
-export type AuditFinding = components["schemas"]["AuditFinding"];
-export type AuditLayerMatrix = components["schemas"]["AuditLayerMatrix"];
+type Schemas = components["schemas"];
+export type Collection = Schemas["CollectionOut"];
+export type Representation = Schemas["RepresentationOut"];
+export type Stimuli = Schemas["StimuliOut"];
+export type Job = Schemas["JobOut"];
+export type JobAccepted = Schemas["JobAccepted"];
+export type IngestResult = Schemas["IngestOut"];
+export type Health = Schemas["HealthOut"];
+export type Thumbnails = Schemas["ThumbnailsOut"];
+export type Compare = Schemas["CompareOut"];
+export type Partner = Schemas["Partner"];
+export type AlignedGraphs = Schemas["AlignedGraphsOut"];
+export type Landing = Schemas["LandingOut"];
+export type StagedUpload = Schemas["UploadOut"];
+export type CommitBody = Schemas["CommitIn"];
+export type RowIn = Schemas["RowIn"];
+export type LabelsResult = Schemas["LabelsOut"];
+export type ModelInfo = Schemas["ModelOut"];
+export type AuditFigures = Schemas["AuditFiguresOut"];
+export type AuditFinding = Schemas["AuditFinding"];
+export type AuditLayerMatrix = Schemas["AuditLayerMatrix"];
+/** The Mapper graph wire format (backend/topoalign/mapper/graph.py, "topoalign.mapper_graph/1"). */
+export type MapperGraphJSON = Schemas["GraphOut"];
+export type GraphNodeJSON = Schemas["GraphNode"];
+export type GraphEdgeJSON = Schemas["GraphEdge"];
+export type GraphRequest = Schemas["GraphRequest"];
+export type LayoutOut = Schemas["LayoutOut"];
+export type LayoutParams = Schemas["LayoutParams"];
+export type Region = Schemas["RegionOut"];
+export type Regions = Schemas["RegionsOut"];
+export type Motifs = Schemas["MotifsOut"];
+export type MotifQuery = Omit<Schemas["MotifIn"], "graph_ids">;
 
 /** An API error with the server's machine code and message ({"error", "detail"}). */
 export class ApiError extends Error {
@@ -39,156 +48,154 @@ export class ApiError extends Error {
 let base = "";
 let token: string | null = null;
 let onUnauthorized: ((detail: string) => void) | null = null;
+
+const auth: Middleware = {
+  onRequest({ request }) {
+    if (token) request.headers.set("Authorization", `Bearer ${token}`);
+    return request;
+  },
+};
+
+function makeClient(baseUrl: string) {
+  // fetch looked up per call (not bound once), so a test or a polyfill that replaces it is heard
+  const c = createClient<paths>({ baseUrl, fetch: (req) => globalThis.fetch(req) });
+  c.use(auth);
+  return c;
+}
+let client = makeClient(base);
+
 /** Where requests go, the bearer token they carry, and who hears of a 401 (the sign-in dialog). */
 export function configureApi(opts: { base?: string; token?: string | null; onUnauthorized?: (detail: string) => void }): void {
-  if (opts.base !== undefined) base = opts.base;
+  if (opts.base !== undefined && opts.base !== base) client = makeClient(base = opts.base);
   if (opts.token !== undefined) token = opts.token;
   if (opts.onUnauthorized !== undefined) onUnauthorized = opts.onUnauthorized;
 }
 export const currentToken = (): string | null => token;
 
-function headers(extra: Record<string, string> = {}): Record<string, string> {
-  return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
-}
-
-export async function errorFrom(status: number, text: string): Promise<ApiError> {
-  const err = parseError(status, text);
+/** The error of a failed response; `body` is what came back (the API's `{error, detail}`, or text from elsewhere). */
+export function errorFrom(status: number, body: unknown): ApiError {
+  const err = parseError(status, body);
   if (status === 401) onUnauthorized?.(err.detail);
   return err;
 }
 
-function parseError(status: number, text: string): ApiError {
-  try {
-    const body = JSON.parse(text);
-    if (body && typeof body.detail === "string") return new ApiError(status, body.error ?? "error", body.detail);
-    if (body && Array.isArray(body.detail)) {
-      const msg = body.detail.map((d: { loc?: unknown[]; msg?: string }) =>
-        `${(d.loc ?? []).slice(1).join(".")}: ${d.msg}`).join("; ");
-      return new ApiError(status, body.error ?? "invalid_input", msg);
-    }
-  } catch { /* not JSON */ }
+function parseError(status: number, body: unknown): ApiError {
+  if (typeof body === "string") {
+    try { body = JSON.parse(body); } catch { /* not JSON: a proxy's page, say */ }
+  }
+  if (body && typeof body === "object" && typeof (body as Schemas["ErrorOut"]).detail === "string") {
+    const e = body as Schemas["ErrorOut"];
+    return new ApiError(status, e.error ?? "error", e.detail);
+  }
+  const text = typeof body === "string" ? body : body === undefined ? "" : JSON.stringify(body);
   return new ApiError(status, "http_error", text.slice(0, 300) || `HTTP ${status}`);
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(base + path, {
-    method,
-    headers: headers(body === undefined ? {} : { "Content-Type": "application/json" }),
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw await errorFrom(res.status, text);
-  return (text ? JSON.parse(text) : undefined) as T;
+/** What every openapi-fetch call answers. */
+interface Answer<T> { data?: T; error?: unknown; response: Response }
+
+/** The body of a successful answer, or the API's error thrown. */
+async function ok<T>(call: Promise<Answer<T>>): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw errorFrom(response.status, error);
+  return data as T;
 }
 
-/** A GET whose body is text to save as it is (a report, a CSV). */
-async function requestText(path: string): Promise<string> {
-  const res = await fetch(base + path, { headers: headers() });
-  const text = await res.text();
-  if (!res.ok) throw await errorFrom(res.status, text);
-  return text;
+/** A POST that either answers at once (200) or starts a job (202, `JobAccepted`). */
+async function maybeJob<T>(call: Promise<Answer<T | JobAccepted>>): Promise<{ value?: T; job?: JobAccepted }> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw errorFrom(response.status, error);
+  return response.status === 202 ? { job: data as JobAccepted } : { value: data as T };
 }
 
-/** A POST that either answers at once (200/201) or starts a job (202). */
-async function postMaybeJob<T>(path: string, body: unknown): Promise<{ value?: T; job?: JobAccepted }> {
-  const res = await fetch(base + path, {
-    method: "POST", headers: headers({ "Content-Type": "application/json" }), body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw await errorFrom(res.status, text);
-  const data = JSON.parse(text);
-  if (res.status === 202 || (data && typeof data.job_id === "string" && !("nodes" in data))) return { job: data };
-  return { value: data as T };
-}
-
-/** The joint layout the dashboard draws (every graph in one frame; panels are the view's business). */
-export const LAYOUT_REQUEST = { mode: "overlay" } as const;
-
-// ---- collections, representations, jobs (landed) -------------------------------------------------------------
-export const api = {
-  health: () => request<Health>("GET", "/api/health"),
-  collections: () => request<Collection[]>("GET", "/api/collections"),
-  collection: (id: string) => request<Collection>("GET", `/api/collections/${enc(id)}`),
-  createCollection: (body: components["schemas"]["CollectionIn"]) => request<Collection>("POST", "/api/collections", body),
-  deleteCollection: (id: string) => request<void>("DELETE", `/api/collections/${enc(id)}`),
-  stimuli: (id: string, offset = 0, limit = 100000) =>
-    request<Stimuli>("GET", `/api/collections/${enc(id)}/stimuli?offset=${offset}&limit=${limit}`),
-  thumbnails: (id: string, stimulusIds: string[]) =>
-    request<Thumbnails>("GET", `/api/collections/${enc(id)}/thumbnails?ids=${stimulusIds.map(enc).join(",")}`),
-  representations: (collectionId?: string) =>
-    request<Representation[]>("GET", collectionId ? `/api/collections/${enc(collectionId)}/representations` : "/api/representations"),
-  deleteRepresentation: (id: string) => request<void>("DELETE", `/api/representations/${enc(id)}`),
-  updateCollection: (id: string, body: { name?: string; description?: string }) =>
-    request<Collection>("PATCH", `/api/collections/${enc(id)}`, body),
-  /** A new collection from a stimulus table (ids, optional text, labels) and optional image thumbnails. */
-  createCollectionFromTable: (fields: Record<string, string>, table: File, thumbnails: File | null) =>
-    postForm<Collection>("/api/collections/from-table", fields, { table, ...(thumbnails ? { thumbnails } : {}) }),
-  addLabels: (id: string, labels: File, fields: Record<string, string>) =>
-    postForm<LabelsResult>(`/api/collections/${enc(id)}/labels`, fields, { labels }),
-  commitUpload: (uploadId: string, body: CommitBody) => request<IngestResult>("POST", `/api/uploads/${enc(uploadId)}/commit`, body),
-  deleteUpload: (uploadId: string) => request<void>("DELETE", `/api/uploads/${enc(uploadId)}`),
-  models: () => request<ModelInfo[]>("GET", "/api/models"),
-  startExtraction: (fields: Record<string, string>, files: Record<string, File>) =>
-    postForm<JobAccepted>("/api/extractions", fields, files),
-  jobs: () => request<Job[]>("GET", "/api/jobs"),
-  job: (id: string) => request<Job>("GET", `/api/jobs/${enc(id)}`),
-  cancelJob: (id: string) => request<Job>("POST", `/api/jobs/${enc(id)}/cancel`),
-
-  // ---- Mapper graphs -----------------------------------------------------------------------------------------
-  buildGraph: (body: Record<string, unknown>) => postMaybeJob<GraphRecord | MapperGraphJSON>("/api/graphs", body),
-  graph: (id: string) => request<MapperGraphJSON>("GET", `/api/graphs/${enc(id)}`),
-  landing: () => request<Landing>("GET", "/api/graphs/landing"),
-  /** One graph per representation (same parameters) and their joint layout, in one job. */
-  alignedGraphs: (repIds: string[], params: Record<string, unknown>, layout: Record<string, unknown>) =>
-    postMaybeJob<AlignedGraphs>("/api/graphs/aligned", { ...params, representation_ids: repIds, layout }),
-
-  // ---- topological alignment -------------------------------------------------------------------------------
-  layout: (graphIds: string[], opts: Record<string, unknown> = {}) =>
-    postMaybeJob<LayoutResult>("/api/topo/layout", { graph_ids: graphIds, ...LAYOUT_REQUEST, quality: true, ...opts }),
-  compare: (graphIds: string[], top = 3) =>
-    request<Compare>("POST", "/api/topo/compare", { graph_ids: graphIds, top, max_pairs: 0 }),
-  regions: (graphIds: string[], opts: Record<string, unknown> = {}) =>
-    postMaybeJob<RegionResult>("/api/topo/regions", { graph_ids: graphIds, ...opts }),
-  motifs: (graphIds: string[], query: Record<string, unknown>) =>
-    postMaybeJob<MotifResult>("/api/topo/motifs", { graph_ids: graphIds, ...query }),
-
-  topoResult: (id: string) => request<Record<string, unknown>>("GET", `/api/topo/results/${enc(id)}`),
-
-  // ---- audits -------------------------------------------------------------------------------------------------
-  startAudit: (collectionId: string, body: components["schemas"]["AuditIn"]) =>
-    postMaybeJob<{ audit_id: string }>(`/api/collections/${enc(collectionId)}/audits`, body),
-  audits: (collectionId?: string) =>
-    request<components["schemas"]["AuditSummary"][]>("GET", `/api/audits${collectionId ? `?collection_id=${enc(collectionId)}` : ""}`),
-  auditResult: (id: string) => request<components["schemas"]["AuditOut"]>("GET", `/api/audits/${enc(id)}`),
-  /** The audit figure by figure with the paper's findings (aggregated by the server). */
-  auditSummary: (id: string) => request<AuditFigures>("GET", `/api/audits/${enc(id)}/summary`),
-  auditFindings: (id: string, format: "md" | "json") => requestText(`/api/audits/${enc(id)}/findings?format=${format}`),
-};
-
-/** The routes the running server offers (from its OpenAPI), to tell "not built yet" from "failed". */
-export async function availableRoutes(): Promise<Set<string>> {
-  try {
-    const spec = await request<{ paths: Record<string, unknown> }>("GET", "/openapi.json");
-    return new Set(Object.keys(spec.paths));
-  } catch {
-    return new Set();
-  }
-}
-
-function enc(s: string): string {
-  return encodeURIComponent(s);
-}
-
-/** A multipart POST (small forms: the collection table, labels, an extraction's files). */
-async function postForm<T>(path: string, fields: Record<string, string>, files: Record<string, File>): Promise<T> {
+/** Multipart bodies travel as FormData (openapi-fetch sends it as it is; the schema types binary fields as strings). */
+function multipart<B>(fields: Record<string, string>, files: Record<string, File>): B {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) if (v !== "") form.append(k, v);
   for (const [k, f] of Object.entries(files)) form.append(k, f, f.name);
-  const res = await fetch(base + path, { method: "POST", headers: headers(), body: form });
-  const text = await res.text();
-  if (!res.ok) throw await errorFrom(res.status, text);
-  return JSON.parse(text) as T;
+  return form as unknown as B;
 }
+type FormOf<P extends keyof paths> = paths[P] extends { post: { requestBody?: { content: { "multipart/form-data": infer B } } } } ? B : never;
+
+/** The joint layout the dashboard draws (every graph in one frame; panels are the view's business). */
+export const LAYOUT_REQUEST = { mode: "overlay" } as const satisfies LayoutParams;
+
+export const api = {
+  // ---- collections, representations, uploads, models, jobs -------------------------------------------------
+  health: () => ok(client.GET("/api/health")),
+  collections: () => ok(client.GET("/api/collections")),
+  collection: (cid: string) => ok(client.GET("/api/collections/{collection_id}", { params: { path: { collection_id: cid } } })),
+  createCollection: (body: Schemas["CollectionIn"]) => ok(client.POST("/api/collections", { body })),
+  deleteCollection: (cid: string) =>
+    ok(client.DELETE("/api/collections/{collection_id}", { params: { path: { collection_id: cid } } })),
+  stimuli: (cid: string, offset = 0, limit = 100000) => ok(client.GET("/api/collections/{collection_id}/stimuli",
+    { params: { path: { collection_id: cid }, query: { offset, limit } } })),
+  thumbnails: (cid: string, stimulusIds: string[]) => ok(client.GET("/api/collections/{collection_id}/thumbnails",
+    { params: { path: { collection_id: cid }, query: { ids: stimulusIds.join(",") } } })),
+  representations: (collectionId?: string) => collectionId
+    ? ok(client.GET("/api/collections/{collection_id}/representations", { params: { path: { collection_id: collectionId } } }))
+    : ok(client.GET("/api/representations")),
+  deleteRepresentation: (rid: string) =>
+    ok(client.DELETE("/api/representations/{representation_id}", { params: { path: { representation_id: rid } } })),
+  updateCollection: (cid: string, body: Schemas["CollectionPatch"]) =>
+    ok(client.PATCH("/api/collections/{collection_id}", { params: { path: { collection_id: cid } }, body })),
+  /** A new collection from a stimulus table (ids, optional text, labels) and optional image thumbnails. */
+  createCollectionFromTable: (fields: Record<string, string>, table: File, thumbnails: File | null) =>
+    ok(client.POST("/api/collections/from-table", {
+      body: multipart<FormOf<"/api/collections/from-table">>(fields, { table, ...(thumbnails ? { thumbnails } : {}) }),
+    })),
+  addLabels: (cid: string, labels: File, fields: Record<string, string>) =>
+    ok(client.POST("/api/collections/{collection_id}/labels", {
+      params: { path: { collection_id: cid } },
+      body: multipart<FormOf<"/api/collections/{collection_id}/labels">>(fields, { labels }),
+    })),
+  commitUpload: (uploadId: string, body: CommitBody) =>
+    ok(client.POST("/api/uploads/{upload_id}/commit", { params: { path: { upload_id: uploadId } }, body })),
+  deleteUpload: (uploadId: string) =>
+    ok(client.DELETE("/api/uploads/{upload_id}", { params: { path: { upload_id: uploadId } } })),
+  models: () => ok(client.GET("/api/models")),
+  startExtraction: (fields: Record<string, string>, files: Record<string, File>) =>
+    ok(client.POST("/api/extractions", { body: multipart<FormOf<"/api/extractions">>(fields, files) })),
+  jobs: () => ok(client.GET("/api/jobs")),
+  job: (jobId: string) => ok(client.GET("/api/jobs/{job_id}", { params: { path: { job_id: jobId } } })),
+  cancelJob: (jobId: string) => ok(client.POST("/api/jobs/{job_id}/cancel", { params: { path: { job_id: jobId } } })),
+
+  // ---- Mapper graphs ---------------------------------------------------------------------------------------
+  buildGraph: (body: GraphRequest) => maybeJob(client.POST("/api/graphs", { body })),
+  graph: (graphId: string) => ok(client.GET("/api/graphs/{graph_id}", { params: { path: { graph_id: graphId } } })),
+  landing: () => ok(client.GET("/api/graphs/landing")),
+  /** One graph per representation (same parameters) and their joint layout, in one job. */
+  alignedGraphs: (repIds: string[], params: Omit<Schemas["AlignedGraphsIn"], "representation_ids" | "layout">, layout: LayoutParams) =>
+    maybeJob(client.POST("/api/graphs/aligned", { body: { ...params, representation_ids: repIds, layout } })),
+
+  // ---- topological alignment -------------------------------------------------------------------------------
+  layout: (graphIds: string[], opts: Partial<LayoutParams> = {}) =>
+    ok(client.POST("/api/topo/layout", { body: { graph_ids: graphIds, ...LAYOUT_REQUEST, quality: true, ...opts } })),
+  compare: (graphIds: string[], top = 3) =>
+    ok(client.POST("/api/topo/compare", { body: { graph_ids: graphIds, top, max_pairs: 0 } })),
+  regions: (graphIds: string[], opts: Omit<Schemas["RegionsIn"], "graph_ids"> = {}) =>
+    maybeJob(client.POST("/api/topo/regions", { body: { graph_ids: graphIds, ...opts } })),
+  motifs: (graphIds: string[], query: MotifQuery) =>
+    ok(client.POST("/api/topo/motifs", { body: { graph_ids: graphIds, ...query } })),
+  topoResult: (resultId: string) =>
+    ok(client.GET("/api/topo/results/{result_id}", { params: { path: { result_id: resultId } } })),
+
+  // ---- audits ----------------------------------------------------------------------------------------------
+  startAudit: (collectionId: string, body: Schemas["AuditIn"]) =>
+    ok(client.POST("/api/collections/{collection_id}/audits", { params: { path: { collection_id: collectionId } }, body })),
+  audits: (collectionId?: string) =>
+    ok(client.GET("/api/audits", { params: { query: collectionId ? { collection_id: collectionId } : {} } })),
+  auditResult: (auditId: string) => ok(client.GET("/api/audits/{audit_id}", { params: { path: { audit_id: auditId } } })),
+  /** The audit figure by figure with the paper's findings (aggregated by the server). */
+  auditSummary: (auditId: string) =>
+    ok(client.GET("/api/audits/{audit_id}/summary", { params: { path: { audit_id: auditId } } })),
+  /** The findings as a file to save as it is (Markdown or JSON text). */
+  auditFindings: (auditId: string, format: "md" | "json") => ok(client.GET("/api/audits/{audit_id}/findings",
+    { params: { path: { audit_id: auditId }, query: { format } }, parseAs: "text" })),
+};
+
+// ---- uploads with progress (XHR: fetch has no upload progress) -----------------------------------------------
+type Created<P extends keyof paths> = paths[P] extends { post: { responses: { 201: { content: { "application/json": infer R } } } } } ? R : never;
 
 /** Send a file to the staging area with upload progress: the server answers with the arrays it holds. */
 export function stageUpload(file: File, labels: File | null, fields: Record<string, string>,
@@ -197,7 +204,7 @@ export function stageUpload(file: File, labels: File | null, fields: Record<stri
   form.append("file", file, file.name);
   if (labels) form.append("labels", labels, labels.name);
   for (const [k, v] of Object.entries(fields)) if (v !== "") form.append(k, v);
-  return xhrPost<StagedUpload>("/api/uploads", form, onProgress);
+  return xhrPost<Created<"/api/uploads">>("/api/uploads", form, onProgress);
 }
 
 function xhrPost<T>(path: string, form: FormData, onProgress: (fraction: number) => void): { promise: Promise<T>; abort: () => void } {
@@ -206,9 +213,9 @@ function xhrPost<T>(path: string, form: FormData, onProgress: (fraction: number)
     xhr.open("POST", `${base}${path}`);
     if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
-    xhr.onload = async () => {
-      if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText));
-      else reject(await errorFrom(xhr.status, xhr.responseText));
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as T);
+      else reject(errorFrom(xhr.status, xhr.responseText));
     };
     xhr.onerror = () => reject(new ApiError(0, "network", "The upload could not reach the server."));
     xhr.onabort = () => reject(new ApiError(0, "aborted", "Upload cancelled."));
@@ -217,7 +224,6 @@ function xhrPost<T>(path: string, form: FormData, onProgress: (fraction: number)
   return { promise, abort: () => xhr.abort() };
 }
 
-// ---- upload with progress (XHR: fetch has no upload progress) ------------------------------------------------
 export interface UploadFields {
   name?: string; model?: string; layer?: string; layer_index?: number; checkpoint?: string; epoch?: number;
   condition?: string; seed?: number; drop_nonfinite?: boolean; create?: boolean; id_column?: string;
@@ -233,11 +239,12 @@ export function uploadRepresentation(
   for (const [k, v] of Object.entries(fields)) {
     if (v !== undefined && v !== null && v !== "") form.append(k, String(v));
   }
-  return xhrPost<IngestResult>(`/api/collections/${enc(collectionId)}/representations`, form, onProgress);
+  return xhrPost<Created<"/api/collections/{collection_id}/representations">>(
+    `/api/collections/${encodeURIComponent(collectionId)}/representations`, form, onProgress);
 }
 
-// ---- jobs: server-sent events with a polling fallback ---------------------------------------------------------
-const FINAL = new Set(["done", "failed", "cancelled", "interrupted"]);
+// ---- jobs: server-sent events (GET /api/jobs/{job_id}/events) with polling when the stream breaks -----------
+const FINAL = new Set<Job["status"]>(["done", "failed", "cancelled", "interrupted"]);
 
 export function followJob(jobId: string, onUpdate: (job: Job) => void): Promise<Job> {
   return new Promise((resolve, reject) => {
@@ -259,7 +266,9 @@ export function followJob(jobId: string, onUpdate: (job: Job) => void): Promise<
       }
     };
     if (typeof EventSource === "undefined") { void poll(); return; }
-    const src = new EventSource(`${base}/api/jobs/${enc(jobId)}/events${token ? `?token=${enc(token)}` : ""}`);
+    const events: keyof paths = "/api/jobs/{job_id}/events";
+    const url = base + events.replace("{job_id}", encodeURIComponent(jobId));
+    const src = new EventSource(`${url}${token ? `?token=${encodeURIComponent(token)}` : ""}`);
     src.onmessage = (ev) => {
       const job = JSON.parse(ev.data) as Job;
       onUpdate(job);
@@ -269,7 +278,8 @@ export function followJob(jobId: string, onUpdate: (job: Job) => void): Promise<
   });
 }
 
-/** Run a maybe-job request to its value, reporting progress. */
+/** Run a maybe-job request to its value, reporting progress (a job's result is the route's answer: JobOut.result,
+ *  untyped in the schema). */
 export async function resolveJob<T>(
   r: { value?: T; job?: JobAccepted }, onProgress: (job: Job) => void = () => {},
 ): Promise<{ value: T; jobId?: string }> {

@@ -1,11 +1,9 @@
 // The app context shared by views: the state store, cached server data, notices, jobs and export hooks.
 import {
-  type AlignedGraphs, api, ApiError, availableRoutes, LAYOUT_REQUEST, resolveJob, type Collection, type Job,
-  type JobAccepted, type MapperGraphJSON, type Representation,
+  type AlignedGraphs, api, ApiError, followJob, LAYOUT_REQUEST, type Collection, type GraphRequest, type Job, type JobAccepted,
+  type MapperGraphJSON, type Representation,
 } from "./api";
-import { normalizeLayout, normalizePartners, type PartnerIndex } from "./api/normalize";
-import type { LayoutResult } from "./api/pending";
-import { forceLayout } from "./render/layout";
+import { layoutPositions, partnerIndex, type LayoutResult, type PartnerIndex } from "./api/transforms";
 import type { Placed } from "./render/export";
 import { Store } from "./state";
 
@@ -27,13 +25,10 @@ export interface JobTracker {
   start(label: string, accepted: JobAccepted): Promise<Job>;
 }
 
-export interface LayoutInfo extends LayoutResult {
-  source: "joint" | "local";
-}
+export type LayoutInfo = LayoutResult;
 
 export class App {
   readonly store: Store;
-  routes: Set<string> = new Set();
   exportHooks: ExportHooks = {};
   private graphs = new Map<string, Promise<MapperGraphJSON>>();
   private layouts = new Map<string, Promise<LayoutInfo>>();
@@ -45,19 +40,11 @@ export class App {
   private collectionsCache: Promise<Collection[]> | null = null;
   /** Graph builds under way (optional work such as layout quality waits for none). */
   building = 0;
-  jobs: JobTracker = { start: async (_l, a) => (await resolveJob({ job: a })).value as Job };
+  jobs: JobTracker = { start: (_label, accepted) => followJob(accepted.job_id, () => {}) };
   notify: (msg: string, kind?: "error" | "info") => void = () => {};
 
   constructor(store: Store) {
     this.store = store;
-  }
-
-  async init(): Promise<void> {
-    this.routes = await availableRoutes();
-  }
-
-  has(route: string): boolean {
-    return this.routes.size === 0 || this.routes.has(route);
   }
 
   collections(refresh = false): Promise<Collection[]> {
@@ -134,8 +121,7 @@ export class App {
     const key = graphIds.join(",");
     let p = this.partnersCache.get(key);
     if (!p) {
-      p = graphIds.length < 2 || !this.has("/api/topo/compare") ? Promise.resolve(null)
-        : api.compare(graphIds).then((r) => normalizePartners(r, graphIds));
+      p = graphIds.length < 2 ? Promise.resolve(null) : api.compare(graphIds).then(partnerIndex);
       p.catch(() => this.partnersCache.delete(key));
       this.partnersCache.set(key, p);
     }
@@ -149,26 +135,13 @@ export class App {
     return rep?.collection_id ?? null;
   }
 
-  /** The joint layout of several graphs; per-graph deterministic force layouts when the endpoint is missing.
-   *  Its quality figures are left out (half the server's time): `layoutQuality` fetches them after the paint. */
-  layout(graphIds: string[], onProgress?: (j: Job) => void): Promise<LayoutInfo> {
+  /** The joint layout of several graphs (`POST /api/topo/layout`). Its quality figures are left out (half the
+   *  server's time): `layoutQuality` fetches them after the paint. */
+  layout(graphIds: string[]): Promise<LayoutInfo> {
     const key = graphIds.join(",");
     let p = this.layouts.get(key);
     if (!p) {
-      p = (async (): Promise<LayoutInfo> => {
-        if (this.has("/api/topo/layout")) {
-          try {
-            const { value } = await resolveJob(await api.layout(graphIds, { quality: false }), onProgress);
-            const res = normalizeLayout(value, graphIds);
-            if (graphIds.every((id) => res.positions.has(id))) return { ...res, source: "joint" };
-          } catch (e) {
-            if (!(e instanceof ApiError) || e.status !== 404) throw e;
-          }
-        }
-        const positions = new Map<string, Map<string, [number, number]>>();
-        for (const id of graphIds) positions.set(id, forceLayout(await this.graph(id)));
-        return { positions, quality: {}, source: "local" };
-      })();
+      p = api.layout(graphIds, { quality: false }).then(layoutPositions);
       p.catch(() => this.layouts.delete(key));
       this.layouts.set(key, p);
     }
@@ -180,7 +153,7 @@ export class App {
     const key = graphIds.join(",");
     let p = this.layoutQualities.get(key);
     if (!p) {
-      p = (async () => normalizeLayout((await resolveJob(await api.layout(graphIds, { quality: true }))).value, graphIds).quality)();
+      p = api.layout(graphIds, { quality: true }).then((r) => layoutPositions(r).quality);
       p.catch(() => this.layoutQualities.delete(key));
       this.layoutQualities.set(key, p);
     }
@@ -190,25 +163,24 @@ export class App {
   /** Build (or fetch from the backend's cache) one graph per representation; returns graph ids in order.
    *  Two to eight graphs are built with their joint layout in one job (one round trip instead of a build per graph,
    *  then the layout), which seeds the layout cache. */
-  async buildGraphs(repIds: string[], params: Record<string, unknown>, label = "Mapper"): Promise<string[]> {
+  async buildGraphs(repIds: string[], params: GraphRequest, label = "Mapper"): Promise<string[]> {
     const out: string[] = [];
     this.building++;
     try {
-      if (repIds.length >= 2 && repIds.length <= 8 && this.has("/api/graphs/aligned")) {
+      if (repIds.length >= 2 && repIds.length <= 8) {
         const { representation_id: _, ...shared } = params; // the aligned request names its representations instead
         const r = await api.alignedGraphs(repIds, shared, { ...LAYOUT_REQUEST, quality: false });
         const value = r.job
           ? (await this.jobs.start(`${label} × ${repIds.length} + joint layout`, r.job)).result as AlignedGraphs
           : r.value!;
-        const ids = value?.graph_ids;
-        if (!Array.isArray(ids) || ids.length !== repIds.length) {
+        const ids = value.graph_ids;
+        if (ids.length !== repIds.length) {
           throw new ApiError(0, "bad_response", "The graph build returned no graph ids.");
         }
         for (const id of ids) void this.graph(id).catch(() => {}); // fetched while the view is rebuilt for them
         const key = ids.join(",");
         if (!this.layouts.has(key)) {
-          const res = normalizeLayout(value.layout, ids);
-          if (ids.every((id) => res.positions.has(id))) this.layouts.set(key, Promise.resolve({ ...res, source: "joint" }));
+          this.layouts.set(key, Promise.resolve(layoutPositions(value.layout)));
         }
         return ids;
       }
@@ -224,11 +196,13 @@ export class App {
     return out;
   }
 
+  /** The id of a built graph: the graph itself (200, `GraphOut`) or a build job's result (`{graph_id}`; job
+   *  results are untyped in the schema). */
   graphIdFrom(value: unknown): string {
-    const v = value as Record<string, unknown>;
-    const id = (v?.graph_id ?? v?.id ?? (v?.graph as Record<string, unknown>)?.id) as string | undefined;
+    const v = value as Partial<MapperGraphJSON> & { graph_id?: unknown } | null;
+    const id = typeof v?.graph_id === "string" ? v.graph_id : v?.id;
     if (!id) throw new ApiError(0, "bad_response", "The graph build returned no graph id.");
-    if (v && Array.isArray(v.nodes)) this.putGraph(id, v as unknown as MapperGraphJSON);
+    if (v && Array.isArray(v.nodes)) this.putGraph(id, v as MapperGraphJSON);
     return id;
   }
 }

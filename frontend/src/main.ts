@@ -135,5 +135,4 @@ async function doExport(kind: "svg" | "png" | "json" | "csv"): Promise<void> {
 }
 
 void setupAuth(() => { app.invalidate(); current = null; void show(store.get().view); })
-  .then(() => app.init())
   .finally(() => show(store.get().view));

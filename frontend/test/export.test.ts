@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exportSvg } from "../src/render/export";
+import { exportSvg, toCsv } from "../src/render/export";
 import { drawGraph, layer } from "../src/render/graph";
 import { fitScales, placeGraph, radiusScale } from "../src/render/layout";
 import { chainGraph, svgRoot } from "./helpers";
@@ -25,5 +25,17 @@ describe("SVG export", () => {
     expect(text).toContain("sans-serif");
     expect(text).not.toContain("class=");
     expect(text).toContain("panel A");
+  });
+});
+
+describe("CSV export", () => {
+  it("writes CSV with quoting", () => {
+    expect(toCsv([{ a: 1, b: 'x,"y"' }, { a: 2 }])).toBe('a,b\n1,"x,""y"""\n2,\n');
+  });
+
+  it("quotes formula-like text (CSV injection) but never numbers", () => {
+    const csv = toCsv([{ model: "=HYPERLINK(1)", layer: "@SUM(A1)", c: "+x", d: "-2+3", score: -0.5, s: "-0.5;0.25", e: "\t=1" }]);
+    expect(csv.split("\n")[1]).toBe("'=HYPERLINK(1),'@SUM(A1),'+x,'-2+3,-0.5,-0.5;0.25,'\t=1");
+    expect(toCsv([{ "=evil": 1 }])).toBe("'=evil\n1\n");
   });
 });

@@ -8,7 +8,7 @@ import io
 import numpy as np
 import pytest
 
-from topoalign.align.audit import audit_csv, null_pairs, prepare_audit, run_audit, save_audit
+from topoalign.align.audit import audit_csv, prepare_audit, run_audit, save_audit
 from topoalign.align.audit_plan import AuditPlan
 from topoalign.align.audit_summary import layer_matrices
 from topoalign.align.procrustes import procrustes_score

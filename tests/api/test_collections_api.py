@@ -1,5 +1,4 @@
 import numpy as np
-import pandas as pd
 
 
 def make_collection(client, name="c1", n=5, labels=True):

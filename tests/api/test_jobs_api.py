@@ -2,7 +2,6 @@ import json
 import threading
 import time
 
-import pytest
 from job_helpers import wait_job as wait_for
 
 

@@ -11,6 +11,7 @@ import pytest
 import safetensors.numpy
 import torch
 
+from topoalign.api.errors import http_status
 from topoalign.errors import (
     ConflictError,
     InvalidInputError,
@@ -339,7 +340,7 @@ def test_oversized_file(unchanged, tmp_path):
     np.save(tmp_path / "x.npy", np.ones((10, 10)))
     err = _ingest_fails(unchanged, tmp_path / "x.npy", PayloadTooLargeError, "over the size cap of 100 B",
                         max_bytes=100)
-    assert err.code == "payload_too_large" and err.status == 413
+    assert err.code == "payload_too_large" and http_status(err) == 413
 
 
 def test_oversized_after_decompression(unchanged, tmp_path):

@@ -11,7 +11,8 @@ from sklearn.metrics import adjusted_rand_score, pairwise_distances
 
 from topoalign.errors import InvalidParameterError
 from topoalign.mapper import DBSCAN, HDBSCAN, BalancedCover, KMapperCover, SingleLinkage, UniformCover
-from topoalign.mapper.cluster import dbscan_labels, gap_threshold
+from topoalign.mapper.cluster import gap_threshold
+from topoalign.mapper.dbscan.rules import labels_from_pairs
 from topoalign.mapper.neighbors import radius_pairs
 
 
@@ -150,7 +151,7 @@ def test_dbscan_border_point_goes_to_first_cluster():
 
 
 def test_dbscan_labels_empty():
-    assert dbscan_labels(3, np.zeros(0, np.int64), np.zeros(0, np.int64), 2).tolist() == [-1, -1, -1]
+    assert labels_from_pairs(3, np.zeros(0, np.int64), np.zeros(0, np.int64), 2).tolist() == [-1, -1, -1]
 
 
 def test_dbscan_auto_eps_and_validation():
@@ -197,7 +198,7 @@ def test_hdbscan_matches_sklearn(blob_shapes):
 @pytest.mark.parametrize("seed", range(3))
 def test_leaders_dbscan_equals_sklearn(seed):
     """The early-exit path (large dense elements) against scikit-learn, borders and noise included."""
-    from topoalign.mapper.dense_dbscan import dbscan_labels_leaders
+    from topoalign.mapper.dbscan.leaders import dbscan_labels_leaders
 
     rng = np.random.default_rng(seed)
     X = np.vstack([rng.normal(c, 0.35, size=(700, 3)) for c in (0.0, 1.6, 4.0)] +

@@ -10,7 +10,7 @@ from topoalign.mapper import build
 from topoalign.mapper.build import _projection, build_mapper_graph
 from topoalign.mapper.cluster import DBSCAN
 from topoalign.mapper.cover import KMapperCover
-from topoalign.mapper.dense_dbscan import WithinEps
+from topoalign.mapper.dbscan.within import WithinEps
 
 
 def _low_rank(n: int, d: int, seed: int, offset: float = 0.0, dtype=np.float32) -> np.ndarray:

@@ -7,7 +7,7 @@ import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from topoalign.mapper.cluster import _components
+from topoalign.mapper.components import pair_components
 from topoalign.mapper.neighbors import sparse_nonzero
 
 
@@ -21,19 +21,19 @@ def test_components_equal_scipy_on_random_graphs(n, m, seed):
     rng = np.random.default_rng(seed)
     ii, jj = rng.integers(0, n, m), rng.integers(0, n, m)
     ref = connected_components(coo_matrix((np.ones(m), (ii, jj)), shape=(n, n)), directed=False)[1]
-    assert _same_partition(_components(n, ii, jj), ref)
+    assert _same_partition(pair_components(n, ii, jj), ref)
 
 
 def test_components_of_a_long_shuffled_chain_and_a_star():
     rng = np.random.default_rng(5)
     n = 4000
     perm = rng.permutation(n)
-    chain = _components(n, perm[:-1], perm[1:])
+    chain = pair_components(n, perm[:-1], perm[1:])
     assert len(set(chain.tolist())) == 1
-    star = _components(n, np.zeros(n - 1, dtype=np.int64), np.arange(1, n))
+    star = pair_components(n, np.zeros(n - 1, dtype=np.int64), np.arange(1, n))
     assert len(set(star.tolist())) == 1
     # two chains: two components, and no other row joins them
-    half = _components(n, np.r_[perm[:1999], perm[2000:-1]], np.r_[perm[1:2000], perm[2001:]])
+    half = pair_components(n, np.r_[perm[:1999], perm[2000:-1]], np.r_[perm[1:2000], perm[2001:]])
     assert len(set(half.tolist())) == 2 and len(set(half[perm[:2000]].tolist())) == 1
 
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from sklearn.cluster import DBSCAN as SkDBSCAN
 
-from topoalign.mapper import cluster, grouped_dbscan, row_groups
+from topoalign.mapper import dbscan
 from topoalign.mapper.build import build_mapper_graph
-from topoalign.mapper.cluster import DBSCAN, dbscan_labels_cpu
+from topoalign.mapper.cluster import DBSCAN
 from topoalign.mapper.cover import KMapperCover
-from topoalign.mapper.dense_dbscan import WithinEps
+from topoalign.mapper.dbscan import WithinEps, element_labels, grouped, row_groups
 
 
 def _clusters(n: int, d: int, seed: int, centres: int = 6, spread: float = 0.35, rank: int = 4,
@@ -69,12 +69,12 @@ def test_far_groups_hold_no_pair_within_eps(small_groups, dtype, offset):
 def test_grouped_dbscan_equals_sklearn(small_groups, seed, q, min_samples):
     X = _clusters(2000, 40, seed, centres=4 + seed)
     eps = _eps(X, q)
-    before = dict(grouped_dbscan.VISITS)
-    ours = grouped_dbscan.grouped_dbscan_labels(WithinEps(X, eps, "euclidean"), min_samples)
+    before = dict(grouped.VISITS)
+    ours = grouped.grouped_dbscan_labels(WithinEps(X, eps, "euclidean"), min_samples)
     ref = SkDBSCAN(eps=eps, min_samples=min_samples).fit_predict(X.astype(np.float64))
     assert np.array_equal(ours, ref)
     assert (ref < 0).any() and (len(np.unique(ref[ref >= 0])) >= 4 or q > 0.1)  # noise; several clusters
-    visits = {k: grouped_dbscan.VISITS[k] - before[k] for k in before}
+    visits = {k: grouped.VISITS[k] - before[k] for k in before}
     # every branch runs: whole blocks, unsettled rows only, and (with denser clusters) skipped group pairs
     assert visits["whole block"] > 0 and visits["unsettled rows"] > 0
     assert visits["skipped"] > 0 or q < 0.05
@@ -90,24 +90,24 @@ def test_grouped_dbscan_border_points_take_lowest_cluster(small_groups):
     bridge[:, 0] = np.linspace(0.45, 0.55, 30)
     X = np.concatenate([b, bridge, a]).astype(np.float32)
     for eps, ms in [(0.3, 20), (0.25, 8), (0.5, 40)]:
-        ours = grouped_dbscan.grouped_dbscan_labels(WithinEps(X, eps, "euclidean"), ms)
+        ours = grouped.grouped_dbscan_labels(WithinEps(X, eps, "euclidean"), ms)
         assert np.array_equal(ours, SkDBSCAN(eps=eps, min_samples=ms).fit_predict(X.astype(np.float64)))
 
 
 def test_grouped_dbscan_cosine(small_groups):
     X = _clusters(1500, 24, 7, offset=2.0)
-    ours = grouped_dbscan.grouped_dbscan_labels(WithinEps(X, 0.01, "cosine"), 5)
+    ours = grouped.grouped_dbscan_labels(WithinEps(X, 0.01, "cosine"), 5)
     ref = SkDBSCAN(eps=0.01, min_samples=5, metric="cosine").fit_predict(X.astype(np.float64))
     assert np.array_equal(ours, ref)
 
 
 def test_large_elements_take_the_grouped_path(small_groups, monkeypatch):
-    monkeypatch.setattr(cluster, "GROUP_MIN_ROWS", 500)
+    monkeypatch.setattr(dbscan, "GROUP_MIN_ROWS", 500)
     X = _clusters(3000, 40, 11)
     eps = _eps(X, 0.05)  # dense: hundreds of neighbours per row, so not the sparse pair list
-    before = sum(grouped_dbscan.VISITS.values())
-    labels = dbscan_labels_cpu(X, eps, 5)
-    assert sum(grouped_dbscan.VISITS.values()) > before
+    before = sum(grouped.VISITS.values())
+    labels = element_labels(X, eps, 5)
+    assert sum(grouped.VISITS.values()) > before
     assert np.array_equal(labels, SkDBSCAN(eps=eps, min_samples=5).fit_predict(X.astype(np.float64)))
     # a whole Mapper graph whose dense elements go this way: scikit-learn's DBSCAN on every element
     lens = X[:, :2].astype(np.float64)

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from topoalign.mapper import cluster
-from topoalign.mapper.graph import MapperGraph, MapperNode, _label_key
+from topoalign.mapper.graph import MapperGraph, MapperNode
+from topoalign.mapper.labels import label_key
 
 
 def reference_summary(labels: pd.DataFrame, node: MapperNode) -> dict:
@@ -23,11 +24,12 @@ def reference_summary(labels: pd.DataFrame, node: MapperNode) -> dict:
         if pd.api.types.is_numeric_dtype(rows[col]) and s.nunique() > 20:
             out[str(col)] = {"mean": float(s.mean())}
             continue
-        counts = Counter(_label_key(v) for v in s)
+        counts = Counter(label_key(v) for v in s)
         if not counts:
             out[str(col)] = {"counts": {}, "dominant": None, "purity": None}
             continue
-        dominant, top = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        top = max(counts.values())
+        dominant = sorted(k for k, c in counts.items() if c == top)[0]  # ties: the smallest key
         out[str(col)] = {"counts": dict(counts), "dominant": dominant, "purity": top / len(s)}
     return out
 

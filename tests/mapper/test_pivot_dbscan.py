@@ -1,4 +1,4 @@
-"""Dense cover elements settled from a few pivot columns (``pivot_dbscan``) equal scikit-learn's DBSCAN: noise and
+"""Dense cover elements settled from a few pivot columns (``dbscan.pivots``) equal scikit-learn's DBSCAN: noise and
 border rows, pairs on the float32 rounding band, pivot groups that touch and groups that only come close."""
 
 from __future__ import annotations
@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from sklearn.cluster import DBSCAN as SkDBSCAN
 
-from topoalign.mapper import pivot_dbscan
 from topoalign.mapper.build import build_mapper_graph
 from topoalign.mapper.cluster import DBSCAN
 from topoalign.mapper.cover import KMapperCover
-from topoalign.mapper.dense_dbscan import WithinEps
-from topoalign.mapper.pivot_dbscan import dbscan_labels_pivots, within_half_eps_of_centre
+from topoalign.mapper.dbscan import pivots
+from topoalign.mapper.dbscan.within import WithinEps
+from topoalign.mapper.dbscan.pivots import dbscan_labels_pivots, within_half_eps_of_centre
 
 
 def _dense_clusters(seed: int, d: int = 64, per: int = 400, stds=(0.5, 0.7, 0.9, 1.1), eps: float = 13.0,
@@ -32,11 +32,11 @@ def _dense_clusters(seed: int, d: int = 64, per: int = 400, stds=(0.5, 0.7, 0.9,
 
 
 def _outcomes() -> dict[str, int]:
-    return dict(pivot_dbscan.OUTCOMES)
+    return dict(pivots.OUTCOMES)
 
 
 def _ran(before: dict[str, int], path: str) -> int:
-    return pivot_dbscan.OUTCOMES[path] - before[path]
+    return pivots.OUTCOMES[path] - before[path]
 
 
 @pytest.mark.parametrize("seed,dtype,offset,min_samples", [(0, np.float32, 0.0, 3), (1, np.float64, 300.0, 5),

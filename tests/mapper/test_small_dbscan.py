@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import DBSCAN as SkDBSCAN
 
-from topoalign.mapper.small_dbscan import SMALL_ROWS, small_elements_labels
+from topoalign.mapper.dbscan.small import SMALL_ROWS, small_elements_labels
 
 
 def _elements(n: int, count: int, seed: int) -> list[np.ndarray]:

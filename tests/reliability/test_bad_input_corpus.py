@@ -11,8 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
-from make_corpus import (CORPUS_TOKEN, MARKER_PREFIX, N_EXISTING, UPLOAD_CAP, RequestCase,  # noqa: E402
-                         UploadCase, make_corpus)
+from make_corpus import (CORPUS_TOKEN, MARKER_PREFIX, N_EXISTING, UPLOAD_CAP, UploadCase, make_corpus)
 
 from topoalign.api.app import create_app  # noqa: E402
 from topoalign.api.settings import Settings  # noqa: E402

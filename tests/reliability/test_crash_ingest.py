@@ -78,9 +78,7 @@ def test_visible_rows_of_a_batch_appear_together(tmp_path):
 
     store = Store(tmp_path / "s")
     seen: list[int] = []
-    original = store._insert_representation_rows if hasattr(store, "_insert_representation_rows") else None
-    if original is None:
-        pytest.skip("Store has no batch insert")
+    original = store._insert_representation_rows  # the one place a batch's rows are inserted
 
     def spy(cid, rows):
         seen.append(_count_rows(store.data_dir))

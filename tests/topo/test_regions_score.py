@@ -91,7 +91,7 @@ def test_identical_graphs_score_one_even_when_the_clusterer_drops_stimuli():
     these digits in no node: stimuli that no graph places say nothing about agreement. Shuffled ids stay at chance."""
     from sklearn.datasets import load_digits
 
-    from topoalign.topo.score import default_mapper_graph, topological_score
+    from topoalign.topo.score import topological_score
 
     from topoalign.mapper import DBSCAN, KMapperCover, build_mapper_graph, compute_lens
 

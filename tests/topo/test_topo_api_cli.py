@@ -85,6 +85,27 @@ def test_small_requests_answer_directly(client_and_graphs):
     assert regions.status_code == 200 and regions.json()["regions"][0]["score"] == pytest.approx(1.0)
 
 
+def test_one_graph_gets_its_own_layout(client_and_graphs):
+    """The dashboard opens a single graph through the layout route: no springs, every node placed, the same
+    positions as laying it out alone in the core; comparing still needs two graphs."""
+    from topoalign.topo.layout import joint_layout
+    from topoalign.topo.service import load_graphs
+
+    client, gids = client_and_graphs
+    r = client.post("/api/topo/layout", json={"graph_ids": gids[:1]})
+    assert r.status_code == 200, r.text
+    (laid,) = r.json()["graphs"]
+    (graph,), _ = load_graphs(gids[:1], client.app.state.store, allow_files=False)
+    nodes = client.get(f"/api/graphs/{gids[0]}").json()["nodes"]
+    assert laid["name"] == gids[0] and {n["id"] for n in laid["nodes"]} == {n["id"] for n in nodes}
+    assert all(np.isfinite(n["x"]) and np.isfinite(n["y"]) for n in laid["nodes"])
+    alone = joint_layout([graph], [gids[0]]).to_json()["graphs"][0]["nodes"]
+    served = {n["id"]: (n["x"], n["y"]) for n in laid["nodes"]}
+    assert np.allclose([(n["x"], n["y"]) for n in alone], [served[n["id"]] for n in alone], atol=1e-3)
+    bad = client.post("/api/topo/compare", json={"graph_ids": gids[:1]})
+    assert bad.status_code == 422 and "graph_ids" in bad.json()["detail"]
+
+
 def test_motif_kinds_and_concepts(client_and_graphs):
     client, gids = client_and_graphs
     r = client.post("/api/topo/motifs", json={"graph_ids": gids, "kind": "path", "k": 3, "max_matches": 2})

@@ -13,17 +13,15 @@ from the training rows it receives.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 import numpy as np
 from sklearn.model_selection import KFold
-from threadpoolctl import ThreadpoolController
 
+from topoalign.cores import blas_controller, one_blas_thread
 from topoalign.errors import InvalidInputError, check_param
 from topoalign.representation import Representation, aligned_matrices
 
@@ -160,52 +158,18 @@ def summarize(metric: str, fold_scores: list[float], n: int, dropped: list[tuple
 
 
 @contextmanager
-def blas_threads() -> Iterator[None]:
-    """One BLAS thread while the machine is oversubscribed (load average >= cores), the library default otherwise.
-
-    OpenBLAS/LAPACK threads spin-wait for each other; when other processes hold the cores, multi-threaded
-    eigh/SVD/GEMM calls run 2-30x slower than single-threaded ones (measured on the shared 2-core box).
-    """
-    try:
-        busy = os.getloadavg()[0] >= (os.cpu_count() or 1)
-    except OSError:
-        busy = False
-    if busy:
-        with single_blas_thread():
-            yield
-    else:
-        yield
-
-
-@lru_cache(maxsize=1)
-def _blas_controller() -> ThreadpoolController:
-    # scanning the loaded libraries costs 3-15 ms; threadpool_limits() would redo it on every call
-    return ThreadpoolController().select(user_api="blas")
-
-
-def single_blas_thread():
-    """Context manager: BLAS/LAPACK limited to one thread (process-wide) inside, the previous limit restored on exit.
-
-    Like ``threadpool_limits(1, user_api="blas")``, so overlapping users in several threads can restore under each
-    other; no refcount either, because OpenBLAS 0.3.31 ignores limits set off the main thread once the main thread
-    has set one (a refcount's last user, in another thread, could not restore).
-    """
-    return _blas_controller().limit(limits=1)
-
-
-@contextmanager
 def fold_pool(tasks: int) -> Iterator[Executor]:
     """Threads for independent per-fold work, each calling single-threaded BLAS.
 
     As many workers as BLAS threads are allowed on entry (so a caller's limit, such as a Dask worker's
-    ``OPENBLAS_NUM_THREADS=1`` or ``blas_threads()`` on a busy machine, means one), at most ``tasks``. Fold-level
-    parallelism beats BLAS-level here: LAPACK's eigh barely scales, and single-threaded calls do not spin-wait, so
-    unlike multi-threaded BLAS the threads lose nothing when other processes hold the cores (5,000 x 512 ridge at
-    load average 4.8 on the 2-core box: 1.37 s with two workers, 1.45 s with one).
+    ``OPENBLAS_NUM_THREADS=1`` or ``cores.one_blas_thread(only_when_busy=True)`` on a busy machine, means one), at
+    most ``tasks``. Fold-level parallelism beats BLAS-level here: LAPACK's eigh barely scales, and single-threaded
+    calls do not spin-wait, so unlike multi-threaded BLAS the threads lose nothing when other processes hold the
+    cores (5,000 x 512 ridge at load average 4.8 on the 2-core box: 1.37 s with two workers, 1.45 s with one).
     """
-    libs = _blas_controller().lib_controllers
+    libs = blas_controller().lib_controllers
     allowed = max((lib.num_threads for lib in libs), default=1)
-    with single_blas_thread():
+    with one_blas_thread():
         # OpenBLAS can ignore the limit when it is set off the main thread (seen with 0.3.31 once the main thread
         # has set one): then one worker, whose BLAS calls keep their threads
         if any(lib.num_threads > 1 for lib in libs):
@@ -225,7 +189,7 @@ def cross_validate(metric: str, scorer: FoldScorer, X: np.ndarray, Y: np.ndarray
     scores, dropped, details = [], [], {}
     for train, test in splits:
         f = prepare_fold(X, Y, train, test)
-        with blas_threads():
+        with one_blas_thread(only_when_busy=True):
             s, extra = scorer(f.X_train, f.Y_train, f.X_test, f.Y_test)
         scores.append(s)
         dropped.append((f.dropped_x, f.dropped_y))

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from topoalign.align.crossval import (AlignmentResult, as_matrices, blas_threads, fold_splits, prepare_one,
-                                     summarize)
+from topoalign.align.crossval import AlignmentResult, as_matrices, fold_splits, prepare_one, summarize
+from topoalign.cores import one_blas_thread
 from topoalign.errors import check_param
 
 
@@ -71,7 +71,7 @@ def fold_neighbours(M: np.ndarray, k: int, *, folds: int = 5, random_state: int 
     for train, test in fold_splits(M.shape[0], folds, random_state):
         kk = _check_k(k, len(train))
         tr, te, dropped = prepare_one(M, train, test)
-        with blas_threads():
+        with one_blas_thread(only_when_busy=True):
             out.neighbours.append(nearest_neighbours(te, tr, kk))
         out.n_train.append(len(train))
         out.dropped.append(dropped)

@@ -36,9 +36,9 @@ from topoalign.align.crossval import (
     constant_units,
     fold_pool,
     fold_splits,
-    single_blas_thread,
     summarize,
 )
+from topoalign.cores import one_blas_thread
 from topoalign.errors import InvalidInputError, check_param
 
 DEFAULT_ALPHAS = np.logspace(-8, 8, 17)
@@ -88,7 +88,7 @@ class RidgeDecomposition:
 def _eigh(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # LAPACK's multi-threaded syevd collapses when the cores are shared (10-60x slower under load on 2 cores);
     # one thread is always within 2x of the best.
-    with single_blas_thread():
+    with one_blas_thread():
         return eigh(S)
 
 
@@ -339,7 +339,7 @@ def linear_predictivity_score(X, Y, *, alphas: Any = None, direction: str = "bot
     Y = np.asarray(Y, dtype=np.float64)
     splits = fold_splits(X.shape[0], folds, random_state)
     forward, backward = direction in ("forward", "both"), direction in ("backward", "both")
-    # no blas_threads(): fold_pool runs single-threaded BLAS calls (nothing spins on a busy machine) in as many
+    # no one_blas_thread(only_when_busy=True): fold_pool runs single-threaded BLAS calls (nothing spins on a busy machine) in as many
     # threads as the caller allows
     return _linear_cv(X, Y, splits, alphas, forward, backward, alpha_search, random_state)
 

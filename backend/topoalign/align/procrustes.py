@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from topoalign.align.crossval import AlignmentResult, as_matrices, constant_units, cross_validate, single_blas_thread
+from topoalign.align.crossval import AlignmentResult, as_matrices, constant_units, cross_validate
+from topoalign.cores import one_blas_thread
 from topoalign.errors import check_param
 
 DIM_MODES = ("pad", "pca")
@@ -37,7 +38,7 @@ def orthogonal_procrustes_rotation(A: np.ndarray, B: np.ndarray, span: str = "fu
     deterministic partial isometry, see the module docstring)."""
     M = A.T @ B
     # LAPACK's threaded SVD of a small square matrix is 3-10x slower than one thread on shared cores
-    with single_blas_thread():
+    with one_blas_thread():
         U, S, Vt = np.linalg.svd(M, full_matrices=False)
     if span == "train" and len(S):
         r = int(np.sum(S > S[0] * max(M.shape) * np.finfo(np.float64).eps)) if S[0] > 0 else 0

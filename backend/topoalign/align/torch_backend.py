@@ -72,13 +72,13 @@ def polar_factor(C, method: str = "svd", boost_steps: int = 8, refine_steps: int
 def _cpu_threads(device: str) -> Iterator[None]:
     """Torch's CPU LAPACK calls suffer like numpy's when the cores are oversubscribed: one thread then."""
     torch = _torch()
-    from topoalign.align.crossval import blas_threads
+    from topoalign.cores import one_blas_thread
 
     if not str(device).startswith("cpu"):
         yield
         return
     before = torch.get_num_threads()
-    with blas_threads():
+    with one_blas_thread(only_when_busy=True):
         from threadpoolctl import threadpool_info
 
         limited = any(p.get("num_threads") == 1 for p in threadpool_info() if p.get("user_api") == "blas")

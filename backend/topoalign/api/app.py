@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from topoalign import limits
 from topoalign.api import guards
-from topoalign.api.errors import error_response, install_error_handlers
+from topoalign.api.errors import error_response, install_error_handlers, refusal_response
 from topoalign.api.settings import Settings
 from topoalign.jobs import JobRunner
 from topoalign.jobs.context import JobEnv
@@ -148,8 +148,8 @@ class _RequestGuards:
             return error_response(400, "invalid_request", f"Invalid Content-Length header {length[:40]!r}.")
         limit, what, setting = self._cap(headers)
         if length is not None and int(length) > limit:
-            return error_response(413, "payload_too_large", f"Request body of {int(length):,} bytes is over the "
-                                  f"{what} ({setting}).")
+            return refusal_response("payload_too_large", f"Request body of {int(length):,} bytes is over the "
+                                    f"{what} ({setting}).")
         return guards.token_refusal(scope, headers, self.token)
 
 

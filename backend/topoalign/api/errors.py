@@ -1,5 +1,9 @@
 """The one place where exceptions become HTTP responses: ``{"error": code, "detail": message}``.
 
+``HTTP_STATUS`` is the one table from error codes to HTTP statuses: the codes of the core's exception classes
+(``topoalign.errors``; a raise's finer code, e.g. ``"empty_array"``, is sent in the body while its class's code picks
+the status) and the codes the server's own refusals send (bad host or origin, missing token, unknown route).
+
 An unexpected exception (a bug) is logged with its traceback under a generated request id; the client gets only
 that id, never the exception's text (which can hold paths, data or internals of the server).
 """
@@ -19,9 +23,49 @@ from topoalign.errors import TopoAlignError
 
 logger = logging.getLogger("topoalign.api")
 
+HTTP_STATUS: dict[str, int] = {
+    # the core's exception classes (topoalign.errors)
+    "topoalign_error": 400,
+    "invalid_input": 422,
+    "unsupported_format": 415,
+    "payload_too_large": 413,
+    "invalid_parameter": 422,
+    "not_found": 404,
+    "conflict": 409,
+    "limit_exceeded": 422,
+    "cancelled": 409,
+    "worker_lost": 503,
+    # the server's own refusals
+    "unauthorized": 401,
+    "forbidden_origin": 403,
+    "method_not_allowed": 405,
+    "invalid_host": 421,
+}
+"""Error code -> HTTP status. ``invalid_request`` (a request FastAPI cannot parse or validate: 422; a malformed
+header: 400) and ``internal_error`` (500) are sent by the handlers below and the request guards with their status."""
+
+# Starlette's own HTTP errors (unknown route, wrong method, over a body cap): status -> code; others "http_error"
+_HTTP_ERROR_CODES = {HTTP_STATUS[c]: c for c in ("not_found", "method_not_allowed", "unauthorized",
+                                                 "payload_too_large")}
+
+
+def http_status(exc: TopoAlignError) -> int:
+    """The HTTP status of a core exception: that of the nearest class in its MRO whose ``code`` is in
+    ``HTTP_STATUS`` (a raise's own finer ``code`` does not change the status), else 400."""
+    for cls in type(exc).__mro__:
+        code = cls.__dict__.get("code")
+        if code in HTTP_STATUS:
+            return HTTP_STATUS[code]
+    return HTTP_STATUS["topoalign_error"]
+
 
 def error_response(status: int, code: str, detail: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": code, "detail": detail})
+
+
+def refusal_response(code: str, detail: str) -> JSONResponse:
+    """The error response of a code of ``HTTP_STATUS`` (the server's own refusals), with its status."""
+    return error_response(HTTP_STATUS[code], code, detail)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -57,7 +101,7 @@ def _api_route_matches(request: Request) -> bool:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TopoAlignError)
     async def _domain(_: Request, exc: TopoAlignError):
-        return error_response(exc.status, exc.code, str(exc))
+        return error_response(http_status(exc), exc.code, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError):
@@ -66,8 +110,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         status, detail = _http_status_and_detail(request, exc)
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 413: "payload_too_large"}.get(
-            status, "http_error")
+        code = _HTTP_ERROR_CODES.get(status, "http_error")
         return error_response(status, code, detail)
 
     @app.exception_handler(Exception)

@@ -78,15 +78,14 @@ def _load(arg: str, store_args):
 
 
 def align_cmd(args: argparse.Namespace) -> int:
-    from topoalign.align.score import alignment_score
+    from topoalign.align.service import alignment
     from topoalign.jobs.progress import ProgressReporter
 
-    extra = {"linear": {"direction": args.direction}, "procrustes": {"dim_mode": args.dim_mode, "span": args.span},
-             "mutual_knn": {"k": args.k}}.get(args.metric, {})
     a, b = _load(args.a, args), _load(args.b, args)
-    result = alignment_score(a, b, metric=args.metric, folds=args.folds, random_state=args.random_state,
-                             n_permutations=args.permutations, n_rotations=args.rotations,
-                             progress=ProgressReporter() if sys.stderr.isatty() else None, **extra)
+    result = alignment(a, b, metric=args.metric, folds=args.folds, random_state=args.random_state,
+                       n_permutations=args.permutations, n_rotations=args.rotations, direction=args.direction,
+                       dim_mode=args.dim_mode, span=args.span, k=args.k,
+                       progress=ProgressReporter() if sys.stderr.isatty() else None)
     out = result.to_dict()
     if args.json:
         print_json({k: out[k] for k in ("metric", "score", "folds", "chance", "p_value", "std", "n_stimuli",
@@ -99,22 +98,17 @@ def align_cmd(args: argparse.Namespace) -> int:
 
 
 def audit_cmd(args: argparse.Namespace) -> int:
-    from topoalign.align.audit import audit_csv, prepare_audit, run_audit, save_audit
+    from topoalign.align.audit import audit_csv
+    from topoalign.align.service import audit_for_collection
     from topoalign.jobs.progress import ProgressReporter
 
     store = open_store(args)
-    coll, plan, metrics, params = prepare_audit(store, args.collection, args.metrics, args.analyses, args.folds,
-                                                args.random_state, args.null_draws)
-    found = store.find_artifact("audit", params)
-    if found is not None and not args.recompute:
-        payload, audit_id = store.load_artifact(found.id), found.id
-    else:
-        if found is not None:
-            store.delete_artifact(found.id)
-        payload = run_audit(store, coll.id, metrics=metrics, analyses=args.analyses, folds=args.folds,
-                            random_state=args.random_state, n_null=args.null_draws, scheduler=args.scheduler,
-                            n_workers=args.workers, progress=ProgressReporter() if sys.stderr.isatty() else None)
-        audit_id = save_audit(store, payload).id
+    outcome = audit_for_collection(store, args.collection, metrics=args.metrics, analyses=args.analyses,
+                                   folds=args.folds, random_state=args.random_state, n_null=args.null_draws,
+                                   recompute=args.recompute, load=True, scheduler=args.scheduler,
+                                   n_workers=args.workers,
+                                   progress=ProgressReporter() if sys.stderr.isatty() else None)
+    payload, audit_id, plan = outcome.payload, outcome.audit_id, outcome.plan
     if args.csv:
         Path(args.csv).write_text(audit_csv(payload))
     if args.summary or args.findings:

@@ -30,11 +30,14 @@ def register(sub) -> None:
     explicit = p.add_argument_group("explicit cover and clusterer (any of these turns --auto off unless it is given)")
     explicit.add_argument("--cover", choices=["kmapper", "uniform", "balanced"],
                           help="kmapper = KeplerMapper 2.1 Cover exactly (default when explicit)")
-    explicit.add_argument("--intervals", type=int, help="intervals per lens dimension (default 10)")
-    explicit.add_argument("--overlap", type=float, help="overlap fraction in [0, 1) (default 0.3)")
+    explicit.add_argument("--intervals", type=int,
+                          help=f"intervals per lens dimension (default {EXPLICIT_DEFAULTS['intervals']})")
+    explicit.add_argument("--overlap", type=float,
+                          help=f"overlap fraction in [0, 1) (default {EXPLICIT_DEFAULTS['overlap']})")
     explicit.add_argument("--clusterer", choices=["dbscan", "single", "hdbscan"], help="default dbscan")
     explicit.add_argument("--eps", help="DBSCAN radius, or 'auto' (k-NN distance quantile; default)")
-    explicit.add_argument("--min-samples", type=int, help="DBSCAN min_samples (default 3)")
+    explicit.add_argument("--min-samples", type=int,
+                          help=f"DBSCAN min_samples (default {EXPLICIT_DEFAULTS['min_samples']})")
     explicit.add_argument("--noise", choices=["drop", "keep", "attach"],
                           help="DBSCAN noise rows: drop (default, as KeplerMapper), keep (a node each), attach (to "
                                "the cluster of their nearest row in the cover element)")
@@ -52,8 +55,15 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+EXPLICIT_DEFAULTS = {"intervals": 10, "overlap": 0.3, "min_samples": 3}
+"""KeplerMapper's usual parameters, for the explicit options not given (the help and the README say the same)."""
 EXPLICIT_OPTIONS = ("cover", "intervals", "overlap", "clusterer", "eps", "min_samples", "noise", "distance_threshold",
                     "gap_bins", "min_cluster_size")
+
+
+def _given(args, name: str):
+    value = getattr(args, name)
+    return EXPLICIT_DEFAULTS[name] if value is None else value
 
 
 def _params(args) -> dict:
@@ -61,8 +71,7 @@ def _params(args) -> dict:
               "random_state": args.random_state}
     given = any(getattr(args, k) is not None for k in EXPLICIT_OPTIONS)
     auto = args.auto if args.auto is not None else ("off" if given else "shape")
-    cover = {"kind": args.cover or "kmapper", "n_intervals": args.intervals if args.intervals is not None else 10,
-             "overlap": args.overlap if args.overlap is not None else 0.3}
+    cover = {"kind": args.cover or "kmapper", "n_intervals": _given(args, "intervals"), "overlap": _given(args, "overlap")}
     if auto in ("shape", "cmo"):
         clustering = [k for k in EXPLICIT_OPTIONS[3:] if getattr(args, k) is not None]
         if clustering:
@@ -76,7 +85,7 @@ def _params(args) -> dict:
     if kind == "dbscan":
         eps = args.eps or "auto"
         clusterer = {"kind": "dbscan", "eps": eps if eps == "auto" else _float(eps, "eps"),
-                     "min_samples": args.min_samples if args.min_samples is not None else 3}
+                     "min_samples": _given(args, "min_samples")}
         if args.noise is not None:
             clusterer["noise"] = args.noise
     elif kind == "single":

@@ -18,8 +18,6 @@ from typing import Any, Callable
 from topoalign.jobs.context import JobContext, JobEnv
 from topoalign.jobs.progress import Progress, scaled
 
-ALIGN_OPTIONS = {"linear": ("direction",), "procrustes": ("dim_mode", "span"), "mutual_knn": ("k",)}
-
 
 def _store(env: JobEnv):
     from topoalign.store import Store
@@ -53,16 +51,9 @@ def topo_piece(env: JobEnv, kind: str, graph_ids: list[str], params: dict[str, A
 
 def align_piece(env: JobEnv, params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
     """Cross-validated alignment of two stored representations (``AlignmentResult.to_dict()``)."""
-    from topoalign.align.score import alignment_score
+    from topoalign.align.service import stored_alignment
 
-    store = _store(env)
-    metric = params.get("metric", "procrustes")
-    options = {k: params[k] for k in ALIGN_OPTIONS.get(metric, ()) if k in params}
-    counts = {k: params[k] for k in ("folds", "random_state", "n_permutations", "n_rotations") if k in params}
-    result = alignment_score(store.load_representation(params["representation_a"]),
-                             store.load_representation(params["representation_b"]), metric=metric,
-                             progress=progress, **counts, **options)
-    return result.to_dict()
+    return stored_alignment(_store(env), params, progress)
 
 
 def extract_piece(env: JobEnv, params: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
@@ -145,24 +136,17 @@ def run_audit_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """params: ``{"collection_id", "metrics", "analyses", "folds", "random_state", "n_null", "recompute"}``; one
     piece per representation row of the plan, side by side. ``{"audit_id", "n_cells", "cached"}``; a stored audit
     of the same request is reused unless ``recompute``."""
-    from topoalign.align.audit import DEFAULT_METRICS, DEFAULT_NULL_DRAWS, prepare_audit, run_audit, save_audit
+    from topoalign.align.audit import DEFAULT_NULL_DRAWS
+    from topoalign.align.service import audit_for_collection
 
-    store = ctx.store
-    metrics, analyses = params.get("metrics") or list(DEFAULT_METRICS), params.get("analyses")
-    folds, random_state = params.get("folds", 5), params.get("random_state", 0)
-    n_null = params.get("n_null", DEFAULT_NULL_DRAWS)
-    coll, _, metrics, key = prepare_audit(store, params["collection_id"], metrics, analyses, folds, random_state,
-                                          n_null)
-    found = store.find_artifact("audit", key)
-    if found is not None and not params.get("recompute"):
+    outcome = audit_for_collection(ctx.store, params["collection_id"], metrics=params.get("metrics"),
+                                   analyses=params.get("analyses"), folds=params.get("folds", 5),
+                                   random_state=params.get("random_state", 0),
+                                   n_null=params.get("n_null", DEFAULT_NULL_DRAWS),
+                                   recompute=bool(params.get("recompute")), map_tasks=ctx.map, progress=ctx.progress)
+    if outcome.cached:
         ctx.progress(1.0, "stored audit")
-        return {"audit_id": found.id, "n_cells": found.meta.get("n_cells"), "cached": True}
-    if found is not None:
-        store.delete_artifact(found.id)
-    payload = run_audit(store, coll.id, metrics=metrics, analyses=analyses, folds=folds, random_state=random_state,
-                        n_null=n_null, map_tasks=ctx.map, progress=ctx.progress)
-    rec = save_audit(store, payload)
-    return {"audit_id": rec.id, "n_cells": len(payload["cells"]), "cached": False}
+    return {"audit_id": outcome.audit_id, "n_cells": outcome.n_cells, "cached": outcome.cached}
 
 
 def run_extract(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:

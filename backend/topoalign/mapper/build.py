@@ -9,10 +9,10 @@ same member set twice (found in two overlapping cubes); so do we unless ``dedupe
 
 On the CPU, DBSCAN runs over all cover elements at once (``_dbscan_elements``): pairs decided in one element are
 reused by overlapping later ones, dense elements where nearly every pair is within eps settle from a radius bound or
-a few pivot columns before any pair list or projection is made (``pivot_dbscan``), sparse elements prune pairs with
-exact lower bounds from a 64-axis PCA projection, large dense elements (16k+ rows) visit k-means groups of rows in
-Kruskal order (``grouped_dbscan``), elements of at most 256 rows are clustered together in batched products
-(``small_dbscan``), and elements run on a thread pool (one thread per core, single-threaded BLAS). Labels are those
+a few pivot columns before any pair list or projection is made (``dbscan.pivots``), sparse elements prune pairs
+with exact lower bounds from a 64-axis PCA projection, large dense elements (16k+ rows) visit k-means groups of rows
+in Kruskal order (``dbscan.grouped``), elements of at most 256 rows are clustered together in batched products
+(``dbscan.small``), and elements run on a thread pool (one thread per core, single-threaded BLAS). Labels are those
 of scikit-learn's DBSCAN on each element.
 """
 
@@ -26,8 +26,7 @@ import numpy as np
 
 from topoalign.errors import InvalidInputError, LimitExceededError
 from topoalign.jobs.progress import Progress, null_progress
-from topoalign.mapper.blas_threads import one_blas_thread as _one_blas_thread
-from topoalign.cores import usable_cores
+from topoalign.cores import one_blas_thread, usable_cores
 from topoalign.mapper.cluster import DBSCAN, Clusterer, SingleLinkage, make_clusterer
 from topoalign.mapper.cover import Cover, _as_lens
 from topoalign.mapper.graph import MapperGraph, MapperNode, edges_from_members
@@ -180,7 +179,7 @@ def _cluster_elements(clusterer: Clusterer, X: np.ndarray, elements: list, min_p
         for k, item in enumerate(elements):
             yield k, item, run(item)
         return
-    with _one_blas_thread():
+    with one_blas_thread():
         if workers == 1:
             for k, item in enumerate(elements):
                 yield k, item, run(item)
@@ -208,11 +207,10 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
     Dense elements (the leaders method, the adjacency matrix) keep no pairs. Elements run on a thread pool in cover
     order (a parent is always submitted before its children), with single-threaded BLAS.
     """
-    from topoalign.mapper import cluster
-    from topoalign.mapper.cluster import SPARSE_DEGREE, dbscan_labels, dbscan_labels_dense_rows
-    from topoalign.mapper.dense_dbscan import WithinEps
-    from topoalign.mapper.pivot_dbscan import dbscan_labels_pivots
-    from topoalign.mapper.small_dbscan import SMALL_ROWS, small_elements_labels
+    from topoalign.mapper import dbscan
+    from topoalign.mapper.dbscan import SPARSE_DEGREE, WithinEps, dense_element_labels, labels_from_pairs
+    from topoalign.mapper.dbscan.pivots import dbscan_labels_pivots
+    from topoalign.mapper.dbscan.small import SMALL_ROWS, small_elements_labels
 
     eps, min_samples, metric = clusterer.eps_, int(clusterer.min_samples), clusterer.metric
     n, K = len(X), len(elements)
@@ -259,7 +257,7 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
         """Dense elements settle from a few pivot columns before any projection or pair list is made: (labels or
         None, whether the element looked dense, whether the pivots ran). Once most elements turn out sparse, the
         rest skip the pivots."""
-        if not cluster.USE_PIVOTS or (probe_stats[0] >= 4 and probe_stats[1] > probe_stats[0] // 2):
+        if not dbscan.USE_PIVOTS or (probe_stats[0] >= 4 and probe_stats[1] > probe_stats[0] // 2):
             return None, False, False
         labels, degree = dbscan_labels_pivots(f, min_samples)
         probe_stats[0] += 1
@@ -279,14 +277,14 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
                 keep = inside[gp[0]] & inside[gp[1]]
                 known = (np.searchsorted(rows, gp[0][keep]), np.searchsorted(rows, gp[1][keep]))
         cap = SPARSE_DEGREE * m
-        tried = False  # the pivots (``pivot_dbscan``) ran on this element
+        tried = False  # the pivots (``dbscan.pivots``) ran on this element
         if known is None:
             f = WithinEps(X[rows], eps, metric)
             labels, dense, tried = settle_first(f)
             if labels is not None:
                 return labels, None
             if dense:
-                return dbscan_labels_dense_rows(X[rows], eps, min_samples, metric, f, pivots=False), None
+                return dense_element_labels(X[rows], eps, min_samples, metric, f, pivots=False), None
         use = m > _ROWS and not (prune_stats[0] >= 4 and prune_stats[1] > prune_stats[0] // 2)
         proj = projection() if use else None
         proj = None if proj is None else (proj[0][rows], proj[1])
@@ -309,14 +307,14 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
                 pairs = (np.concatenate([known[0], perm[pairs[0]]]), np.concatenate([known[1], perm[pairs[1]]]))
             f = None
         if pairs is None:
-            return dbscan_labels_dense_rows(X[rows], eps, min_samples, metric, f, pivots=not tried), None
-        return dbscan_labels(m, pairs[0], pairs[1], min_samples), (rows[pairs[0]], rows[pairs[1]])
+            return dense_element_labels(X[rows], eps, min_samples, metric, f, pivots=not tried), None
+        return labels_from_pairs(m, pairs[0], pairs[1], min_samples), (rows[pairs[0]], rows[pairs[1]])
 
     last_child = np.full(K, -1)
     for j in range(K):
         if parent[j] >= 0:
             last_child[parent[j]] = j
-    with _one_blas_thread():
+    with one_blas_thread():
         pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
         try:
             small = pool.submit(small_elements_labels, X, [elements[k][1] for k in small_k], eps, min_samples, metric)

@@ -1,9 +1,9 @@
 """Clusterers run inside each cover element.
 
-- ``DBSCAN(eps, min_samples, metric)``: scikit-learn's DBSCAN labels, computed from a radius graph
-  (``neighbors.radius_pairs``) and connected components. Border points join the cluster scikit-learn gives them:
-  clusters are numbered by their lowest-index core point and a border point takes the lowest-numbered cluster among
-  its core neighbours (``sklearn.cluster._dbscan_inner`` expands clusters one at a time, in that order).
+- ``DBSCAN(eps, min_samples, metric)``: scikit-learn's DBSCAN labels, from the engine the ``dbscan`` package picks
+  for each element. Border points join the cluster scikit-learn gives them: clusters are numbered by their
+  lowest-index core point and a border point takes the lowest-numbered cluster among its core neighbours
+  (``sklearn.cluster._dbscan_inner`` expands clusters one at a time, in that order).
   ``eps="auto"``: the ``eps_quantile`` quantile of the distance to the ``min_samples``-th neighbour (self included,
   as DBSCAN counts it) over a seeded sample of all rows, fixed once per graph in ``prepare``.
 - ``SingleLinkage(distance_threshold | n_clusters | gap_bins)``: single-linkage clusters, i.e. scikit-learn
@@ -34,18 +34,11 @@ from typing import Any
 import numpy as np
 
 from topoalign.errors import InvalidParameterError, check_param
-from topoalign.mapper.dbscan_rules import assign_border_points
-from topoalign.mapper.dense_dbscan import WithinEps, dbscan_labels_leaders
-from topoalign.mapper.grouped_dbscan import grouped_dbscan_labels
-from topoalign.mapper.pivot_dbscan import dbscan_labels_pivots
-from topoalign.mapper.row_groups import GROUP_MIN_ROWS
+from topoalign.mapper.components import pair_components
+from topoalign.mapper.dbscan import element_labels
+from topoalign.mapper.dbscan.rules import labels_from_mask
 from topoalign.mapper.neighbors import DENSE_LIMIT, radius_mask, radius_pairs
 from topoalign.mapper.placement import NearestRows, labels_first, ordered_labels, place_noise
-
-LEADERS_MIN_ROWS = 384  # below this, all pairs in one symmetric product are cheap enough
-USE_LEADERS = True
-USE_PIVOTS = True  # dense elements try ``pivot_dbscan`` first (False: the leaders method alone, for comparisons)
-SPARSE_DEGREE = 24  # mean candidate neighbours per row up to which a cube's pairs are listed
 
 METRICS = ("euclidean", "cosine")
 # auto eps depends on the data and four settings only, and a cover change rebuilds the same data: remembered here
@@ -167,140 +160,7 @@ class DBSCAN(Clusterer):
     def fit_predict(self, X, *, device=None):
         if getattr(self, "eps_", None) is None:
             self.prepare(X)
-        if device is None or device == "cpu":
-            return dbscan_labels_cpu(X, self.eps_, self.min_samples, self.metric)
-        if len(X) <= DENSE_LIMIT:
-            return dbscan_labels_dense(radius_mask(X, self.eps_, metric=self.metric, device=device), self.min_samples)
-        ii, jj = radius_pairs(X, self.eps_, metric=self.metric, device=device)
-        return dbscan_labels(len(X), ii, jj, self.min_samples)
-
-
-def dbscan_labels_cpu(X: np.ndarray, eps: float, min_samples: int, metric: str = "euclidean") -> np.ndarray:
-    """scikit-learn DBSCAN labels of the rows of ``X`` on the CPU: the pair list when the within-eps graph is
-    sparse (found in one pass of fused products), else the leaders method or the dense adjacency matrix."""
-    n = len(X)
-    f = WithinEps(X, eps, metric)
-    pairs = f.pairs(max_pairs=SPARSE_DEGREE * n)
-    if pairs is not None:
-        return dbscan_labels(n, pairs[0], pairs[1], min_samples)
-    return dbscan_labels_dense_rows(X, eps, min_samples, metric, f)
-
-
-def dbscan_labels_dense_rows(X: np.ndarray, eps: float, min_samples: int, metric: str = "euclidean",
-                             f: WithinEps | None = None, pivots: bool = True) -> np.ndarray:
-    """DBSCAN labels of rows whose within-eps graph is dense: from a few pivot columns where nearly every pair is
-    within eps (``pivot_dbscan``; ``pivots=False`` when the caller tried it already), else large elements by groups
-    in Kruskal order (``grouped_dbscan``), else the leaders method, else the adjacency matrix or the pair list."""
-    n = len(X)
-    f = WithinEps(X, eps, metric) if f is None else f
-    if pivots and USE_PIVOTS:
-        labels, _ = dbscan_labels_pivots(f, min_samples)
-        if labels is not None:
-            return labels
-    if n >= GROUP_MIN_ROWS:
-        return grouped_dbscan_labels(f, min_samples)
-    if USE_LEADERS and n >= LEADERS_MIN_ROWS:
-        labels = dbscan_labels_leaders(X, eps, min_samples, metric, w=f)
-        if labels is not None:
-            return labels
-    if n <= DENSE_LIMIT:
-        return dbscan_labels_dense(f.mask(), min_samples)
-    ii, jj = f.pairs()
-    return dbscan_labels(n, ii, jj, min_samples)
-
-
-def dbscan_labels_dense(mask: np.ndarray, min_samples: int) -> np.ndarray:
-    """scikit-learn DBSCAN labels from the (n x n) within-eps matrix (diagonal set, as each point counts itself).
-
-    Clusters are found by breadth-first search over rows of the matrix, starting from the lowest unlabelled core
-    point, so they are numbered as scikit-learn numbers them; border points then take the lowest cluster number
-    among their core neighbours.
-    """
-    n = len(mask)
-    degree = np.count_nonzero(mask, axis=1)
-    core = degree >= min_samples
-    labels = np.full(n, -1, dtype=np.int64)
-    core_idx = np.flatnonzero(core)
-    if not len(core_idx):
-        return labels
-    if degree.sum() < 24 * n:  # few pairs: a pair list and sparse connected components are cheaper than BFS
-        ii, jj = np.nonzero(mask)
-        upper = jj > ii
-        return dbscan_labels(n, ii[upper], jj[upper], min_samples)
-    M = mask[np.ix_(core_idx, core_idx)]
-    lab = np.full(len(core_idx), -1, dtype=np.int64)
-    k = 0
-    for start in range(len(core_idx)):
-        if lab[start] != -1:
-            continue
-        lab[start] = k
-        frontier = np.array([start])
-        while len(frontier):
-            reached = M[frontier].any(axis=0)
-            reached &= lab == -1
-            frontier = np.flatnonzero(reached)
-            lab[frontier] = k
-        k += 1
-    labels[core_idx] = lab
-    others = np.flatnonzero(~core)
-    if len(others):
-        B = mask[np.ix_(others, core_idx)]
-        has = B.any(axis=1)
-        if has.any():
-            big = np.iinfo(np.int64).max
-            first = np.where(B[has], lab[None, :], big).min(axis=1)
-            labels[others[has]] = first
-    return labels
-
-
-def dbscan_labels(n: int, ii: np.ndarray, jj: np.ndarray, min_samples: int) -> np.ndarray:
-    """scikit-learn DBSCAN labels from the pairs (i < j) within eps."""
-    degree = 1 + np.bincount(ii, minlength=n) + np.bincount(jj, minlength=n)
-    core = degree >= min_samples
-    labels = np.full(n, -1, dtype=np.int64)
-    if not core.any():
-        return labels
-    both = core[ii] & core[jj]
-    comp = _components(n, ii[both], jj[both]) if both.any() else np.arange(n)
-    core_idx = np.flatnonzero(core)
-    # number clusters by their lowest-index core point, as scikit-learn's expansion order does
-    _, first = np.unique(comp[core_idx], return_index=True)
-    rank = np.empty(comp.max() + 1, dtype=np.int64)
-    order = np.argsort(core_idx[first], kind="stable")
-    rank[comp[core_idx[first]][order]] = np.arange(len(order))
-    labels[core_idx] = rank[comp[core_idx]]
-    assign_border_points(labels, core, ii, jj)
-    return labels
-
-
-_NUMPY_COMPONENTS_MAX_PAIRS = 200_000
-
-
-def _components(n: int, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
-    """Connected-component label per row (labels are arbitrary row numbers; equal labels = one component).
-
-    Small pair lists (a cover element's) use min-label hooking with pointer jumping in numpy: a few vectorised
-    rounds, without scipy.sparse's per-call construction and validation, which cost more than the search itself
-    there. Large ones use scipy's ``connected_components`` (tests compare the two)."""
-    if len(ii) > _NUMPY_COMPONENTS_MAX_PAIRS:
-        from scipy.sparse import coo_matrix  # here, not at import: scipy.sparse costs ~0.1 s of a CLI start
-        from scipy.sparse.csgraph import connected_components
-
-        graph = coo_matrix((np.ones(len(ii), dtype=np.int8), (ii, jj)), shape=(n, n)).tocsr()
-        return connected_components(graph, directed=False)[1]
-    comp = np.arange(n)
-    while True:
-        ci, cj = comp[ii], comp[jj]  # roots: comp is fully compressed here
-        if np.array_equal(ci, cj):
-            return comp
-        low = np.minimum(ci, cj)
-        np.minimum.at(comp, ci, low)  # hook each root onto the smallest root it touches
-        np.minimum.at(comp, cj, low)
-        while True:  # compress: every row points at its root
-            nxt = comp[comp]
-            if np.array_equal(nxt, comp):
-                break
-            comp = nxt
+        return element_labels(X, self.eps_, self.min_samples, self.metric, device=device)
 
 
 def auto_eps(X: np.ndarray, min_samples: int, quantile: float, *, metric: str = "euclidean",
@@ -390,7 +250,8 @@ class SingleLinkage(Clusterer):
         if not inside.any():
             return labels
         a, b = alone[inside], where[inside]
-        return ordered_labels(_components(len(rows), np.r_[np.arange(len(rows)), a], np.r_[labels_first(labels), b]))
+        joined = pair_components(len(rows), np.r_[np.arange(len(rows)), a], np.r_[labels_first(labels), b])
+        return ordered_labels(joined)
 
     def check_params(self):
         self._check_metric()
@@ -438,16 +299,16 @@ class SingleLinkage(Clusterer):
             if n <= DENSE_LIMIT:
                 mask = radius_mask(X, self.distance_threshold, metric=self.metric, strict=True, device=device)
                 np.fill_diagonal(mask, True)
-                return dbscan_labels_dense(mask, 1)  # every point a core point: the components, lowest row first
+                return labels_from_mask(mask, 1)  # every point a core point: the components, lowest row first
             ii, jj = radius_pairs(X, self.distance_threshold, metric=self.metric, strict=True, device=device)
-            return ordered_labels(_components(n, ii, jj))
+            return ordered_labels(pair_components(n, ii, jj))
         src, dst, w = _mst(X, self.metric)
         if self.n_clusters is not None:
             k = min(int(self.n_clusters), n)
             keep = np.argsort(w, kind="stable")[: n - k]
         else:
             keep = np.flatnonzero(w < gap_threshold(w, int(self.gap_bins)))
-        return ordered_labels(_components(n, src[keep], dst[keep]))
+        return ordered_labels(pair_components(n, src[keep], dst[keep]))
 
 
 def gap_threshold(merge_distances: np.ndarray, bins: int) -> float:

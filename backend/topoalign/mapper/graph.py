@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
+from topoalign.mapper.labels import MANY_VALUES, categorical_summary, label_key, labels_from_json, labels_to_json
+
 if TYPE_CHECKING:  # imported where used: networkx and pandas cost ~0.3 s of every command-line start
     import networkx as nx
     import pandas as pd
@@ -107,25 +109,24 @@ class MapperGraph:
         return np.unique(np.concatenate([n.members for n in self.nodes]))
 
     def label_summary(self, node: MapperNode) -> dict[str, dict[str, Any]]:
-        """Per label column: counts, dominant value and purity (categorical) or the mean (numeric, more than 20
-        distinct values in the node). Counts are keyed by the value as text, in order of first appearance."""
+        """Per label column: counts, dominant value and purity (categorical; ``mapper.labels.categorical_summary``,
+        whose tie rule picks the smallest of equally frequent keys) or the mean (numeric, more than 20 distinct values
+        in the node). Counts are keyed by ``mapper.labels.label_key``, in order of first appearance."""
         out: dict[str, dict[str, Any]] = {}
         for col, codes, keys, numeric in self._label_codes():
             c = codes[node.members]
             c = c[c >= 0]
-            if numeric is not None and len(np.unique(c)) > 20:
+            if numeric is not None and len(np.unique(c)) > MANY_VALUES:
                 out[col] = {"mean": float(numeric[node.members][codes[node.members] >= 0].sum() / len(c))}
                 continue
             if len(c) == 0:
-                out[col] = {"counts": {}, "dominant": None, "purity": None}
+                out[col] = categorical_summary({}, 0)
                 continue
             k = keys.ids[c]
             first = np.unique(k, return_index=True)[1]
             order = k[np.sort(first)]
             tally = np.bincount(k, minlength=len(keys.names))
-            counts = {keys.names[i]: int(tally[i]) for i in order}
-            dominant, top = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-            out[col] = {"counts": counts, "dominant": dominant, "purity": top / len(c)}
+            out[col] = categorical_summary({keys.names[i]: int(tally[i]) for i in order}, len(c))
         return out
 
     def label_summaries(self) -> list[dict[str, dict[str, Any]]]:
@@ -148,7 +149,7 @@ class MapperGraph:
             if numeric is not None:  # more than 20 distinct values in a node: its mean instead of counts
                 n_codes = max(len(keys.ids), 1)
                 distinct = np.bincount(np.unique(vo * n_codes + vc) // n_codes, minlength=n_nodes)
-                many = distinct > 20
+                many = distinct > MANY_VALUES
             n_keys = max(len(keys.names), 1)
             pair = vo * n_keys + keys.ids[vc]
             # (node, key) pairs with their count and first position, in node order then order of first appearance
@@ -162,12 +163,11 @@ class MapperGraph:
                     m = node.members
                     out[i][col] = {"mean": float(numeric[m][codes[m] >= 0].sum() / n_valid[i])}
                 elif n_valid[i] == 0:
-                    out[i][col] = {"counts": {}, "dominant": None, "purity": None}
+                    out[i][col] = categorical_summary({}, 0)
                 else:
                     lo, hi = bounds[i], bounds[i + 1]
                     counts = {names[k]: int(t) for k, t in zip((uniq[lo:hi] % n_keys).tolist(), count[lo:hi].tolist())}
-                    dominant, top = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-                    out[i][col] = {"counts": counts, "dominant": dominant, "purity": top / int(n_valid[i])}
+                    out[i][col] = categorical_summary(counts, int(n_valid[i]))
         return out
 
     def _label_codes(self) -> list[tuple[str, np.ndarray, "_LabelKeys", np.ndarray | None]]:
@@ -188,9 +188,9 @@ class MapperGraph:
             ids = np.empty(len(uniques), dtype=np.int64)
             where: dict[str, int] = {}
             for i, v in enumerate(uniques):  # distinct values can share a text key (1 and 1.0): counted together
-                ids[i] = where.setdefault(_label_key(v), len(names))
+                ids[i] = where.setdefault(label_key(v), len(names))
                 if ids[i] == len(names):
-                    names.append(_label_key(v))
+                    names.append(label_key(v))
             numeric = values.to_numpy(dtype=np.float64, na_value=np.nan) if pd.api.types.is_numeric_dtype(values) else None
             out.append((str(col), np.asarray(codes, dtype=np.int64), _LabelKeys(ids, names), numeric))
         object.__setattr__(self, "_label_code_cache", (self.labels, out))
@@ -258,7 +258,7 @@ class MapperGraph:
         payload["n_covered"], payload["coverage"] = self.coverage()
         payload["topology"] = self.topology_summary()
         if stimulus_labels and self.labels is not None and self.labels.shape[1]:
-            payload["stimulus_labels"] = _labels_to_json(self.labels, self.stimulus_ids)
+            payload["stimulus_labels"] = labels_to_json(self.labels, self.stimulus_ids)
         return payload
 
     def coverage(self) -> tuple[int, float]:
@@ -297,37 +297,10 @@ class MapperGraph:
         ]
         stimulus_ids = np.asarray(payload["stimulus_ids"], dtype=str)
         if labels is None and payload.get("stimulus_labels"):
-            labels = _labels_from_json(payload["stimulus_labels"], stimulus_ids)
+            labels = labels_from_json(payload["stimulus_labels"], stimulus_ids)
         return cls(nodes=nodes, edges=edges, stimulus_ids=stimulus_ids, params=payload.get("params", {}),
                    labels=labels, representation_id=payload.get("representation_id"),
                    topology=payload.get("topology") if isinstance(payload.get("topology"), dict) else None)
-
-
-def _labels_to_json(labels: pd.DataFrame, stimulus_ids: np.ndarray) -> dict[str, list]:
-    """Label columns as JSON lists aligned with ``stimulus_ids`` (missing values and unknown ids -> null)."""
-    import pandas as pd
-
-    rows = labels.reindex(pd.Index(np.asarray(stimulus_ids, dtype=str)))
-    out = {}
-    for col in rows.columns:
-        values = rows[col].astype(object).where(rows[col].notna(), None).tolist()
-        out[str(col)] = [v if v is None or isinstance(v, (str, bool, int, float)) else str(v) for v in values]
-    return out
-
-
-def _labels_from_json(columns: dict[str, list], stimulus_ids: np.ndarray) -> pd.DataFrame:
-    from topoalign.errors import InvalidInputError
-
-    if not isinstance(columns, dict):
-        raise InvalidInputError("'stimulus_labels' must map label columns to lists of values.")
-    bad = {c: (len(v) if isinstance(v, list) else type(v).__name__) for c, v in columns.items()
-           if not isinstance(v, list) or len(v) != len(stimulus_ids)}
-    if bad:
-        raise InvalidInputError(f"'stimulus_labels' columns must hold one value per stimulus ({len(stimulus_ids)}); "
-                                f"got {bad}.")
-    import pandas as pd
-
-    return pd.DataFrame(columns, index=pd.Index(stimulus_ids, name="stimulus_id"))
 
 
 def edges_from_members(nodes: Iterable[MapperNode]) -> list[MapperEdge]:
@@ -366,9 +339,3 @@ def edges_from_members(nodes: Iterable[MapperNode]) -> list[MapperEdge]:
 class _LabelKeys:
     ids: np.ndarray  # (n_codes,) code -> index into names
     names: list[str]  # the distinct text keys
-
-
-def _label_key(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)

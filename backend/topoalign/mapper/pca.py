@@ -29,7 +29,7 @@ def pca_transform(X: np.ndarray, n_components: int) -> np.ndarray | None:
     C = X.T @ X
     C -= n * mean.reshape(-1, 1) * mean.reshape(1, -1)
     C /= n - 1
-    from topoalign.mapper.blas_threads import one_blas_thread
+    from topoalign.cores import one_blas_thread
 
     with one_blas_thread():  # small LAPACK calls: one thread is faster, and does not spin on a busy machine
         _, vecs = np.linalg.eigh(C)

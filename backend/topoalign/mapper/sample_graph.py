@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from topoalign.mapper.cluster import _components, dbscan_labels_dense
+from topoalign.mapper.components import pair_components
+from topoalign.mapper.dbscan.rules import labels_from_mask
 from topoalign.mapper.placement import labels_first
 
 BLOCK_PAIRS_MAX_ROWS = 96  # elements up to this many rows pass all their pairs; larger ones their components
@@ -66,7 +67,7 @@ def sample_mapper_graph(adjacency: np.ndarray, nearest: np.ndarray, lens: np.nda
             i, j = np.nonzero(block)
         else:  # a large block: its components by breadth-first search, then one link per row to its cluster
             i = np.arange(len(er))
-            j = labels_first(dbscan_labels_dense(block, 1))
+            j = labels_first(labels_from_mask(block, 1))
         pa.append(i + off)
         pb.append(j + off)
     ii = np.concatenate(pa) if pa else np.zeros(0, np.int64)
@@ -79,7 +80,7 @@ def sample_mapper_graph(adjacency: np.ndarray, nearest: np.ndarray, lens: np.nda
         pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
         ok = keys[pos] == want
         ii, jj = np.r_[ii, alone[ok]], np.r_[jj, pos[ok]]
-    comp = _components(len(slot_row), ii, jj)
+    comp = pair_components(len(slot_row), ii, jj)
     # nodes in cover-element order, then by lowest row (as build_mapper_graph numbers a element's clusters)
     order = np.lexsort((slot_row, comp))
     cuts = np.flatnonzero(np.diff(comp[order])) + 1

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from topoalign.store.catalog import Store
+
+class CatalogFiles(Protocol):
+    """What the check needs of a store (``catalog.Store`` is one): its database and where its files live. A protocol,
+    not the class, so that the catalog may call the check without a circle of imports."""
+
+    data_dir: Path
+
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+    def array_path(self, rep_id: str) -> Path: ...
+
+    def artifact_path(self, kind: str, artifact_id: str, suffix: str) -> Path: ...
 
 
 @dataclass
@@ -21,7 +34,7 @@ class IntegrityReport:
         return self.sqlite_ok and not (self.missing_files or self.orphan_files or self.temp_files)
 
 
-def check_integrity(store: "Store", *, repair: bool = False) -> IntegrityReport:
+def check_integrity(store: CatalogFiles, *, repair: bool = False) -> IntegrityReport:
     """Compare catalog rows with files; with ``repair``, delete orphans and temporaries (never rows with data)."""
     report = IntegrityReport()
     with store._connect() as db:
@@ -41,8 +54,6 @@ def check_integrity(store: "Store", *, repair: bool = False) -> IntegrityReport:
     report.missing_files = sorted(str(p) for p in expected - present)
     report.orphan_files = sorted(str(p) for p in present - expected)
     if repair:
-        from pathlib import Path
-
         for p in report.orphan_files + report.temp_files:
             Path(p).unlink(missing_ok=True)
     return report

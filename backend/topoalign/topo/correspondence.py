@@ -308,9 +308,9 @@ class CorrespondenceSet:
     """
 
     def __init__(self, graphs: Sequence[MapperGraph], names: Sequence[str] | None = None, *, store=None,
-                 keys: Sequence[str] | None = None, top: int = 3):
-        if len(graphs) < 2:
-            raise InvalidInputError(f"Comparing graphs needs at least 2 graphs; got {len(graphs)}.")
+                 keys: Sequence[str] | None = None, top: int = 3, min_graphs: int = 2):
+        if len(graphs) < min_graphs:
+            raise InvalidInputError(f"Comparing graphs needs at least {min_graphs} graphs; got {len(graphs)}.")
         self.graphs = list(graphs)
         self.names = list(names) if names is not None else [f"G{i + 1}" for i in range(len(graphs))]
         if len(set(self.names)) != len(self.names) or len(self.names) != len(self.graphs):

@@ -1,4 +1,5 @@
-"""Stimulus labels for the topo views: summaries of a stimulus set and a small, safe label-query language.
+"""A small, safe label-query language over stimulus labels (values compared by ``mapper.labels.label_key``; the
+summary of a stimulus set is ``mapper.labels.label_summary``).
 
 Queries select stimuli by their labels, e.g. ``negation == yes``, ``class in {3, 8}``, ``score >= 0.5 and split != test``.
 Grammar (no eval)::
@@ -14,44 +15,16 @@ Grammar (no eval)::
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 from topoalign.errors import InvalidParameterError
+from topoalign.mapper.labels import label_key
 
 _TOKEN = re.compile(r"""\s*(?:(?P<op>==|!=|>=|<=|>|<)|(?P<punct>[(){},])|(?P<str>'[^']*'|"[^"]*")|(?P<word>[^\s(){},=!<>'"]+))""")
 MAX_QUERY_CHARS = 1000
-
-
-def value_key(v: Any) -> str:
-    """One spelling per label value: 3, 3.0 and '3' are all '3'."""
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def label_summary(labels: pd.DataFrame | None, stimulus_ids, *, top: int = 3) -> dict[str, dict[str, Any]]:
-    """Per label column over the given stimuli: dominant value, its share and the top counts (or the mean)."""
-    if labels is None or labels.shape[1] == 0 or len(stimulus_ids) == 0:
-        return {}
-    rows = labels.reindex(pd.Index(np.asarray(stimulus_ids, dtype=str)))
-    out: dict[str, dict[str, Any]] = {}
-    for col in rows.columns:
-        if col == "text":
-            continue
-        s = rows[col].dropna()
-        if len(s) == 0:
-            continue
-        if pd.api.types.is_numeric_dtype(labels[col]) and labels[col].nunique() > 20:
-            out[str(col)] = {"mean": float(s.mean())}
-            continue
-        counts = Counter(value_key(v) for v in s)
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        out[str(col)] = {"dominant": ranked[0][0], "share": ranked[0][1] / len(s), "counts": dict(ranked[:top])}
-    return out
 
 
 def _tokens(query: str) -> list[tuple[str, str, int]]:
@@ -152,8 +125,8 @@ class _Parser:
                 self.i += 1
                 values.append(self.value())
             self.expect("}")
-            keys = {value_key(_coerce(v)) for v in values}
-            mask = series.map(lambda x: not _missing(x) and value_key(x) in keys).to_numpy(dtype=bool)
+            keys = {label_key(_coerce(v)) for v in values}
+            mask = series.map(lambda x: not _missing(x) and label_key(x) in keys).to_numpy(dtype=bool)
             return ~mask if negate else mask
         if not self.peek(kind="op"):
             raise self.fail("expected an operator (==, !=, >=, <=, >, <, in)")
@@ -181,8 +154,8 @@ def _coerce(text: str) -> Any:
 
 def _compare(series: pd.Series, op: str, text: str, parser: _Parser) -> np.ndarray:
     if op in ("==", "!="):
-        key = value_key(_coerce(text))
-        eq = series.map(lambda x: not _missing(x) and value_key(x) == key).to_numpy(dtype=bool)
+        key = label_key(_coerce(text))
+        eq = series.map(lambda x: not _missing(x) and label_key(x) == key).to_numpy(dtype=bool)
         return eq if op == "==" else ~eq
     try:
         ref = float(text)

@@ -35,7 +35,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from topoalign.align.crossval import single_blas_thread
+from topoalign.cores import one_blas_thread
 from topoalign.errors import InvalidParameterError, check_param
 from topoalign.jobs.progress import Progress
 from topoalign.mapper.graph import MapperGraph
@@ -155,7 +155,7 @@ def joint_layout(
 
     Parameters
     ----------
-    graphs : k >= 2 graphs (or their ``CorrespondenceSet``); stimuli matched by id
+    graphs : k >= 1 graphs (or their ``CorrespondenceSet``); stimuli matched by id; one graph gets its own layout
     mode : 'panels' (side by side, corresponding positions mirrored) or 'overlay'
     coupling_strength : weight of the correspondence springs relative to a node's typical stress weight (the
         default 2 puts 8 graphs x 500 nodes at ~14% extra stress; lower it for few or small graphs, see
@@ -167,7 +167,7 @@ def joint_layout(
     quality : also compute :func:`layout_quality` (independent layouts, stress, corresponding distances, crossings)
     """
     # one BLAS thread: the kernel's products are small, and threaded OpenBLAS stalls badly on a busy machine
-    with single_blas_thread():
+    with one_blas_thread():
         return _joint_layout(graphs, names, mode=mode, coupling_strength=coupling_strength, min_jaccard=min_jaccard,
                              n_iter=n_iter, tol=tol, initial=initial, anchor_strength=anchor_strength, columns=columns,
                              gap=gap, random_state=random_state, quality=quality, progress=progress)
@@ -175,7 +175,8 @@ def joint_layout(
 
 def _joint_layout(graphs, names, *, mode, coupling_strength, min_jaccard, n_iter, tol, initial, anchor_strength,
                   columns, gap, random_state, quality, progress) -> JointLayout:
-    corr = graphs if isinstance(graphs, CorrespondenceSet) else CorrespondenceSet(graphs, names)
+    # one graph is laid out alone (no springs): the dashboard opens a single graph through the same path
+    corr = graphs if isinstance(graphs, CorrespondenceSet) else CorrespondenceSet(graphs, names, min_graphs=1)
     check_param("joint_layout", "mode", mode, mode in MODES, f"one of {list(MODES)}")
     check_param("joint_layout", "coupling_strength", coupling_strength, coupling_strength >= 0, "a float >= 0")
     check_param("joint_layout", "n_iter", n_iter, n_iter is None or (isinstance(n_iter, int) and 1 <= n_iter <= 10000),

@@ -26,6 +26,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
+from collections import Counter
 from itertools import combinations
 from pathlib import Path
 from typing import Any, Sequence
@@ -38,8 +39,9 @@ from scipy.stats import hypergeom
 
 from topoalign.errors import InvalidInputError, InvalidParameterError, check_param
 from topoalign.mapper.graph import MapperGraph
+from topoalign.mapper.labels import categorical_summary, label_key
 from topoalign.topo.correspondence import shared_stimulus_ids
-from topoalign.topo.labels import select_stimuli, value_key
+from topoalign.topo.labels import select_stimuli
 
 KINDS = ("cycle", "branch", "flare", "path", "pattern")
 MAX_PATTERN_NODES = 12
@@ -132,8 +134,8 @@ def motif_graph(graph: MapperGraph, labels: pd.DataFrame | None = None) -> nx.Gr
             for col in rows.columns:
                 s = rows[col].dropna()
                 if len(s):
-                    counts = s.map(value_key).value_counts()
-                    lab[str(col)] = (str(counts.index[0]), float(counts.iloc[0] / len(s)))
+                    summary = categorical_summary(dict(Counter(label_key(v) for v in s)), len(s))
+                    lab[str(col)] = (summary["dominant"], float(summary["purity"]))
         g.add_node(nd.id, size=nd.size, stability=nd.stability, labels=lab)
     g.add_edges_from((e.source, e.target) for e in graph.edges)
     return g
@@ -150,7 +152,7 @@ def _node_ok(attrs: dict[str, Any], constraint: dict[str, Any]) -> bool:
         dominant, purity = labs[col]
         if "min_purity" in constraint and purity < constraint["min_purity"]:
             return False
-        if "label" in constraint and dominant != value_key(constraint["label"]):
+        if "label" in constraint and dominant != label_key(constraint["label"]):
             return False
     return True
 

@@ -35,7 +35,7 @@ from topoalign.errors import check_param
 from topoalign.jobs.progress import Progress, scaled
 from topoalign.mapper.graph import MapperGraph
 from topoalign.topo.correspondence import CorrespondenceSet
-from topoalign.topo.labels import label_summary
+from topoalign.mapper.labels import label_summary
 
 METHODS = ("louvain", "components")
 

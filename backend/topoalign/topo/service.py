@@ -18,7 +18,7 @@ import pandas as pd
 from topoalign.errors import InvalidInputError, NotFoundError
 from topoalign.jobs.progress import Progress, null_progress, scaled
 from topoalign.mapper.graph import MapperGraph
-from topoalign.mapper.graph_cache import GRAPH_KIND, stored_graph
+from topoalign.mapper.graph_cache import stored_graph
 from topoalign.topo.correspondence import CorrespondenceSet, shared_stimulus_ids
 from topoalign.topo.layout import joint_layout
 from topoalign.topo.motifs import concept_footprint, search_motifs

@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, shortest_path
 
-from topoalign.align.crossval import single_blas_thread
+from topoalign.cores import one_blas_thread
 from topoalign.mapper.graph import MapperGraph
 from topoalign.topo import stress_numba
 
@@ -265,7 +265,7 @@ def independent_layouts(geoms: Sequence[GraphGeometry], *, n_iter: int | None = 
     graphs get identical layouts): the joint layout's start and the reference of its quality figures (by default
     run to convergence: twice the automatic sweeps)."""
     kernel = StressKernel(geoms)
-    with single_blas_thread():
+    with one_blas_thread():
         X0 = np.vstack([pivot_mds(g, random_state=random_state) for g in geoms]) if geoms else np.zeros((0, 2))
         X, _ = kernel.run(X0, n_iter=n_iter or 2 * auto_iterations(geoms), tol=tol)
     return [X[kernel.offsets[g]:kernel.offsets[g + 1]] for g in range(kernel.k)]

@@ -2115,7 +2115,7 @@ export interface components {
             coupling_strength?: number;
             /**
              * Graph Ids
-             * @description Mapper graph ids (from /api/graphs); stimuli are matched by id.
+             * @description Mapper graph ids (from /api/graphs); stimuli are matched by id; one graph is laid out alone
              */
             graph_ids: string[];
             /**

@@ -1,12 +1,16 @@
 // A layer x layer heatmap: one cell per pair, value as colour and text, click to open the pair; optionally the row and
 // column maxima as grey profiles (right and top), as in the convergent-learning paper's Fig. 2.
 import * as d3 from "d3";
-import type { AuditCell, AuditMatrix } from "../api/pending";
+
+/** One cell: its value (null where the pair has none, with why) and the two representations it compares. */
+export interface HeatCell { value: number | null; a: string; b: string; error?: string | null }
+/** A matrix to draw: row and column labels and the cells row by row. */
+export interface HeatMatrix { metric: string; rows: string[]; cols: string[]; cells: HeatCell[][] }
 
 export interface HeatmapOptions {
   cell?: number;
   color?: (v: number) => string;
-  onClick?: (cell: AuditCell, i: number, j: number) => void;
+  onClick?: (cell: HeatCell, i: number, j: number) => void;
   selected?: [number, number] | null;
   /** Shared colour domain (small multiples compare by colour). */
   domain?: [number, number];
@@ -18,10 +22,10 @@ export interface HeatmapOptions {
 
 const PROFILE = 30;
 
-interface CellDatum extends AuditCell { i: number; j: number }
+interface CellDatum extends HeatCell { i: number; j: number }
 
 export function drawHeatmap(
-  svg: d3.Selection<SVGSVGElement, unknown, null, undefined>, m: AuditMatrix, opts: HeatmapOptions = {},
+  svg: d3.Selection<SVGSVGElement, unknown, null, undefined>, m: HeatMatrix, opts: HeatmapOptions = {},
 ): void {
   const n = m.rows.length;
   const cell = opts.cell ?? Math.max(22, Math.min(46, Math.floor(420 / Math.max(1, m.cols.length))));

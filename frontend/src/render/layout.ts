@@ -1,8 +1,8 @@
-// Node placement: the backend's joint layout when present, otherwise a deterministic d3-force layout
-// (seeded random source, `simulation.stop().tick(n)`), then one shared fit into the panel.
+// Node placement: the backend's joint layout fitted into the panel in one shared frame, then nodes that land on each
+// other nudged apart (deterministic: a seeded random source).
 import * as d3 from "d3";
 import { separate } from "./collide";
-import type { GraphEdgeJSON, GraphNodeJSON, MapperGraphJSON } from "../api/pending";
+import type { GraphEdgeJSON, GraphNodeJSON, MapperGraphJSON } from "../api";
 
 export type Point = [number, number];
 
@@ -32,23 +32,6 @@ export interface PlacedGraph {
 export function lcg(seed = 1): () => number {
   let s = seed >>> 0 || 1;
   return () => ((s = (Math.imul(1664525, s) + 1013904223) >>> 0) / 4294967296);
-}
-
-/** Deterministic force layout of one graph (used when no joint layout is available). */
-export function forceLayout(graph: MapperGraphJSON, ticks = 300, seed = 7): Map<string, Point> {
-  type SimNode = d3.SimulationNodeDatum & { id: string; size: number };
-  const nodes: SimNode[] = graph.nodes.map((n) => ({ id: n.id, size: n.size }));
-  const links = graph.edges.map((e) => ({ source: e.source, target: e.target, w: e.jaccard }));
-  const sim = d3.forceSimulation(nodes)
-    .randomSource(lcg(seed))
-    .force("link", d3.forceLink<SimNode, d3.SimulationLinkDatum<SimNode>>(links).id((d) => d.id).distance(18).strength(0.9))
-    .force("charge", d3.forceManyBody().strength(-22).distanceMax(250))
-    .force("x", d3.forceX(0).strength(0.04))
-    .force("y", d3.forceY(0).strength(0.04))
-    .force("collide", d3.forceCollide<SimNode>((d) => 3 + Math.sqrt(d.size)))
-    .stop();
-  sim.tick(ticks);
-  return new Map(nodes.map((n) => [n.id, [n.x ?? 0, n.y ?? 0] as Point]));
 }
 
 /** Scales that fit all point sets in one frame (joint layouts stay comparable across panels). */

@@ -3,11 +3,10 @@
 // alignment vs task accuracy under shift. Every point and cell opens its two representations as aligned graphs.
 import * as d3 from "d3";
 import type { AuditFigures, AuditLayerMatrix } from "../api";
-import type { AuditCell, AuditMatrix } from "../api/pending";
 import { empty, h, svgEl } from "../dom";
 import { drawChart, type Area, type Series, type XY } from "../render/chart";
 import { categoryScale } from "../render/colors";
-import { drawHeatmap } from "../render/heatmap";
+import { drawHeatmap, type HeatCell, type HeatMatrix } from "../render/heatmap";
 import { figureCard, segmented, type Figure } from "./figure";
 
 type Epoch = AuditFigures["epochs"][number];
@@ -98,8 +97,8 @@ export function depthFigure(ctx: FigureContext): Figure | null {
     [], body, { svgs: () => panels, csv: () => rows.map(({ pairs, ...r }) => ({ ...r, pairs: pairs.length })) }, ctx.fileStem);
 }
 
-function asMatrix(m: AuditLayerMatrix): AuditMatrix {
-  const cells: AuditCell[][] = m.scores.map((row, i) => row.map((v, j) => {
+function asMatrix(m: AuditLayerMatrix): HeatMatrix {
+  const cells: HeatCell[][] = m.scores.map((row, i) => row.map((v, j) => {
     const ids = m.representation_ids[i]?.[j];
     const error = m.errors[i]?.[j];
     return { value: v ?? null, a: ids?.[0] ?? "", b: ids?.[1] ?? "", ...(error ? { error } : {}) };

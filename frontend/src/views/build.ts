@@ -2,7 +2,8 @@
 // representation. By default the cover and the clustering scale are chosen from each representation's data so the
 // graph shows its components and loops (auto "shape"); the chosen values are shown and can be taken as explicit
 // parameters to edit. Explicit mode keeps KeplerMapper's cover and clusterers.
-import { api, ApiError, type MapperGraphJSON, type Representation } from "../api";
+import { api, ApiError, type GraphRequest, type MapperGraphJSON, type Representation } from "../api";
+import type { components } from "../api/schema";
 import type { App } from "../app";
 import { empty, errorBox, fmt, h } from "../dom";
 import { AUTO_MODES, DEFAULT_BUILD, parseIntervals, type AutoMode, type BuildParams } from "../state";
@@ -21,16 +22,18 @@ const AUTO_LABELS: Record<AutoMode, string> = {
 /** Whether the cover and clusterer are chosen from the data. */
 export const chooses = (b: BuildParams) => b.auto === "shape" || b.auto === "cmo";
 
-/** The body of POST /api/graphs for one representation. */
-export function graphRequest(repId: string, b: BuildParams): Record<string, unknown> {
-  const base = { representation_id: repId, lens: { kind: b.lens }, stability: b.stability };
-  const cover = { kind: b.cover, n_intervals: b.intervals.length === 1 ? b.intervals[0] : b.intervals, overlap: b.overlap };
-  if (chooses(b)) return { ...base, auto: b.auto, ...(b.coverGiven ? { cover } : {}) };
-  const clusterer: Record<string, unknown> = { kind: b.clusterer };
+/** The body of POST /api/graphs for one representation. The build state holds plain strings (from the URL); the
+ *  server checks them against its allowed values. */
+export function graphRequest(repId: string, b: BuildParams): GraphRequest {
+  type S = components["schemas"];
+  const base = { representation_id: repId, lens: { kind: b.lens as S["LensIn"]["kind"] }, stability: b.stability };
+  const cover: S["CoverIn"] = { kind: b.cover as S["CoverIn"]["kind"], n_intervals: b.intervals.length === 1 ? b.intervals[0] : b.intervals, overlap: b.overlap };
+  if (chooses(b)) return { ...base, auto: b.auto as "shape" | "cmo", ...(b.coverGiven ? { cover } : {}) };
+  const clusterer: S["ClustererIn"] = { kind: b.clusterer as S["ClustererIn"]["kind"] };
   if (b.clusterer === "dbscan") {
     clusterer.eps = b.eps ?? "auto";
     if (b.minSamples !== null) clusterer.min_samples = b.minSamples;
-    if (b.noise !== "drop") clusterer.noise = b.noise;
+    if (b.noise !== "drop") clusterer.noise = b.noise as S["ClustererIn"]["noise"];
   } else if (b.clusterer === "single") {
     if (b.eps === null) throw new ApiError(0, "invalid_parameter", "Single linkage needs a distance threshold: fill in eps / threshold.");
     // the dashboard's single linkage places every stimulus (as the automatic choice does)
@@ -191,7 +194,7 @@ export function mount(root: HTMLElement, app: App): () => void {
         h("td", { class: "num coverage", title: `${fmt(covered)} of ${fmt(g.n_stimuli)} stimuli in a node` },
           covered === null ? "–" : `${fmt((100 * covered) / Math.max(g.n_stimuli, 1), 1)}%`),
         h("td", { class: "num" }, fmt(topo?.b0)), h("td", { class: "num", title: conf === null ? "" : `least loop confidence ${fmt(conf, 2)}` }, fmt(topo?.b1)),
-        h("td", { class: "num" }, fmt(meanStability(g.nodes.map((n) => n.stability)))),
+        h("td", { class: "num" }, fmt(meanStability(g.nodes.map((n) => n.stability ?? null)))),
         h("td", {}, h("button", { class: "edit-params", title: "Take this graph's cover and clusterer as explicit parameters to edit",
           onclick: () => { store.set({ build: explicitFrom(g.params, store.get().build) }); renderForm(); } }, "edit")));
     });

@@ -2,8 +2,8 @@
 // drawn by hand, or a concept (label == value). Ranked matches; clicking one traces it in its graph and brushes
 // the same stimuli in the others.
 import * as d3 from "d3";
-import { api, resolveJob, type MotifMatch } from "../api";
-import { normalizeMotifs } from "../api/normalize";
+import { api, type MotifQuery } from "../api";
+import { motifMatches, type MotifMatch } from "../api/transforms";
 import type { App } from "../app";
 import { errorBox, fmt, h, svgEl } from "../dom";
 import type { GraphPanels } from "./panels";
@@ -12,7 +12,7 @@ import { graphShell } from "./shell";
 export const STRUCTURAL = ["cycle", "branch", "flare", "path"] as const;
 
 /** The motif query string of the URL state -> request body. */
-export function motifRequest(query: string): Record<string, unknown> {
+export function motifRequest(query: string): MotifQuery {
   if (query.startsWith("label:")) {
     const [column, ...rest] = query.slice(6).split("=");
     return { kind: "concept", concept: { column, value: rest.join("=") } };
@@ -22,7 +22,7 @@ export function motifRequest(query: string): Record<string, unknown> {
     const ids = Array.from(new Set(edges.flat()));
     return { pattern: { nodes: ids.map((id) => ({ id })), edges } };
   }
-  return { kind: query };
+  return { kind: query as MotifQuery["kind"] }; // a URL's kind; the server checks it
 }
 
 export function mount(root: HTMLElement, app: App): () => void {
@@ -117,8 +117,7 @@ export function mount(root: HTMLElement, app: App): () => void {
     const ids = store.get().graphs;
     results.replaceChildren(h("div", { class: "muted" }, "Searching…"));
     try {
-      const { value } = await resolveJob(await api.motifs(ids, motifRequest(store.get().motif)));
-      matches = normalizeMotifs(value).matches;
+      matches = motifMatches(await api.motifs(ids, motifRequest(store.get().motif)));
       renderResults();
       showMatch();
     } catch (e) {

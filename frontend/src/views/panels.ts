@@ -14,7 +14,7 @@ import { drawMembrane, membraneLayers } from "../render/membrane";
 import { lasso, inside } from "../render/lasso";
 import { hideTooltip, showTooltip } from "../render/tooltip";
 import { coloring, labelColumns, type Coloring } from "./colors";
-import type { PartnerIndex } from "../api/normalize";
+import type { PartnerIndex } from "../api/transforms";
 import { nodeTooltip, type ThumbSource } from "./tooltip";
 
 /** Quiet time after the last pan/zoom gesture before the content is redrawn sharp for the new transform. */
@@ -68,7 +68,7 @@ export class GraphPanels {
     this.ids = ids;
     onProgress?.("Loading graphs…");
     // the joint layout needs only the ids: it is computed while the graphs download
-    const layout = this.app.layout(ids, (j) => onProgress?.(`Joint layout… ${Math.round(j.progress * 100)}%`));
+    const layout = this.app.layout(ids);
     layout.catch(() => {}); // an empty graph's message below wins over the layout's error
     this.graphs = await Promise.all(ids.map((id) => this.app.graph(id)));
     const reps = await this.app.representations();
@@ -161,7 +161,7 @@ export class GraphPanels {
           h("span", { class: "muted" }, overlay ? members.map((i) => `${this.title(i)}`).join(" / ")
             : graphSummary(this.graphs[members[0]]))),
         h("div", { class: "frame" }, svgNode, h("div", { class: "shield" })),
-        h("div", { class: "badge" }, this.layoutInfo!.source === "joint" ? "joint layout" : "local layout (joint layout unavailable)"));
+        h("div", { class: "badge" }, this.ids.length > 1 ? "joint layout" : "layout"));
       if (overlay) div.querySelector(".panel-head .muted")!.replaceChildren(...members.map((i) =>
         h("span", { style: { marginLeft: "8px" } }, h("span", { class: "tag", style: { background: CATEGORY[i % 10], color: "#fff" } }, this.title(i)))));
       div.dataset.partners = this.partnerState;
@@ -380,7 +380,7 @@ export class GraphPanels {
   metricsRows(): Record<string, unknown>[] {
     return this.graphs.map((g, i) => ({
       graph_id: this.ids[i], representation: this.reps[i]?.name ?? "", nodes: g.nodes.length, edges: g.edges.length,
-      stimuli: g.n_stimuli, layout_source: this.layoutInfo?.source, ...Object.fromEntries(Object.entries(this.layoutInfo?.quality ?? {}).map(([k, v]) => [`layout_${k}`, v])),
+      stimuli: g.n_stimuli, ...Object.fromEntries(Object.entries(this.layoutInfo?.quality ?? {}).map(([k, v]) => [`layout_${k}`, v])),
     }));
   }
 }
@@ -405,10 +405,10 @@ export function graphSummary(g: MapperGraphJSON): string {
 export function nodeTopology(g: MapperGraphJSON, nodeId: string): { component: string | null; loops: string[] } {
   const t = g.topology;
   if (!t) return { component: null, loops: [] };
-  const pct = (c: number | null) => (c === null ? "" : ` (in ${Math.round(c * 100)}% of ${t.n_resamples} resamples)`);
-  const comp = t.components.find((c) => c.nodes.includes(nodeId));
+  const pct = (c: number | null | undefined) => (c == null ? "" : ` (in ${Math.round(c * 100)}% of ${t.n_resamples} resamples)`);
+  const comp = (t.components ?? []).find((c) => c.nodes.includes(nodeId));
   return {
     component: comp ? `${comp.id}: ${comp.n_stimuli} stimuli${pct(comp.confidence)}` : null,
-    loops: t.loops.filter((l) => l.nodes.includes(nodeId)).map((l) => `${l.id}: ${l.nodes.length} nodes${pct(l.confidence)}`),
+    loops: (t.loops ?? []).filter((l) => l.nodes.includes(nodeId)).map((l) => `${l.id}: ${l.nodes.length} nodes${pct(l.confidence)}`),
   };
 }

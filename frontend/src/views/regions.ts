@@ -1,8 +1,7 @@
 // View 4: ranked matching regions, each drawn with Bubble Sets in one colour across all graphs, plus a
 // membrane overlay (density contours or a rounded hull) around the selected region or a searched concept.
 import * as d3 from "d3";
-import { api, resolveJob, type Region } from "../api";
-import { normalizeRegions } from "../api/normalize";
+import { api, resolveJob, type Job, type Region, type Regions } from "../api";
 import type { App } from "../app";
 import { errorBox, fmt, h } from "../dom";
 import { regionColor } from "../render/colors";
@@ -41,11 +40,11 @@ export function mount(root: HTMLElement, app: App): () => void {
     const maxStrength = d3.max(regions, strength) || 1;
     list.replaceChildren(...regions.map((r, i) => {
       const nodes = Object.values(r.nodes).reduce((s, ids) => s + ids.length, 0);
-      const label = r.label ?? dominantLabel(r, store.get().labelColumn);
+      const label = dominantLabel(r, store.get().labelColumn);
       return h("div", { class: `item${sel === i ? " on" : ""}`, "data-region": String(i), onclick: () => store.set({ region: sel === i ? null : i }) },
         h("span", { class: "sw", style: { background: i < SHOWN ? regionColor(i) : "#ccc" } }),
-        h("div", {}, h("div", {}, h("b", {}, `#${r.rank}`), label ? ` ${label}` : ""),
-          h("div", { class: "sub" }, `${nodes} nodes · ${fmt(r.n_common as number | undefined)} of ${fmt(r.n_stimuli as number | undefined)} stimuli shared${r.p_value != null ? ` · p ${pText(r.p_value as number)}` : ""}`),
+        h("div", {}, h("div", {}, h("b", {}, `#${i + 1}`), label ? ` ${label}` : ""),
+          h("div", { class: "sub" }, `${nodes} nodes · ${fmt(r.n_common)} of ${fmt(r.n_stimuli)} stimuli shared${r.p_value != null ? ` · p ${pText(r.p_value)}` : ""}`),
           h("div", { class: "scorebar", title: "strength: Jaccard x shared stimuli x sqrt(nodes per graph)" },
             h("div", { style: { width: `${(100 * strength(r)) / maxStrength}%`, background: regionColor(i) } }))),
         h("span", { class: "score", title: "Jaccard of the member unions" }, fmt(r.score, 2)));
@@ -61,7 +60,7 @@ export function mount(root: HTMLElement, app: App): () => void {
     const stimuli = new Set<string>();
     p.ids.forEach((gid, gi) => { for (const sid of p.stimuliOf(gi, regions[i].nodes[gid] ?? [])) stimuli.add(sid); });
     if (store.get().node) store.set({ node: null });
-    p.setBrush({ stimuli, label: `region #${regions[i].rank}` });
+    p.setBrush({ stimuli, label: `region #${i + 1}` });
   }
 
   async function drawRegions(): Promise<void> {
@@ -95,11 +94,9 @@ export function mount(root: HTMLElement, app: App): () => void {
     if (!(await shell.ready)) return;
     const ids = store.get().graphs;
     try {
-      let { value } = await resolveJob<Record<string, unknown>>(await api.regions(ids) as never,
-        (j) => { list.firstElementChild!.textContent = `Finding regions… ${Math.round(j.progress * 100)}%`; });
-      // a job answers with the id of its stored result
-      if (value && typeof value.result_id === "string" && !("regions" in value)) value = await api.topoResult(value.result_id);
-      regions = normalizeRegions(value, ids).regions;
+      regions = (await findRegions(ids, (j) => {
+        list.firstElementChild!.textContent = `Finding regions… ${Math.round(j.progress * 100)}%`;
+      })).regions;
     } catch (e) {
       list.replaceChildren(errorBox(e));
       return;
@@ -108,9 +105,18 @@ export function mount(root: HTMLElement, app: App): () => void {
     brushRegion();
     await drawRegions();
     const base = app.exportHooks;
-    app.exportHooks = { ...base, csv: () => regions.map((r) => ({ rank: r.rank, strength: r.strength ?? "", score: r.score, n_common: r.n_common ?? "", label: r.label ?? dominantLabel(r) ?? "", p_value: r.p_value ?? "", n_stimuli: r.n_stimuli ?? "", ...Object.fromEntries(Object.entries(r.nodes).map(([g, n]) => [`nodes_${g}`, n.join(" ")])) })) };
+    app.exportHooks = { ...base, csv: () => regions.map((r, i) => ({ rank: i + 1, strength: r.strength ?? "", score: r.score, n_common: r.n_common, label: dominantLabel(r) ?? "", p_value: r.p_value ?? "", n_stimuli: r.n_stimuli, ...Object.fromEntries(Object.entries(r.nodes).map(([g, n]) => [`nodes_${g}`, n.join(" ")])) })) };
   })();
   return () => { unsub(); shell.dispose(); };
+}
+
+/** Matching regions, strongest first: at once, or through a job whose result is the id of the stored result
+ *  (`{result_id}`, fetched from /api/topo/results; job and stored results are untyped in the schema). */
+async function findRegions(ids: string[], onProgress: (j: Job) => void): Promise<Regions> {
+  const r = await api.regions(ids);
+  if (r.value) return r.value;
+  const { value } = await resolveJob<{ result_id: string }>({ job: r.job }, onProgress);
+  return await api.topoResult(value.result_id) as unknown as Regions;
 }
 
 function dominantLabel(r: Region, column?: string | null): string | null {

@@ -141,7 +141,7 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
   }
 
   function renderQuality(): void {
-    const q = panels.layoutInfo?.quality ?? {};
+    const q = panels.ids.length > 1 ? panels.layoutInfo?.quality ?? {} : {}; // one graph: nothing to compare
     quality.replaceChildren(...(Object.keys(q).length ? [h("h3", {}, "Layout quality"),
       h("dl", { class: "kv" }, ...Object.entries(q).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, fmt(v))]))] : []));
   }
@@ -151,7 +151,7 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
    *  so that work never competes on the server with a quick run of parameter changes. */
   async function loadQuality(ids: string[]): Promise<void> {
     const info = panels.layoutInfo;
-    if (!info || info.source !== "joint" || Object.keys(info.quality).length) return;
+    if (!info || Object.keys(info.quality).length) return;
     await app.partners(ids).catch(() => null);
     for (let idle = 0; idle < QUALITY_IDLE_MS; idle = app.building ? 0 : idle + 250) {
       await new Promise((r) => setTimeout(r, 250));

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from topoalign.api.deps import JobsDep, SettingsDep, StoreDep
 from topoalign.api.schemas.align import AlignIn, AuditFiguresOut, AuditIn, AuditOut, AuditSummary
 from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, job_accepted
-from topoalign.errors import check_param
+from topoalign.align import service
 
 router = APIRouter(prefix="/api", tags=["align"], responses=ERROR_RESPONSES)
 
@@ -18,26 +18,9 @@ router = APIRouter(prefix="/api", tags=["align"], responses=ERROR_RESPONSES)
 @router.post("/align", response_model=JobAccepted, status_code=status.HTTP_202_ACCEPTED)
 def align(body: AlignIn, store: StoreDep, jobs: JobsDep) -> JobAccepted:
     """Cross-validated alignment of two representations; the job's result has the shape of ``AlignmentOut``."""
-    _check_align_request(body, store)  # 404 / 422 now rather than in the job
+    service.check_alignment_request(store, body.representation_a, body.representation_b, metric=body.metric,
+                                    folds=body.folds, k=body.k)  # 404 / 422 now rather than in the job
     return job_accepted(jobs.submit("align", body.model_dump()))
-
-
-def _check_align_request(body: AlignIn, store) -> None:
-    """The data-dependent checks: both representations exist, share enough stimuli for the folds, k < train size."""
-    from topoalign.errors import InvalidInputError
-    from topoalign.representation import match_stimuli
-
-    a = store.load_representation(body.representation_a)
-    b = store.load_representation(body.representation_b)
-    shared = len(match_stimuli(a, b)[0])
-    if shared == 0:
-        raise InvalidInputError(f"Representations {a.name!r} and {b.name!r} share no stimulus ids (different "
-                                "collections?); alignment pairs stimuli by id.")
-    check_param("align", "folds", body.folds, 2 <= body.folds <= shared // 2,
-                f"between 2 and half the {shared} shared stimuli ({shared // 2})")
-    if body.metric == "mutual_knn":
-        n_train = shared - -(-shared // body.folds)
-        check_param("MutualKNN", "k", body.k, body.k < n_train, f"less than the training stimuli per fold ({n_train})")
 
 
 @router.post("/collections/{collection_id}/audits", response_model=JobAccepted,
@@ -49,29 +32,22 @@ def start_audit(collection_id: str, body: AuditIn, store: StoreDep, jobs: JobsDe
     The job's result is ``{"audit_id": ..., "n_cells": ..., "cached": bool}``; a stored audit with the same
     parameters over the same representations is reused unless ``recompute`` is set.
     """
-    from topoalign.align.audit import prepare_audit
-
-    coll, *_ = prepare_audit(store, collection_id, body.metrics, body.analyses, body.folds, body.random_state,
-                             body.n_null)
-    return job_accepted(jobs.submit("audit", {"collection_id": coll.id, **body.model_dump()}))
+    coll_id = service.check_audit_request(store, collection_id, metrics=body.metrics, analyses=body.analyses,
+                                          folds=body.folds, random_state=body.random_state, n_null=body.n_null)
+    return job_accepted(jobs.submit("audit", {"collection_id": coll_id, **body.model_dump()}))
 
 
 @router.get("/audits", response_model=list[AuditSummary])
 def list_audits(store: StoreDep, collection_id: Annotated[str | None, Query(max_length=200)] = None
                 ) -> list[AuditSummary]:
-    out = []
-    for rec in store.list_artifacts("audit"):
-        cid = rec.params.get("collection_id", "")
-        if collection_id is None or collection_id in (cid, rec.meta.get("collection", {}).get("name")):
-            out.append(AuditSummary(id=rec.id, collection_id=cid, params=rec.params, meta=rec.meta,
-                                    created_at=rec.created_at))
-    return out
+    return [AuditSummary(id=rec.id, collection_id=rec.params.get("collection_id", ""), params=rec.params,
+                         meta=rec.meta, created_at=rec.created_at)
+            for rec in service.list_audits(store, collection_id)]
 
 
 @router.get("/audits/{audit_id}", response_model=AuditOut)
 def get_audit(audit_id: str, store: StoreDep) -> AuditOut:
-    store.get_artifact(audit_id, kind="audit")
-    return AuditOut(id=audit_id, **store.load_artifact(audit_id))
+    return AuditOut(id=audit_id, **service.stored_audit(store, audit_id))
 
 
 @router.get("/audits/{audit_id}/export", response_class=Response,
@@ -83,8 +59,7 @@ def export_audit(audit_id: str, store: StoreDep,
 
     from topoalign.align.audit import audit_csv
 
-    store.get_artifact(audit_id, kind="audit")
-    payload = store.load_artifact(audit_id)
+    payload = service.stored_audit(store, audit_id)
     name = f"audit-{payload['collection']['name']}-{audit_id}".replace(" ", "_")
     if format == "csv":
         return Response(audit_csv(payload), media_type="text/csv",
@@ -98,7 +73,7 @@ def audit_summary(audit_id: str, store: StoreDep) -> AuditFiguresOut:
     """The audit figure by figure (depth, epochs, ood, layers) with the paper's findings tested on it."""
     from topoalign.align.audit_summary import stored_summary
 
-    store.get_artifact(audit_id, kind="audit")
+    service.check_audit(store, audit_id)
     return AuditFiguresOut(**stored_summary(store, audit_id))
 
 
@@ -113,7 +88,7 @@ def audit_findings_report(audit_id: str, store: StoreDep,
     from topoalign.align.audit_summary import stored_summary
     from topoalign.align.findings import findings_report
 
-    store.get_artifact(audit_id, kind="audit")
+    service.check_audit(store, audit_id)
     summary = stored_summary(store, audit_id)
     name = f"findings-{summary['collection'].get('name', '')}-{audit_id}".replace(" ", "_")
     if format == "md":
@@ -126,5 +101,4 @@ def audit_findings_report(audit_id: str, store: StoreDep,
 
 @router.delete("/audits/{audit_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_audit(audit_id: str, store: StoreDep) -> None:
-    store.get_artifact(audit_id, kind="audit")
-    store.delete_artifact(audit_id)
+    service.delete_audit(store, audit_id)

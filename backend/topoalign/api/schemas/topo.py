@@ -57,6 +57,8 @@ WarmPosition = Annotated[list[WarmCoord], Field(min_length=2, max_length=2)]
 
 
 class LayoutIn(TopoIn, LayoutParams):
+    graph_ids: list[str] = Field(min_length=1, max_length=8, description="Mapper graph ids (from /api/graphs); "
+                                 "stimuli are matched by id; one graph is laid out alone")
     initial: dict[str, dict[str, WarmPosition]] | None = Field(
         None, description="warm start: {graph id: {node id: [x, y]}} in the shared frame (a previous layout's "
                           "positions minus its panel offsets)")

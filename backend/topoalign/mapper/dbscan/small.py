@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from topoalign.mapper.dbscan_rules import assign_border_points
+from topoalign.mapper.components import pair_components
+from topoalign.mapper.dbscan.rules import assign_border_points
 from topoalign.mapper.neighbors import _band, _exact_check
 
 SMALL_ROWS = 256  # elements up to this many rows are batched
@@ -94,13 +95,11 @@ def _batch_pairs(Xwork, Xexact, elements, ks, width, offsets, sq, metric):
 
 
 def _labels_from_slot_pairs(pa: np.ndarray, pb: np.ndarray, offsets: np.ndarray, min_samples: int) -> list:
-    from topoalign.mapper.cluster import _components
-
     n_slots = int(offsets[-1])
     degree = 1 + np.bincount(pa, minlength=n_slots) + np.bincount(pb, minlength=n_slots)
     core = degree >= min_samples
     both = core[pa] & core[pb]
-    comp = _components(n_slots, pa[both], pb[both])
+    comp = pair_components(n_slots, pa[both], pb[both])
     labels = np.full(n_slots, -1, dtype=np.int64)
     core_slots = np.flatnonzero(core)
     if len(core_slots):

@@ -1,4 +1,5 @@
-"""Exact DBSCAN for cover elements whose points mostly have many neighbours (dense clusters, a large eps).
+"""The leaders method: exact DBSCAN for cover elements whose points mostly have many neighbours (dense clusters, a
+large eps).
 
 All-pairs distances cost n^2 d; when most points are core points with hundreds of neighbours, far fewer
 distances decide the same labels:
@@ -12,8 +13,8 @@ distances decide the same labels:
 3. border points: distances from the non-core points to the core points; each takes the lowest cluster number
    among its core neighbours (clusters numbered by their lowest-index core point, as scikit-learn numbers them).
 
-Every "within eps" decision goes through ``WithinEps``: float32 products with the float64 re-check of pairs near
-the radius (see ``neighbors``), so the labels equal those of the all-pairs path. ``dbscan_labels_leaders`` returns
+Every "within eps" decision goes through ``within.WithinEps``: float32 products with the float64 re-check of pairs
+near the radius (see ``neighbors``), so the labels equal those of the all-pairs path. ``dbscan_labels_leaders`` returns
 None when the element turns out sparse (most rows unsettled after the first chunks, or too many leaders), and the
 caller uses the all-pairs path instead.
 """
@@ -22,42 +23,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from topoalign.mapper.neighbors import FusedRadius, _band
+from topoalign.mapper.components import UnionFind, pair_components
+from topoalign.mapper.dbscan.within import WithinEps, any_within
+from topoalign.mapper.neighbors import _band
 
 _CHUNK = 1024
 _FIRST_CHUNK = 128
-
-
-class WithinEps(FusedRadius):
-    """Exact ``dist(x_i, x_j) <= radius`` blocks for index sets of one matrix (fused products, see ``neighbors``)."""
-
-    def __init__(self, X: np.ndarray, radius: float, metric: str, proj: tuple[np.ndarray, float] | None = None):
-        super().__init__(X, radius, metric, proj=proj)
-        self.X = np.asarray(X)
-        self.max_sqn = float(self.A[:, self.d].max()) if self.n else 0.0
-
-    def sq_dist(self, I: np.ndarray, J: np.ndarray | None) -> np.ndarray:
-        """Squared float32 distances, rows I against rows J (None: all rows)."""
-        return self.A[I] @ (self.B if J is None else self.B[J]).T
-
-
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = list(range(n))  # a list: scalar access to numpy arrays is slow
-
-    def find(self, a: int) -> int:
-        p = self.parent
-        root = a
-        while p[root] != root:
-            root = p[root]
-        while p[a] != root:
-            p[a], a = root, p[a]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
 
 
 def dbscan_labels_leaders(X: np.ndarray, eps: float, min_samples: int, metric: str = "euclidean",
@@ -111,8 +82,6 @@ def _core_points(w: WithinEps, n: int, min_samples: int) -> np.ndarray | None:
 
 def _core_components(w: WithinEps, core_idx: np.ndarray, max_leaders: int) -> np.ndarray | None:
     """Cluster root (lowest position) of every core point; positions index ``core_idx``."""
-    from topoalign.mapper.cluster import _components
-
     m = len(core_idx)
     if m == 0:
         return np.zeros(0, dtype=np.int64)
@@ -142,8 +111,8 @@ def _core_components(w: WithinEps, core_idx: np.ndarray, max_leaders: int) -> np
         if len(leaders) > max_leaders:
             return None
     a, b = np.concatenate(pairs_a), np.concatenate(pairs_b)
-    comp = _components(m, a, b)
-    uf = _UnionFind(m)
+    comp = pair_components(m, a, b)
+    uf = UnionFind(m)
     L = np.asarray(leaders)
     root = np.full(comp.max() + 1, m, dtype=np.int64)
     np.minimum.at(root, comp[L], L)
@@ -162,17 +131,10 @@ def _core_components(w: WithinEps, core_idx: np.ndarray, max_leaders: int) -> np
         for x in (a_, b_):
             if x not in members:
                 members[x] = np.flatnonzero(group == x)
-        if _touch(wc, members[a_], members[b_]):
+        if any_within(wc, members[a_], members[b_]):
             uf.union(a_, b_)
     roots = np.array([uf.find(l) for l in L.tolist()], dtype=np.int64)
     root_of_leader = np.zeros(m, dtype=np.int64)
     root_of_leader[L] = roots
     return root_of_leader[group]
 
-
-def _touch(w: WithinEps, A: np.ndarray, B: np.ndarray) -> bool:
-    for a in range(0, len(A), 1024):
-        for b in range(0, len(B), 4096):
-            if w.block(A[a:a + 1024], B[b:b + 4096]).any():
-                return True
-    return False

@@ -2,7 +2,7 @@
 
 On dense clusters under a large eps (ten Gaussian clusters in 384-D, eps 40) a cover element holds one or two
 clusters whose rows are almost all within eps of each other. Listing those pairs, or even the leaders method's
-128 columns per row (``dense_dbscan``), costs far more than the labels need. Here:
+128 columns per row (``dbscan.leaders``), costs far more than the labels need. Here:
 
 1. bound: every row within eps / 2 of the element's centre (the centred squared norms the fused products keep
    anyway, with their float32 error) puts every pair within eps: one cluster of all rows, no product at all;
@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from topoalign.mapper.dense_dbscan import WithinEps, _touch, _UnionFind
+from topoalign.mapper.components import UnionFind, pair_components
+from topoalign.mapper.dbscan.within import WithinEps, any_within
 
 _F32_EPS = float(np.finfo(np.float32).eps)
 PIVOTS = (16, 64, 160)  # pivot columns per round (the first at least 4 x min_samples); more while rows stay unsettled
@@ -77,14 +78,12 @@ def dbscan_labels_pivots(w: WithinEps, min_samples: int) -> tuple[np.ndarray | N
             return _fallback(degree)  # too sparse for any round to settle most rows
     if len(unsettled) > max(256, m * UNSETTLED_MAX) or not len(core_piv):
         return _fallback(degree)
-    from topoalign.mapper.cluster import _components
-
     # 2. pivot groups: core pivots joined through the settled rows within eps of both (a q x q product, not the
     # up to m x q pairs, so that the components stay small)
     settled_rows = np.flatnonzero(settled)
     Ms = Mc[settled_rows].astype(np.float32)
     gi, gj = np.nonzero(np.triu((Ms.T @ Ms) > 0.5))
-    group = _components(len(core_piv), gi, gj)  # values in 0..len(core_piv)-1
+    group = pair_components(len(core_piv), gi, gj)  # values in 0..len(core_piv)-1
     first = np.full(m, -1, dtype=np.int64)  # each settled row's first core pivot (column of Mc)
     first[settled_rows] = np.argmax(Mc[settled_rows], axis=1)
     # 3. whole rows for the others: exact counts, and every pair that touches them
@@ -98,8 +97,8 @@ def dbscan_labels_pivots(w: WithinEps, min_samples: int) -> tuple[np.ndarray | N
     node[unsettled[core_u]] = len(core_piv) + core_u
     core_rows = np.flatnonzero(core)
     a, b = _node_pairs(W[core_u][:, core_rows], node[unsettled[core_u]], node[core_rows])
-    uf = _UnionFind(n_nodes)
-    uf.parent = _roots_as_forest(_components(n_nodes, a, b))
+    uf = UnionFind(n_nodes)
+    uf.parent = _roots_as_forest(pair_components(n_nodes, a, b))
     # 4. pivot groups in different clusters whose pivots are within 3 eps
     if not _join_touching_groups(w, uf, group, core_piv, piv, first, settled_rows, m):
         return _fallback(degree)
@@ -146,7 +145,7 @@ def _roots_as_forest(comp: np.ndarray) -> list[int]:
     return low[comp].tolist()
 
 
-def _join_touching_groups(w: WithinEps, uf: _UnionFind, group: np.ndarray, core_piv: np.ndarray, piv: np.ndarray,
+def _join_touching_groups(w: WithinEps, uf: UnionFind, group: np.ndarray, core_piv: np.ndarray, piv: np.ndarray,
                           first: np.ndarray, settled_rows: np.ndarray, m: int) -> bool:
     """Join pivot groups in different clusters that hold a pair of settled rows within eps (each within eps of a
     pivot of its group, so only groups with pivots within 3 eps can); False when the tests would cost too much."""
@@ -176,7 +175,7 @@ def _join_touching_groups(w: WithinEps, uf: _UnionFind, group: np.ndarray, core_
         budget -= len(near_a) * len(near_b)
         if budget < 0:
             return False
-        if _touch(w, near_a, near_b):
+        if any_within(w, near_a, near_b):
             uf.union(int(groups[a]), int(groups[b]))
     return True
 

@@ -1,4 +1,4 @@
-"""Rows of a large cover element in k-means groups, with exact lower bounds between groups (``grouped_dbscan``).
+"""Rows of a large cover element in k-means groups, with exact lower bounds between groups (``dbscan.grouped``).
 
 A large, dense cover element (1M x 256 rows under a 10 x 10 cover puts 100k+ rows in one element) holds several
 well-separated clusters, and all-pairs products spend most of their time proving that rows of different clusters
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 
-GROUP_MIN_ROWS = 16384  # dense cover elements from this many rows go through ``grouped_dbscan``
 GROUP_ROWS = 256  # target rows per group
 _SAMPLE = 16384  # rows the centres are fitted on
 _ITERATIONS = 4

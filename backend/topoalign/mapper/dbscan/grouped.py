@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from topoalign.mapper import row_groups as _gp
-from topoalign.mapper.dbscan_rules import assign_border_points
-from topoalign.mapper.dense_dbscan import _UnionFind
-from topoalign.mapper.row_groups import far_group_pairs, kmeans_groups
+from topoalign.mapper.components import UnionFind, pair_components
+from topoalign.mapper.dbscan import row_groups as _gp
+from topoalign.mapper.dbscan.row_groups import far_group_pairs, kmeans_groups
+from topoalign.mapper.dbscan.rules import assign_border_points
+from topoalign.mapper.neighbors import sparse_nonzero
 
 # group pairs visited so far in this process, by what was computed (diagnostics for tests and benchmarks)
 VISITS = {"skipped": 0, "unsettled rows": 0, "whole block": 0}
@@ -34,9 +35,6 @@ VISITS = {"skipped": 0, "unsettled rows": 0, "whole block": 0}
 
 def grouped_dbscan_labels(f, min_samples: int) -> np.ndarray:
     """scikit-learn DBSCAN labels of the rows of ``f`` (a ``FusedRadius`` at radius eps)."""
-    from topoalign.mapper.cluster import _components
-    from topoalign.mapper.neighbors import sparse_nonzero
-
     n, d = f.n, f.d
     G = max(2, min(n, n // _gp.GROUP_ROWS))
     assign, C, lo, hi = kmeans_groups(f.A[:, :d], G)
@@ -77,11 +75,11 @@ def grouped_dbscan_labels(f, min_samples: int) -> np.ndarray:
     count += np.bincount(da_, minlength=n) + np.bincount(db_, minlength=n)
     core = count >= min_samples
     both = core[da_] & core[db_]
-    comp = _components(n, da_[both], db_[both])
+    comp = pair_components(n, da_[both], db_[both])
     rep = np.full(n, n, dtype=np.int64)
     np.minimum.at(rep, comp, pos)
     comp = rep[comp]  # each row's label: the lowest position of its component (which labels itself)
-    roots = _UnionFind(n)
+    roots = UnionFind(n)
     roots.parent = comp.tolist()  # each label is a position that labels itself: a valid forest
     pend_a.append(da_[~both]), pend_b.append(db_[~both])
     del da, db, da_, db_
@@ -147,7 +145,7 @@ def grouped_dbscan_labels(f, min_samples: int) -> np.ndarray:
     both = core[pa] & core[pb]
     if both.any():
         # rows that became core late carry their own label; join along the pending core pairs
-        merged = _components(n, label_root[pa[both]], label_root[pb[both]])
+        merged = pair_components(n, label_root[pa[both]], label_root[pb[both]])
         label_root = merged[label_root]
     labels_pos = np.full(n, -1, dtype=np.int64)
     core_pos = np.flatnonzero(core)
@@ -163,7 +161,7 @@ def grouped_dbscan_labels(f, min_samples: int) -> np.ndarray:
     return labels
 
 
-def _one_cluster(roots: _UnionFind, a: np.ndarray, b: np.ndarray) -> bool:
+def _one_cluster(roots: UnionFind, a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two groups' core rows (their distinct labels ``a``, ``b``) all lie in one cluster, as far as the
     unions made so far know."""
     first = None
