@@ -120,3 +120,35 @@ def test_api_audit_reports_a_constant_representation_per_cell_and_escapes_the_cs
     assert "'=HYPERLINK" in text and not any(v.startswith("=") for row in rows for v in row.values())
     scores = [float(row["score"]) for row in rows if row["score"]]  # numbers, never quoted
     assert len(scores) == len([c for c in audit["cells"] if c["score"] is not None])
+
+
+def _strict_json(text: str):
+    def refuse(name):
+        raise AssertionError(f"bare {name} in the JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_audit_exports_with_nan_scores_are_valid_json(synth_store, client):
+    """NaN scores (stored now, or by an older version that wrote bare NaN) are null in the JSON export and empty
+    cells in the CSV export."""
+    r = client.post("/api/collections/synth/audits", json={"metrics": ["procrustes"], "analyses": ["layers"],
+                                                           "folds": 3, "n_null": 0})
+    job = _wait(client, r.json()["job_id"])
+    assert job["status"] == "done", job
+    audit_id = job["result"]["audit_id"]
+    payload = synth_store.load_artifact(audit_id)
+    payload["cells"][0].update(score=float("nan"), std=float("nan"), folds=[float("nan"), 0.5, float("inf")])
+    path = synth_store.artifact_path("audit", audit_id, ".json")
+    path.write_text(json.dumps(payload))  # as an older version stored it
+    rec = synth_store.put_artifact("audit", {**payload["params"], "copy": True}, payload,
+                                   meta=synth_store.get_artifact(audit_id).meta)
+    assert _strict_json(synth_store.artifact_path("audit", rec.id, ".json").read_text())["cells"][0]["score"] is None
+    for aid in (audit_id, rec.id):
+        exported = client.get(f"/api/audits/{aid}/export", params={"format": "json"})
+        assert exported.status_code == 200
+        cell = _strict_json(exported.text)["cells"][0]
+        assert cell["score"] is None and cell["std"] is None and cell["folds"] == [None, 0.5, None]
+        rows = list(csv.DictReader(io.StringIO(client.get(f"/api/audits/{aid}/export", params={"format": "csv"}).text)))
+        assert rows[0]["score"] == "" and rows[0]["std"] == "" and rows[0]["folds"] == ";0.5;"
+        assert "nan" not in json.dumps(rows).lower()

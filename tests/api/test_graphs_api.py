@@ -123,8 +123,18 @@ def test_graph_answer_is_the_stored_json_and_matches_the_schema(client, rep_id):
     assert client.post("/api/graphs", json={"representation_id": rep_id, **BODY}).json() == r.json()
 
 
+def _strict_json(text: str):
+    """JSON as a browser parses it: bare NaN / Infinity are errors."""
+    import json
+
+    def refuse(name):
+        raise AssertionError(f"bare {name} in the JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
 def test_graph_with_non_finite_values_is_answered_as_json(client, rep_id):
-    """Python's json writes NaN bare; such a stored graph goes through the model, which writes null."""
+    """Python's json writes NaN bare; the store writes null instead, so the stored bytes are served as they are."""
     import json
 
     store = client.app.state.store
@@ -141,6 +151,32 @@ def test_graph_with_non_finite_values_is_answered_as_json(client, rep_id):
     body = json.loads(r.text, parse_constant=refuse)  # strict JSON, as a browser parses it
     assert body["nodes"][0]["lens_mean"] == [None] and body["id"] == rec.id
     assert client.get("/api/graphs/anope").status_code == 404
+    stored = store.artifact_path("graph", rec.id, ".json").read_text()
+    assert _strict_json(stored)["nodes"][0]["lens_mean"] == [None]  # null where it was written, not when served
+    assert body == {"id": rec.id, **_strict_json(stored)}
+
+
+def test_graph_stored_with_bare_nan_by_an_older_version_is_served_as_json(client, rep_id):
+    """Graphs written before the store wrote null hold bare NaN / Infinity: served with null, and the file is
+    rewritten once."""
+    import json
+
+    store = client.app.state.store
+    job = wait_for(client, client.post("/api/graphs", json={"representation_id": rep_id, **BODY}).json()["job_id"])
+    gid = job["result"]["graph_id"]
+    payload = store.load_artifact(gid)
+    payload["nodes"][0]["lens_mean"] = [float("nan"), float("-inf")]
+    payload["nodes"][0]["stability"] = float("inf")
+    path = store.artifact_path("graph", gid, ".json")
+    path.write_text(json.dumps(payload, separators=(",", ":")))  # what the store wrote before
+    assert b"NaN" in path.read_bytes()
+    r = client.get(f"/api/graphs/{gid}")
+    assert r.status_code == 200
+    body = _strict_json(r.text)
+    assert body["nodes"][0]["lens_mean"] == [None, None] and body["nodes"][0]["stability"] is None
+    assert body["id"] == gid and body["nodes"][1:] == payload["nodes"][1:]
+    assert _strict_json(path.read_text())["nodes"][0]["lens_mean"] == [None, None]  # converted once
+    assert _strict_json(client.get(f"/api/graphs/{gid}").text) == body
 
 
 @pytest.fixture

@@ -28,8 +28,9 @@ import numpy as np
 from topoalign.align.audit_plan import ANALYSES, AuditPlan
 from topoalign.align.score import METRICS, check_metric
 from topoalign.errors import InvalidInputError, TopoAlignError, check_param
+from topoalign.finite_json import finite_json
 from topoalign.io.csv_export import write_csv
-from topoalign.jobs.progress import Progress
+from topoalign.progress import Progress
 from topoalign.representation import match_stimuli
 
 DEFAULT_METRICS = ("linear", "procrustes", "permutation")
@@ -274,7 +275,7 @@ def audit_params(collection_id: str, metrics, analyses, folds: int, random_state
 
 def _execute(args, scheduler, client, n_workers, progress) -> list:
     """One Dask task per representation row on ``client``, or on a client to ``scheduler`` / in-process."""
-    from topoalign.jobs.dask_client import dask_client, gather_in_order
+    from topoalign.dask_client import dask_client, gather_in_order
 
     def run(cl):
         return gather_in_order([cl.submit(_row_task, *a, pure=False) for a in args], progress=progress,
@@ -295,6 +296,7 @@ def save_audit(store, payload: dict[str, Any]):
 
 def audit_csv(payload: dict[str, Any]) -> str:
     """The cells as CSV (one row per cell and metric; ``folds`` joined with ';'), written by the one CSV writer
-    (:func:`topoalign.io.csv_export.write_csv`), which escapes formula-like text."""
+    (:func:`topoalign.io.csv_export.write_csv`), which escapes formula-like text; NaN scores are empty cells."""
+    payload = finite_json(payload)
     rows = ({**c, "folds": ";".join("" if v is None else f"{v:.6g}" for v in c["folds"])} for c in payload["cells"])
     return write_csv(rows, CSV_COLUMNS)

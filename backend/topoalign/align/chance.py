@@ -12,7 +12,7 @@ import numpy as np
 
 from topoalign.align.crossval import AlignmentResult, as_matrices
 from topoalign.errors import check_param
-from topoalign.jobs.progress import Progress
+from topoalign.progress import Progress
 
 
 def permutation_null(score_fn: Callable[..., AlignmentResult], X, Y, *, n_permutations: int = 20,

@@ -15,7 +15,7 @@ from topoalign.align.linear import linear_predictivity_score
 from topoalign.align.matching import permutation_score, rotation_baseline, soft_matching_score
 from topoalign.align.procrustes import procrustes_score
 from topoalign.errors import check_param
-from topoalign.jobs.progress import Progress, scaled
+from topoalign.progress import Progress, scaled
 
 
 def _cka_debiased(X, Y, **kw) -> AlignmentResult:

@@ -22,7 +22,7 @@ from topoalign.align.audit_plan import AuditPlan
 from topoalign.align.crossval import AlignmentResult
 from topoalign.align.score import alignment_score
 from topoalign.errors import InvalidInputError, check_param
-from topoalign.jobs.progress import Progress
+from topoalign.progress import Progress
 from topoalign.representation import match_stimuli
 
 AUDIT_KIND = "audit"

@@ -79,7 +79,7 @@ def _load(arg: str, store_args):
 
 def align_cmd(args: argparse.Namespace) -> int:
     from topoalign.align.service import alignment
-    from topoalign.jobs.progress import ProgressReporter
+    from topoalign.progress import ProgressReporter
 
     a, b = _load(args.a, args), _load(args.b, args)
     result = alignment(a, b, metric=args.metric, folds=args.folds, random_state=args.random_state,
@@ -100,7 +100,7 @@ def align_cmd(args: argparse.Namespace) -> int:
 def audit_cmd(args: argparse.Namespace) -> int:
     from topoalign.align.audit import audit_csv
     from topoalign.align.service import audit_for_collection
-    from topoalign.jobs.progress import ProgressReporter
+    from topoalign.progress import ProgressReporter
 
     store = open_store(args)
     outcome = audit_for_collection(store, args.collection, metrics=args.metrics, analyses=args.analyses,
@@ -135,13 +135,12 @@ def _score(v) -> str:
 
 def _write_findings(path: Path, summary: dict) -> None:
     """The findings report as Markdown (``.md``, default) or JSON (``.json``)."""
-    import json
-
     from topoalign.align.findings import findings_report
+    from topoalign.finite_json import dumps_finite
 
     if path.suffix.lower() == ".json":
         body = {"audit_id": summary["audit_id"], "collection": summary["collection"], "findings": summary["findings"]}
-        path.write_text(json.dumps(body, indent=1))
+        path.write_text(dumps_finite(body, indent=1))
     else:
         path.write_text(findings_report(summary))
     print(f"findings written to {path}", file=sys.stderr)

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from topoalign.extract.zoo.demo import COLLECTIONS, DEFAULT_MODELS_DIR, build_demo
-    from topoalign.jobs.progress import ProgressReporter
+    from topoalign.progress import ProgressReporter
 
     store = open_store(args)
     summary = build_demo(store, progress=ProgressReporter(), quick=args.quick, full=args.full,

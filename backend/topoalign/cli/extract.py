@@ -53,7 +53,7 @@ def _split(value: str | None) -> list[str] | None:
 
 def run(args: argparse.Namespace) -> int:
     from topoalign.extract.service import extract_into_store
-    from topoalign.jobs.progress import ProgressReporter
+    from topoalign.progress import ProgressReporter
 
     prov = Provenance(model=args.model, architecture=args.architecture, checkpoint=args.checkpoint, epoch=args.epoch,
                       condition=args.condition, seed=args.seed, metrics=parse_metrics(args.metric))

@@ -110,7 +110,7 @@ def _float(text: str, name: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from topoalign.jobs.progress import ProgressReporter
+    from topoalign.progress import ProgressReporter
     from topoalign.mapper.service import MapperParams, build_graph, graph_for_representation, validate_against
 
     params = MapperParams.from_dict(_params(args))
@@ -141,7 +141,9 @@ def run(args: argparse.Namespace) -> int:
             graph.labels = graph_labels(store, graph)
     payload = graph.to_json(stimulus_labels=True)
     if args.output:
-        Path(args.output).write_text(json.dumps(payload))
+        from topoalign.finite_json import dumps_finite
+
+        Path(args.output).write_text(dumps_finite(payload))
     topology = payload["topology"]
     summary = {"nodes": len(graph.nodes), "edges": len(graph.edges), "distinct_member_sets": len(graph.member_sets()),
                "covered_rows": payload["n_covered"], "n_stimuli": graph.n_stimuli,

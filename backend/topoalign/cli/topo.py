@@ -49,7 +49,7 @@ def _load(args):
 
 def run_compare(args: argparse.Namespace) -> int:
     from topoalign.errors import InvalidParameterError
-    from topoalign.jobs.progress import ProgressReporter
+    from topoalign.progress import ProgressReporter
     from topoalign.topo.service import compare_report
 
     if not 2 <= len(args.graphs) <= 8:

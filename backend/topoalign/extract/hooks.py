@@ -15,7 +15,7 @@ from torch import nn
 
 from topoalign.errors import InvalidInputError, InvalidParameterError, check_param
 from topoalign.io.reduce import CONV_RULES, SEQ_RULES, reduce_activations, reduce_conv
-from topoalign.jobs.progress import Progress, null_progress
+from topoalign.progress import Progress, null_progress
 
 # Modules whose 3-D outputs are (n, channels, length) rather than (n, tokens, d).
 _CHANNELS_FIRST_1D = (nn.Conv1d, nn.ConvTranspose1d, nn.BatchNorm1d, nn.MaxPool1d, nn.AvgPool1d,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from topoalign.errors import InvalidParameterError
-from topoalign.jobs.progress import Progress, null_progress, scaled
+from topoalign.progress import Progress, null_progress, scaled
 from topoalign.representation import Provenance
 from topoalign.store import RepresentationRecord, Store
 

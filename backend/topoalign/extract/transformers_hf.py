@@ -18,7 +18,7 @@ import torch
 from topoalign.errors import InvalidInputError, InvalidParameterError, NotFoundError, check_param
 from topoalign.extract.hooks import resolve_device
 from topoalign.io.reduce import SEQ_RULES, reduce_sequence
-from topoalign.jobs.progress import Progress, null_progress
+from topoalign.progress import Progress, null_progress
 
 
 def hidden_state_names(n_layers: int) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from topoalign.errors import JobCancelledError
-from topoalign.jobs.progress import Progress
+from topoalign.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class JobContext:
         return self._run(fn, arg_tuples, span=None, pass_progress=pass_progress, progress=progress, what=what)
 
     def _run(self, fn, arg_tuples, *, span, pass_progress, progress=None, what="pieces") -> list[Any]:
-        from topoalign.jobs.dask_client import gather_in_order
+        from topoalign.dask_client import gather_in_order
         from topoalign.jobs.worker import run_piece
 
         self._poll()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from topoalign.jobs.context import JobContext, JobEnv
-from topoalign.jobs.progress import Progress, scaled
+from topoalign.progress import Progress, scaled
 
 
 def _store(env: JobEnv):

@@ -20,10 +20,11 @@ from typing import Any, Callable
 
 from topoalign import limits
 from topoalign.errors import ConflictError, JobCancelledError, TopoAlignError
+from topoalign.finite_json import dumps_finite
 from topoalign.jobs.context import JobContext, JobEnv
 from topoalign.jobs.kinds import KINDS
 from topoalign.jobs.lanes import HEAVY, INTERACTIVE, lane_of
-from topoalign.jobs.progress import Progress
+from topoalign.progress import Progress
 from topoalign.jobs.public_error import public_error, public_text, server_roots
 
 JobFn = Callable[[Progress], Any]
@@ -185,7 +186,7 @@ class JobRunner:
         try:
             result = self._call(job_id, fn, progress)
             self._update(job_id, status="done", progress=1.0, message="done",
-                         result_json=json.dumps(result, default=str))
+                         result_json=dumps_finite(result, default=str))
         except JobCancelledError:
             self._update(job_id, status="cancelled", message="cancelled")
         except TopoAlignError as exc:

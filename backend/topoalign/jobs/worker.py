@@ -22,7 +22,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from topoalign import limits
 from topoalign.errors import JobCancelledError, TopoAlignError
-from topoalign.jobs.dask_client import PieceFailed
+from topoalign.dask_client import PieceFailed
 
 PROGRESS_TOPIC = "topoalign-job-progress"
 _CANCELLED: "OrderedDict[str, None]" = OrderedDict()

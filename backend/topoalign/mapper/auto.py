@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from topoalign.errors import check_param
-from topoalign.jobs.progress import Progress, null_progress
+from topoalign.progress import Progress, null_progress
 from topoalign.mapper.cluster import SingleLinkage
 from topoalign.mapper.cover import Cover, KMapperCover, _as_lens
 from topoalign.mapper.graph_topology import GraphHomology, graph_homology

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import numpy as np
 
 from topoalign.errors import InvalidInputError, LimitExceededError
-from topoalign.jobs.progress import Progress, null_progress
+from topoalign.progress import Progress, null_progress
 from topoalign.cores import one_blas_thread, usable_cores
 from topoalign.mapper.cluster import DBSCAN, Clusterer, SingleLinkage, make_clusterer
 from topoalign.mapper.cover import Cover, _as_lens

@@ -37,10 +37,9 @@ from topoalign.errors import InvalidParameterError, check_param
 from topoalign.mapper.components import pair_components
 from topoalign.mapper.dbscan import element_labels
 from topoalign.mapper.dbscan.rules import labels_from_mask
-from topoalign.mapper.neighbors import DENSE_LIMIT, radius_mask, radius_pairs
+from topoalign.mapper.neighbors import DENSE_LIMIT, METRICS, radius_mask, radius_pairs
 from topoalign.mapper.placement import NearestRows, labels_first, ordered_labels, place_noise
 
-METRICS = ("euclidean", "cosine")
 # auto eps depends on the data and four settings only, and a cover change rebuilds the same data: remembered here
 _AUTO_EPS: OrderedDict[tuple, float] = OrderedDict()
 _AUTO_EPS_SIZE = 64

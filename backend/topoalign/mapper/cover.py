@@ -160,7 +160,7 @@ class KMapperCover(Cover):
         return centers - radius[0], centers + radius[0]
 
 
-COVERS: dict[str, type[Cover]] = {c.kind: c for c in (UniformCover, BalancedCover, KMapperCover)}
+COVERS: dict[str, type[Cover]] = {c.kind: c for c in (KMapperCover, UniformCover, BalancedCover)}  # the default first
 
 
 def make_cover(kind: str | Cover, n_intervals=10, overlap=0.3) -> Cover:

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from topoalign.errors import InvalidParameterError, check_param
-from topoalign.mapper.neighbors import metric_rows
+from topoalign.mapper.neighbors import METRICS, metric_rows
 from topoalign.representation import Representation
 
 if TYPE_CHECKING:  # pandas only where label columns are read (its import costs ~0.2 s of a CLI start)
     import pandas as pd
 
-METRICS = ("euclidean", "cosine")
 
 
 class Lens:

@@ -180,6 +180,7 @@ def _nvidia_driver() -> bool:
     return os.path.exists("/proc/driver/nvidia/version") or bool(glob.glob("/dev/nvidia[0-9]*"))
 
 
+METRICS = ("euclidean", "cosine")  # the distances every Mapper step supports (one list: lens, clusterer, API)
 DENSE_LIMIT = 6144  # cover elements up to this many rows get a dense boolean adjacency (<= 36 MiB)
 
 

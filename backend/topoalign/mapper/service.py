@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from topoalign.errors import InvalidParameterError, check_param
-from topoalign.jobs.progress import Progress, null_progress, scaled
+from topoalign.progress import Progress, null_progress, scaled
 from topoalign.mapper.auto import choose_parameters
 from topoalign.mapper.build import build_mapper_graph
 from topoalign.mapper.cluster import make_clusterer
@@ -44,6 +44,7 @@ from topoalign.mapper.graph import MapperGraph
 from topoalign.mapper.graph_cache import GRAPH_KIND, stored_graph
 from topoalign.mapper.graph_cache import remember as remember_graph
 from topoalign.mapper.lens import make_lens
+from topoalign.mapper.neighbors import METRICS
 from topoalign.mapper.stability import graph_stability, sweep
 from topoalign.representation import Representation
 
@@ -84,7 +85,7 @@ class MapperParams:
         if unknown:
             raise InvalidParameterError(f"Unknown Mapper parameter {unknown[0]!r}.")
         metric = raw.get("metric", "euclidean")
-        check_param("Mapper", "metric", metric, metric in ("euclidean", "cosine"), "one of ['euclidean', 'cosine']")
+        check_param("Mapper", "metric", metric, metric in METRICS, f"one of {list(METRICS)}")
         lens = make_lens(raw.get("lens", "pca:2"), metric=metric)
         given = raw.get("cover") is not None or raw.get("clusterer") is not None
         auto = raw.get("auto")

@@ -27,7 +27,7 @@ import numpy as np
 
 from topoalign import limits
 from topoalign.errors import InvalidParameterError, check_param
-from topoalign.jobs.progress import Progress, null_progress, scaled
+from topoalign.progress import Progress, null_progress, scaled
 from topoalign.mapper.build import build_mapper_graph
 from topoalign.mapper.cluster import Clusterer, make_clusterer
 from topoalign.mapper.cover import Cover, make_cover

@@ -28,7 +28,8 @@ import pandas as pd
 
 from topoalign.errors import ConflictError, InvalidInputError, NotFoundError
 from topoalign.representation import Representation
-from topoalign.store.files import read_arrays, read_json, write_arrays, write_json
+from topoalign.store.files import read_arrays, read_json, read_json_bytes, write_arrays, write_json
+from topoalign.store.identifiers import check_stimulus_ids
 from topoalign.store.jobs_table import JobsTable
 from topoalign.store.uploads import UploadArea
 from topoalign.store.records import (
@@ -116,8 +117,7 @@ def check_collection_name(name: str) -> str:
 
 def check_stimulus_id_list(stimulus_ids) -> list[str]:
     """Stimulus ids as the store keeps them: non-empty, unique, printable, at most 500 characters, no bidirectional
-    controls (the rule of uploads, ``io.validate.check_stimulus_ids``, on every path)."""
-    from topoalign.io.validate import check_stimulus_ids
+    controls (the rule of uploads, :func:`topoalign.store.identifiers.check_stimulus_ids`, on every path)."""
 
     ids = [str(s) for s in stimulus_ids]
     if not ids:
@@ -505,12 +505,12 @@ class Store(JobsTable):
         return read_arrays(path) if row["suffix"] == ".npz" else read_json(path)
 
     def artifact_json_bytes(self, artifact_id: str, kind: str | None = None) -> bytes:
-        """A JSON artifact's bytes as stored (no parse): for answers that pass it on unchanged."""
+        """A JSON artifact's bytes as stored (valid JSON, unparsed): for answers that pass it on unchanged."""
         with self._connect() as db:
             row = db.execute("SELECT id, kind, suffix FROM artifacts WHERE id=?", (artifact_id,)).fetchone()
         if row is None or row["suffix"] != ".json" or (kind is not None and row["kind"] != kind):
             raise NotFoundError(f"No {kind or 'JSON artifact'} with id {artifact_id!r}.")
-        return self.artifact_path(row["kind"], row["id"], row["suffix"]).read_bytes()
+        return read_json_bytes(self.artifact_path(row["kind"], row["id"], row["suffix"]))
 
     def delete_artifact(self, artifact_id: str) -> None:
         rec = self.get_artifact(artifact_id)

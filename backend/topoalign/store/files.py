@@ -10,6 +10,8 @@ from typing import Any, Callable, IO
 
 import numpy as np
 
+from topoalign.finite_json import dumps_finite
+
 
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
@@ -49,9 +51,31 @@ def read_arrays(path: Path) -> dict[str, np.ndarray]:
 
 
 def write_json(path: Path, payload: Any) -> None:
-    data = json.dumps(payload, separators=(",", ":")).encode()
+    """Atomically write ``payload`` as compact JSON, non-finite floats as ``null`` (``topoalign.finite_json``)."""
+    data = dumps_finite(payload, separators=(",", ":")).encode()
     atomic_write(path, lambda fh: fh.write(data))
 
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text())
+
+
+def read_json_bytes(path: Path) -> bytes:
+    """The bytes of a JSON file, valid JSON to pass on unparsed. Files written before :func:`write_json` wrote
+    non-finite floats as ``null`` may hold bare ``NaN`` / ``Infinity``: such a file is rewritten once with
+    ``null`` in their place."""
+    raw = path.read_bytes()
+    if b"NaN" not in raw and b"Infinity" not in raw:
+        return raw
+    found: list[str] = []
+
+    def as_null(constant: str) -> None:
+        found.append(constant)
+        return None
+
+    payload = json.loads(raw, parse_constant=as_null)
+    if not found:  # the letters were inside strings
+        return raw
+    data = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+    atomic_write(path, lambda fh: fh.write(data))
+    return data

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from topoalign.finite_json import finite_json
 from topoalign.store.records import RepresentationRecord
 
 
 def representation_json(r: RepresentationRecord) -> dict[str, Any]:
     """``{id, collection_id, name, n, d, provenance, stats, created_at}``; non-finite stats become null."""
-    stats = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.stats.items()}
+    stats = finite_json(r.stats)
     return {"id": r.id, "collection_id": r.collection_id, "name": r.name, "n": r.n, "d": r.d,
             "provenance": r.provenance.to_dict(), "stats": stats, "created_at": r.created_at}

@@ -25,7 +25,7 @@ import ot.coot
 import scipy.sparse as sp
 
 from topoalign.errors import InvalidInputError, check_param
-from topoalign.jobs.progress import Progress
+from topoalign.progress import Progress
 from topoalign.mapper.graph import MapperGraph
 
 CORRESPONDENCE_VERSION = 1

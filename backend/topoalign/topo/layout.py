@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 from topoalign.cores import one_blas_thread
 from topoalign.errors import InvalidParameterError, check_param
-from topoalign.jobs.progress import Progress
+from topoalign.progress import Progress
 from topoalign.mapper.graph import MapperGraph
 from topoalign.topo.correspondence import CorrespondenceSet
 from topoalign.topo.layout_quality import (correspondence_distance, correspondence_springs, edge_crossings,

@@ -32,7 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from topoalign.errors import check_param
-from topoalign.jobs.progress import Progress, scaled
+from topoalign.progress import Progress, scaled
 from topoalign.mapper.graph import MapperGraph
 from topoalign.topo.correspondence import CorrespondenceSet
 from topoalign.mapper.labels import label_summary

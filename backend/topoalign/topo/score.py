@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from topoalign.errors import check_param
-from topoalign.jobs.progress import Progress
+from topoalign.progress import Progress
 from topoalign.mapper.graph import MapperGraph
 from topoalign.topo.correspondence import coot_from_overlap, incidence_matrix, overlap_from_incidence, shared_stimulus_ids
 from topoalign.topo.regions import find_regions
@@ -95,7 +95,7 @@ def topological_score(X, Y, *, folds: int = 5, random_state: int | None = 0, n_n
     ``AlignmentResult``. Nothing is fitted, so there are no folds: ``folds`` holds the one score. The chance level
     comes from ``n_null`` shuffles here, or from ``alignment_score(..., n_permutations=...)`` like every metric.
     """
-    from topoalign.align.crossval import AlignmentResult, as_matrices
+    from topoalign.alignment_result import AlignmentResult, as_matrices
 
     X, Y = as_matrices(X, Y)
     ids = np.asarray([f"s{i}" for i in range(X.shape[0])])

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from topoalign.errors import InvalidInputError, NotFoundError
-from topoalign.jobs.progress import Progress, null_progress, scaled
+from topoalign.progress import Progress, null_progress, scaled
 from topoalign.mapper.graph import MapperGraph
 from topoalign.mapper.graph_cache import stored_graph
 from topoalign.topo.correspondence import CorrespondenceSet, shared_stimulus_ids

@@ -11,6 +11,7 @@ from topoalign.api.deps import JobsDep, SettingsDep, StoreDep
 from topoalign.api.schemas.align import AlignIn, AuditFiguresOut, AuditIn, AuditOut, AuditSummary
 from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, job_accepted
 from topoalign.align import service
+from topoalign.finite_json import dumps_finite
 
 router = APIRouter(prefix="/api", tags=["align"], responses=ERROR_RESPONSES)
 
@@ -55,8 +56,6 @@ def get_audit(audit_id: str, store: StoreDep) -> AuditOut:
 def export_audit(audit_id: str, store: StoreDep,
                  format: Annotated[Literal["csv", "json"], Query(description="csv or json")] = "csv") -> Response:
     """The audit as a download: one CSV row per cell and metric, or the whole JSON payload."""
-    import json
-
     from topoalign.align.audit import audit_csv
 
     payload = service.stored_audit(store, audit_id)
@@ -64,7 +63,7 @@ def export_audit(audit_id: str, store: StoreDep,
     if format == "csv":
         return Response(audit_csv(payload), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return Response(json.dumps(payload), media_type="application/json",
+    return Response(dumps_finite(payload), media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
 
 
@@ -83,8 +82,6 @@ def audit_findings_report(audit_id: str, store: StoreDep,
                           format: Annotated[Literal["md", "json"], Query(description="md or json")] = "md"
                           ) -> Response:
     """The findings report as a download: Markdown (a table of claims, verdicts and numbers) or JSON."""
-    import json
-
     from topoalign.align.audit_summary import stored_summary
     from topoalign.align.findings import findings_report
 
@@ -95,7 +92,7 @@ def audit_findings_report(audit_id: str, store: StoreDep,
         return Response(findings_report(summary), media_type="text/markdown",
                         headers={"Content-Disposition": f'attachment; filename="{name}.md"'})
     body = {"audit_id": audit_id, "collection": summary["collection"], "findings": summary["findings"]}
-    return Response(json.dumps(body), media_type="application/json",
+    return Response(dumps_finite(body), media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
 
 

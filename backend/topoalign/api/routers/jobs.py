@@ -10,26 +10,31 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from topoalign.api.deps import JobsDep, StoreDep
-from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, JobOut, job_accepted
+from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, job_accepted
+from topoalign.api.schemas.jobs import JobOut, job_json, job_out
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], responses=ERROR_RESPONSES)
 FINAL = {"done", "failed", "cancelled", "interrupted"}
 POLL_S = 0.25  # the event stream's fallback poll of the job record
 
 
-@router.get("", response_model=list[JobOut])
+# exclude_unset: a job's JSON has the keys of its record, so a result's optional fields that its driver did not
+# write stay absent rather than appearing as null
+
+
+@router.get("", response_model=list[JobOut], response_model_exclude_unset=True)
 def list_jobs(store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[JobOut]:
-    return [JobOut(**j) for j in store.list_jobs(limit)]
+    return [job_out(j) for j in store.list_jobs(limit)]
 
 
-@router.get("/{job_id}", response_model=JobOut)
+@router.get("/{job_id}", response_model=JobOut, response_model_exclude_unset=True)
 def get_job(job_id: str, store: StoreDep) -> JobOut:
-    return JobOut(**store.get_job(job_id))
+    return job_out(store.get_job(job_id))
 
 
-@router.post("/{job_id}/cancel", response_model=JobOut)
+@router.post("/{job_id}/cancel", response_model=JobOut, response_model_exclude_unset=True)
 def cancel_job(job_id: str, jobs: JobsDep) -> JobOut:
-    return JobOut(**jobs.cancel(job_id))
+    return job_out(jobs.cancel(job_id))
 
 
 @router.post("/{job_id}/rerun", response_model=JobAccepted, status_code=202)
@@ -62,7 +67,7 @@ async def job_events(job_id: str, store: StoreDep, jobs: JobsDep) -> StreamingRe
                 snapshot = (job["status"], job["progress"], job["message"])
                 if snapshot != last:
                     last = snapshot
-                    yield f"data: {json.dumps(JobOut(**job).model_dump(mode='json'))}\n\n"
+                    yield f"data: {json.dumps(job_json(job))}\n\n"
                 if job["status"] in FINAL:
                     return
                 try:

@@ -6,8 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-MetricName = Literal["linear", "procrustes", "permutation", "soft", "cka", "cka_debiased", "mutual_knn", "topological"]
-AnalysisName = Literal["layers", "depth", "epochs", "ood", "random_init"]
+from topoalign.align.audit_plan import ANALYSES
+from topoalign.align.score import METRICS
+
+# Declared once in the core (the metric registry and the audit planner); the CLI's lists are checked against them.
+MetricName = Literal[tuple(METRICS)]  # type: ignore[valid-type]
+AnalysisName = Literal[ANALYSES]  # type: ignore[valid-type]
 
 
 class AlignIn(BaseModel):
@@ -27,16 +31,18 @@ class AlignIn(BaseModel):
 
 
 class AlignmentOut(BaseModel):
+    """An alignment job's result (``AlignmentResult.to_dict()``; NaN as null)."""
+
     metric: str
-    score: float = Field(description="Mean of the per-fold held-out scores (a similarity; 1 = aligned).")
-    std: float
-    folds: list[float]
+    score: float | None = Field(description="Mean of the per-fold held-out scores (a similarity; 1 = aligned).")
+    std: float | None
+    folds: list[float | None]
     n_stimuli: int
     dropped_units: dict[str, int] = Field(description="Units dropped for zero training variance (max over folds).")
     details: dict[str, Any] = Field(default_factory=dict)
     chance: float | None = Field(None, description="Mean of the permutation null.")
     p_value: float | None = None
-    null: list[float] | None = None
+    null: list[float | None] | None = None
     baselines: dict[str, Any] = Field(default_factory=dict)
 
 

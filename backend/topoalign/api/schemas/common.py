@@ -1,12 +1,10 @@
-"""Models shared by every resource: the error shape, provenance, jobs."""
+"""Models shared by every resource: the error shape, provenance, a started job (the jobs: ``schemas.jobs``)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
-
-from topoalign.jobs.public_error import public_text
+from pydantic import BaseModel, Field
 
 
 class ErrorOut(BaseModel):
@@ -36,28 +34,6 @@ class ProvenanceIn(BaseModel):
 
 class ProvenanceOut(ProvenanceIn):
     extra: dict[str, Any] = Field(default_factory=dict)
-
-
-JobStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
-
-
-class JobOut(BaseModel):
-    id: str
-    kind: str
-    status: JobStatus
-    progress: float = Field(ge=0, le=1)
-    message: str
-    params: dict[str, Any]
-    result: Any | None = None
-    error: str | None = Field(None, description="why a failed job failed: the error's type and message")
-    created_at: float
-    updated_at: float
-
-    @field_validator("error")
-    @classmethod
-    def _without_traceback_or_paths(cls, value: str | None) -> str | None:
-        """Records written before job errors were made public-safe kept tracebacks with the server's paths."""
-        return public_text(value) if value else value
 
 
 class JobAccepted(BaseModel):

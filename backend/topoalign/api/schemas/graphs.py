@@ -7,12 +7,26 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from topoalign.api.schemas.topo import LayoutOut, LayoutParams
+from topoalign.mapper.cluster import CLUSTERERS, NOISE_RULES
+from topoalign.mapper.cover import COVERS
+from topoalign.mapper.lens import LENSES
+from topoalign.mapper.neighbors import METRICS
+from topoalign.mapper.service import AUTO_STRATEGIES
+
+# The allowed names are the core registries' keys, declared once there; the frontend's choices are generated from
+# this schema (frontend/src/api/choices.ts). "values" is a lens of an array the caller holds, not a request.
+LensKind = Literal[tuple(k for k in LENSES if k != "values")]  # type: ignore[valid-type]
+CoverKind = Literal[tuple(COVERS)]  # type: ignore[valid-type]
+ClustererKind = Literal[tuple(CLUSTERERS)]  # type: ignore[valid-type]
+NoiseRule = Literal[NOISE_RULES]  # type: ignore[valid-type]
+MetricName = Literal[METRICS]  # type: ignore[valid-type]
+AutoStrategy = Literal[AUTO_STRATEGIES]  # type: ignore[valid-type]
 
 
 class LensIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["pca", "umap", "norm", "density", "eccentricity", "knn", "label"] = Field(
+    kind: LensKind = Field(
         "pca", description="pca (n_components), umap (n_components, n_neighbors, min_dist), L2 norm, Gaussian "
                            "density (bandwidth), eccentricity (p), distance to the k-th neighbour (k), label column.")
     n_components: int | None = Field(None, ge=1, le=10, description="pca / umap dimensions")
@@ -31,7 +45,7 @@ class LensIn(BaseModel):
 class CoverIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["kmapper", "uniform", "balanced"] = Field(
+    kind: CoverKind = Field(
         "kmapper", description="kmapper: KeplerMapper 2.1 Cover exactly; uniform: equal intervals; balanced: quantiles")
     n_intervals: int | list[int] = Field(10, description="intervals per lens dimension (>= 1), or one per dimension")
     overlap: float | list[float] = Field(0.3, description="overlap fraction in [0, 1), or one per dimension")
@@ -40,11 +54,11 @@ class CoverIn(BaseModel):
 class ClustererIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["dbscan", "single", "agglomerative", "hdbscan"] = "dbscan"
+    kind: ClustererKind = "dbscan"
     eps: float | Literal["auto"] | None = Field(None, description="dbscan radius (> 0) or 'auto' (k-NN quantile)")
     min_samples: int | None = Field(None, description="dbscan / hdbscan")
     eps_quantile: float | None = Field(None, description="quantile for eps='auto' (default 0.5)")
-    noise: Literal["drop", "keep", "attach"] | None = Field(
+    noise: NoiseRule | None = Field(
         None, description="dbscan noise rows: drop (KeplerMapper, default), keep (a node each) or attach (to the "
                           "cluster of their nearest row in the cover element)")
     distance_threshold: float | None = Field(None, description="single linkage: merge below this distance")
@@ -55,7 +69,7 @@ class ClustererIn(BaseModel):
     join_isolated: bool | None = Field(None, description="single linkage: a row alone in its element joins its "
                                                          "nearest neighbour's cluster when that neighbour is there")
     min_cluster_size: int | None = Field(None, description="hdbscan")
-    metric: Literal["euclidean", "cosine"] | None = Field(None, description="default: the request's metric")
+    metric: MetricName | None = Field(None, description="default: the request's metric")
 
     def spec(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -67,7 +81,7 @@ class GraphParamsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lens: LensIn = Field(default_factory=LensIn)
-    auto: Literal["shape", "cmo", "stability"] | bool | None = Field(
+    auto: AutoStrategy | bool | None = Field(
         None, description="who sets the cover and clusterer: 'shape' (the default without cover and clusterer: "
                           "chosen so the graph shows the data's components and loops, every stimulus placed), 'cmo' "
                           "(the Carriere-Michel-Oudot estimator, as GUDHI's automatic Mapper), 'stability' or true "
@@ -76,7 +90,7 @@ class GraphParamsIn(BaseModel):
     cover: CoverIn | None = Field(None, description="explicit cover (auto false); default KeplerMapper 10 x 30%")
     clusterer: ClustererIn | None = Field(None, description="explicit clusterer (auto false); default DBSCAN with "
                                                             "eps='auto' and min_samples 3")
-    metric: Literal["euclidean", "cosine"] = "euclidean"
+    metric: MetricName = "euclidean"
     dedupe: bool = Field(False, description="one node per distinct member set")
     stability: int = Field(0, ge=0, le=100, description="resamples for node/edge stability and the confidence of "
                                                           "components and loops (0 = off)")

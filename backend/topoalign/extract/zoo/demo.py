@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from topoalign.errors import ConflictError, NotFoundError
-from topoalign.jobs.progress import Progress, null_progress, scaled
+from topoalign.progress import Progress, null_progress, scaled
 from topoalign.representation import Representation
 from topoalign.store import Store
 

