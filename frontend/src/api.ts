@@ -9,7 +9,9 @@ type Schemas = components["schemas"];
 export type Collection = Schemas["CollectionOut"];
 export type Representation = Schemas["RepresentationOut"];
 export type Stimuli = Schemas["StimuliOut"];
-export type Job = Schemas["JobOut"];
+/** A job as the server reports it: one type per kind (`kind` tells them apart and types `result`). */
+export type Job = paths["/api/jobs/{job_id}"]["get"]["responses"][200]["content"]["application/json"];
+export type JobKind = Job["kind"];
 export type JobAccepted = Schemas["JobAccepted"];
 export type IngestResult = Schemas["IngestOut"];
 export type Health = Schemas["HealthOut"];
@@ -278,12 +280,9 @@ export function followJob(jobId: string, onUpdate: (job: Job) => void): Promise<
   });
 }
 
-/** Run a maybe-job request to its value, reporting progress (a job's result is the route's answer: JobOut.result,
- *  untyped in the schema). */
-export async function resolveJob<T>(
-  r: { value?: T; job?: JobAccepted }, onProgress: (job: Job) => void = () => {},
-): Promise<{ value: T; jobId?: string }> {
-  if (r.value !== undefined) return { value: r.value };
-  const job = await followJob(r.job!.job_id, onProgress);
-  return { value: job.result as T, jobId: job.id };
+/** The error for a finished job that is not the kind asked for or has no result (callers narrow on `job.kind`:
+ *  `if (job.kind !== "audit" || !job.result) throw unexpectedJob(job, "audit")`). */
+export function unexpectedJob(job: Job, kind: JobKind): ApiError {
+  return new ApiError(0, "bad_response", job.kind === kind ? `The ${kind} job ${job.id} has no result.`
+    : `Expected a ${kind} job; got a ${job.kind} job.`);
 }

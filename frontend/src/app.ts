@@ -1,7 +1,7 @@
 // The app context shared by views: the state store, cached server data, notices, jobs and export hooks.
 import {
   type AlignedGraphs, api, ApiError, followJob, LAYOUT_REQUEST, type Collection, type GraphRequest, type Job, type JobAccepted,
-  type MapperGraphJSON, type Representation,
+  type MapperGraphJSON, type Representation, unexpectedJob,
 } from "./api";
 import { layoutPositions, partnerIndex, type LayoutResult, type PartnerIndex } from "./api/transforms";
 import type { Placed } from "./render/export";
@@ -170,9 +170,12 @@ export class App {
       if (repIds.length >= 2 && repIds.length <= 8) {
         const { representation_id: _, ...shared } = params; // the aligned request names its representations instead
         const r = await api.alignedGraphs(repIds, shared, { ...LAYOUT_REQUEST, quality: false });
-        const value = r.job
-          ? (await this.jobs.start(`${label} × ${repIds.length} + joint layout`, r.job)).result as AlignedGraphs
-          : r.value!;
+        let value: AlignedGraphs;
+        if (r.job) {
+          const job = await this.jobs.start(`${label} × ${repIds.length} + joint layout`, r.job);
+          if (job.kind !== "aligned_graphs" || !job.result) throw unexpectedJob(job, "aligned_graphs");
+          value = job.result;
+        } else value = r.value!;
         const ids = value.graph_ids;
         if (ids.length !== repIds.length) {
           throw new ApiError(0, "bad_response", "The graph build returned no graph ids.");
@@ -186,9 +189,7 @@ export class App {
       }
       await Promise.all(repIds.map(async (rid, i) => {
         const r = await api.buildGraph({ ...params, representation_id: rid });
-        let value: unknown = r.value;
-        if (r.job) value = (await this.jobs.start(`${label} ${i + 1}/${repIds.length}`, r.job)).result;
-        out[i] = this.graphIdFrom(value);
+        out[i] = await this.builtGraphId(r, `${label} ${i + 1}/${repIds.length}`);
       }));
     } finally {
       this.building--;
@@ -196,13 +197,17 @@ export class App {
     return out;
   }
 
-  /** The id of a built graph: the graph itself (200, `GraphOut`) or a build job's result (`{graph_id}`; job
-   *  results are untyped in the schema). */
-  graphIdFrom(value: unknown): string {
-    const v = value as Partial<MapperGraphJSON> & { graph_id?: unknown } | null;
-    const id = typeof v?.graph_id === "string" ? v.graph_id : v?.id;
-    if (!id) throw new ApiError(0, "bad_response", "The graph build returned no graph id.");
-    if (v && Array.isArray(v.nodes)) this.putGraph(id, v as MapperGraphJSON);
-    return id;
+  /** The id of a built graph: the graph itself (200, `GraphOut`, kept in the cache) or what its build job reports
+   *  (202; the job is followed under `label`). */
+  async builtGraphId(r: { value?: MapperGraphJSON; job?: JobAccepted }, label: string): Promise<string> {
+    const id = r.value?.id;
+    if (r.value && id) {
+      this.putGraph(id, r.value);
+      return id;
+    }
+    if (!r.job) throw new ApiError(0, "bad_response", "The graph build returned no graph id.");
+    const job = await this.jobs.start(label, r.job);
+    if (job.kind !== "graph" || !job.result) throw unexpectedJob(job, "graph");
+    return job.result.graph_id;
   }
 }

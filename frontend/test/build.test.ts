@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_BUILD } from "../src/state";
 import { explicitFrom, graphRequest } from "../src/views/build";
-import { graphSummary, nodeTopology } from "../src/views/panels";
+import { nodeTopology } from "../src/views/panels";
+import { graphSummary } from "../src/render/panel";
 import type { MapperGraphJSON } from "../src/api";
 
 describe("build requests", () => {

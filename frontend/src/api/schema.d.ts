@@ -801,6 +801,43 @@ export interface components {
             span?: "full" | "train";
         };
         /**
+         * AlignJob
+         * @description A ``align`` job; ``result`` once it is done.
+         */
+        AlignJob: {
+            /** Created At */
+            created_at: number;
+            /**
+             * Error
+             * @description why a failed job failed: the error's type and message
+             */
+            error?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "align";
+            /** Message */
+            message: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Progress */
+            progress: number;
+            /** @description set when the job is done */
+            result?: components["schemas"]["AlignmentOut"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
+            /** Updated At */
+            updated_at: number;
+        };
+        /**
          * AlignedGraphsIn
          * @description Build one graph per representation with the same Mapper parameters, then lay them out jointly.
          */
@@ -853,6 +890,56 @@ export interface components {
              */
             stability?: number;
         };
+        /**
+         * AlignedGraphsJob
+         * @description A ``aligned_graphs`` job; ``result`` once it is done.
+         */
+        AlignedGraphsJob: {
+            /** Created At */
+            created_at: number;
+            /**
+             * Error
+             * @description why a failed job failed: the error's type and message
+             */
+            error?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "aligned_graphs";
+            /** Message */
+            message: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Progress */
+            progress: number;
+            /** @description set when the job is done */
+            result?: components["schemas"]["AlignedGraphsJobResult"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
+            /** Updated At */
+            updated_at: number;
+        };
+        /**
+         * AlignedGraphsJobResult
+         * @description What POST /api/graphs/aligned answers at once, built by an ``aligned_graphs`` job (whose stored layout also
+         *     names its graphs).
+         */
+        AlignedGraphsJobResult: {
+            /**
+             * Graph Ids
+             * @description one Mapper graph per representation, in the order given
+             */
+            graph_ids: string[];
+            layout: components["schemas"]["AlignedLayout"];
+        };
         /** AlignedGraphsOut */
         AlignedGraphsOut: {
             /**
@@ -861,6 +948,75 @@ export interface components {
              */
             graph_ids: string[];
             layout: components["schemas"]["LayoutOut"];
+        };
+        /** AlignedLayout */
+        AlignedLayout: {
+            /** Bbox */
+            bbox: number[];
+            /** Graphs */
+            graphs: components["schemas"]["GraphPositions"][];
+            /**
+             * Graphs Info
+             * @description the graphs laid out (as the stored layout has them)
+             */
+            graphs_info?: components["schemas"]["GraphInfo"][] | null;
+            /** Mode */
+            mode: string;
+            /** N Iter */
+            n_iter: number;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Quality */
+            quality?: {
+                [key: string]: unknown;
+            } | null;
+            /** Result Id */
+            result_id?: string | null;
+        };
+        /**
+         * AlignmentOut
+         * @description An alignment job's result (``AlignmentResult.to_dict()``; NaN as null).
+         */
+        AlignmentOut: {
+            /** Baselines */
+            baselines?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Chance
+             * @description Mean of the permutation null.
+             */
+            chance?: number | null;
+            /** Details */
+            details?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Dropped Units
+             * @description Units dropped for zero training variance (max over folds).
+             */
+            dropped_units: {
+                [key: string]: number;
+            };
+            /** Folds */
+            folds: (number | null)[];
+            /** Metric */
+            metric: string;
+            /** N Stimuli */
+            n_stimuli: number;
+            /** Null */
+            null?: (number | null)[] | null;
+            /** P Value */
+            p_value?: number | null;
+            /**
+             * Score
+             * @description Mean of the per-fold held-out scores (a similarity; 1 = aligned).
+             */
+            score: number | null;
+            /** Std */
+            std: number | null;
         };
         /**
          * ArrayOut
@@ -1159,6 +1315,55 @@ export interface components {
              * @default false
              */
             recompute?: boolean;
+        };
+        /**
+         * AuditJob
+         * @description A ``audit`` job; ``result`` once it is done.
+         */
+        AuditJob: {
+            /** Created At */
+            created_at: number;
+            /**
+             * Error
+             * @description why a failed job failed: the error's type and message
+             */
+            error?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "audit";
+            /** Message */
+            message: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Progress */
+            progress: number;
+            /** @description set when the job is done */
+            result?: components["schemas"]["AuditJobResult"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
+            /** Updated At */
+            updated_at: number;
+        };
+        /** AuditJobResult */
+        AuditJobResult: {
+            /** Audit Id */
+            audit_id: string;
+            /**
+             * Cached
+             * @description a stored audit of the same request was reused
+             */
+            cached: boolean;
+            /** N Cells */
+            n_cells: number;
         };
         /**
          * AuditLayerMatrix
@@ -1553,7 +1758,7 @@ export interface components {
              * @default dbscan
              * @enum {string}
              */
-            kind?: "dbscan" | "single" | "agglomerative" | "hdbscan";
+            kind?: "dbscan" | "single" | "hdbscan" | "agglomerative";
             /**
              * Metric
              * @description default: the request's metric
@@ -1752,6 +1957,53 @@ export interface components {
              */
             error: string;
         };
+        /**
+         * ExtractJob
+         * @description A ``extract`` job; ``result`` once it is done.
+         */
+        ExtractJob: {
+            /** Created At */
+            created_at: number;
+            /**
+             * Error
+             * @description why a failed job failed: the error's type and message
+             */
+            error?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "extract";
+            /** Message */
+            message: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Progress */
+            progress: number;
+            /** @description set when the job is done */
+            result?: components["schemas"]["ExtractJobResult"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
+            /** Updated At */
+            updated_at: number;
+        };
+        /** ExtractJobResult */
+        ExtractJobResult: {
+            /** Collection Id */
+            collection_id: string;
+            /**
+             * Representations
+             * @description one per extracted layer
+             */
+            representations: components["schemas"]["RepresentationOut"][];
+        };
         /** GraphEdge */
         GraphEdge: {
             /** Jaccard */
@@ -1790,6 +2042,55 @@ export interface components {
             name: string;
             /** Representation Id */
             representation_id?: string | null;
+        };
+        /**
+         * GraphJob
+         * @description A ``graph`` job; ``result`` once it is done.
+         */
+        GraphJob: {
+            /** Created At */
+            created_at: number;
+            /**
+             * Error
+             * @description why a failed job failed: the error's type and message
+             */
+            error?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "graph";
+            /** Message */
+            message: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Progress */
+            progress: number;
+            /** @description set when the job is done */
+            result?: components["schemas"]["GraphJobResult"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
+            /** Updated At */
+            updated_at: number;
+        };
+        /**
+         * GraphJobResult
+         * @description The Mapper graph a ``graph`` job built (or found): fetch it from ``/api/graphs/{graph_id}``.
+         */
+        GraphJobResult: {
+            /** Graph Id */
+            graph_id: string;
+            /** N Edges */
+            n_edges: number;
+            /** N Nodes */
+            n_nodes: number;
         };
         /** GraphNode */
         GraphNode: {
@@ -2003,37 +2304,6 @@ export interface components {
             job_id: string;
             /** Status Url */
             status_url: string;
-        };
-        /** JobOut */
-        JobOut: {
-            /** Created At */
-            created_at: number;
-            /**
-             * Error
-             * @description why a failed job failed: the error's type and message
-             */
-            error?: string | null;
-            /** Id */
-            id: string;
-            /** Kind */
-            kind: string;
-            /** Message */
-            message: string;
-            /** Params */
-            params: {
-                [key: string]: unknown;
-            };
-            /** Progress */
-            progress: number;
-            /** Result */
-            result?: unknown | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
-            /** Updated At */
-            updated_at: number;
         };
         /** LabelSummary */
         LabelSummary: {
@@ -2383,6 +2653,41 @@ export interface components {
             x: number;
             /** Y */
             y: number;
+        };
+        /**
+         * OtherJob
+         * @description A job of a kind outside the registry: a kind an older version ran, or work submitted in-process (not in the
+         *     OpenAPI document: the dashboard starts only the registry's kinds).
+         */
+        OtherJob: {
+            /** Created At */
+            created_at: number;
+            /**
+             * Error
+             * @description why a failed job failed: the error's type and message
+             */
+            error?: string | null;
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Message */
+            message: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Progress */
+            progress: number;
+            /** Result */
+            result?: unknown | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
+            /** Updated At */
+            updated_at: number;
         };
         /** PairCorrespondence */
         PairCorrespondence: {
@@ -2777,6 +3082,51 @@ export interface components {
         ThumbnailsOut: {
             [key: string]: number[];
         };
+        /**
+         * TopoJobResult
+         * @description A ``topo_regions`` / ``topo_score`` job's stored result: fetch it from ``/api/topo/results/{result_id}``.
+         */
+        TopoJobResult: {
+            /** Result Id */
+            result_id: string;
+        };
+        /**
+         * TopoRegionsJob
+         * @description A ``topo_regions`` job; ``result`` once it is done.
+         */
+        TopoRegionsJob: {
+            /** Created At */
+            created_at: number;
+            /**
+             * Error
+             * @description why a failed job failed: the error's type and message
+             */
+            error?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "topo_regions";
+            /** Message */
+            message: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Progress */
+            progress: number;
+            /** @description set when the job is done */
+            result?: components["schemas"]["TopoJobResult"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
+            /** Updated At */
+            updated_at: number;
+        };
         /** TopoResultOut */
         TopoResultOut: {
             /** Kind */
@@ -2785,6 +3135,43 @@ export interface components {
             result_id: string;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * TopoScoreJob
+         * @description A ``topo_score`` job; ``result`` once it is done.
+         */
+        TopoScoreJob: {
+            /** Created At */
+            created_at: number;
+            /**
+             * Error
+             * @description why a failed job failed: the error's type and message
+             */
+            error?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "topo_score";
+            /** Message */
+            message: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Progress */
+            progress: number;
+            /** @description set when the job is done */
+            result?: components["schemas"]["TopoJobResult"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
+            /** Updated At */
+            updated_at: number;
         };
         /** TopologyComponent */
         TopologyComponent: {
@@ -2846,6 +3233,48 @@ export interface components {
             single: boolean;
             /** Upload Id */
             upload_id: string;
+        };
+        /** WarmupJobResult */
+        WarmupJobResult: {
+            /** Ready */
+            ready: boolean;
+        };
+        /**
+         * WarmupUmapJob
+         * @description A ``warmup_umap`` job; ``result`` once it is done.
+         */
+        WarmupUmapJob: {
+            /** Created At */
+            created_at: number;
+            /**
+             * Error
+             * @description why a failed job failed: the error's type and message
+             */
+            error?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "warmup_umap";
+            /** Message */
+            message: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Progress */
+            progress: number;
+            /** @description set when the job is done */
+            result?: components["schemas"]["WarmupJobResult"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
+            /** Updated At */
+            updated_at: number;
         };
     };
     responses: never;
@@ -4845,7 +5274,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobOut"][];
+                    "application/json": (components["schemas"]["GraphJob"] | components["schemas"]["AlignedGraphsJob"] | components["schemas"]["TopoRegionsJob"] | components["schemas"]["TopoScoreJob"] | components["schemas"]["AlignJob"] | components["schemas"]["AuditJob"] | components["schemas"]["ExtractJob"] | components["schemas"]["WarmupUmapJob"])[];
                 };
             };
             /** @description Bad Request */
@@ -4921,7 +5350,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobOut"];
+                    "application/json": components["schemas"]["GraphJob"] | components["schemas"]["AlignedGraphsJob"] | components["schemas"]["TopoRegionsJob"] | components["schemas"]["TopoScoreJob"] | components["schemas"]["AlignJob"] | components["schemas"]["AuditJob"] | components["schemas"]["ExtractJob"] | components["schemas"]["WarmupUmapJob"];
                 };
             };
             /** @description Bad Request */
@@ -4997,7 +5426,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobOut"];
+                    "application/json": components["schemas"]["GraphJob"] | components["schemas"]["AlignedGraphsJob"] | components["schemas"]["TopoRegionsJob"] | components["schemas"]["TopoScoreJob"] | components["schemas"]["AlignJob"] | components["schemas"]["AuditJob"] | components["schemas"]["ExtractJob"] | components["schemas"]["WarmupUmapJob"];
                 };
             };
             /** @description Bad Request */

@@ -80,3 +80,16 @@ export function declutter(g: PlacedGraph, ticks = 40, gap = 1.5): PlacedGraph {
   g.nodes.forEach((p, i) => { p.x = discs[i].x; p.y = discs[i].y; });
   return g;
 }
+
+/** Every graph placed in one shared frame of width x height (joint positions fitted together; radii by node size
+ *  on one scale for all graphs; overlaps separated). */
+export function placeGraphs(
+  ids: string[], graphs: MapperGraphJSON[], positions: Map<string, Map<string, Point>>, width: number, height: number,
+): PlacedGraph[] {
+  const all: Point[] = [];
+  for (const id of ids) for (const p of positions.get(id)?.values() ?? []) all.push(p);
+  const fit = fitScales(all, width, height, 26);
+  const maxSize = d3.max(graphs, (g) => d3.max(g.nodes, (n) => n.size)) ?? 1;
+  const radius = radiusScale(maxSize, [2.5, Math.max(6, Math.min(16, width / 40))]);
+  return graphs.map((g, i) => declutter(placeGraph(ids[i], g, positions.get(ids[i]) ?? new Map(), fit, radius)));
+}

@@ -1,7 +1,7 @@
 // View 6: the alignment audit, figure for figure with the convergent-learning paper (Figs. 1-5), plus the findings
 // report. The server aggregates (GET /api/audits/{id}/summary); this view only draws, and every point or cell opens
 // its two representations as aligned graphs.
-import { api, type AuditFigures, type Collection } from "../api";
+import { api, type AuditFigures, type Collection, unexpectedJob } from "../api";
 import type { App } from "../app";
 import { empty, errorBox, h } from "../dom";
 import { download } from "../render/export";
@@ -73,8 +73,8 @@ export function mount(root: HTMLElement, app: App): () => void {
     figuresBox.replaceChildren(h("div", { class: "loading" }, "Running the audit… (progress in the sidebar)"));
     try {
       const done = await app.jobs.start("Audit", await api.startAudit(cid, { metrics, folds }));
-      // the audit job's result names the stored audit (job results are untyped in the schema)
-      await load((done.result as { audit_id: string }).audit_id);
+      if (done.kind !== "audit" || !done.result) throw unexpectedJob(done, "audit");
+      await load(done.result.audit_id); // the stored audit the job wrote (or found)
     } catch (e) { figuresBox.replaceChildren(errorBox(e)); }
   }
 

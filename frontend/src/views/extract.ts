@@ -1,7 +1,7 @@
 // Extraction: run a model on inputs on the server, as a job with progress. A TorchScript file is uploaded with its
 // inputs (.npy / .pt tensor); a local Hugging Face model is picked by name from the server's model folder (never a
 // path) and run on a text file, one stimulus per line. Every layer becomes a representation.
-import { api, type Collection, type ModelInfo } from "../api";
+import { api, type Collection, type ModelInfo, unexpectedJob } from "../api";
 import type { App } from "../app";
 import { errorBox, h } from "../dom";
 import { parseMetrics } from "./uploads";
@@ -59,7 +59,8 @@ export function extractCard(app: App, collections: Collection[], current: Collec
       const job = await api.startExtraction(form, { inputs: input, ...(hf ? {} : { model_file: model! }) });
       status.replaceChildren(h("span", { class: "muted" }, "Extracting: progress in the sidebar."));
       const done = await app.jobs.start(`Extract · ${hf ? form.hf_model : model!.name}`, job);
-      const reps = ((done.result as { representations?: { name: string }[] })?.representations ?? []).map((r) => r.name);
+      if (done.kind !== "extract" || !done.result) throw unexpectedJob(done, "extract");
+      const reps = done.result.representations.map((r) => r.name);
       status.replaceChildren(h("div", { class: "muted", id: "extract-done" }, `Stored ${reps.length} layers: ${reps.join(", ")}`));
       onDone();
     } catch (e) {

@@ -1,15 +1,18 @@
 // k Mapper graphs in their joint layout, as side-by-side panels or one overlay, with linked zoom, tooltips,
 // linked brushing (a node, a lasso or a search selects stimuli; every graph shows where they are), and overlay
 // layers the region and motif views fill (Bubble Sets, membranes, match paths).
+// This is the controller: it loads the graphs, keeps the zoom, brush and partners, and wires events; the drawing
+// is in render/ (panel.ts: frames and grid; graph.ts: nodes and edges; selection.ts: brush and match marks).
 import * as d3 from "d3";
 import type { MapperGraphJSON, Representation } from "../api";
 import type { App, LayoutInfo, StimulusTable } from "../app";
-import { h, svgEl } from "../dom";
 import { bubbleShapes, drawBubbles, type BubbleSpec } from "../render/bubbles";
 import { CATEGORY } from "../render/colors";
 import type { Placed } from "../render/export";
-import { drawGraph, layer, markGraph, type NodeMark } from "../render/graph";
-import { declutter, fitScales, placeGraph, radiusScale, type PlacedGraph, type PlacedNode, type Point } from "../render/layout";
+import { drawGraph, layer, markGraph, type GraphStyle } from "../render/graph";
+import { placeGraphs, type PlacedGraph, type PlacedNode } from "../render/layout";
+import { drawPanel, graphSummary, panelGrid, panelOffsets, type PanelElements } from "../render/panel";
+import { brushStrength, drawMatch, matchLines, selectionMark, stimuliOfNodes } from "../render/selection";
 import { drawMembrane, membraneLayers } from "../render/membrane";
 import { lasso, inside } from "../render/lasso";
 import { hideTooltip, showTooltip } from "../render/tooltip";
@@ -26,13 +29,8 @@ export interface Brush {
   label: string;
 }
 
-interface Panel {
+interface Panel extends PanelElements {
   graphIds: string[];
-  div: HTMLDivElement;
-  /** The fixed box around the svg: it takes the pan/zoom input while the svg itself moves during a gesture. */
-  frame: d3.Selection<HTMLDivElement, unknown, null, undefined>;
-  svg: d3.Selection<SVGSVGElement, unknown, null, undefined>;
-  viewport: d3.Selection<SVGGElement, unknown, null, undefined>;
   title: string;
 }
 
@@ -125,21 +123,12 @@ export class GraphPanels {
   draw(): void {
     const s = this.app.store.get();
     const overlay = s.mode === "overlay" && this.graphs.length > 1;
-    const k = overlay ? 1 : this.graphs.length;
-    const cols = k === 1 ? 1 : k <= 4 ? 2 : 3;
-    const rows = Math.ceil(k / cols);
-    const W = Math.max(320, this.container.clientWidth - 20);
-    const H = Math.max(260, this.container.clientHeight - 20);
-    this.width = Math.floor((W - (cols - 1) * 10) / cols) - 2;
-    this.height = Math.max(220, Math.min(Math.floor((H - (rows - 1) * 10) / rows) - 30, Math.round(this.width * (k <= 2 ? 1.4 : 0.85))));
-    this.container.style.gridTemplateColumns = `repeat(${cols}, 1fr)`;
+    const grid = panelGrid(overlay ? 1 : this.graphs.length, this.container.clientWidth, this.container.clientHeight);
+    this.width = grid.width;
+    this.height = grid.height;
+    this.container.style.gridTemplateColumns = `repeat(${grid.cols}, 1fr)`;
 
-    const all: Point[] = [];
-    for (const id of this.ids) for (const p of this.layoutInfo!.positions.get(id)?.values() ?? []) all.push(p);
-    const fit = fitScales(all, this.width, this.height, 26);
-    const maxSize = d3.max(this.graphs, (g) => d3.max(g.nodes, (n) => n.size)) ?? 1;
-    const radius = radiusScale(maxSize, [2.5, Math.max(6, Math.min(16, this.width / 40))]);
-    this.placed = this.graphs.map((g, i) => declutter(placeGraph(this.ids[i], g, this.layoutInfo!.positions.get(this.ids[i]) ?? new Map(), fit, radius)));
+    this.placed = placeGraphs(this.ids, this.graphs, this.layoutInfo!.positions, this.width, this.height);
     this.nodeGraph = new Map(this.placed.flatMap((pg, i) => pg.nodes.map((n) => [n, i] as const)));
     const cols2 = this.columns();
     const column = s.labelColumn && [...cols2.categorical, ...cols2.numeric].includes(s.labelColumn) ? s.labelColumn
@@ -154,26 +143,17 @@ export class GraphPanels {
     clearTimeout(this.settleTimer);
     const groups = overlay ? [this.ids.map((_, i) => i)] : this.ids.map((_, i) => [i]);
     for (const members of groups) {
-      const svgNode = svgEl(this.width, this.height, "graph");
       const title = overlay ? "Overlay" : this.title(members[0]);
-      const div = h("div", { class: "panel", "data-panel": members.map((i) => this.ids[i]).join(",") },
-        h("div", { class: "panel-head" }, h("b", {}, title),
-          h("span", { class: "muted" }, overlay ? members.map((i) => `${this.title(i)}`).join(" / ")
-            : graphSummary(this.graphs[members[0]]))),
-        h("div", { class: "frame" }, svgNode, h("div", { class: "shield" })),
-        h("div", { class: "badge" }, this.ids.length > 1 ? "joint layout" : "layout"));
-      if (overlay) div.querySelector(".panel-head .muted")!.replaceChildren(...members.map((i) =>
-        h("span", { style: { marginLeft: "8px" } }, h("span", { class: "tag", style: { background: CATEGORY[i % 10], color: "#fff" } }, this.title(i)))));
-      div.dataset.partners = this.partnerState;
-      this.container.append(div);
-      const svg = d3.select(svgNode);
-      const viewport = svg.append("g").attr("class", "viewport");
-      layer(viewport, "membranes");
-      layer(viewport, "bubbles");
-      for (const i of members) this.drawOne(layer(viewport, `graph-${i}`), i, overlay);
-      layer(viewport, "matches");
-      const frame = d3.select(div.querySelector<HTMLDivElement>(".frame")!);
-      const panel: Panel = { graphIds: members.map((i) => this.ids[i]), div, frame, svg, viewport, title };
+      const graphIds = members.map((i) => this.ids[i]);
+      const els = drawPanel(this.container, {
+        graphIds, members, title, width: this.width, height: this.height, partners: this.partnerState,
+        subtitle: overlay ? "" : graphSummary(this.graphs[members[0]]),
+        tags: overlay ? members.map((i) => ({ label: this.title(i), color: CATEGORY[i % 10] })) : undefined,
+        badge: this.ids.length > 1 ? "joint layout" : "layout",
+      });
+      members.forEach((i, k) => this.drawOne(els.graphRoots[k], i, overlay));
+      const { svg, viewport } = els;
+      const panel: Panel = { ...els, graphIds, title };
       this.attachZoom(panel);
       // a lasso right after a pan/zoom works in the settled frame (the content drawn with the current zoom)
       lasso(svg, () => { this.settle(); return viewport.node()!; }, (poly) => this.lassoSelect(members, poly));
@@ -183,11 +163,7 @@ export class GraphPanels {
   }
 
   private drawOne(root: d3.Selection<SVGGElement, unknown, null, undefined>, i: number, overlay: boolean): void {
-    const c = this.coloring!;
-    drawGraph(root, this.placed[i], {
-      fill: c.fill, pie: c.pie, nodeStroke: overlay ? CATEGORY[i % 10] : undefined,
-      edgeColor: overlay ? CATEGORY[i % 10] : undefined, opacity: overlay ? 0.85 : undefined,
-    }, {
+    drawGraph(root, this.placed[i], panelGraphStyle(this.coloring!, i, overlay), {
       click: (ev, n) => { ev.stopPropagation(); this.selectNode(i, n); },
       enter: (ev, n) => showTooltip(ev, nodeTooltip(n, this.graphs[i], this.stimuli, this.coloring!, this.thumbs)),
       leave: () => hideTooltip(),
@@ -267,11 +243,7 @@ export class GraphPanels {
   }
 
   stimuliOf(i: number, nodeIds: Iterable<string>): Set<string> {
-    const g = this.graphs[i];
-    const ids = new Set(nodeIds);
-    const out = new Set<string>();
-    for (const n of g.nodes) if (ids.has(n.id)) for (const m of n.members) out.add(g.stimulus_ids[m]);
-    return out;
+    return stimuliOfNodes(this.graphs[i], nodeIds);
   }
 
   selectNode(i: number, n: PlacedNode): void {
@@ -299,15 +271,7 @@ export class GraphPanels {
 
   /** Per node: the share of its members in the brush; the best-overlapping node of each graph is its match. */
   brushStrength(i: number): Map<string, number> {
-    const out = new Map<string, number>();
-    if (!this.brush) return out;
-    const g = this.graphs[i];
-    for (const n of g.nodes) {
-      let hit = 0;
-      for (const m of n.members) if (this.brush.stimuli.has(g.stimulus_ids[m])) hit++;
-      if (hit) out.set(n.id, hit / (n.size + this.brush.stimuli.size - hit)); // Jaccard with the brushed set
-    }
-    return out;
+    return this.brush ? brushStrength(this.graphs[i], this.brush.stimuli) : new Map();
   }
 
   private applyBrush(): void {
@@ -322,14 +286,7 @@ export class GraphPanels {
       const strength = this.brushStrength(i);
       const origin = this.brush.origin;
       const partners = origin ? this.partners?.get(`${origin.graph}/${origin.node}`)?.get(pg.graphId) ?? [] : [];
-      const rank = new Map(partners.map((p, r) => [p.node, r]));
-      const mark = (n: PlacedNode): NodeMark => {
-        if (origin && origin.graph === pg.graphId) return n.id === origin.node ? "selected" : strength.has(n.id) ? "linked" : "dim";
-        const r = rank.get(n.id);
-        if (r !== undefined) return r === 0 ? "selected" : "partner";
-        return strength.has(n.id) ? "linked" : "dim";
-      };
-      markGraph(sel, mark, (n) => strength.get(n.id) ?? 0);
+      markGraph(sel, selectionMark(pg.graphId, strength, origin, partners), (n) => strength.get(n.id) ?? 0);
     });
   }
 
@@ -361,20 +318,15 @@ export class GraphPanels {
   /** Draw a motif match (its nodes ringed, its edges traced) in the graph it belongs to. */
   setMatch(graphId: string | null, nodeIds: string[], edges: [string, string][] = []): void {
     for (const p of this.panels) {
-      const g = layer(p.viewport, "matches");
       const pg = graphId && p.graphIds.includes(graphId) ? this.placed[this.ids.indexOf(graphId)] : null;
-      const lines = pg ? (edges.length ? edges : pg.edges.filter((e) => nodeIds.includes(e.source.id) && nodeIds.includes(e.target.id))
-        .map((e) => [e.source.id, e.target.id] as [string, string])) : [];
-      g.selectAll<SVGPathElement, [string, string]>("path.motif-edge").data(lines).join("path").attr("class", "motif-edge")
-        .attr("d", ([a, b]) => { const s = pg!.byId.get(a), t = pg!.byId.get(b); return s && t ? `M${s.x},${s.y}L${t.x},${t.y}` : ""; });
-      p.viewport.selectAll<SVGGElement, PlacedNode>("g.node").classed("match", (n) => !!pg && pg.byId.get(n.id) === n && nodeIds.includes(n.id));
+      drawMatch(layer(p.viewport, "matches"), p.viewport, pg, nodeIds, pg ? matchLines(pg, nodeIds, edges) : []);
     }
   }
 
   exportParts(): Placed[] {
     this.settle();
-    const cols = this.panels.length === 1 ? 1 : this.panels.length <= 4 ? 2 : 3;
-    return this.panels.map((p, i) => ({ svg: p.svg.node()!, x: (i % cols) * (this.width + 10), y: Math.floor(i / cols) * (this.height + 28), title: p.title }));
+    const at = panelOffsets(this.panels.length, this.width, this.height);
+    return this.panels.map((p, i) => ({ svg: p.svg.node()!, ...at[i], title: p.title }));
   }
 
   metricsRows(): Record<string, unknown>[] {
@@ -390,15 +342,12 @@ function zoomState(frame: d3.Selection<HTMLDivElement, unknown, null, undefined>
   return frame.node() as unknown as { __zoom: d3.ZoomTransform };
 }
 
-/** "52 nodes · 101 edges · 100% placed · b0 1 · b1 2": size, coverage and topology of a graph, for its panel. */
-export function graphSummary(g: MapperGraphJSON): string {
-  const parts = [`${g.nodes.length} nodes`, `${g.edges.length} edges`];
-  if (typeof g.n_covered === "number") {
-    const share = (100 * g.n_covered) / Math.max(g.n_stimuli, 1);
-    parts.push(share >= 99.95 ? "all stimuli placed" : `${share.toFixed(1)}% placed`);
-  }
-  if (g.topology) parts.push(`b0 ${g.topology.b0}`, `b1 ${g.topology.b1 ?? "?"}`);
-  return parts.join(" · ");
+/** Overlay: each graph in its category colour, edges and strokes included, slightly transparent. */
+function panelGraphStyle(c: Coloring, i: number, overlay: boolean): GraphStyle {
+  return {
+    fill: c.fill, pie: c.pie, nodeStroke: overlay ? CATEGORY[i % 10] : undefined,
+    edgeColor: overlay ? CATEGORY[i % 10] : undefined, opacity: overlay ? 0.85 : undefined,
+  };
 }
 
 /** The component and the loops of the topology summary that hold a node, with their confidence. */

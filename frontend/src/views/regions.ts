@@ -1,7 +1,7 @@
 // View 4: ranked matching regions, each drawn with Bubble Sets in one colour across all graphs, plus a
 // membrane overlay (density contours or a rounded hull) around the selected region or a searched concept.
 import * as d3 from "d3";
-import { api, resolveJob, type Job, type Region, type Regions } from "../api";
+import { api, followJob, type Job, type Region, type Regions, unexpectedJob } from "../api";
 import type { App } from "../app";
 import { errorBox, fmt, h } from "../dom";
 import { regionColor } from "../render/colors";
@@ -111,12 +111,13 @@ export function mount(root: HTMLElement, app: App): () => void {
 }
 
 /** Matching regions, strongest first: at once, or through a job whose result is the id of the stored result
- *  (`{result_id}`, fetched from /api/topo/results; job and stored results are untyped in the schema). */
+ *  (`{result_id}`, fetched from /api/topo/results, whose answer is typed for every topo kind at once). */
 async function findRegions(ids: string[], onProgress: (j: Job) => void): Promise<Regions> {
   const r = await api.regions(ids);
   if (r.value) return r.value;
-  const { value } = await resolveJob<{ result_id: string }>({ job: r.job }, onProgress);
-  return await api.topoResult(value.result_id) as unknown as Regions;
+  const job = await followJob(r.job!.job_id, onProgress);
+  if (job.kind !== "topo_regions" || !job.result) throw unexpectedJob(job, "topo_regions");
+  return await api.topoResult(job.result.result_id) as unknown as Regions;
 }
 
 function dominantLabel(r: Region, column?: string | null): string | null {

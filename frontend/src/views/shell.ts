@@ -2,7 +2,9 @@
 // panels, and an inspector column with the legend, the selection and the view's own content.
 import * as d3 from "d3";
 import type { App } from "../app";
-import { empty, errorBox, fmt, h, svgEl } from "../dom";
+import { empty, errorBox, h, svgEl } from "../dom";
+import { renderGraphControls } from "../render/controls";
+import { renderQuality, renderSelection, type SelectedNode, type SelectionView } from "../render/inspector";
 import { drawLegend } from "../render/legend";
 import { COLOR_MODES, type ColorMode, type ViewState } from "../state";
 import { GraphPanels, nodeTopology, type Brush } from "./panels";
@@ -43,82 +45,62 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
   const state = () => store.get();
   let disposed = false;
 
-  function seg<T extends string>(id: string, options: [T, string][], value: T, on: (v: T) => void): HTMLElement {
-    return h("div", { class: "seg", id }, ...options.map(([v, label]) =>
-      h("button", { class: v === value ? "on" : "", "data-value": v, onclick: () => on(v) }, label)));
-  }
-
   function renderControls(): void {
     const s = state();
     const cols = panels.columns();
-    const colSelect = h("select", { id: "color-column", title: "Label column",
-      onchange: (e: Event) => store.set({ labelColumn: (e.target as HTMLSelectElement).value }) },
-      ...[...cols.categorical, ...cols.numeric].map((c) => h("option", { value: c, selected: c === s.labelColumn }, c)));
-    const colorSel = h("select", { id: "color-mode", title: "Colour nodes by",
-      onchange: (e: Event) => store.set({ color: (e.target as HTMLSelectElement).value as ColorMode }) },
-      ...COLOR_MODES.filter((m) => m !== "graph" || s.mode === "overlay").map((m) =>
-        h("option", { value: m, selected: m === s.color }, { label: "dominant label", pie: "label pie", lens: "lens", purity: "purity", stability: "stability", graph: "graph" }[m])));
-    const search = h("input", { type: "search", id: "search", placeholder: "label=value or stimulus id", value: s.search, style: { width: "190px" } });
-    search.addEventListener("keydown", (e) => { if ((e as KeyboardEvent).key === "Enter") store.set({ search: search.value.trim() }); });
-    search.addEventListener("search", () => store.set({ search: search.value.trim() }));
-    const lassoBtn = h("button", { id: "lasso", title: "Lasso-select nodes (or shift-drag)", onclick: () => {
-      const on = !lassoBtn.classList.contains("on");
-      lassoBtn.classList.toggle("on", on);
-      panels.setLassoMode(on);
-    } }, "Lasso");
-    controls.replaceChildren(
-      seg("mode", [["panels", "Panels"], ["overlay", "Overlay"]], s.mode, (v) => store.set({ mode: v })),
-      h("label", {}, "colour ", colorSel), cols.categorical.length + cols.numeric.length ? colSelect : null as unknown as HTMLElement,
-      search, lassoBtn, h("button", { title: "Reset zoom", onclick: () => panels.resetZoom() }, "⤢"),
-      ...(opts.extraControls ?? []));
+    renderGraphControls(controls, {
+      mode: s.mode, color: s.color, labelColumn: s.labelColumn, search: s.search,
+      colorModes: COLOR_MODES.filter((m) => m !== "graph" || s.mode === "overlay"),
+      columns: [...cols.categorical, ...cols.numeric],
+    }, {
+      mode: (v) => store.set({ mode: v }),
+      color: (v) => store.set({ color: v as ColorMode }),
+      column: (v) => store.set({ labelColumn: v }),
+      search: (q) => store.set({ search: q }),
+      lasso: (on) => panels.setLassoMode(on),
+      resetZoom: () => panels.resetZoom(),
+    }, opts.extraControls ?? []);
   }
 
-  function renderSelection(b: Brush | null): void {
-    const s = state();
-    if (!b) {
-      selection.replaceChildren(h("div", { class: "muted" }, "Click a node, lasso some, or search: the same stimuli light up in every graph."));
-      return;
-    }
-    const parts: HTMLElement[] = [h("div", {}, h("b", {}, b.label), ` · ${fmt(b.stimuli.size)} stimuli`)];
-    if (b.origin) {
-      const i = panels.ids.indexOf(b.origin.graph);
-      const n = panels.placed[i]?.byId.get(b.origin.node);
-      if (n) {
-        const col = panels.coloring?.legend.kind === "category" ? panels.coloring.legend.title : null;
-        const topo = nodeTopology(panels.graphs[i], n.node.id);
-        parts.push(h("dl", { class: "kv", id: "node-facts" }, h("dt", {}, "graph"), h("dd", {}, panels.title(i)), h("dt", {}, "size"), h("dd", {}, String(n.node.size)),
-          h("dt", {}, "stability"), h("dd", {}, fmt(n.node.stability, 2)), h("dt", {}, "lens"), h("dd", {}, n.node.lens_mean.map((v) => fmt(v, 3)).join(", ")),
-          ...(topo.component ? [h("dt", {}, "component"), h("dd", { class: "component" }, topo.component)] : []),
-          ...(topo.loops.length ? [h("dt", {}, "loops"), h("dd", { class: "loops" }, topo.loops.join("; "))] : [])));
-        const bars = labelBars(n, panels.coloring!, col, 6);
-        if (bars) parts.push(bars);
-        const samples = sampleStimuli(n, panels.graphs[i], panels.stimuli, 8);
-        const thumbs = samples.map((x) => thumbnail(x.image)).filter((t): t is HTMLElement => !!t);
-        if (thumbs.length) parts.push(h("div", { class: "thumbs", style: { marginTop: "6px" } }, ...thumbs));
-        const server = !thumbs.length && panels.thumbs ? serverThumbs(samples.map((x) => x.id), panels.thumbs) : [];
-        const labelOf = (id: string) => {
-          const row = panels.stimuli?.row.get(id);
-          const v = col && row !== undefined ? panels.stimuli!.labels[col]?.[row] : undefined;
-          return v == null ? "" : ` · ${col} ${v}`;
-        };
-        parts.push(h("h3", {}, "Sample stimuli"), h("ol", { class: "stimlist" }, ...samples.map((x, k) =>
-          h("li", {}, server[k] ?? null, x.text ?? `${x.id}${server.length ? labelOf(x.id) : ""}`))));
-        const corr = panels.partnersOf(b.origin.graph, b.origin.node);
-        if (panels.ids.length > 1) parts.push(h("h3", {}, "Corresponding nodes"), corr.length
-          ? h("ul", { class: "stimlist partners", id: "partners" }, ...corr.map((c) => h("li", {},
-            h("div", { class: "muted" }, panels.title(c.graph)),
-            c.partners.map((p, r) => `${r ? "" : "best "}${p.node} (Jaccard ${fmt(p.jaccard, 2)})`).join(", "))))
-          : h("div", { class: "muted" }, panels.partnerState === "pending" ? "Computing correspondence…"
-            : panels.partnerState === "unavailable" ? "Correspondence unavailable." : "No overlapping node in the other graphs."));
-      }
-    }
-    parts.push(h("h3", {}, "In each graph"), h("table", { class: "data" }, h("tbody", {}, ...panels.ids.map((_, i) => {
-      const st = panels.brushStrength(i);
-      const best = d3.max(st.values()) ?? 0;
-      return h("tr", {}, h("td", { class: "wrap" }, panels.title(i)), h("td", { class: "num" }, `${st.size} nodes`), h("td", { class: "num", title: "best Jaccard" }, fmt(best, 2)));
-    }))));
-    selection.replaceChildren(...parts);
-    void s;
+  /** The selection box's data: the brush, its node (facts, samples, partners) and its reach in each graph. */
+  function selectionView(b: Brush): SelectionView {
+    return {
+      label: b.label, count: b.stimuli.size, node: b.origin ? selectedNode(b.origin) : null,
+      perGraph: panels.ids.map((_, i) => {
+        const st = panels.brushStrength(i);
+        return { title: panels.title(i), nodes: st.size, best: d3.max(st.values()) ?? 0 };
+      }),
+    };
+  }
+
+  function selectedNode(origin: { graph: string; node: string }): SelectedNode | null {
+    const i = panels.ids.indexOf(origin.graph);
+    const n = panels.placed[i]?.byId.get(origin.node);
+    if (!n) return null;
+    const col = panels.coloring?.legend.kind === "category" ? panels.coloring.legend.title : null;
+    const topo = nodeTopology(panels.graphs[i], n.node.id);
+    const samples = sampleStimuli(n, panels.graphs[i], panels.stimuli, 8);
+    const thumbs = samples.map((x) => thumbnail(x.image)).filter((t): t is HTMLElement => !!t);
+    const server = !thumbs.length && panels.thumbs ? serverThumbs(samples.map((x) => x.id), panels.thumbs) : [];
+    const labelOf = (id: string) => {
+      const row = panels.stimuli?.row.get(id);
+      const v = col && row !== undefined ? panels.stimuli!.labels[col]?.[row] : undefined;
+      return v == null ? "" : ` · ${col} ${v}`;
+    };
+    return {
+      facts: { graph: panels.title(i), size: n.node.size, stability: n.node.stability, lens: n.node.lens_mean, ...topo },
+      bars: labelBars(n, panels.coloring!, col, 6),
+      thumbs,
+      samples: samples.map((x, k) => ({ thumb: server[k] ?? null, text: x.text ?? `${x.id}${server.length ? labelOf(x.id) : ""}` })),
+      partners: panels.ids.length > 1
+        ? panels.partnersOf(origin.graph, origin.node).map((c) => ({ title: panels.title(c.graph), partners: c.partners }))
+        : null,
+      partnerState: panels.partnerState,
+    };
+  }
+
+  function showSelection(b: Brush | null): void {
+    renderSelection(selection, b ? selectionView(b) : null);
   }
 
   function applySearch(): void {
@@ -140,10 +122,8 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
     if (!hits.size) app.notify(`No stimulus matches “${q}”.`, "error");
   }
 
-  function renderQuality(): void {
-    const q = panels.ids.length > 1 ? panels.layoutInfo?.quality ?? {} : {}; // one graph: nothing to compare
-    quality.replaceChildren(...(Object.keys(q).length ? [h("h3", {}, "Layout quality"),
-      h("dl", { class: "kv" }, ...Object.entries(q).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, fmt(v))]))] : []));
+  function showQuality(): void {
+    renderQuality(quality, panels.ids.length > 1 ? panels.layoutInfo?.quality ?? {} : {}); // one graph: nothing to compare
   }
 
   /** The layout's quality figures (the layout computed again with independent baselines, twice its time): asked
@@ -159,7 +139,7 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
     }
     const q = await app.layoutQuality(ids).catch(() => ({}));
     Object.assign(info.quality, q);
-    if (panels.layoutInfo === info) renderQuality();
+    if (panels.layoutInfo === info) showQuality();
   }
 
   function redraw(): void {
@@ -167,7 +147,7 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
     panels.draw();
     renderControls();
     drawLegend(d3.select(legendSvg), panels.coloring!.legend, 250);
-    renderQuality();
+    showQuality();
     const s = state();
     if (s.node) {
       const [gid, nid] = s.node.split("/");
@@ -175,11 +155,11 @@ export function graphShell(root: HTMLElement, app: App, opts: ShellOptions): She
       const n = panels.placed[i]?.byId.get(nid);
       if (n) panels.selectNode(i, n);
     } else if (s.search) applySearch();
-    else renderSelection(null);
+    else showSelection(null);
     opts.afterDraw?.(panels);
   }
 
-  panels.onBrush = renderSelection;
+  panels.onBrush = showSelection;
   const ready = (async () => {
     const ids = state().graphs;
     if (!ids.length) {
