@@ -68,11 +68,11 @@ demo-full: venv models-full
 serve: venv frontend
 	$(VENV)/bin/topoalign serve --host $(HOST) --port $(PORT) --data $(DATA)
 
-# The fast tier, first (seconds): lint, the frontend's type check, the architecture, docs and API-contract tests.
+# The fast tier, first (seconds): lint, the frontend's type check, the architecture, docs, API-contract and registry tests.
 check: setup
 	$(VENV)/bin/ruff check backend tests bench
 	cd frontend && npx tsc --noEmit
-	$(VENV)/bin/pytest -q $(wildcard tests/test_architecture.py tests/test_docs.py tests/test_api_contract.py)
+	$(VENV)/bin/pytest -q tests/test_architecture.py tests/test_docs.py tests/test_api_contract.py tests/test_registries.py
 
 test: check system-deps
 	cd frontend && npm test --silent
