@@ -45,8 +45,9 @@ models-full: models
 
 # Frontend: Vite build written into the package's static folder, served by the backend at /.
 frontend: .stamp-frontend
-.stamp-frontend: $(shell find frontend/src frontend/index.html frontend/package.json frontend/vite.config.ts -type f 2>/dev/null)
-	cd frontend && (test -d node_modules || npm ci --no-audit --no-fund)
+# (npm ci again whenever package-lock.json is newer than the installed tree)
+.stamp-frontend: $(shell find frontend/src frontend/index.html frontend/package.json frontend/package-lock.json frontend/vite.config.ts -type f 2>/dev/null)
+	cd frontend && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
 	cd frontend && npm run build
 	touch $@
 
@@ -68,10 +69,10 @@ demo-full: venv models-full
 serve: venv frontend
 	$(VENV)/bin/topoalign serve --host $(HOST) --port $(PORT) --data $(DATA)
 
-# The fast tier, first (seconds): lint, the frontend's type check, the architecture, docs, API-contract and registry tests.
+# The fast tier, first (seconds): lint (ruff, eslint), the frontend's type check, the architecture, docs, API-contract and registry tests.
 check: setup
 	$(VENV)/bin/ruff check backend tests bench
-	cd frontend && npx tsc --noEmit
+	cd frontend && npx tsc --noEmit && npm run --silent lint
 	$(VENV)/bin/pytest -q tests/test_architecture.py tests/test_docs.py tests/test_api_contract.py tests/test_registries.py
 
 test: check system-deps

@@ -37,7 +37,7 @@ export function mount(root: HTMLElement, app: App): () => void {
     h("div", { class: "body" }, h("div", { class: "scroll" }, findingsBox, metricBar, figuresBox)));
 
   async function renderForm(): Promise<void> {
-    let cols: Collection[] = [];
+    let cols: Collection[];
     try { cols = await app.collections(); } catch (e) { formBox.replaceChildren(errorBox(e)); return; }
     const cid = store.get().collection ?? cols[0]?.id;
     const colSel = h("select", { id: "audit-collection" }, ...cols.map((c) => h("option", { value: c.id, selected: c.id === cid }, c.name)));
