@@ -72,6 +72,7 @@ serve: venv frontend
 # The fast tier, first (seconds): lint (ruff, eslint), the frontend's type check, the architecture, docs, API-contract and registry tests.
 check: setup
 	$(VENV)/bin/ruff check backend tests bench
+	$(VENV)/bin/ruff format --check backend tests bench
 	cd frontend && npx tsc --noEmit && npm run --silent lint
 	$(VENV)/bin/pytest -q tests/test_architecture.py tests/test_docs.py tests/test_api_contract.py tests/test_registries.py
 

@@ -74,8 +74,13 @@ def bench_linear(lines, n=5000, d=512, repeats=3):
     t_ref, (ref_scores, ref_alphas) = best_of(1, reference)
     diff = float(np.max(np.abs(np.asarray(ours.folds) - ref_scores)))
     same_alpha = ours.details["alpha_forward"] == ref_alphas
-    line(lines, f"linear_{n}x{d}_to_{d}_5fold_17alphas_vs_RidgeCV", t_ours, t_ref,
-         f"max fold score diff {diff:.1e}, same alphas {same_alpha} ({ref_alphas[0]:g})")
+    line(
+        lines,
+        f"linear_{n}x{d}_to_{d}_5fold_17alphas_vs_RidgeCV",
+        t_ours,
+        t_ref,
+        f"max fold score diff {diff:.1e}, same alphas {same_alpha} ({ref_alphas[0]:g})",
+    )
     if diff > 1e-6 or not same_alpha:
         print("MISMATCH against RidgeCV", ours.folds, ref_scores, ours.details["alpha_forward"], ref_alphas)
     t_both, _ = best_of(1, linear_predictivity_score, X, Y, direction="both")
@@ -102,8 +107,13 @@ def bench_procrustes(lines, n=5000, d=512):
 
     t_ours, ours = best_of(2, procrustes_score, X, Y)
     t_ref, ref = best_of(2, reference)
-    line(lines, f"procrustes_{n}x{d}_5fold_vs_scipy_orthogonal_procrustes", t_ours, t_ref,
-         f"max diff {np.max(np.abs(np.asarray(ours.folds) - ref)):.1e}")
+    line(
+        lines,
+        f"procrustes_{n}x{d}_5fold_vs_scipy_orthogonal_procrustes",
+        t_ours,
+        t_ref,
+        f"max diff {np.max(np.abs(np.asarray(ours.folds) - ref)):.1e}",
+    )
 
 
 def bench_matching(lines, n=5000, d=512):
@@ -128,8 +138,12 @@ def bench_cka(lines, n=5000, d=512):
             np.fill_diagonal(K, 0)
             np.fill_diagonal(L, 0)
             one = np.ones(n)
-            return (np.sum(K * L) + one @ K @ one * (one @ L @ one) / ((n - 1) * (n - 2))
-                    - 2 / (n - 2) * (K @ one) @ (L @ one)) / (n * (n - 3))
+            return (
+                np.sum(K * L)
+                + one @ K @ one * (one @ L @ one) / ((n - 1) * (n - 2))
+                - 2 / (n - 2) * (K @ one) @ (L @ one)
+            ) / (n * (n - 3))
+
         K, L = X @ X.T, Y @ Y.T
         return hsic_u(K, L) / np.sqrt(hsic_u(K, K) * hsic_u(L, L))
 
@@ -148,8 +162,13 @@ def bench_batched_procrustes(lines, layers=4, n=2000, d=128):
     ys = [x @ np.linalg.qr(rng.standard_normal((d, d)))[0] + rng.standard_normal((n, d)) for x in xs]
     t_ours, M = best_of(1, procrustes_score_matrix, xs, ys)
     t_ref, R = best_of(1, lambda: np.array([[procrustes_score(x, y).folds for y in ys] for x in xs]))
-    line(lines, f"procrustes_matrix_{layers}x{layers}_layers_{n}x{d}_5fold_torch_{default_device()}_vs_per_pair",
-         t_ours, t_ref, f"max diff {np.max(np.abs(M - R)):.1e}")
+    line(
+        lines,
+        f"procrustes_matrix_{layers}x{layers}_layers_{n}x{d}_5fold_torch_{default_device()}_vs_per_pair",
+        t_ours,
+        t_ref,
+        f"max diff {np.max(np.abs(M - R)):.1e}",
+    )
 
 
 def build_audit_store(path, layers, n, d):
@@ -166,9 +185,15 @@ def build_audit_store(path, layers, n, d):
     for seed in range(2):
         for l in range(layers):
             M = latent @ np.linalg.qr(rng.standard_normal((d, d)))[0] + (0.2 + l / layers) * rng.standard_normal((n, d))
-            store.add_representation("bench", Representation(
-                M.astype(np.float32), ids, provenance=Provenance(model=f"net-s{seed}", layer=f"L{l}", layer_index=l,
-                                                                 condition="test"), name=f"net-s{seed}/L{l}"))
+            store.add_representation(
+                "bench",
+                Representation(
+                    M.astype(np.float32),
+                    ids,
+                    provenance=Provenance(model=f"net-s{seed}", layer=f"L{l}", layer_index=l, condition="test"),
+                    name=f"net-s{seed}/L{l}",
+                ),
+            )
     return store
 
 
@@ -189,9 +214,17 @@ def bench_audit(lines, layers, n, d, metrics, runs=2, worker_counts=(1, 2)):
         times = {}
         name = f"audit_2x{layers}_layers_{layers * layers}_pairs_n{n}_d{d}_{'+'.join(metrics)}"
         for workers in worker_counts:
-            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                              dashboard_address=None, env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-                              ) as cluster, Client(cluster) as client:
+            with (
+                LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+                ) as cluster,
+                Client(cluster) as client,
+            ):
                 client.run(_warm_worker)  # imports (torch!) outside the timing
                 best = np.inf
                 for _ in range(runs):  # with 2 runs, the first also fills the workers' representation caches
@@ -201,12 +234,18 @@ def bench_audit(lines, layers, n, d, metrics, runs=2, worker_counts=(1, 2)):
                 times[workers] = best
                 print(f"# {name}: {workers} worker(s) {best:.1f} s", flush=True)  # shown at once: runs take long
         if 1 in times and 2 in times:
-            line(lines, f"{name}_2_workers_vs_1", times[2], times[1],
-                 f"{len(payload['cells'])} cells; ratio = speed-up")
+            line(
+                lines, f"{name}_2_workers_vs_1", times[2], times[1], f"{len(payload['cells'])} cells; ratio = speed-up"
+            )
         else:
             for workers, t in times.items():
-                line(lines, f"{name}_{workers}_worker{'s' if workers > 1 else ''}", t, float("nan"),
-                     f"{len(payload['cells'])} cells")
+                line(
+                    lines,
+                    f"{name}_{workers}_worker{'s' if workers > 1 else ''}",
+                    t,
+                    float("nan"),
+                    f"{len(payload['cells'])} cells",
+                )
 
 
 def machine() -> str:
@@ -217,21 +256,28 @@ def machine() -> str:
     import torch
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), {gpu}, Python "
-            f"{platform.python_version()}, numpy {np.__version__}; load average at start {load:.1f} "
-            "(the machine is shared with other sessions)")
+    return (
+        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), {gpu}, Python "
+        f"{platform.python_version()}, numpy {np.__version__}; load average at start {load:.1f} "
+        "(the machine is shared with other sessions)"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="smaller sizes (no RidgeCV at 5,000 x 512)")
-    ap.add_argument("--audit", type=str, nargs="+", default=["4,2000,128"],
-                    help="audit table sizes LAYERS,N,D (the issue's 20,10000,512 takes hours on 2 cores)")
-    ap.add_argument("--audit-workers", type=int, nargs="+", default=[1, 2],
-                    help="Dask worker counts to time, in this order")
+    ap.add_argument(
+        "--audit",
+        type=str,
+        nargs="+",
+        default=["4,2000,128"],
+        help="audit table sizes LAYERS,N,D (the issue's 20,10000,512 takes hours on 2 cores)",
+    )
+    ap.add_argument(
+        "--audit-workers", type=int, nargs="+", default=[1, 2], help="Dask worker counts to time, in this order"
+    )
     ap.add_argument("--audit-runs", type=int, default=2, help="timed audit runs per worker count (the best is kept)")
-    ap.add_argument("--only", nargs="*", default=None,
-                    help="subset of: linear procrustes matching cka batched audit")
+    ap.add_argument("--only", nargs="*", default=None, help="subset of: linear procrustes matching cka batched audit")
     ap.add_argument("--no-write", action="store_true", help="do not append to bench/RESULTS.md")
     args = ap.parse_args()
     header = machine()
@@ -252,15 +298,25 @@ def main() -> None:
     if "audit" in todo:
         for size in args.audit:
             L, an, ad = (int(v) for v in size.split(","))
-            bench_audit(lines, L, an, ad, ["linear", "procrustes", "permutation", "soft", "cka", "mutual_knn"],
-                        runs=args.audit_runs, worker_counts=tuple(args.audit_workers))
+            bench_audit(
+                lines,
+                L,
+                an,
+                ad,
+                ["linear", "procrustes", "permutation", "soft", "cka", "mutual_knn"],
+                runs=args.audit_runs,
+                worker_counts=tuple(args.audit_workers),
+            )
     if not args.no_write:
         with open(HERE / "RESULTS.md", "a") as f:
-            f.write(f"\n## Alignment metrics ({_dt.date.today().isoformat()})\n\n{header}.\n"
-                    "ratio = reference / ours (for the audit: 1-worker time / 2-worker time). Linear: same 5 shuffled "
-                    "folds, same alpha grid, RidgeCV's own alpha choice (efficient LOO, one alpha for all targets); "
-                    "scores and alphas compared fold by fold.\n\n```\nname, ours_s, reference_s, ratio\n"
-                    + "\n".join(lines) + "\n```\n")
+            f.write(
+                f"\n## Alignment metrics ({_dt.date.today().isoformat()})\n\n{header}.\n"
+                "ratio = reference / ours (for the audit: 1-worker time / 2-worker time). Linear: same 5 shuffled "
+                "folds, same alpha grid, RidgeCV's own alpha choice (efficient LOO, one alpha for all targets); "
+                "scores and alphas compared fold by fold.\n\n```\nname, ours_s, reference_s, ratio\n"
+                + "\n".join(lines)
+                + "\n```\n"
+            )
 
 
 if __name__ == "__main__":

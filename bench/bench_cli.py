@@ -94,21 +94,28 @@ def main() -> None:
         print(line, flush=True)
         lines.append(line)
 
-    cases = [("minilm_20k_x384", minilm_embeddings(20000), 0.7), ("blobs_20k_x384", blobs(20000, 384), 35.0),
-             ("dense10_20k_x384", dense_clusters(20000, 384), 40.0)]
+    cases = [
+        ("minilm_20k_x384", minilm_embeddings(20000), 0.7),
+        ("blobs_20k_x384", blobs(20000, 384), 35.0),
+        ("dense10_20k_x384", dense_clusters(20000, 384), 40.0),
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         # bytecode caches in a scratch folder (not the work tree), also where PYTHONDONTWRITEBYTECODE is set
-        ENV.update({k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-                   PYTHONPYCACHEPREFIX=str(tmp / "pycache"))
+        ENV.update(
+            {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+            PYTHONPYCACHEPREFIX=str(tmp / "pycache"),
+        )
         script = tmp / "kmapper_graph.py"
         script.write_text(KMAPPER_SCRIPT)
         t = best_of(max(5, args.repeats), [*cli, "--help"])
         emit(f"cli_help, {t:.3f}, 0.200, {0.2 / t:.1f}   (reference = the 0.2 s target)")
         cold = {**{k: v for k, v in ENV.items() if k != "PYTHONPYCACHEPREFIX"}, "PYTHONDONTWRITEBYTECODE": "1"}
         t = best_of(max(5, args.repeats), [*cli, "--help"], env=cold)
-        emit(f"cli_help_without_bytecode_cache, {t:.3f}, 0.200, {0.2 / t:.1f}   (PYTHONDONTWRITEBYTECODE=1 and no "
-             "__pycache__ in the work tree: the topoalign modules compiled on each start)")
+        emit(
+            f"cli_help_without_bytecode_cache, {t:.3f}, 0.200, {0.2 / t:.1f}   (PYTHONDONTWRITEBYTECODE=1 and no "
+            "__pycache__ in the work tree: the topoalign modules compiled on each start)"
+        )
         for name, X, eps in cases:
             if X is None:
                 print(f"{name}: data not available, skipped", flush=True)
@@ -116,35 +123,59 @@ def main() -> None:
             data = tmp / f"{name}.npy"
             np.save(data, X)
             ours_json, ref_json = tmp / "ours.json", tmp / "kmapper.json"
-            explicit = [*cli, "mapper", str(data), "--cover", "kmapper", "--intervals", "10", "--overlap", "0.3",
-                        "--clusterer", "dbscan", "--eps", str(eps), "--min-samples", "3", "-o", str(ours_json),
-                        "--quiet"]
+            explicit = [
+                *cli,
+                "mapper",
+                str(data),
+                "--cover",
+                "kmapper",
+                "--intervals",
+                "10",
+                "--overlap",
+                "0.3",
+                "--clusterer",
+                "dbscan",
+                "--eps",
+                str(eps),
+                "--min-samples",
+                "3",
+                "-o",
+                str(ours_json),
+                "--quiet",
+            ]
             t_ours = best_of(args.repeats, explicit)
             t_ref = best_of(args.repeats, [sys.executable, str(script), str(data), str(eps), str(ref_json)])
             ours_sets, ref_sets = member_sets_ours(ours_json), member_sets_kmapper(ref_json)
             same = ours_sets == ref_sets
-            emit(f"cli_mapper_{name}_kmapper_mode_eps{eps:g}, {t_ours:.3f}, {t_ref:.3f}, {t_ref / t_ours:.1f}   "
-                 f"(whole processes, best of {args.repeats}; distinct member sets {len(ours_sets)}, identical: "
-                 f"{same})")
+            emit(
+                f"cli_mapper_{name}_kmapper_mode_eps{eps:g}, {t_ours:.3f}, {t_ref:.3f}, {t_ref / t_ours:.1f}   "
+                f"(whole processes, best of {args.repeats}; distinct member sets {len(ours_sets)}, identical: "
+                f"{same})"
+            )
             if not same:
                 raise SystemExit(f"{name}: member sets differ from kmapper")
             t_auto = best_of(args.repeats, [*cli, "mapper", str(data), "-o", str(ours_json), "--quiet"])
             auto = json.loads(ours_json.read_text())
-            emit(f"cli_mapper_{name}_auto, {t_auto:.3f}, -, -   (default --auto shape: {len(auto['nodes'])} nodes, "
-                 f"coverage {auto['coverage']:.3f}, b0 {auto['topology']['b0']}, b1 {auto['topology']['b1']})")
+            emit(
+                f"cli_mapper_{name}_auto, {t_auto:.3f}, -, -   (default --auto shape: {len(auto['nodes'])} nodes, "
+                f"coverage {auto['coverage']:.3f}, b0 {auto['topology']['b0']}, b1 {auto['topology']['b1']})"
+            )
     if not args.no_write:
         write(header, lines)
 
 
 def write(header: str, lines: list[str]) -> None:
     with open(HERE / "RESULTS.md", "a") as f:
-        f.write(f"\n## Command line: whole processes ({_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC)\n\n"
-                f"{header}.\nEach time is one whole process (`subprocess.run`: interpreter start, imports, file "
-                "read, build, JSON written), the best of the runs after an untimed one that writes the bytecode "
-                "caches (as an installed package has them); `bench/bench_cli.py`. KeplerMapper reference: "
-                "a script with scikit-learn's PCA-2 and DBSCAN and KeplerMapper 2.1's Cover(10, 0.3), writing "
-                "its graph as JSON; ratio = reference / ours.\n\n```\nname, ours_s, reference_s, ratio\n"
-                + "\n".join(lines) + "\n```\n")
+        f.write(
+            f"\n## Command line: whole processes ({_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC)\n\n"
+            f"{header}.\nEach time is one whole process (`subprocess.run`: interpreter start, imports, file "
+            "read, build, JSON written), the best of the runs after an untimed one that writes the bytecode "
+            "caches (as an installed package has them); `bench/bench_cli.py`. KeplerMapper reference: "
+            "a script with scikit-learn's PCA-2 and DBSCAN and KeplerMapper 2.1's Cover(10, 0.3), writing "
+            "its graph as JSON; ratio = reference / ours.\n\n```\nname, ours_s, reference_s, ratio\n"
+            + "\n".join(lines)
+            + "\n```\n"
+        )
 
 
 if __name__ == "__main__":

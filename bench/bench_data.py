@@ -8,22 +8,88 @@ from pathlib import Path
 
 import numpy as np
 
-CACHE = Path(os.environ.get("TOPOALIGN_BENCH_CACHE", Path(__file__).resolve().parent.parent / "data" / "cache" / "bench"))
+CACHE = Path(
+    os.environ.get("TOPOALIGN_BENCH_CACHE", Path(__file__).resolve().parent.parent / "data" / "cache" / "bench")
+)
 
-_SUBJECTS = ["The cat", "A young doctor", "My neighbour", "The committee", "An old sailor", "The startup", "Our teacher",
-             "The orchestra", "A hungry fox", "The government", "The engineer", "A small child", "The river",
-             "The stock market", "The football team", "A famous chef", "The robot", "The farmer", "The pilot",
-             "The museum"]
-_VERBS = ["quietly studied", "suddenly announced", "carefully repaired", "happily painted", "angrily rejected",
-          "slowly climbed", "proudly presented", "secretly planned", "eagerly explored", "barely survived",
-          "loudly celebrated", "patiently waited for", "quickly sold", "gently described", "strongly criticised"]
-_OBJECTS = ["the new budget", "a broken bicycle", "the ancient castle", "a chocolate cake", "the election results",
-            "a mysterious letter", "the mountain trail", "an electric car", "the winter festival", "a rare painting",
-            "the vaccine trial", "a jazz concert", "the software update", "the flooded village", "a lost puppy",
-            "the quarterly report", "a wooden boat", "the final exam", "the solar panels", "a spicy soup"]
-_TAILS = ["yesterday", "in the morning", "after the storm", "despite the rain", "for the first time", "at midnight",
-          "during the holidays", "without any help", "with great care", "before the deadline", "in secret",
-          "near the harbour", "on live television", "in front of everyone", "last summer"]
+_SUBJECTS = [
+    "The cat",
+    "A young doctor",
+    "My neighbour",
+    "The committee",
+    "An old sailor",
+    "The startup",
+    "Our teacher",
+    "The orchestra",
+    "A hungry fox",
+    "The government",
+    "The engineer",
+    "A small child",
+    "The river",
+    "The stock market",
+    "The football team",
+    "A famous chef",
+    "The robot",
+    "The farmer",
+    "The pilot",
+    "The museum",
+]
+_VERBS = [
+    "quietly studied",
+    "suddenly announced",
+    "carefully repaired",
+    "happily painted",
+    "angrily rejected",
+    "slowly climbed",
+    "proudly presented",
+    "secretly planned",
+    "eagerly explored",
+    "barely survived",
+    "loudly celebrated",
+    "patiently waited for",
+    "quickly sold",
+    "gently described",
+    "strongly criticised",
+]
+_OBJECTS = [
+    "the new budget",
+    "a broken bicycle",
+    "the ancient castle",
+    "a chocolate cake",
+    "the election results",
+    "a mysterious letter",
+    "the mountain trail",
+    "an electric car",
+    "the winter festival",
+    "a rare painting",
+    "the vaccine trial",
+    "a jazz concert",
+    "the software update",
+    "the flooded village",
+    "a lost puppy",
+    "the quarterly report",
+    "a wooden boat",
+    "the final exam",
+    "the solar panels",
+    "a spicy soup",
+]
+_TAILS = [
+    "yesterday",
+    "in the morning",
+    "after the storm",
+    "despite the rain",
+    "for the first time",
+    "at midnight",
+    "during the holidays",
+    "without any help",
+    "with great care",
+    "before the deadline",
+    "in secret",
+    "near the harbour",
+    "on live television",
+    "in front of everyone",
+    "last summer",
+]
 
 
 def synthetic_sentences(n: int, seed: int = 0) -> list[str]:
@@ -58,13 +124,21 @@ def blobs(n: int, d: int, seed: int = 0) -> np.ndarray:
     """Gaussian blobs of several sizes and spreads (float32)."""
     from sklearn.datasets import make_blobs
 
-    X, _ = make_blobs(n_samples=n, n_features=d, centers=8, cluster_std=[0.6, 0.8, 1.0, 1.0, 1.2, 1.5, 0.9, 1.1],
-                      center_box=(-6, 6), random_state=seed)
+    X, _ = make_blobs(
+        n_samples=n,
+        n_features=d,
+        centers=8,
+        cluster_std=[0.6, 0.8, 1.0, 1.0, 1.2, 1.5, 0.9, 1.1],
+        center_box=(-6, 6),
+        random_state=seed,
+    )
     return X.astype(np.float32)
 
 
-DENSE_STDS = {"dense10": ([0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3], 10.0),
-              "dense10wide": ([0.6, 0.8, 1.0, 1.0, 1.2, 1.5, 0.9, 1.1, 0.7, 1.3], 6.0)}
+DENSE_STDS = {
+    "dense10": ([0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3], 10.0),
+    "dense10wide": ([0.6, 0.8, 1.0, 1.0, 1.2, 1.5, 0.9, 1.1, 0.7, 1.3], 6.0),
+}
 
 
 def dense_clusters(n: int, d: int, kind: str = "dense10", seed: int = 0) -> np.ndarray:
@@ -73,6 +147,7 @@ def dense_clusters(n: int, d: int, kind: str = "dense10", seed: int = 0) -> np.n
     from sklearn.datasets import make_blobs
 
     stds, box = DENSE_STDS[kind]
-    X, _ = make_blobs(n_samples=n, n_features=d, centers=10, cluster_std=stds, center_box=(-box, box),
-                      random_state=seed)
+    X, _ = make_blobs(
+        n_samples=n, n_features=d, centers=10, cluster_std=stds, center_box=(-box, box), random_state=seed
+    )
     return X.astype(np.float32)

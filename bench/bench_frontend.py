@@ -64,8 +64,9 @@ def start_server(data: Path):
 
 
 def node(*args: str) -> dict:
-    out = subprocess.run(["node", str(FRONTEND / "e2e" / "bench.mjs"), *args], cwd=FRONTEND, capture_output=True,
-                         text=True, timeout=900)
+    out = subprocess.run(
+        ["node", str(FRONTEND / "e2e" / "bench.mjs"), *args], cwd=FRONTEND, capture_output=True, text=True, timeout=900
+    )
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -85,16 +86,23 @@ def cpu_share(before: list[int] | None, after: list[int] | None) -> str:
         return "CPU shares unknown"
     d = [b - a for a, b in zip(before, after)]
     total = max(sum(d), 1)
-    return (f"CPU during the redraw runs: {(d[0] + d[1] + d[2] + d[5] + d[6]) / total:.0%} busy, "
-            f"{(d[3] + d[4]) / total:.0%} idle, {d[7] / total:.0%} stolen")
+    return (
+        f"CPU during the redraw runs: {(d[0] + d[1] + d[2] + d[5] + d[6]) / total:.0%} busy, "
+        f"{(d[3] + d[4]) / total:.0%} idle, {d[7] / total:.0%} stolen"
+    )
 
 
 def collide_bench() -> list[tuple[str, float, float, float]]:
     """Mean seconds of ours and d3-force per separation, from vitest bench's JSON report."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "collide.json"
-        out = subprocess.run(["npx", "vitest", "bench", "--run", "test/collide.bench.ts", "--outputJson", str(report)],
-                             cwd=FRONTEND, capture_output=True, text=True, timeout=900)
+        out = subprocess.run(
+            ["npx", "vitest", "bench", "--run", "test/collide.bench.ts", "--outputJson", str(report)],
+            cwd=FRONTEND,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         if out.returncode != 0:
             raise RuntimeError(out.stderr[-2000:] or out.stdout[-2000:])
         groups = json.loads(report.read_text())["files"][0]["groups"]
@@ -102,8 +110,14 @@ def collide_bench() -> list[tuple[str, float, float, float]]:
     for g in groups:
         means = {b["name"]: b["mean"] / 1000 for b in g["benchmarks"]}
         n = g["fullName"].split("separate ")[1].split(" ")[0]
-        lines.append((f"collide_{n}_discs_40_ticks", means["topoalign"], means["d3-force"],
-                      means["topoalign"] / means["d3-force"]))
+        lines.append(
+            (
+                f"collide_{n}_discs_40_ticks",
+                means["topoalign"],
+                means["d3-force"],
+                means["topoalign"] / means["d3-force"],
+            )
+        )
     return lines
 
 
@@ -119,9 +133,16 @@ def prepare_redraw(base: str, store, n: int) -> str:
     reps = []
     for k, seed in enumerate((0, 1)):
         Xk = X if k == 0 else X @ np.linalg.qr(np.random.default_rng(seed).normal(size=(32, 32)))[0].astype(np.float32)
-        rec = store.add_representation(cid, Representation(Xk.astype(np.float32), ids, labels,
-                                                           Provenance(model="blobs", layer=f"l{k}", layer_index=k),
-                                                           f"blobs/l{k}"))
+        rec = store.add_representation(
+            cid,
+            Representation(
+                Xk.astype(np.float32),
+                ids,
+                labels,
+                Provenance(model="blobs", layer=f"l{k}", layer_index=k),
+                f"blobs/l{k}",
+            ),
+        )
         reps.append(rec.id)
     graphs = []
     with httpx.Client(base_url=base, timeout=300) as c:
@@ -159,8 +180,10 @@ def main() -> None:
             server.should_exit = True
             thread.join(timeout=30)  # before the data dir goes away
     if fps is None:
-        print(f"param_change_redraw p95 {redraw['p95']:.3f} s, p50 {redraw['p50']:.3f} s; times "
-              f"{', '.join(f'{t:.2f}' for t in redraw['times'])}; {redraw['cpu']}")
+        print(
+            f"param_change_redraw p95 {redraw['p95']:.3f} s, p50 {redraw['p50']:.3f} s; times "
+            f"{', '.join(f'{t:.2f}' for t in redraw['times'])}; {redraw['cpu']}"
+        )
         return
     frame_p95 = fps["frame_ms_p95"] / 1000
     lines = [
@@ -180,7 +203,8 @@ def main() -> None:
         f"(software rasterisation), server and browser on the same machine, shared with other work while measured "
         f"(1-min load average {load:.1f}). Reference column = the target (30 fps frame budget; 100 ms settle; 1 s redraw), "
         f"and for collide_* d3-force's simulation run in the same Node process.\n",
-        "| name | ours_s | reference_s | ratio |", "|---|---|---|---|",
+        "| name | ours_s | reference_s | ratio |",
+        "|---|---|---|---|",
         *[f"| {n} | {o:.4f} | {r:.4f} | {q:.2f} |" for n, o, r, q in lines],
         f"\npan/zoom: {fps['nodes']} nodes drawn, {fps['fps']:.1f} fps over {fps['frames']} frames. "
         f"Redraw times (s): {', '.join(f'{t:.2f}' for t in redraw['times'])}; {redraw['cpu']}.\n",

@@ -20,8 +20,13 @@ import numpy as np
 
 from topoalign.mapper.graph import MapperGraph, MapperNode, edges_from_members
 from topoalign.topo.correspondence import CorrespondenceSet
-from topoalign.topo.layout import (correspondence_springs, graph_geometry, independent_layouts, joint_layout,
-                                   quality_figures)
+from topoalign.topo.layout import (
+    correspondence_springs,
+    graph_geometry,
+    independent_layouts,
+    joint_layout,
+    quality_figures,
+)
 from topoalign.topo.stress import StressKernel, pivot_mds
 
 
@@ -30,7 +35,7 @@ def annulus_graphs(k: int, n_nodes: int, seed: int = 0, n_points: int | None = N
     cube). Every graph has a loop and about ``n_nodes`` nodes; row orders differ per graph."""
     rng = np.random.default_rng(seed)
     n_points = n_points or 12 * n_nodes
-    r = np.sqrt(rng.uniform(0.25 ** 2, 0.5 ** 2, n_points))
+    r = np.sqrt(rng.uniform(0.25**2, 0.5**2, n_points))
     t = rng.uniform(0, 2 * np.pi, n_points)
     pts = np.c_[r * np.cos(t), r * np.sin(t)] + 0.5
     ids = np.array([f"s{i}" for i in range(n_points)])
@@ -49,8 +54,9 @@ def annulus_graphs(k: int, n_nodes: int, seed: int = 0, n_points: int | None = N
                 c = np.array([(i + 0.5) * width, (j + 0.5) * width])
                 inside = np.flatnonzero((np.abs(lens - c) <= half).all(axis=1))
                 if len(inside) >= 3:
-                    nodes.append(MapperNode(f"n{len(nodes)}", inside.astype(np.int64), (i, j),
-                                            tuple(lens[inside].mean(axis=0))))
+                    nodes.append(
+                        MapperNode(f"n{len(nodes)}", inside.astype(np.int64), (i, j), tuple(lens[inside].mean(axis=0)))
+                    )
         graphs.append(MapperGraph(nodes, edges_from_members(nodes), gids))
     return graphs
 
@@ -66,7 +72,7 @@ def networkx_baseline(corr: CorrespondenceSet, springs, seed: int = 0) -> list[n
     merged.add_weighted_edges_from((int(i), int(j), float(w)) for i, j, w in zip(coo.row, coo.col, coo.data) if i < j)
     pos = nx.spring_layout(merged, weight="weight", seed=seed)
     X = np.array([pos[i] for i in range(int(offsets[-1]))])
-    return [X[offsets[g]:offsets[g + 1]] for g in range(len(corr.graphs))]
+    return [X[offsets[g] : offsets[g + 1]] for g in range(len(corr.graphs))]
 
 
 def sweep_seconds(graphs: list[MapperGraph], engine: str, sweeps: int = 40, repeat: int = 5) -> float:
@@ -134,11 +140,23 @@ def main() -> None:
     print("name, ours_s, reference_s, ratio")
     print("\n".join(lines))
     if not args.no_write:
-        machine = f"{platform.machine()}, {os.cpu_count()} cores (shared with other sessions while measured), " \
-                  f"Python {platform.python_version()}, numpy {np.__version__}, networkx {nx.__version__}"
-        section = ["", f"## bench_layout ({time.strftime('%Y-%m-%d %H:%M')})", "", f"Machine: {machine}.",
-                   "Reference: networkx.spring_layout on the merged graph with Jaccard-weighted correspondence edges.",
-                   "", "```", "name, ours_s, reference_s, ratio", *lines, "```", ""]
+        machine = (
+            f"{platform.machine()}, {os.cpu_count()} cores (shared with other sessions while measured), "
+            f"Python {platform.python_version()}, numpy {np.__version__}, networkx {nx.__version__}"
+        )
+        section = [
+            "",
+            f"## bench_layout ({time.strftime('%Y-%m-%d %H:%M')})",
+            "",
+            f"Machine: {machine}.",
+            "Reference: networkx.spring_layout on the merged graph with Jaccard-weighted correspondence edges.",
+            "",
+            "```",
+            "name, ours_s, reference_s, ratio",
+            *lines,
+            "```",
+            "",
+        ]
         path = Path(__file__).with_name("RESULTS.md")
         if not path.exists():
             path.write_text("# Benchmark results\n")

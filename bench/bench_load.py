@@ -84,7 +84,10 @@ class Server:
         self.log = open(self.data_dir.parent / f"server-{self.port}.log", "w+b")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "topoalign.cli", "serve", "--port", str(self.port), "--data", str(self.data_dir)],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -148,17 +151,21 @@ def fill(client: httpx.Client, n: int = 400, d: int = 32) -> dict[str, list[str]
     graphs, an audit (metrics) and a joint layout. Returns ``{resource: ids}`` for what no list route gives."""
     rng = np.random.default_rng(0)
     ids = [f"s{i}" for i in range(n)]
-    coll = client.post("/api/collections", json={"name": "load", "stimulus_ids": ids,
-                                                 "labels": {"class": [str(i % 3) for i in range(n)]}})
+    coll = client.post(
+        "/api/collections",
+        json={"name": "load", "stimulus_ids": ids, "labels": {"class": [str(i % 3) for i in range(n)]}},
+    )
     if coll.status_code != 201:
         raise RuntimeError(f"collection failed: {coll.status_code} {coll.text[:2000]}")
     cid = coll.json()["id"]
     rids = []
     for model, layer in (("m1", "l1"), ("m2", "l1"), ("m1", "l2"), ("m2", "l2")):
         x = rng.normal(size=(n, d)).astype(np.float32) + np.repeat(np.eye(3, d), n // 3 + 1, axis=0)[:n] * 4
-        r = client.post(f"/api/collections/{cid}/representations",
-                        files={"file": (f"{model}-{layer}.npy", _npy(x))},
-                        data={"model": model, "layer": layer, "layer_index": layer[1]})
+        r = client.post(
+            f"/api/collections/{cid}/representations",
+            files={"file": (f"{model}-{layer}.npy", _npy(x))},
+            data={"model": model, "layer": layer, "layer_index": layer[1]},
+        )
         if r.status_code != 201:
             raise RuntimeError(f"upload failed: {r.status_code} {r.text[:2000]}")
         rids.append(r.json()["representations"][0]["id"])
@@ -170,8 +177,11 @@ def fill(client: httpx.Client, n: int = 400, d: int = 32) -> dict[str, list[str]
             gid = _result_id(client, client.post("/api/graphs", json={"representation_id": rid}), "graph_id")
             graphs += [gid] if gid else []
     if "/api/collections/{collection_id}/audits" in paths:
-        _result_id(client, client.post(f"/api/collections/{cid}/audits", json={"metrics": ["procrustes"],
-                                                                              "folds": 2}), "audit_id")
+        _result_id(
+            client,
+            client.post(f"/api/collections/{cid}/audits", json={"metrics": ["procrustes"], "folds": 2}),
+            "audit_id",
+        )
     if "/api/topo/layout" in paths and len(graphs) == 2:
         res = _result_id(client, client.post("/api/topo/layout", json={"graph_ids": graphs}), "result_id")
         out["result"] = [res] if res else []
@@ -194,9 +204,15 @@ class JobKeeper:
         return self.running_polls / max(self.polls, 1)
 
     def _submit(self, client: httpx.Client) -> str | None:
-        r = client.post("/api/graphs", json={"representation_id": self.rid, "stability": 100,
-                                             "random_state": 1000 + self.started,
-                                             "cover": {"n_intervals": 12, "overlap": 0.4}})
+        r = client.post(
+            "/api/graphs",
+            json={
+                "representation_id": self.rid,
+                "stability": 100,
+                "random_state": 1000 + self.started,
+                "cover": {"n_intervals": 12, "overlap": 0.4},
+            },
+        )
         self.started += 1
         return r.json()["job_id"] if r.status_code == 202 else None
 
@@ -253,8 +269,9 @@ def read_urls(client: httpx.Client, known: dict[str, list[str]] | None = None) -
 
 
 # -- load -------------------------------------------------------------------------------------------------------
-async def _client_loop(http: httpx.AsyncClient, urls: list[str], offset: int, stop_at: float, budget: list[int],
-                       result: LoadResult) -> None:
+async def _client_loop(
+    http: httpx.AsyncClient, urls: list[str], offset: int, stop_at: float, budget: list[int], result: LoadResult
+) -> None:
     i = offset
     while time.perf_counter() < stop_at and budget[0] > 0:
         budget[0] -= 1
@@ -289,8 +306,9 @@ async def run_load(base_url: str, urls: list[str], *, clients: int, seconds: flo
     return result
 
 
-def load_test(*, clients: int = 50, seconds: float = 60, max_requests: int = 200_000,
-              data_dir: Path | None = None) -> LoadResult:
+def load_test(
+    *, clients: int = 50, seconds: float = 60, max_requests: int = 200_000, data_dir: Path | None = None
+) -> LoadResult:
     """Start a server, fill it, keep a long job running, and measure; the pipeline the CLI and the test share."""
     with tempfile.TemporaryDirectory(prefix="topoalign-load-") as tmp:
         with Server(Path(data_dir or tmp) / "store", {"TOPOALIGN_MAX_CONCURRENT_JOBS": "1"}) as srv:
@@ -300,12 +318,14 @@ def load_test(*, clients: int = 50, seconds: float = 60, max_requests: int = 200
             paths = httpx.get(srv.url + "/openapi.json").json()["paths"]
             if "/api/graphs" in paths:
                 with JobKeeper(srv.url, ids["representation"][0]) as keeper:
-                    result = asyncio.run(run_load(srv.url, urls, clients=clients, seconds=seconds,
-                                                  max_requests=max_requests))
+                    result = asyncio.run(
+                        run_load(srv.url, urls, clients=clients, seconds=seconds, max_requests=max_requests)
+                    )
                 result.job_coverage, result.jobs_started = keeper.coverage, keeper.started
             else:
-                result = asyncio.run(run_load(srv.url, urls, clients=clients, seconds=seconds,
-                                              max_requests=max_requests))
+                result = asyncio.run(
+                    run_load(srv.url, urls, clients=clients, seconds=seconds, max_requests=max_requests)
+                )
             if result.errors:
                 result.error_samples.append("server log tail:\n" + srv.log_tail())
     return result
@@ -327,17 +347,21 @@ def fill_layers(client: httpx.Client, n: int, d: int, layers: int, models=("net-
     deeper. Returns ``{model: representation ids by layer}``."""
     rng = np.random.default_rng(0)
     ids = [f"s{i}" for i in range(n)]
-    coll = client.post("/api/collections", json={"name": "layers", "stimulus_ids": ids,
-                                                 "labels": {"class": [str(i % 10) for i in range(n)]}})
+    coll = client.post(
+        "/api/collections",
+        json={"name": "layers", "stimulus_ids": ids, "labels": {"class": [str(i % 10) for i in range(n)]}},
+    )
     coll.raise_for_status()
     base = (rng.normal(size=(10, d)) * 3)[np.arange(n) % 10] + rng.normal(size=(n, d))
     out: dict[str, list[str]] = {}
     for model in models:
         for layer in range(layers):
-            x = (base @ np.linalg.qr(rng.normal(size=(d, d)))[0] + (0.2 + 0.1 * layer) * rng.normal(size=(n, d)))
-            r = client.post(f"/api/collections/{coll.json()['id']}/representations",
-                            files={"file": (f"{model}-L{layer}.npy", _npy(x.astype(np.float32)))},
-                            data={"model": model, "layer": f"L{layer}", "layer_index": str(layer)})
+            x = base @ np.linalg.qr(rng.normal(size=(d, d)))[0] + (0.2 + 0.1 * layer) * rng.normal(size=(n, d))
+            r = client.post(
+                f"/api/collections/{coll.json()['id']}/representations",
+                files={"file": (f"{model}-L{layer}.npy", _npy(x.astype(np.float32)))},
+                data={"model": model, "layer": f"L{layer}", "layer_index": str(layer)},
+            )
             r.raise_for_status()
             out.setdefault(model, []).append(r.json()["representations"][0]["id"])
     return out
@@ -397,31 +421,48 @@ def _timed_job(client: httpx.Client, path: str, body: dict) -> float:
     return time.perf_counter() - t0
 
 
-def jobs_run(workers: int, *, n: int = 20_000, d: int = 64, layers: int = 8, idle_s: float = 10.0,
-             repeats: int = 3) -> JobsRun:
+def jobs_run(
+    workers: int, *, n: int = 20_000, d: int = 64, layers: int = 8, idle_s: float = 10.0, repeats: int = 3
+) -> JobsRun:
     """One server with ``workers`` in-process Dask workers: ``repeats`` times the aligned build (another
     ``random_state`` each time, so never from the cache) and the audit (``recompute``), timed, with reads idle
     before them and during them."""
     load_before = os.getloadavg()[0]
     aligned, audit = [], []
     with tempfile.TemporaryDirectory(prefix="topoalign-jobs-") as tmp:
-        with Server(Path(tmp) / "store", {"TOPOALIGN_DASK_WORKERS": str(workers)}) as srv, \
-                httpx.Client(base_url=srv.url, timeout=60) as client:
+        with (
+            Server(Path(tmp) / "store", {"TOPOALIGN_DASK_WORKERS": str(workers)}) as srv,
+            httpx.Client(base_url=srv.url, timeout=60) as client,
+        ):
             reps = fill_layers(client, n, d, layers)
             cid = client.get("/api/collections").json()[0]["id"]
             # the cluster is up and its workers warm (a small explicit build, cached apart from the default ones)
-            _timed_job(client, "/api/graphs", {"representation_id": reps["net-s0"][0], "auto": False,
-                                               "cover": {"kind": "kmapper", "n_intervals": 4, "overlap": 0.2}})
+            _timed_job(
+                client,
+                "/api/graphs",
+                {
+                    "representation_id": reps["net-s0"][0],
+                    "auto": False,
+                    "cover": {"kind": "kmapper", "n_intervals": 4, "overlap": 0.2},
+                },
+            )
             with PacedReads(srv.url + "/api/collections") as reads:
                 reads.phase("idle")
                 time.sleep(idle_s)
                 reads.phase("jobs")
                 for r in range(repeats):
-                    aligned.append(_timed_job(client, "/api/graphs/aligned",
-                                              {"representation_ids": reps["net-s0"], "random_state": r}))
-                    audit.append(_timed_job(client, f"/api/collections/{cid}/audits",
-                                            {"metrics": ["topological"], "analyses": ["depth"], "n_null": 0,
-                                             "recompute": r > 0}))
+                    aligned.append(
+                        _timed_job(
+                            client, "/api/graphs/aligned", {"representation_ids": reps["net-s0"], "random_state": r}
+                        )
+                    )
+                    audit.append(
+                        _timed_job(
+                            client,
+                            f"/api/collections/{cid}/audits",
+                            {"metrics": ["topological"], "analyses": ["depth"], "n_null": 0, "recompute": r > 0},
+                        )
+                    )
                 reads.phase(None)
     return JobsRun(workers, aligned, audit, reads.results, (load_before, os.getloadavg()[0]))
 
@@ -437,33 +478,40 @@ def print_jobs(runs: list[JobsRun]) -> str:
     for run in runs:
         idle, busy = run.reads["idle"], run.reads["jobs"]
         for name, times in (("aligned_8x20000", run.aligned_s), ("audit_topological_2x8_depth", run.audit_s)):
-            lines.append(f"{name}_{run.workers}_workers_s, {min(times):.2f}  "
-                         f"(runs {' '.join(f'{t:.2f}' for t in times)})")
-        lines += [f"read_p99_idle_ms_{run.workers}_workers, {idle.percentile(99):.1f}  ({idle.requests} reads)",
-                  f"read_p99_jobs_ms_{run.workers}_workers, {busy.percentile(99):.1f}  ({busy.requests} reads, "
-                  f"{busy.errors} errors)",
-                  f"read_p99_ratio_{run.workers}_workers, {busy.percentile(99) / idle.percentile(99):.2f}",
-                  f"load_average_{run.workers}_workers, {run.load[0]:.1f} before, {run.load[1]:.1f} after"]
+            lines.append(
+                f"{name}_{run.workers}_workers_s, {min(times):.2f}  (runs {' '.join(f'{t:.2f}' for t in times)})"
+            )
+        lines += [
+            f"read_p99_idle_ms_{run.workers}_workers, {idle.percentile(99):.1f}  ({idle.requests} reads)",
+            f"read_p99_jobs_ms_{run.workers}_workers, {busy.percentile(99):.1f}  ({busy.requests} reads, "
+            f"{busy.errors} errors)",
+            f"read_p99_ratio_{run.workers}_workers, {busy.percentile(99) / idle.percentile(99):.2f}",
+            f"load_average_{run.workers}_workers, {run.load[0]:.1f} before, {run.load[1]:.1f} after",
+        ]
     one, two = (next((r for r in runs if r.workers == w), None) for w in (1, 2))
     if one and two:
-        lines += [f"aligned_speedup_2_vs_1_workers, {min(one.aligned_s) / min(two.aligned_s):.2f}",
-                  f"audit_speedup_2_vs_1_workers, {min(one.audit_s) / min(two.audit_s):.2f}",
-                  f"total_speedup_2_vs_1_workers, "
-                  f"{(min(one.aligned_s) + min(one.audit_s)) / (min(two.aligned_s) + min(two.audit_s)):.2f}"]
+        lines += [
+            f"aligned_speedup_2_vs_1_workers, {min(one.aligned_s) / min(two.aligned_s):.2f}",
+            f"audit_speedup_2_vs_1_workers, {min(one.audit_s) / min(two.audit_s):.2f}",
+            f"total_speedup_2_vs_1_workers, "
+            f"{(min(one.aligned_s) + min(one.audit_s)) / (min(two.aligned_s) + min(two.audit_s)):.2f}",
+        ]
     return "\n".join(lines)
 
 
 def record_jobs(text: str) -> None:
     when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     with open(HERE / "RESULTS.md", "a") as f:
-        f.write(f"\n## Jobs on Dask: 1 vs 2 workers, reads while they run ({when})\n\nMachine: {machine()}.\n\n"
-                "`bench_load.py --jobs`: per worker count a fresh `topoalign serve` (in-process cluster of "
-                "`TOPOALIGN_DASK_WORKERS` processes), an aligned build of 8 representations of 20,000 x 64 (default "
-                "Mapper parameters and joint layout), then a topological audit of 2 models x 8 layers (depth "
-                "analysis, 8 cells), each timed from request to finished job, 3 times (never from the cache; best "
-                "time, all in brackets); p99 of `GET /api/collections` from 4 paced clients (50 ms pauses) for 10 s "
-                "idle and then during the jobs, same server.\n\n"
-                f"```\n{text}\n```\n")
+        f.write(
+            f"\n## Jobs on Dask: 1 vs 2 workers, reads while they run ({when})\n\nMachine: {machine()}.\n\n"
+            "`bench_load.py --jobs`: per worker count a fresh `topoalign serve` (in-process cluster of "
+            "`TOPOALIGN_DASK_WORKERS` processes), an aligned build of 8 representations of 20,000 x 64 (default "
+            "Mapper parameters and joint layout), then a topological audit of 2 models x 8 layers (depth "
+            "analysis, 8 cells), each timed from request to finished job, 3 times (never from the cache; best "
+            "time, all in brackets); p99 of `GET /api/collections` from 4 paced clients (50 ms pauses) for 10 s "
+            "idle and then during the jobs, same server.\n\n"
+            f"```\n{text}\n```\n"
+        )
 
 
 def _route_of(url: str) -> str:
@@ -472,23 +520,27 @@ def _route_of(url: str) -> str:
 
 
 def machine() -> str:
-    return (f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), Python "
-            f"{platform.python_version()}, {platform.system()}; client and server on the same machine (loopback), "
-            f"machine shared with other work while measured (1-min load average {os.getloadavg()[0]:.1f} at the end)")
+    return (
+        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), Python "
+        f"{platform.python_version()}, {platform.system()}; client and server on the same machine (loopback), "
+        f"machine shared with other work while measured (1-min load average {os.getloadavg()[0]:.1f} at the end)"
+    )
 
 
 def record(result: LoadResult, clients: int, urls_note: str) -> None:
     path = HERE / "RESULTS.md"
     when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    text = (f"\n## Load: {clients} concurrent clients on loopback ({when})\n\n"
-            f"Machine: {machine()}.\n\n"
-            f"One `topoalign serve` process (uvicorn, 1 worker), reads of {result.routes} GET routes in turn "
-            f"({urls_note}), while Mapper jobs (100 stability resamples each; {result.jobs_started} started) ran in the "
-            f"same process: a job was running in {result.job_coverage:.0%} of the polls.\n\n"
-            "| clients | seconds | requests | errors | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|---|\n"
-            f"| {clients} | {result.seconds:.1f} | {result.requests} | {result.errors} | "
-            f"{result.requests / max(result.seconds, 1e-9):.0f} | {result.percentile(50):.1f} | "
-            f"{result.percentile(99):.1f} |\n")
+    text = (
+        f"\n## Load: {clients} concurrent clients on loopback ({when})\n\n"
+        f"Machine: {machine()}.\n\n"
+        f"One `topoalign serve` process (uvicorn, 1 worker), reads of {result.routes} GET routes in turn "
+        f"({urls_note}), while Mapper jobs (100 stability resamples each; {result.jobs_started} started) ran in the "
+        f"same process: a job was running in {result.job_coverage:.0%} of the polls.\n\n"
+        "| clients | seconds | requests | errors | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|---|\n"
+        f"| {clients} | {result.seconds:.1f} | {result.requests} | {result.errors} | "
+        f"{result.requests / max(result.seconds, 1e-9):.0f} | {result.percentile(50):.1f} | "
+        f"{result.percentile(99):.1f} |\n"
+    )
     with open(path, "a") as f:
         if path.stat().st_size == 0:
             f.write("# Benchmark results\n")
@@ -501,8 +553,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=60.0, help=f"duration (at most {MAX_SECONDS:.0f})")
     ap.add_argument("--max-requests", type=int, default=200_000, help="stop after this many requests in all")
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
-    ap.add_argument("--jobs", action="store_true", help="time the jobs on 1 and 2 Dask workers and the reads "
-                                                        "during them instead")
+    ap.add_argument(
+        "--jobs", action="store_true", help="time the jobs on 1 and 2 Dask workers and the reads during them instead"
+    )
     args = ap.parse_args(argv)
     if args.jobs:
         text = print_jobs(jobs_benchmark())
@@ -511,10 +564,12 @@ def main(argv: list[str] | None = None) -> int:
             record_jobs(text)
         return 0
     result = load_test(clients=args.clients, seconds=args.seconds, max_requests=args.max_requests)
-    print(f"requests, {result.requests}\nerrors, {result.errors}\nroutes, {result.routes}\n"
-          f"rps, {result.requests / max(result.seconds, 1e-9):.1f}\np50_ms, {result.percentile(50):.1f}\n"
-          f"p99_ms, {result.percentile(99):.1f}\njob_coverage, {result.job_coverage:.2f}\n"
-          f"jobs_started, {result.jobs_started}\nread, {' '.join(_route_of(u) for u in result.urls)}")
+    print(
+        f"requests, {result.requests}\nerrors, {result.errors}\nroutes, {result.routes}\n"
+        f"rps, {result.requests / max(result.seconds, 1e-9):.1f}\np50_ms, {result.percentile(50):.1f}\n"
+        f"p99_ms, {result.percentile(99):.1f}\njob_coverage, {result.job_coverage:.2f}\n"
+        f"jobs_started, {result.jobs_started}\nread, {' '.join(_route_of(u) for u in result.urls)}"
+    )
     for sample in result.error_samples:
         print("error:", sample, file=sys.stderr)
     if not args.no_record:

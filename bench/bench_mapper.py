@@ -48,8 +48,9 @@ CPU: dict[str, float] = {}
 
 def ours(X, lens, eps, min_samples, n_cubes=10, overlap=0.3, metric="euclidean"):
     t, c = time.perf_counter(), time.process_time()
-    g = build_mapper_graph(X, lens, KMapperCover(n_cubes, overlap), DBSCAN(eps=eps, min_samples=min_samples,
-                                                                           metric=metric), device=None)
+    g = build_mapper_graph(
+        X, lens, KMapperCover(n_cubes, overlap), DBSCAN(eps=eps, min_samples=min_samples, metric=metric), device=None
+    )
     CPU["ours"] = time.process_time() - c
     return time.perf_counter() - t, g
 
@@ -61,8 +62,12 @@ def kmapper_ref(X, lens, eps, min_samples, n_cubes=10, overlap=0.3, metric="eucl
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t, c = time.perf_counter(), time.process_time()
-        ref = km.KeplerMapper(verbose=0).map(lens, X, cover=km.Cover(n_cubes=n_cubes, perc_overlap=overlap),
-                                             clusterer=SkDBSCAN(eps=eps, min_samples=min_samples, metric=metric))
+        ref = km.KeplerMapper(verbose=0).map(
+            lens,
+            X,
+            cover=km.Cover(n_cubes=n_cubes, perc_overlap=overlap),
+            clusterer=SkDBSCAN(eps=eps, min_samples=min_samples, metric=metric),
+        )
         CPU["reference"] = time.process_time() - c
         return time.perf_counter() - t, ref
 
@@ -87,9 +92,11 @@ def compare(name, X, eps, min_samples=3, metric="euclidean", lines=None, repeats
     t_ref, ref = best_of(repeats, kmapper_ref, X, lens, eps, min_samples, metric=metric)
     same = g.member_sets() == {frozenset(v) for v in ref["nodes"].values()}
     cpu_ratio = CPU["best_reference"] / CPU["best_ours"]
-    line = (f"{name}, {t_ours:.3f}, {t_ref:.3f}, {t_ref / t_ours:.1f}   "
-            f"(CPU s ours {CPU['best_ours']:.2f} / kmapper {CPU['best_reference']:.2f} = {cpu_ratio:.1f}; nodes ours {len(g.nodes)} / kmapper {len(ref['nodes'])}, distinct {len(g.member_sets())}, "
-            f"identical member sets: {same})")
+    line = (
+        f"{name}, {t_ours:.3f}, {t_ref:.3f}, {t_ref / t_ours:.1f}   "
+        f"(CPU s ours {CPU['best_ours']:.2f} / kmapper {CPU['best_reference']:.2f} = {cpu_ratio:.1f}; nodes ours {len(g.nodes)} / kmapper {len(ref['nodes'])}, distinct {len(g.member_sets())}, "
+        f"identical member sets: {same})"
+    )
     print(line, flush=True)
     lines.append(line)
     if not same:
@@ -127,9 +134,11 @@ def scaling(sizes, d=256, with_reference_up_to=20000, lines=None, n_cubes=10):
         else:
             ref_s, ratio, same = "-", "-", "not run"
         cover = "" if n_cubes == 10 else f"_{n_cubes}x{n_cubes}"
-        line = (f"scaling_{n // 1000}k_x{d}{cover}, {t_ours:.3f}, {ref_s}, {ratio}   (nodes {len(g.nodes)}, edges "
-                f"{len(g.edges)}, peak traced memory {peak} MiB, data {X.nbytes / 2**20:.0f} MiB, "
-                f"identical: {same})")
+        line = (
+            f"scaling_{n // 1000}k_x{d}{cover}, {t_ours:.3f}, {ref_s}, {ratio}   (nodes {len(g.nodes)}, edges "
+            f"{len(g.edges)}, peak traced memory {peak} MiB, data {X.nbytes / 2**20:.0f} MiB, "
+            f"identical: {same})"
+        )
         print(line, flush=True)
         lines.append(line)
 
@@ -151,10 +160,10 @@ def embedding_like(n: int, d: int, seed: int = 0) -> np.ndarray:
     X = np.empty((n, d), dtype=np.float32)
     step = 100_000
     for a in range(0, n, step):
-        w = which[a:a + step]
+        w = which[a : a + step]
         x = topics[w] * 1.0 + np.einsum("nk,nkd->nd", rng.normal(size=(len(w), 8)) * 0.35, basis[w])
         x += rng.normal(size=x.shape) * (0.25 / np.sqrt(d))
-        X[a:a + step] = x / np.linalg.norm(x, axis=1, keepdims=True)
+        X[a : a + step] = x / np.linalg.norm(x, axis=1, keepdims=True)
     return X
 
 
@@ -164,8 +173,10 @@ def machine() -> str:
     except OSError:
         load = float("nan")
     cpu = platform.processor() or platform.machine()
-    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, numpy {np.__version__}; "
-            f"load average at start {load:.1f} (the machine is shared with other sessions)")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, numpy {np.__version__}; "
+        f"load average at start {load:.1f} (the machine is shared with other sessions)"
+    )
 
 
 def main() -> None:
@@ -175,8 +186,11 @@ def main() -> None:
     ap.add_argument("--scaling-intervals", type=int, default=10, help="cover intervals per lens axis, scaling rows")
     ap.add_argument("--scaling-only", action="store_true", help="skip the 20k comparisons")
     ap.add_argument("--dense-only", action="store_true", help="of the 20k comparisons, the dense-cluster rows only")
-    ap.add_argument("--check-all-pairs", action="store_true",
-                    help="rows above the kmapper sizes: compare with our all-pairs path (slow: minutes at 1M)")
+    ap.add_argument(
+        "--check-all-pairs",
+        action="store_true",
+        help="rows above the kmapper sizes: compare with our all-pairs path (slow: minutes at 1M)",
+    )
     ap.add_argument("--no-write", action="store_true", help="do not append to bench/RESULTS.md")
     args = ap.parse_args()
     global CHECK_ALL_PAIRS
@@ -197,8 +211,12 @@ def comparisons(n: int, lines: list[str], dense_only: bool = False) -> None:
     # ten Gaussian clusters of different widths, eps large against their spread: nearly every pair inside a cover
     # element is within eps (the pivot path, ``dbscan.pivots``)
     for kind in ("dense10", "dense10wide"):
-        compare(f"{kind}_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps40", dense_clusters(n, 384, kind), eps=40.0,
-                lines=lines)
+        compare(
+            f"{kind}_{n // 1000}k_x384_pca2_10x10_30pct_dbscan_eps40",
+            dense_clusters(n, 384, kind),
+            eps=40.0,
+            lines=lines,
+        )
     if dense_only:
         return
     X = blobs(n, 384)
@@ -216,15 +234,17 @@ def comparisons(n: int, lines: list[str], dense_only: bool = False) -> None:
 
 def write(header: str, lines: list[str]) -> None:
     with open(HERE / "RESULTS.md", "a") as f:
-        f.write(f"\n## Mapper ({_dt.date.today().isoformat()})\n\n{header}.\n"
-                "KMapperCover(10, 0.3) on a PCA-2 lens, DBSCAN (min_samples 3; blobs: 8 centres of mixed spread, "
-                "blobs3: make_blobs defaults; dense10 / dense10wide: 10 centres of different spread, "
-                "bench_data.dense_clusters; scaling rows min_samples 5 "
-                "(cover NxN as named, 10x10 otherwise), "
-                "eps 0.55 on unit-norm embedding-like data); times are the best of 3 runs (1 for >20k), "
-                "ratio = kmapper / ours (wall clock); CPU seconds of both threads in brackets. MiniLM rows: "
-                "all-MiniLM-L6-v2 embeddings of 20,000 generated template sentences (bench/bench_data.py).\n\n```\n"
-                "name, ours_s, reference_s, ratio\n" + "\n".join(lines) + "\n```\n")
+        f.write(
+            f"\n## Mapper ({_dt.date.today().isoformat()})\n\n{header}.\n"
+            "KMapperCover(10, 0.3) on a PCA-2 lens, DBSCAN (min_samples 3; blobs: 8 centres of mixed spread, "
+            "blobs3: make_blobs defaults; dense10 / dense10wide: 10 centres of different spread, "
+            "bench_data.dense_clusters; scaling rows min_samples 5 "
+            "(cover NxN as named, 10x10 otherwise), "
+            "eps 0.55 on unit-norm embedding-like data); times are the best of 3 runs (1 for >20k), "
+            "ratio = kmapper / ours (wall clock); CPU seconds of both threads in brackets. MiniLM rows: "
+            "all-MiniLM-L6-v2 embeddings of 20,000 generated template sentences (bench/bench_data.py).\n\n```\n"
+            "name, ours_s, reference_s, ratio\n" + "\n".join(lines) + "\n```\n"
+        )
 
 
 if __name__ == "__main__":

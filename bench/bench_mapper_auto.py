@@ -85,9 +85,12 @@ def suite(shapes, conditions):
                 dt, betti, cov, nodes = fn(X, lens)
                 row[label] = {"s": dt, "betti": betti, "ok": betti == truth, "coverage": cov, "nodes": nodes}
             rows.append(row)
-            print(f"{name:20s} n={n} w={width} noise={noise}: truth {truth} | ours {row['ours']['betti']} "
-                  f"{row['ours']['s']:.2f}s | kmapper {row['kmapper']['betti']} | gudhi {row['gudhi']['betti']} "
-                  f"{row['gudhi']['s']:.2f}s", flush=True)
+            print(
+                f"{name:20s} n={n} w={width} noise={noise}: truth {truth} | ours {row['ours']['betti']} "
+                f"{row['ours']['s']:.2f}s | kmapper {row['kmapper']['betti']} | gudhi {row['gudhi']['betti']} "
+                f"{row['gudhi']['s']:.2f}s",
+                flush=True,
+            )
     return rows
 
 
@@ -109,8 +112,12 @@ def gudhi_in_child(X, lens, timeout):
         np.save(f"{d}/X.npy", X)
         np.save(f"{d}/L.npy", lens)
         try:
-            out = subprocess.run([sys.executable, "-c", GUDHI_CHILD, f"{d}/X.npy", f"{d}/L.npy"], capture_output=True,
-                                 text=True, timeout=timeout)
+            out = subprocess.run(
+                [sys.executable, "-c", GUDHI_CHILD, f"{d}/X.npy", f"{d}/L.npy"],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired:
             return None, f"over {timeout} s"
     if out.returncode != 0:
@@ -130,42 +137,66 @@ def large(cases, gudhi_timeout):
             times.append(time.perf_counter() - t)
         best = min(times)
         ref, why = gudhi_in_child(X, lens, gudhi_timeout)
-        rows.append({"name": name, "ours_s": best, "ours_all": times, "gudhi_s": ref, "gudhi_note": why,
-                     "betti": betti_numbers(g), "nodes": len(g.nodes), "coverage": g.coverage()[1]})
-        print(f"{name}: ours {best:.2f} s (best of 3: {', '.join(f'{t:.2f}' for t in times)}), b={betti_numbers(g)}, "
-              f"{len(g.nodes)} nodes; gudhi {'%.2f s' % ref if ref is not None else why}", flush=True)
+        rows.append(
+            {
+                "name": name,
+                "ours_s": best,
+                "ours_all": times,
+                "gudhi_s": ref,
+                "gudhi_note": why,
+                "betti": betti_numbers(g),
+                "nodes": len(g.nodes),
+                "coverage": g.coverage()[1],
+            }
+        )
+        print(
+            f"{name}: ours {best:.2f} s (best of 3: {', '.join(f'{t:.2f}' for t in times)}), b={betti_numbers(g)}, "
+            f"{len(g.nodes)} nodes; gudhi {'%.2f s' % ref if ref is not None else why}",
+            flush=True,
+        )
     return rows
 
 
 def report(rows, big, args):
     when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     load = os.getloadavg()[0]
-    lines = [f"\n## Automatic Mapper parameters: planted shapes and scale ({when})\n",
-             f"Machine: {os.cpu_count()} cores ({platform.machine()}), Python {platform.python_version()}, load average "
-             f"{load:.1f} at the end. `bench/bench_mapper_auto.py{' --quick' if args.quick else ''}`. A shape is "
-             "recovered when b0 and b1 (triangles filled) equal the planted ones. kmapper-usual = 10 intervals, 30% "
-             "overlap, DBSCAN eps auto, min_samples 3 (KeplerMapper-exact engine).\n",
-             "| method | shapes recovered | coverage (min / median) | nodes (median) | seconds (median / max) |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = [
+        f"\n## Automatic Mapper parameters: planted shapes and scale ({when})\n",
+        f"Machine: {os.cpu_count()} cores ({platform.machine()}), Python {platform.python_version()}, load average "
+        f"{load:.1f} at the end. `bench/bench_mapper_auto.py{' --quick' if args.quick else ''}`. A shape is "
+        "recovered when b0 and b1 (triangles filled) equal the planted ones. kmapper-usual = 10 intervals, 30% "
+        "overlap, DBSCAN eps auto, min_samples 3 (KeplerMapper-exact engine).\n",
+        "| method | shapes recovered | coverage (min / median) | nodes (median) | seconds (median / max) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for label in ("ours", "kmapper", "gudhi"):
         ok = sum(r[label]["ok"] for r in rows)
         cov = [r[label]["coverage"] for r in rows]
         secs = [r[label]["s"] for r in rows]
-        lines.append(f"| {label} | {ok} / {len(rows)} | {min(cov):.3f} / {np.median(cov):.3f} | "
-                     f"{np.median([r[label]['nodes'] for r in rows]):.0f} | {np.median(secs):.2f} / {max(secs):.2f} |")
-    missed = [f"{r['shape']} (n {r['n']}, noise {r['noise']}): gudhi {r['gudhi']['betti']}" for r in rows
-              if not r["gudhi"]["ok"]]
-    ours_missed = [f"{r['shape']} (n {r['n']}, noise {r['noise']}): {r['ours']['betti']}" for r in rows if not r["ours"]["ok"]]
+        lines.append(
+            f"| {label} | {ok} / {len(rows)} | {min(cov):.3f} / {np.median(cov):.3f} | "
+            f"{np.median([r[label]['nodes'] for r in rows]):.0f} | {np.median(secs):.2f} / {max(secs):.2f} |"
+        )
+    missed = [
+        f"{r['shape']} (n {r['n']}, noise {r['noise']}): gudhi {r['gudhi']['betti']}"
+        for r in rows
+        if not r["gudhi"]["ok"]
+    ]
+    ours_missed = [
+        f"{r['shape']} (n {r['n']}, noise {r['noise']}): {r['ours']['betti']}" for r in rows if not r["ours"]["ok"]
+    ]
     lines.append(f"\nGUDHI missed: {'; '.join(missed) or 'none'}. Ours missed: {'; '.join(ours_missed) or 'none'}.\n")
     if big:
         lines += ["```", "name, ours_s, reference_s, ratio"]
         for b in big:
             ref = b["gudhi_s"]
-            lines.append(f"auto_{b['name']}_vs_gudhi_automatic, {b['ours_s']:.3f}, "
-                         f"{'%.3f' % ref if ref is not None else '-'}, {'%.1f' % (ref / b['ours_s']) if ref else '-'}"
-                         f"  # b={b['betti']}, {b['nodes']} nodes, coverage {b['coverage']:.3f}; best of 3 "
-                         f"({', '.join(f'{t:.2f}' for t in b['ours_all'])}), lens excluded"
-                         f"{'; gudhi ' + b['gudhi_note'] if b['gudhi_note'] else ''}")
+            lines.append(
+                f"auto_{b['name']}_vs_gudhi_automatic, {b['ours_s']:.3f}, "
+                f"{'%.3f' % ref if ref is not None else '-'}, {'%.1f' % (ref / b['ours_s']) if ref else '-'}"
+                f"  # b={b['betti']}, {b['nodes']} nodes, coverage {b['coverage']:.3f}; best of 3 "
+                f"({', '.join(f'{t:.2f}' for t in b['ours_all'])}), lens excluded"
+                f"{'; gudhi ' + b['gudhi_note'] if b['gudhi_note'] else ''}"
+            )
         lines.append("```")
     text = "\n".join(lines) + "\n"
     print(text)

@@ -26,8 +26,9 @@ def add_two_models(store, name: str = "zoo", n: int = 300, d: int = 8, layers: i
             q = np.linalg.qr(rng.normal(size=(d, d)))[0]
             x = (base @ q + (0.2 + 0.4 * layer) * rng.normal(size=(n, d))).astype(np.float32)
             prov = Provenance(model=model, layer=f"L{layer}", layer_index=layer)
-            out.append(store.add_representation(name, Representation(x, ids, provenance=prov,
-                                                                     name=f"{model}/L{layer}")).id)
+            out.append(
+                store.add_representation(name, Representation(x, ids, provenance=prov, name=f"{model}/L{layer}")).id
+            )
     return out
 
 

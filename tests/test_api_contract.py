@@ -22,11 +22,15 @@ def test_committed_openapi_matches_the_app(tmp_path):
     if live != committed:
         old, new = json.loads(committed), json.loads(live)
         changed = sorted(set(old["paths"]) ^ set(new["paths"]))
-        schemas = sorted(k for k in set(old["components"]["schemas"]) | set(new["components"]["schemas"])
-                         if old["components"]["schemas"].get(k) != new["components"]["schemas"].get(k))
+        schemas = sorted(
+            k
+            for k in set(old["components"]["schemas"]) | set(new["components"]["schemas"])
+            if old["components"]["schemas"].get(k) != new["components"]["schemas"].get(k)
+        )
         paths = sorted(k for k in set(old["paths"]) | set(new["paths"]) if old["paths"].get(k) != new["paths"].get(k))
         pytest.fail(
             "frontend/openapi.json differs from the app's OpenAPI document (and so does the TypeScript client "
             "generated from it): run `cd frontend && npm run gen:api` and commit openapi.json and "
             f"src/api/schema.d.ts. Paths added or removed: {changed or 'none'}; paths changed: {paths or 'none'}; "
-            f"schemas changed: {schemas or 'none'}.")
+            f"schemas changed: {schemas or 'none'}."
+        )

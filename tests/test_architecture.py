@@ -155,8 +155,10 @@ def test_store_modules_form_no_import_cycles():
 def test_cycle_finder_sees_function_level_and_type_checking_imports(tmp_path):
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(graph) == [["a", "b", "c"]]
-    src = ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from topoalign.x import y\n"
-           "def f():\n    import topoalign.z\n")
+    src = (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from topoalign.x import y\n"
+        "def f():\n    import topoalign.z\n"
+    )
     (tmp_path / "m.py").write_text(src)
     modules = dict.fromkeys(["topoalign.x", "topoalign.x.y", "topoalign.z", "topoalign.m"], tmp_path)
     assert _imports("topoalign.m", tmp_path / "m.py", modules) == {"topoalign.x.y", "topoalign.z"}
@@ -172,8 +174,11 @@ def test_routers_import_no_numpy_or_pandas():
     offenders = set()
     for path in sorted((CORE / "api" / "routers").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            )
             if any(n.split(".")[0] in {"numpy", "pandas"} for n in names):
                 offenders.add(path.name)
     assert offenders - set(ALLOWED_ROUTER_ARRAY_IMPORTS) == set()
@@ -183,8 +188,20 @@ def test_routers_import_no_numpy_or_pandas():
 def test_only_the_store_touches_the_data_directory():
     """The API and the job runners reach files only through ``topoalign.store`` (uploads included): no opening,
     writing, moving or deleting of paths of their own."""
-    path_calls = {"mkdir", "write_text", "write_bytes", "unlink", "rmdir", "rename", "rmtree", "makedirs", "copyfile",
-                  "move", "touch", "open"}
+    path_calls = {
+        "mkdir",
+        "write_text",
+        "write_bytes",
+        "unlink",
+        "rmdir",
+        "rename",
+        "rmtree",
+        "makedirs",
+        "copyfile",
+        "move",
+        "touch",
+        "open",
+    }
     os_calls = {"remove", "replace"}  # also str.replace / list.remove: only os.* and shutil.* count
     offenders = []
     for package in ("api", "jobs"):
@@ -198,7 +215,9 @@ def test_only_the_store_touches_the_data_directory():
                 elif isinstance(f, ast.Attribute):
                     owner = ast.unparse(f.value)
                     through_store = owner.startswith(("store", "self.store", "ctx.store")) or owner.endswith("uploads")
-                    bad = (f.attr in path_calls and not through_store) or (f.attr in os_calls and owner in {"os", "shutil"})
+                    bad = (f.attr in path_calls and not through_store) or (
+                        f.attr in os_calls and owner in {"os", "shutil"}
+                    )
                 else:
                     bad = False
                 if bad:

@@ -25,12 +25,15 @@ def data_dir(tmp_path):
     return str(tmp_path / "store")
 
 
-@pytest.mark.parametrize("argv", [
-    ["--data", "{d}", "--json", "list"],
-    ["--data={d}", "list", "--json"],
-    ["--json", "list", "--data", "{d}"],
-    ["list", "--json", "--data", "{d}"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--data", "{d}", "--json", "list"],
+        ["--data={d}", "list", "--json"],
+        ["--json", "list", "--data", "{d}"],
+        ["list", "--json", "--data", "{d}"],
+    ],
+)
 def test_list_takes_the_global_options_anywhere(argv, data_dir, capsys):
     assert main([a.format(d=data_dir) for a in argv]) == 0
     listed = json.loads(capsys.readouterr().out)
@@ -54,11 +57,14 @@ def test_a_value_that_looks_like_a_command_stays_a_value():
     assert global_options_after_command(parser, ["list", "--json"]) == ["list", "--json"]
 
 
-@pytest.mark.parametrize("argv, command, option", [
-    (["--json", "show", "x"], "show", "--json"),
-    (["--quiet", "list"], "list", "--quiet"),
-    (["--quiet", "--data", "d", "delete", "x"], "delete", "--quiet"),
-])
+@pytest.mark.parametrize(
+    "argv, command, option",
+    [
+        (["--json", "show", "x"], "show", "--json"),
+        (["--quiet", "list"], "list", "--quiet"),
+        (["--quiet", "--data", "d", "delete", "x"], "delete", "--quiet"),
+    ],
+)
 def test_a_global_option_the_command_lacks_is_refused(argv, command, option, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -71,17 +77,18 @@ def test_mapper_takes_quiet_and_data_before_the_command(data_dir, tmp_path, caps
 
     rid = Store(data_dir).list_representations("mine")[0].id
     out = tmp_path / "g.json"
-    assert main(["--quiet", "--data", data_dir, "mapper", rid, "--intervals", "3", "--eps", "2.0",
-                 "-o", str(out)]) == 0
+    assert main(["--quiet", "--data", data_dir, "mapper", rid, "--intervals", "3", "--eps", "2.0", "-o", str(out)]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out)["nodes"] == len(json.loads(out.read_text())["nodes"])
     assert captured.err == ""  # --quiet reached the command: no progress bar
 
 
 def test_help_lists_the_global_options_and_imports_no_heavy_library():
-    code = ("import sys; from topoalign.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('pandas', 'sklearn', 'torch', 'scipy', 'networkx') if m in sys.modules))")
+    code = (
+        "import sys; from topoalign.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pandas', 'sklearn', 'torch', 'scipy', 'networkx') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "global options" in out and "--data DIR" in out
     assert out.strip().splitlines()[-1] == "[]"

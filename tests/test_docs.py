@@ -9,8 +9,9 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 def test_every_setting_is_documented():
     from topoalign.api.settings import Settings
 
-    missing = [f"TOPOALIGN_{name.upper()}" for name in Settings.model_fields
-               if f"TOPOALIGN_{name.upper()}" not in README]
+    missing = [
+        f"TOPOALIGN_{name.upper()}" for name in Settings.model_fields if f"TOPOALIGN_{name.upper()}" not in README
+    ]
     assert missing == []
 
 
@@ -59,8 +60,11 @@ def _same_default(cell: str, default) -> bool:
     return True  # a path or an object: described in words
 
 
-IN_WORDS = {"TOPOALIGN_DATA": "checked below", "TOPOALIGN_STATIC_DIR": "None means the package's static/ folder",
-            "TOPOALIGN_MAX_EXPANDED_BYTES": "a share of this machine's memory, computed at import"}
+IN_WORDS = {
+    "TOPOALIGN_DATA": "checked below",
+    "TOPOALIGN_STATIC_DIR": "None means the package's static/ folder",
+    "TOPOALIGN_MAX_EXPANDED_BYTES": "a share of this machine's memory, computed at import",
+}
 
 
 def test_settings_defaults_in_the_readme_are_the_codes():

@@ -21,12 +21,14 @@ def test_package_command_line_and_mapper_imports_are_light():
 
 
 def test_a_mapper_build_to_json_imports_no_heavy_library():
-    code = ("import json, numpy as np\n"
-            "from topoalign.mapper import KMapperCover, DBSCAN, build_mapper_graph, compute_lens\n"
-            "rng = np.random.default_rng(0)\n"
-            "X = np.vstack([rng.normal(c, 0.3, size=(400, 16)) for c in (0, 3, 6)]).astype(np.float32)\n"
-            "g = build_mapper_graph(X, compute_lens(X, 'pca:2'), KMapperCover(6, 0.3), DBSCAN(eps=1.6, min_samples=3),"
-            " device=None)\n"
-            "assert g.nodes\n"
-            "json.dumps(g.to_json())")
+    code = (
+        "import json, numpy as np\n"
+        "from topoalign.mapper import KMapperCover, DBSCAN, build_mapper_graph, compute_lens\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = np.vstack([rng.normal(c, 0.3, size=(400, 16)) for c in (0, 3, 6)]).astype(np.float32)\n"
+        "g = build_mapper_graph(X, compute_lens(X, 'pca:2'), KMapperCover(6, 0.3), DBSCAN(eps=1.6, min_samples=3),"
+        " device=None)\n"
+        "assert g.nodes\n"
+        "json.dumps(g.to_json())"
+    )
     assert _imported_after(code) == []

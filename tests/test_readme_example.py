@@ -14,7 +14,7 @@ def test_readme_python_example_runs(tmp_path):
 
     build_demo(Store(tmp_path / "store"), quick=True)
     code = re.search(r"```python\n(.*?)```", README, re.S).group(1)
-    code = code.replace('Store("data/store")', f'Store({str(tmp_path / "store")!r})')
+    code = code.replace('Store("data/store")', f"Store({str(tmp_path / 'store')!r})")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "nodes," in out.stdout

@@ -25,12 +25,19 @@ def _choices(command: str, option: str) -> list[str]:
     return list(next(a for a in sub.choices[command]._actions if option in a.option_strings).choices)
 
 
-@pytest.mark.parametrize("alias,registry", [
-    (graph_schema.LensKind, [k for k in LENSES if k != "values"]), (graph_schema.CoverKind, list(COVERS)),
-    (graph_schema.ClustererKind, list(CLUSTERERS)), (graph_schema.NoiseRule, list(NOISE_RULES)),
-    (graph_schema.MetricName, list(METRICS)), (graph_schema.AutoStrategy, list(AUTO_STRATEGIES)),
-    (align_schema.MetricName, list(ALIGN_METRICS)), (align_schema.AnalysisName, list(ANALYSES)),
-])
+@pytest.mark.parametrize(
+    "alias,registry",
+    [
+        (graph_schema.LensKind, [k for k in LENSES if k != "values"]),
+        (graph_schema.CoverKind, list(COVERS)),
+        (graph_schema.ClustererKind, list(CLUSTERERS)),
+        (graph_schema.NoiseRule, list(NOISE_RULES)),
+        (graph_schema.MetricName, list(METRICS)),
+        (graph_schema.AutoStrategy, list(AUTO_STRATEGIES)),
+        (align_schema.MetricName, list(ALIGN_METRICS)),
+        (align_schema.AnalysisName, list(ANALYSES)),
+    ],
+)
 def test_the_api_offers_exactly_the_registered_names(alias, registry):
     assert list(typing.get_args(alias)) == registry
 

@@ -12,7 +12,9 @@ from topoalign.progress import Progress
 
 
 @contextmanager
-def dask_client(scheduler_address: str | None = None, n_workers: int = 1, threads_per_worker: int = 2) -> Iterator[Client]:
+def dask_client(
+    scheduler_address: str | None = None, n_workers: int = 1, threads_per_worker: int = 2
+) -> Iterator[Client]:
     """A ``distributed.Client``: to ``scheduler_address`` (``tcp://host:port``) if given, else an in-process cluster.
 
     The in-process cluster uses threads (``processes=False``) so it starts fast and shares memory with the caller
@@ -21,8 +23,9 @@ def dask_client(scheduler_address: str | None = None, n_workers: int = 1, thread
     if scheduler_address:
         client = Client(scheduler_address, timeout="10s")
     else:
-        client = Client(processes=False, n_workers=n_workers, threads_per_worker=threads_per_worker,
-                        dashboard_address=None)
+        client = Client(
+            processes=False, n_workers=n_workers, threads_per_worker=threads_per_worker, dashboard_address=None
+        )
     try:
         yield client
     finally:
@@ -37,8 +40,14 @@ class PieceFailed:
         self.error = error
 
 
-def gather_in_order(futures: Sequence, *, progress: Progress | None = None, what: str = "tasks",
-                    poll: Callable[[], None] | None = None, interval: float = 0.2) -> list[Any]:
+def gather_in_order(
+    futures: Sequence,
+    *,
+    progress: Progress | None = None,
+    what: str = "tasks",
+    poll: Callable[[], None] | None = None,
+    interval: float = 0.2,
+) -> list[Any]:
     """The results of ``futures`` in their order.
 
     Waits in steps of at most ``interval`` seconds: ``progress(done / total, "<what>: <done>/<total> tasks")`` after

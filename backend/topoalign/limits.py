@@ -88,4 +88,6 @@ def check(what: str, cost: float, budget: str, *, hint: str = "") -> None:
     if cost > limit:
         raise LimitExceededError(
             f"{what} costs {cost:,.0f}, over the budget of {limit:,} ({budget}, setting TOPOALIGN_{budget.upper()})."
-            + (f" {hint}" if hint else ""), code="limit_exceeded")
+            + (f" {hint}" if hint else ""),
+            code="limit_exceeded",
+        )

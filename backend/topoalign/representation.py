@@ -46,8 +46,11 @@ class Provenance:
         # stores written before these fields kept them in extra
         if known.get("architecture") is None and isinstance(extra.get("architecture"), str):
             known["architecture"] = extra.pop("architecture")
-        if "accuracy" not in metrics and isinstance(extra.get("accuracy"), (int, float)) \
-                and not isinstance(extra.get("accuracy"), bool):
+        if (
+            "accuracy" not in metrics
+            and isinstance(extra.get("accuracy"), (int, float))
+            and not isinstance(extra.get("accuracy"), bool)
+        ):
             metrics["accuracy"] = float(extra.pop("accuracy"))
         return cls(**known, metrics=metrics, extra=extra)
 
@@ -75,8 +78,11 @@ class Representation:
         self.matrix = np.ascontiguousarray(self.matrix, dtype=np.float32)
         ids = self.stimulus_ids
         # a unicode array (as stored) is taken as is: the per-element str() took ~5 ms per 10,000 ids on every load
-        self.stimulus_ids = (ids.copy() if isinstance(ids, np.ndarray) and ids.dtype.kind == "U"
-                             else np.asarray([str(s) for s in ids], dtype=str))
+        self.stimulus_ids = (
+            ids.copy()
+            if isinstance(ids, np.ndarray) and ids.dtype.kind == "U"
+            else np.asarray([str(s) for s in ids], dtype=str)
+        )
         if self.matrix.ndim != 2:
             raise InvalidInputError(f"A representation matrix must be 2-D (n x d); got shape {self.matrix.shape}.")
         if len(self.stimulus_ids) != self.matrix.shape[0]:
@@ -122,7 +128,9 @@ def match_stimuli(a: Representation, b: Representation) -> tuple[np.ndarray, np.
     return ids[order], rows_a_arr[order], rows_b_arr[order]
 
 
-def aligned_matrices(a: Representation, b: Representation, *, min_shared: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def aligned_matrices(
+    a: Representation, b: Representation, *, min_shared: int = 3
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The two matrices restricted to shared stimuli, rows paired by id: ``(X, Y, shared_ids)``."""
     ids, ra, rb = match_stimuli(a, b)
     if len(ids) < min_shared:

@@ -29,8 +29,22 @@ def test_cli_align_files_json_contract(tmp_path, capsys):
     X = planted(n=90)
     np.save(tmp_path / "a.npy", X.astype(np.float32))
     np.save(tmp_path / "b.npy", (X @ ortho_group.rvs(X.shape[1], random_state=0)).astype(np.float32))
-    code = main(["align", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), "--metric", "procrustes", "--folds", "3",
-                 "--permutations", "5", "--json", "--data", str(tmp_path / "store")])
+    code = main(
+        [
+            "align",
+            str(tmp_path / "a.npy"),
+            str(tmp_path / "b.npy"),
+            "--metric",
+            "procrustes",
+            "--folds",
+            "3",
+            "--permutations",
+            "5",
+            "--json",
+            "--data",
+            str(tmp_path / "store"),
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert list(out)[:5] == ["metric", "score", "folds", "chance", "p_value"]
@@ -41,13 +55,48 @@ def test_cli_align_files_json_contract(tmp_path, capsys):
 def test_cli_align_ids_and_audit(synth_store, tmp_path, capsys):
     reps = synth_store.list_representations("synth", condition="test", checkpoint="epoch-2", layer="L0")
     data = ["--data", str(synth_store.data_dir)]
-    assert main(["align", reps[0].id, reps[1].id, "--metric", "soft", "--permutations", "0", "--rotations", "2",
-                 "--folds", "3", "--json", *data]) == 0
+    assert (
+        main(
+            [
+                "align",
+                reps[0].id,
+                reps[1].id,
+                "--metric",
+                "soft",
+                "--permutations",
+                "0",
+                "--rotations",
+                "2",
+                "--folds",
+                "3",
+                "--json",
+                *data,
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["chance"] is None and out["baselines"]["random_rotation"]["n_rotations"] == 2
     assert main(["align", reps[0].id, "nosuchrep", *data]) == 2
-    assert main(["audit", "synth", "--metrics", "cka", "procrustes", "--analyses", "depth", "--folds", "3",
-                 "--csv", str(tmp_path / "audit.csv"), *data]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                "synth",
+                "--metrics",
+                "cka",
+                "procrustes",
+                "--analyses",
+                "depth",
+                "--folds",
+                "3",
+                "--csv",
+                str(tmp_path / "audit.csv"),
+                *data,
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "depth" in text and "6 cells over 3 representation pairs" in text
     rows = list(csv.DictReader(open(tmp_path / "audit.csv")))
@@ -58,8 +107,16 @@ def test_cli_align_ids_and_audit(synth_store, tmp_path, capsys):
 
 def test_api_align_and_audit(synth_store, client):
     reps = synth_store.list_representations("synth", condition="test", checkpoint="epoch-2", layer="L1")
-    r = client.post("/api/align", json={"representation_a": reps[0].id, "representation_b": reps[1].id,
-                                        "metric": "linear", "folds": 3, "n_permutations": 3})
+    r = client.post(
+        "/api/align",
+        json={
+            "representation_a": reps[0].id,
+            "representation_b": reps[1].id,
+            "metric": "linear",
+            "folds": 3,
+            "n_permutations": 3,
+        },
+    )
     assert r.status_code == 202, r.text
     job = _wait(client, r.json()["job_id"])
     assert job["status"] == "done", job
@@ -67,20 +124,25 @@ def test_api_align_and_audit(synth_store, client):
     assert res["metric"] == "linear" and len(res["folds"]) == 3 and res["p_value"] == pytest.approx(0.25)
     assert set(res["details"]) >= {"forward", "backward", "alpha_forward"}
 
-    assert client.post("/api/align", json={"representation_a": "rnope", "representation_b": reps[1].id}
-                       ).status_code == 404
+    assert (
+        client.post("/api/align", json={"representation_a": "rnope", "representation_b": reps[1].id}).status_code == 404
+    )
     bad = client.post("/api/collections/synth/audits", json={"metrics": ["cosine"]})
     assert bad.status_code == 422
 
-    r = client.post("/api/collections/synth/audits", json={"metrics": ["procrustes"], "analyses": ["layers", "ood"],
-                                                           "folds": 3})
+    r = client.post(
+        "/api/collections/synth/audits", json={"metrics": ["procrustes"], "analyses": ["layers", "ood"], "folds": 3}
+    )
     assert r.status_code == 202, r.text
     job = _wait(client, r.json()["job_id"])
     assert job["status"] == "done", job
     audit_id = job["result"]["audit_id"]
-    again = _wait(client, client.post("/api/collections/synth/audits",
-                                      json={"metrics": ["procrustes"], "analyses": ["layers", "ood"], "folds": 3}
-                                      ).json()["job_id"])
+    again = _wait(
+        client,
+        client.post(
+            "/api/collections/synth/audits", json={"metrics": ["procrustes"], "analyses": ["layers", "ood"], "folds": 3}
+        ).json()["job_id"],
+    )
     assert again["result"] == {"audit_id": audit_id, "n_cells": job["result"]["n_cells"], "cached": True}
 
     listed = client.get("/api/audits", params={"collection_id": "synth"}).json()
@@ -103,12 +165,22 @@ def test_api_audit_reports_a_constant_representation_per_cell_and_escapes_the_cs
     failed audit; the CSV export quotes the formula-like name and keeps numbers as numbers."""
     from topoalign.representation import Provenance, Representation
 
-    prov = Provenance(model="=HYPERLINK(\"http://x\")", layer="L0", layer_index=0, layer_fraction=0.0,
-                      checkpoint="epoch-2", epoch=2, condition="test", seed=9)
-    synth_store.add_representation("synth", Representation(np.ones((60, 6)), [f"t{i}" for i in range(60)],
-                                                            provenance=prov, name="const"))
-    r = client.post("/api/collections/synth/audits", json={"metrics": ["procrustes", "cka"], "analyses": ["layers"],
-                                                           "folds": 3})
+    prov = Provenance(
+        model='=HYPERLINK("http://x")',
+        layer="L0",
+        layer_index=0,
+        layer_fraction=0.0,
+        checkpoint="epoch-2",
+        epoch=2,
+        condition="test",
+        seed=9,
+    )
+    synth_store.add_representation(
+        "synth", Representation(np.ones((60, 6)), [f"t{i}" for i in range(60)], provenance=prov, name="const")
+    )
+    r = client.post(
+        "/api/collections/synth/audits", json={"metrics": ["procrustes", "cka"], "analyses": ["layers"], "folds": 3}
+    )
     job = _wait(client, r.json()["job_id"])
     assert job["status"] == "done", job
     audit = client.get(f"/api/audits/{job['result']['audit_id']}").json()
@@ -132,8 +204,10 @@ def _strict_json(text: str):
 def test_audit_exports_with_nan_scores_are_valid_json(synth_store, client):
     """NaN scores (stored now, or by an older version that wrote bare NaN) are null in the JSON export and empty
     cells in the CSV export."""
-    r = client.post("/api/collections/synth/audits", json={"metrics": ["procrustes"], "analyses": ["layers"],
-                                                           "folds": 3, "n_null": 0})
+    r = client.post(
+        "/api/collections/synth/audits",
+        json={"metrics": ["procrustes"], "analyses": ["layers"], "folds": 3, "n_null": 0},
+    )
     job = _wait(client, r.json()["job_id"])
     assert job["status"] == "done", job
     audit_id = job["result"]["audit_id"]
@@ -141,8 +215,9 @@ def test_audit_exports_with_nan_scores_are_valid_json(synth_store, client):
     payload["cells"][0].update(score=float("nan"), std=float("nan"), folds=[float("nan"), 0.5, float("inf")])
     path = synth_store.artifact_path("audit", audit_id, ".json")
     path.write_text(json.dumps(payload))  # as an older version stored it
-    rec = synth_store.put_artifact("audit", {**payload["params"], "copy": True}, payload,
-                                   meta=synth_store.get_artifact(audit_id).meta)
+    rec = synth_store.put_artifact(
+        "audit", {**payload["params"], "copy": True}, payload, meta=synth_store.get_artifact(audit_id).meta
+    )
     assert _strict_json(synth_store.artifact_path("audit", rec.id, ".json").read_text())["cells"][0]["score"] is None
     for aid in (audit_id, rec.id):
         exported = client.get(f"/api/audits/{aid}/export", params={"format": "json"})

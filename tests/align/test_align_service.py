@@ -27,13 +27,20 @@ def test_metric_options_pick_only_the_chosen_metrics_options():
 def test_job_piece_and_service_give_alignment_score_with_the_metrics_options(synth_store, metric):
     a, b = synth_store.list_representations("synth", condition="test", checkpoint="epoch-2", layer="L0")[:2]
     counts = {"folds": 3, "random_state": 1, "n_permutations": 2, "n_rotations": 0}
-    want = alignment_score(synth_store.load_representation(a.id), synth_store.load_representation(b.id),
-                           metric=metric, **counts, **service.metric_options(metric, REQUEST)).to_dict()
-    via_service = service.stored_alignment(synth_store, {"representation_a": a.id, "representation_b": b.id,
-                                                         "metric": metric, **counts, **REQUEST})
+    want = alignment_score(
+        synth_store.load_representation(a.id),
+        synth_store.load_representation(b.id),
+        metric=metric,
+        **counts,
+        **service.metric_options(metric, REQUEST),
+    ).to_dict()
+    via_service = service.stored_alignment(
+        synth_store, {"representation_a": a.id, "representation_b": b.id, "metric": metric, **counts, **REQUEST}
+    )
     env = JobEnv(data_dir=str(synth_store.data_dir))
-    via_job = align_piece(env, {"representation_a": a.id, "representation_b": b.id, "metric": metric, **counts,
-                                **REQUEST})
+    via_job = align_piece(
+        env, {"representation_a": a.id, "representation_b": b.id, "metric": metric, **counts, **REQUEST}
+    )
     assert via_service == want and via_job == want
 
 
@@ -49,8 +56,7 @@ def test_check_alignment_request(synth_store):
 
 
 def test_check_audit_request(synth_store):
-    assert service.check_audit_request(synth_store, "synth", metrics=["cka"]) == \
-        synth_store.get_collection("synth").id
+    assert service.check_audit_request(synth_store, "synth", metrics=["cka"]) == synth_store.get_collection("synth").id
     with pytest.raises(InvalidParameterError, match="'folds' parameter of audit"):
         service.check_audit_request(synth_store, "synth", folds=1)
     with pytest.raises(NotFoundError):

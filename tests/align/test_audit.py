@@ -17,8 +17,11 @@ from topoalign.errors import InvalidInputError, InvalidParameterError
 
 def layer_matrix(payload, model_a, model_b, metric):
     """The layer x layer matrix of one model pair (audit_summary.layer_matrices) with the scores as an array."""
-    m = next(m for m in layer_matrices(payload["cells"]) if (m["model_a"], m["model_b"], m["metric"]) ==
-             (model_a, model_b, metric))
+    m = next(
+        m
+        for m in layer_matrices(payload["cells"])
+        if (m["model_a"], m["model_b"], m["metric"]) == (model_a, model_b, metric)
+    )
     return {**m, "scores": np.array(m["scores"], dtype=float)}
 
 
@@ -47,11 +50,18 @@ def test_audit_on_a_real_local_cluster(synth_store):
     distributed = pytest.importorskip("distributed")
     events = []
     # threads keep start-up fast on a shared 2-core box; the scheduler is still reached over TCP on loopback
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        payload = run_audit(synth_store, "synth", metrics=["procrustes", "linear"], folds=3,
-                            scheduler=cluster.scheduler_address, progress=lambda f, m="": events.append(f))
+        payload = run_audit(
+            synth_store,
+            "synth",
+            metrics=["procrustes", "linear"],
+            folds=3,
+            scheduler=cluster.scheduler_address,
+            progress=lambda f, m="": events.append(f),
+        )
     assert events and events[-1] == pytest.approx(1.0) and events == sorted(events)
     cells = payload["cells"]
     assert {c["metric"] for c in cells} == {"procrustes", "linear"}
@@ -64,11 +74,17 @@ def test_audit_on_a_real_local_cluster(synth_store):
     # planted structure: alignment falls with depth, rises with training, falls out of distribution
     depth = {c["layer_a"]: c["score"] for c in cells if c["analysis"] == "depth" and c["metric"] == "procrustes"}
     assert depth["L0"] > depth["L2"]
-    ep = {(c["layer_a"], c["checkpoint"]): c["score"] for c in cells
-          if c["analysis"] == "epochs" and c["metric"] == "procrustes"}
+    ep = {
+        (c["layer_a"], c["checkpoint"]): c["score"]
+        for c in cells
+        if c["analysis"] == "epochs" and c["metric"] == "procrustes"
+    }
     assert ep[("L1", "epoch-2")] > ep[("L1", "epoch-0")]
-    ood = {(c["layer_a"], c["condition"]): c["score"] for c in cells
-           if c["analysis"] == "ood" and c["metric"] == "procrustes"}
+    ood = {
+        (c["layer_a"], c["condition"]): c["score"]
+        for c in cells
+        if c["analysis"] == "ood" and c["metric"] == "procrustes"
+    }
     assert ood[("L2", "test")] > ood[("L2", "ood:noise")]
 
     rec = save_audit(synth_store, payload)
@@ -165,8 +181,16 @@ def test_a_constant_representation_fails_only_its_cells(synth_store):
     from topoalign.representation import Provenance, Representation
 
     ids = [f"t{i}" for i in range(60)]
-    prov = Provenance(model="net-const", layer="L0", layer_index=0, layer_fraction=0.0, checkpoint="epoch-2",
-                      epoch=2, condition="test", seed=9)
+    prov = Provenance(
+        model="net-const",
+        layer="L0",
+        layer_index=0,
+        layer_fraction=0.0,
+        checkpoint="epoch-2",
+        epoch=2,
+        condition="test",
+        seed=9,
+    )
     synth_store.add_representation("synth", Representation(np.ones((60, 6)), ids, provenance=prov, name="const"))
     payload = run_audit(synth_store, "synth", metrics=["procrustes", "linear"], analyses=["layers"], folds=3)
     const = [c for c in payload["cells"] if "net-const" in (c["model_a"], c["model_b"])]
@@ -185,11 +209,24 @@ def test_a_constant_representation_fails_only_its_cells(synth_store):
 
 
 def test_audit_csv_escapes_formula_like_text_but_not_numbers():
-    cell = {"analysis": "layers", "metric": "linear", "score": -0.25, "std": 0.1, "model_a": "=HYPERLINK(\"x\")",
-            "model_b": "@SUM(A1)", "layer_a": "+cmd", "layer_b": "-2+3", "checkpoint": "-1.5e3", "epoch": -1,
-            "condition": "\tood", "representation_a": "r1", "representation_b": "r2", "folds": [-0.5, 0.25]}
+    cell = {
+        "analysis": "layers",
+        "metric": "linear",
+        "score": -0.25,
+        "std": 0.1,
+        "model_a": '=HYPERLINK("x")',
+        "model_b": "@SUM(A1)",
+        "layer_a": "+cmd",
+        "layer_b": "-2+3",
+        "checkpoint": "-1.5e3",
+        "epoch": -1,
+        "condition": "\tood",
+        "representation_a": "r1",
+        "representation_b": "r2",
+        "folds": [-0.5, 0.25],
+    }
     (row,) = csv.DictReader(io.StringIO(audit_csv({"cells": [cell]})))
-    assert row["model_a"] == "'=HYPERLINK(\"x\")" and row["model_b"] == "'@SUM(A1)"
+    assert row["model_a"] == '\'=HYPERLINK("x")' and row["model_b"] == "'@SUM(A1)"
     assert row["layer_a"] == "'+cmd" and row["layer_b"] == "'-2+3" and row["condition"] == "'\tood"
     assert row["score"] == "-0.25" and row["epoch"] == "-1" and row["checkpoint"] == "-1.5e3"
     assert row["folds"] == "-0.5;0.25" and row["error"] == ""

@@ -15,8 +15,9 @@ from topoalign.align.score import METRICS
 
 
 def test_chance_cells_are_the_permutation_null_of_the_first_seed_pair(synth_store):
-    payload = run_audit(synth_store, "synth", metrics=["procrustes", "permutation"], analyses=["depth"], folds=3,
-                        n_null=4)
+    payload = run_audit(
+        synth_store, "synth", metrics=["procrustes", "permutation"], analyses=["depth"], folds=3, n_null=4
+    )
     _, plan, _, params = prepare_audit(synth_store, "synth", ["procrustes", "permutation"], ["depth"], 3, 0, 4)
     assert params["n_null"] == 4 and payload["params"]["n_null"] == 4
     chosen = null_pairs(plan)
@@ -51,8 +52,10 @@ def _wait(client, job_id):
 
 
 def test_summary_endpoint_findings_downloads_and_errors(synth_store, client):
-    r = client.post("/api/collections/synth/audits", json={"metrics": ["linear", "procrustes", "permutation"],
-                                                           "folds": 3, "n_null": 2})
+    r = client.post(
+        "/api/collections/synth/audits",
+        json={"metrics": ["linear", "procrustes", "permutation"], "folds": 3, "n_null": 2},
+    )
     job = _wait(client, r.json()["job_id"])
     assert job["status"] == "done", job
     audit_id = job["result"]["audit_id"]
@@ -67,8 +70,15 @@ def test_summary_endpoint_findings_downloads_and_errors(synth_store, client):
     assert perm["rotation"] is not None
     within = [m for m in s["layers"] if m["within_model"]]
     assert {m["model_a"] for m in within} == {"net-s0", "net-s1"}
-    assert {f["id"] for f in s["findings"]} >= {"ordering", "above_random", "above_chance", "depth_trend",
-                                                "early_epoch", "ood_depth", "ood_performance"}
+    assert {f["id"] for f in s["findings"]} >= {
+        "ordering",
+        "above_random",
+        "above_chance",
+        "depth_trend",
+        "early_epoch",
+        "ood_depth",
+        "ood_performance",
+    }
     by_id = {f["id"]: f for f in s["findings"]}
     assert by_id["above_random"]["holds"] is True and by_id["depth_trend"]["holds"] is True
     assert by_id["ood_performance"]["holds"] is None  # the synthetic collection records no accuracy
@@ -90,25 +100,79 @@ def test_cli_audit_summary_json_and_findings_file(synth_store, tmp_path, capsys)
     from topoalign.cli import main
 
     out = tmp_path / "findings.md"
-    code = main(["audit", "synth", "--data", str(synth_store.data_dir), "--metrics", "procrustes", "permutation",
-                 "--folds", "3", "--null-draws", "2", "--summary", "--json", "--findings", str(out)])
+    code = main(
+        [
+            "audit",
+            "synth",
+            "--data",
+            str(synth_store.data_dir),
+            "--metrics",
+            "procrustes",
+            "permutation",
+            "--folds",
+            "3",
+            "--null-draws",
+            "2",
+            "--summary",
+            "--json",
+            "--findings",
+            str(out),
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert set(summary) >= {"depth", "epochs", "ood", "layers", "findings"}
     keys = {"metric", "model", "layer", "layer_fraction", "mean", "sd", "n_pairs", "random_mean", "random_sd", "chance"}
     assert all(keys <= set(r) for r in summary["depth"])
     assert all({"metric", "model", "layer", "epoch", "mean", "sd", "accuracy"} <= set(r) for r in summary["epochs"])
-    assert all({"metric", "model", "layer", "layer_fraction", "condition", "mean", "sd", "accuracy"} <= set(r)
-               for r in summary["ood"])
+    assert all(
+        {"metric", "model", "layer", "layer_fraction", "condition", "mean", "sd", "accuracy"} <= set(r)
+        for r in summary["ood"]
+    )
     assert all({"id", "claim", "holds", "evidence"} <= set(f) for f in summary["findings"])
     assert out.read_text().startswith("# Convergent-learning findings")
     js = tmp_path / "findings.json"
-    assert main(["audit", "synth", "--data", str(synth_store.data_dir), "--metrics", "procrustes", "permutation",
-                 "--folds", "3", "--null-draws", "2", "--findings", str(js)]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                "synth",
+                "--data",
+                str(synth_store.data_dir),
+                "--metrics",
+                "procrustes",
+                "permutation",
+                "--folds",
+                "3",
+                "--null-draws",
+                "2",
+                "--findings",
+                str(js),
+            ]
+        )
+        == 0
+    )
     assert json.loads(js.read_text())["findings"] == summary["findings"]
     capsys.readouterr()
-    assert main(["audit", "synth", "--data", str(synth_store.data_dir), "--metrics", "procrustes", "permutation",
-                 "--folds", "3", "--null-draws", "2", "--summary"]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                "synth",
+                "--data",
+                str(synth_store.data_dir),
+                "--metrics",
+                "procrustes",
+                "permutation",
+                "--folds",
+                "3",
+                "--null-draws",
+                "2",
+                "--summary",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "above_chance" in text and "holds" in text
 

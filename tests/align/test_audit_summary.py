@@ -16,13 +16,30 @@ LAYERS = ["l0", "l1", "l2", "l3"]
 MODELS = ["net-s0", "net-s1", "net-s2"]
 
 
-def cell(analysis, metric, score, a, b, layer, li, *, checkpoint="epoch-5", epoch=5, condition="test", std=0.01,
-         **extra):
-    return {"analysis": analysis, "metric": metric, "score": score, "std": std, "folds": [score],
-            "model_a": a, "model_b": b, "layer_a": layer, "layer_b": layer, "layer_index_a": li, "layer_index_b": li,
-            "layer_fraction_a": li / 3, "layer_fraction_b": li / 3, "checkpoint": checkpoint, "epoch": epoch,
-            "condition": condition, "representation_a": f"{a}/{checkpoint}/{condition}/{layer}",
-            "representation_b": f"{b}/{checkpoint}/{condition}/{layer}", **extra}
+def cell(
+    analysis, metric, score, a, b, layer, li, *, checkpoint="epoch-5", epoch=5, condition="test", std=0.01, **extra
+):
+    return {
+        "analysis": analysis,
+        "metric": metric,
+        "score": score,
+        "std": std,
+        "folds": [score],
+        "model_a": a,
+        "model_b": b,
+        "layer_a": layer,
+        "layer_b": layer,
+        "layer_index_a": li,
+        "layer_index_b": li,
+        "layer_fraction_a": li / 3,
+        "layer_fraction_b": li / 3,
+        "checkpoint": checkpoint,
+        "epoch": epoch,
+        "condition": condition,
+        "representation_a": f"{a}/{checkpoint}/{condition}/{layer}",
+        "representation_b": f"{b}/{checkpoint}/{condition}/{layer}",
+        **extra,
+    }
 
 
 def planted(*, decreasing=True, ordered=True, privileged=True, early=True, ood_grows=True, acc_tracks=True, seed=0):
@@ -65,10 +82,19 @@ def test_depth_rows_equal_a_brute_force_recomputation_and_the_random_band_is_unt
     payload["cells"][-1]["analysis"] = "depth_extra"  # not an analysis the summary reads
     s = summarize(payload, provenance)
     for row in s["depth"]:
-        depth = [c["score"] for c in payload["cells"] if c["analysis"] == "depth" and c["metric"] == row["metric"]
-                 and c["layer_a"] == row["layer"]]
-        random = [c["score"] for c in payload["cells"] if c["analysis"] == "random_init" and c["metric"] ==
-                  row["metric"] and c["layer_a"] == row["layer"] and c["epoch"] == 0]
+        depth = [
+            c["score"]
+            for c in payload["cells"]
+            if c["analysis"] == "depth" and c["metric"] == row["metric"] and c["layer_a"] == row["layer"]
+        ]
+        random = [
+            c["score"]
+            for c in payload["cells"]
+            if c["analysis"] == "random_init"
+            and c["metric"] == row["metric"]
+            and c["layer_a"] == row["layer"]
+            and c["epoch"] == 0
+        ]
         assert row["model"] == "net" and row["n_pairs"] == len(depth) == 3
         assert row["mean"] == pytest.approx(np.mean(depth)) and row["sd"] == pytest.approx(np.std(depth, ddof=1))
         assert row["random_mean"] == pytest.approx(np.mean(random)) and row["random_mean"] < 1
@@ -90,9 +116,11 @@ def test_epoch_and_ood_rows_carry_the_task_accuracy():
 
 
 def test_layer_matrices_with_row_and_column_maxima():
-    cells = [cell("layers", "cka", 0.1 * (i + 1) + 0.01 * j, "m1", "m2", la, i) | {"layer_b": lb, "layer_index_b": j,
-                                                                                      "layer_fraction_b": j / 2}
-             for (i, la), (j, lb) in itertools.product(enumerate(["a", "b"]), enumerate(["x", "y", "z"]))]
+    cells = [
+        cell("layers", "cka", 0.1 * (i + 1) + 0.01 * j, "m1", "m2", la, i)
+        | {"layer_b": lb, "layer_index_b": j, "layer_fraction_b": j / 2}
+        for (i, la), (j, lb) in itertools.product(enumerate(["a", "b"]), enumerate(["x", "y", "z"]))
+    ]
     cells += [cell("layers", "cka", 1.0, "m1", "m1", "a", 0) | {"layer_b": "b", "layer_index_b": 1}]
     mats = {(m["model_a"], m["model_b"]): m for m in summarize({"cells": cells})["layers"]}
     m = mats[("m1", "m2")]
@@ -101,10 +129,17 @@ def test_layer_matrices_with_row_and_column_maxima():
     assert mats[("m1", "m1")]["within_model"] is True
 
 
-@pytest.mark.parametrize("claim,kwargs", [
-    ("ordering", {"ordered": False}), ("depth_trend", {"decreasing": False}), ("above_chance", {"privileged": False}),
-    ("early_epoch", {"early": False}), ("ood_depth", {"ood_grows": False}), ("ood_performance", {"acc_tracks": False}),
-])
+@pytest.mark.parametrize(
+    "claim,kwargs",
+    [
+        ("ordering", {"ordered": False}),
+        ("depth_trend", {"decreasing": False}),
+        ("above_chance", {"privileged": False}),
+        ("early_epoch", {"early": False}),
+        ("ood_depth", {"ood_grows": False}),
+        ("ood_performance", {"acc_tracks": False}),
+    ],
+)
 def test_each_finding_holds_when_planted_and_fails_when_not(claim, kwargs):
     true = {f["id"]: f for f in summarize(*planted())["findings"]}
     false = {f["id"]: f for f in summarize(*planted(**kwargs))["findings"]}
@@ -130,8 +165,17 @@ def test_architecture_labels_are_short_and_distinct():
     s = summarize(payload, provenance)
     assert {r["model"] for r in s["depth"]} == {"net"} and s["architectures"] == {"net": long}
     # a second architecture whose seeds have the same stem keeps its own (full) name
-    extra = [dict(c, model_a="net-s8", model_b="net-s9", representation_a="x/" + c["representation_a"],
-                  representation_b="x/" + c["representation_b"]) for c in payload["cells"] if c["analysis"] == "depth"]
+    extra = [
+        dict(
+            c,
+            model_a="net-s8",
+            model_b="net-s9",
+            representation_a="x/" + c["representation_a"],
+            representation_b="x/" + c["representation_b"],
+        )
+        for c in payload["cells"]
+        if c["analysis"] == "depth"
+    ]
     provenance.update({c[f"representation_{s}"]: Provenance(architecture="other") for c in extra for s in "ab"})
     s2 = summarize({"cells": payload["cells"] + extra}, provenance)
     assert {r["model"] for r in s2["depth"]} == {"net", "other"}
@@ -144,12 +188,20 @@ def test_checkpoints_inside_the_first_epoch_are_placed_by_epochs_seen():
     for seen, share in ((0.0, 0.0), (0.1, 0.5), (0.5, 0.7), (1.0, 0.9), (3.0, 1.0)):
         epoch = 0 if seen == 0 else max(1, int(np.ceil(seen)))
         for li, layer in enumerate(LAYERS):
-            c = cell("epochs", "procrustes", 0.2 + 0.6 * share, "net-s0", "net-s1", layer, li,
-                     checkpoint=f"ck{seen}", epoch=epoch)
+            c = cell(
+                "epochs",
+                "procrustes",
+                0.2 + 0.6 * share,
+                "net-s0",
+                "net-s1",
+                layer,
+                li,
+                checkpoint=f"ck{seen}",
+                epoch=epoch,
+            )
             cells.append(c)
             for side in "ab":
-                provenance[c[f"representation_{side}"]] = Provenance(architecture="net",
-                                                                     extra={"epochs_seen": seen})
+                provenance[c[f"representation_{side}"]] = Provenance(architecture="net", extra={"epochs_seen": seen})
     s = summarize({"cells": cells}, provenance)
     xs = [r["epochs_seen"] for r in s["epochs"] if r["layer"] == "l0"]
     assert xs == [0.0, 0.1, 0.5, 1.0, 3.0]

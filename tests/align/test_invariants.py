@@ -49,8 +49,9 @@ def test_relabelling_stimuli_or_reordering_units_changes_nothing(seed, metric):
     order = np.random.default_rng(seed).permutation(60)  # B stored in another row order, matched back by id
     by_id = alignment_score(Representation(X, renamed), Representation(Y[order], renamed[order]), metric=metric)
     assert abs(by_id.score - base) < 1e-5  # float32 storage of representations
-    assert abs(alignment_score(Representation(X, ids), Representation(Y, ids), metric=metric).score
-               - by_id.score) < 1e-12
+    assert (
+        abs(alignment_score(Representation(X, ids), Representation(Y, ids), metric=metric).score - by_id.score) < 1e-12
+    )
     shuffled_a = alignment_score(Representation(X[order], renamed[order]), Representation(Y, renamed), metric=metric)
     assert abs(shuffled_a.score - by_id.score) < 1e-12
     px = np.random.default_rng(seed).permutation(5)

@@ -40,10 +40,16 @@ def test_fold_products_and_held_out_r_match_direct_computation(seed):
         rows = np.arange(len(train))[::3]
         np.testing.assert_allclose(f["rows"]("x", rows), ref.X_train[rows], atol=1e-12)
         forward, backward = W[kx][:, ky], W[kx][:, ky].T
-        np.testing.assert_allclose(held_out_pearson(forward, held_out, "x", "y"),
-                                   columnwise_pearson(ref.X_test @ forward, ref.Y_test), atol=1e-12)
-        np.testing.assert_allclose(held_out_pearson(backward, held_out, "y", "x"),
-                                   columnwise_pearson(ref.Y_test @ backward, ref.X_test), atol=1e-12)
+        np.testing.assert_allclose(
+            held_out_pearson(forward, held_out, "x", "y"),
+            columnwise_pearson(ref.X_test @ forward, ref.Y_test),
+            atol=1e-12,
+        )
+        np.testing.assert_allclose(
+            held_out_pearson(backward, held_out, "y", "x"),
+            columnwise_pearson(ref.Y_test @ backward, ref.X_test),
+            atol=1e-12,
+        )
 
 
 def test_held_out_r_is_nan_exactly_where_a_held_out_column_is_constant():
@@ -63,8 +69,10 @@ def test_both_directions_match_ridgecv_fold_by_fold(alpha_search, n):
     r = linear_predictivity_score(X, Y, direction="both", folds=5, random_state=1, alpha_search=alpha_search)
     for i, (train, test) in enumerate(fold_splits(len(X), 5, 1)):
         f = prepare_fold(X, Y, train, test)
-        for name, A, B, A_test, B_test in (("forward", f.X_train, f.Y_train, f.X_test, f.Y_test),
-                                           ("backward", f.Y_train, f.X_train, f.Y_test, f.X_test)):
+        for name, A, B, A_test, B_test in (
+            ("forward", f.X_train, f.Y_train, f.X_test, f.Y_test),
+            ("backward", f.Y_train, f.X_train, f.Y_test, f.X_test),
+        ):
             sk = RidgeCV(alphas=DEFAULT_ALPHAS).fit(A, B)
             assert r.details["alpha_" + name][i] == sk.alpha_
             expected = columnwise_pearson(sk.predict(A_test), B_test)
@@ -89,6 +97,7 @@ def test_loo_errors_with_repeated_eigenvalues_match_ridgecv():
     Y = X @ rng.standard_normal((12, 5)) + rng.standard_normal((200, 5))
     sk = RidgeCV(alphas=DEFAULT_ALPHAS, store_cv_results=True).fit(X, Y)
     ours = LinearPredictivity().fit(X, Y)
-    np.testing.assert_allclose(ours.loo_errors_, sk.cv_results_.reshape(-1, len(DEFAULT_ALPHAS)).mean(axis=0),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        ours.loo_errors_, sk.cv_results_.reshape(-1, len(DEFAULT_ALPHAS)).mean(axis=0), rtol=1e-9
+    )
     assert ours.alpha_ == sk.alpha_

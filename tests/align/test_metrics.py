@@ -100,8 +100,9 @@ def test_linear_matches_sklearn_ridgecv_fold_by_fold():
     X = rng.standard_normal((150, 20)) * np.logspace(0, -2, 20)
     Y = X @ rng.standard_normal((20, 9)) + 0.5 * rng.standard_normal((150, 9))
     ours = linear_predictivity_score(X, Y, direction="forward", folds=5, random_state=3)
-    for (train, test), score, alpha in zip(KFold(5, shuffle=True, random_state=3).split(X), ours.folds,
-                                           ours.details["alpha_forward"]):
+    for (train, test), score, alpha in zip(
+        KFold(5, shuffle=True, random_state=3).split(X), ours.folds, ours.details["alpha_forward"]
+    ):
         sk = RidgeCV(alphas=DEFAULT_ALPHAS).fit(X[train], Y[train])
         assert alpha == sk.alpha_
         assert score == pytest.approx(np.mean(columnwise_pearson(sk.predict(X[test]), Y[test])), abs=1e-9)
@@ -185,8 +186,9 @@ def test_cka_closed_forms():
         np.fill_diagonal(K, 0)
         np.fill_diagonal(L, 0)
         one = np.ones(n)
-        return (np.trace(K @ L) + one @ K @ one * (one @ L @ one) / ((n - 1) * (n - 2))
-                - 2 / (n - 2) * one @ K @ L @ one) / (n * (n - 3))
+        return (
+            np.trace(K @ L) + one @ K @ one * (one @ L @ one) / ((n - 1) * (n - 2)) - 2 / (n - 2) * one @ K @ L @ one
+        ) / (n * (n - 3))
 
     ref = hsic_u(K, L) / np.sqrt(hsic_u(K, K) * hsic_u(L, L))
     assert linear_cka(X, Y, debiased=True) == pytest.approx(ref, rel=1e-9)
@@ -251,8 +253,14 @@ def test_representations_are_matched_by_stimulus_id():
 
 def test_estimators_follow_sklearn_conventions():
     X, Y = planted(seed=1), planted(seed=2)
-    for est in (LinearPredictivity(), OrthogonalProcrustes(), PermutationMatching(), SoftMatching(), LinearCKA(),
-                MutualKNN(k=3)):
+    for est in (
+        LinearPredictivity(),
+        OrthogonalProcrustes(),
+        PermutationMatching(),
+        SoftMatching(),
+        LinearCKA(),
+        MutualKNN(k=3),
+    ):
         assert est.fit(X, Y) is est
         assert np.isfinite(est.score(X, Y))
         assert est.fit_score(X, Y) == pytest.approx(est.score(X, Y))

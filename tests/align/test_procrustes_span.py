@@ -27,7 +27,7 @@ def test_train_span_is_the_unique_optimum_on_the_span():
     assert np.trace(part.T @ M) == pytest.approx(nuclear, rel=1e-10)
     # they agree on every training row, and the partial isometry sends what no training row spans to zero
     np.testing.assert_allclose(A @ part, A @ full, atol=1e-9)
-    null = np.linalg.svd(A)[2][len(A):]  # directions orthogonal to every training row
+    null = np.linalg.svd(A)[2][len(A) :]  # directions orthogonal to every training row
     np.testing.assert_allclose(null @ part, 0.0, atol=1e-9)
     assert np.abs(null @ full).max() > 0.1  # the full rotation moves them somewhere arbitrary
     s = np.linalg.svd(part, compute_uv=False)

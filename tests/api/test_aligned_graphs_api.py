@@ -23,9 +23,13 @@ def rep_ids(client):
     labels = pd.DataFrame({"group": ["a"] * 60 + ["b"] * 60 + ["c"] * 60}, index=ids)
     coll = store.create_collection("toy", ids, labels=labels)
     rotation = np.linalg.qr(rng.normal(size=(5, 5)))[0].astype(np.float32)
-    return [store.add_representation(coll.id, Representation(X, ids, name="layer1")).id,
-            store.add_representation(coll.id, Representation(X @ rotation + 0.05 * rng.normal(size=X.shape).astype(
-                np.float32), ids, name="layer2")).id]
+    return [
+        store.add_representation(coll.id, Representation(X, ids, name="layer1")).id,
+        store.add_representation(
+            coll.id,
+            Representation(X @ rotation + 0.05 * rng.normal(size=X.shape).astype(np.float32), ids, name="layer2"),
+        ).id,
+    ]
 
 
 def test_aligned_graphs_equal_separate_builds_and_layout(client, rep_ids):
@@ -51,8 +55,9 @@ def test_aligned_graphs_equal_separate_builds_and_layout(client, rep_ids):
     assert [g["name"] for g in layout["graphs"]] == graph_ids
     for got, want, graph in zip(layout["graphs"], fresh["graphs"], graphs):
         assert [n["id"] for n in got["nodes"]] == [n.id for n in graph.nodes]
-        np.testing.assert_allclose([[n["x"], n["y"]] for n in got["nodes"]],
-                                   [[n["x"], n["y"]] for n in want["nodes"]], atol=1e-3)
+        np.testing.assert_allclose(
+            [[n["x"], n["y"]] for n in got["nodes"]], [[n["x"], n["y"]] for n in want["nodes"]], atol=1e-3
+        )
     # asked again: answered at once from the caches
     again = client.post("/api/graphs/aligned", json={"representation_ids": rep_ids, **BODY, "layout": LAYOUT})
     assert again.status_code == 200, again.text
@@ -69,17 +74,23 @@ def test_aligned_graphs_reuse_a_layout_computed_before(client, rep_ids):
     assert r.status_code == 200 and r.json()["layout"]["result_id"] == first["result_id"]
 
 
-@pytest.mark.parametrize("patch, status, words", [
-    ({"representation_ids": "same"}, 422, "more than once"),
-    ({"representation_ids": "one"}, 422, "representation_ids"),
-    ({"representation_ids": "missing"}, 404, "rnope"),
-    ({"cover": {"kind": "kmapper", "n_intervals": 0, "overlap": 0.3}}, 422, "n_intervals"),
-    ({"layout": {"mode": "sideways"}}, 422, "mode"),
-])
+@pytest.mark.parametrize(
+    "patch, status, words",
+    [
+        ({"representation_ids": "same"}, 422, "more than once"),
+        ({"representation_ids": "one"}, 422, "representation_ids"),
+        ({"representation_ids": "missing"}, 404, "rnope"),
+        ({"cover": {"kind": "kmapper", "n_intervals": 0, "overlap": 0.3}}, 422, "n_intervals"),
+        ({"layout": {"mode": "sideways"}}, 422, "mode"),
+    ],
+)
 def test_aligned_graphs_errors_name_the_problem_and_store_nothing(client, rep_ids, patch, status, words):
     body = {"representation_ids": rep_ids, **BODY, "layout": LAYOUT, **patch}
-    body["representation_ids"] = {"same": [rep_ids[0], rep_ids[0]], "one": rep_ids[:1],
-                                  "missing": [rep_ids[0], "rnope"]}.get(patch.get("representation_ids"), rep_ids)
+    body["representation_ids"] = {
+        "same": [rep_ids[0], rep_ids[0]],
+        "one": rep_ids[:1],
+        "missing": [rep_ids[0], "rnope"],
+    }.get(patch.get("representation_ids"), rep_ids)
     r = client.post("/api/graphs/aligned", json=body)
     assert r.status_code == status, r.text
     assert words in r.text

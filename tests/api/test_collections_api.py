@@ -52,8 +52,12 @@ def test_representation_listing_and_delete(client, app_settings):
 
     c = make_collection(client)
     store = Store(app_settings.data)
-    rep = Representation(np.arange(15, dtype=np.float32).reshape(5, 3), [f"s{i}" for i in range(5)],
-                         provenance=Provenance(model="m", layer="l1", layer_index=0), name="m/l1")
+    rep = Representation(
+        np.arange(15, dtype=np.float32).reshape(5, 3),
+        [f"s{i}" for i in range(5)],
+        provenance=Provenance(model="m", layer="l1", layer_index=0),
+        name="m/l1",
+    )
     rec = store.add_representation(c["id"], rep)
     listed = client.get(f"/api/collections/{c['id']}/representations").json()
     assert [x["id"] for x in listed] == [rec.id]

@@ -12,8 +12,13 @@ import pytest
         ("get", "/api/jobs/nope", {}, 404, "not_found"),
         ("get", "/api/no-such-route", {}, 404, "not_found"),
         ("post", "/api/collections", {"json": {"name": 3}}, 422, "invalid_request"),
-        ("post", "/api/collections", {"content": b"not json", "headers": {"content-type": "application/json"}}, 422,
-         "invalid_request"),
+        (
+            "post",
+            "/api/collections",
+            {"content": b"not json", "headers": {"content-type": "application/json"}},
+            422,
+            "invalid_request",
+        ),
         ("get", "/api/collections/x/stimuli?limit=0", {}, 422, "invalid_request"),
         ("delete", "/api/health", {}, 405, "method_not_allowed"),
     ],
@@ -33,8 +38,9 @@ def test_declared_body_over_cap_is_413(tmp_path):
     from topoalign.api.app import create_app
     from topoalign.api.settings import Settings
 
-    with TestClient(create_app(Settings(data=tmp_path, warm_umap=False, max_upload_bytes=10,
-                                        max_json_bytes=1 << 20))) as c:
+    with TestClient(
+        create_app(Settings(data=tmp_path, warm_umap=False, max_upload_bytes=10, max_json_bytes=1 << 20))
+    ) as c:
         r = c.post("/api/collections", content=b"x" * (2 << 20), headers={"content-type": "application/json"})
     assert r.status_code == 413 and r.json()["error"] == "payload_too_large"
     assert "TOPOALIGN_MAX_JSON_BYTES" in r.json()["detail"]
@@ -76,8 +82,7 @@ def test_500_hides_the_exception_and_logs_it_under_a_request_id(tmp_path, caplog
 
     app.add_api_route("/api/boom", boom)
     app.router.routes.insert(0, app.router.routes.pop())  # before the dashboard's mount at /
-    with caplog.at_level(logging.ERROR, logger="topoalign.api"), \
-            TestClient(app, raise_server_exceptions=False) as c:
+    with caplog.at_level(logging.ERROR, logger="topoalign.api"), TestClient(app, raise_server_exceptions=False) as c:
         r = c.get("/api/boom")
     assert r.status_code == 500
     body = r.json()

@@ -32,8 +32,11 @@ def rep_id(client):
     return store.add_representation(coll.id, Representation(X, ids, name="layer1")).id
 
 
-BODY = {"lens": {"kind": "pca", "n_components": 1}, "cover": {"kind": "kmapper", "n_intervals": 5, "overlap": 0.3},
-        "clusterer": {"kind": "dbscan", "eps": 1.0, "min_samples": 3}}
+BODY = {
+    "lens": {"kind": "pca", "n_components": 1},
+    "cover": {"kind": "kmapper", "n_intervals": 5, "overlap": 0.3},
+    "clusterer": {"kind": "dbscan", "eps": 1.0, "min_samples": 3},
+}
 
 
 def test_build_then_cached(client, rep_id):
@@ -59,21 +62,31 @@ def test_stability_and_auto(client, rep_id):
     g = client.get(f"/api/graphs/{job['result']['graph_id']}").json()
     assert g["params"]["stability"]["n_resamples"] == 3
     assert all(n["stability"] is not None for n in g["nodes"])
-    r = client.post("/api/graphs", json={"representation_id": rep_id, "lens": {"kind": "pca", "n_components": 1},
-                                         "auto": True, "auto_grid": {"n_intervals": [3, 5], "eps": [1.0]}})
+    r = client.post(
+        "/api/graphs",
+        json={
+            "representation_id": rep_id,
+            "lens": {"kind": "pca", "n_components": 1},
+            "auto": True,
+            "auto_grid": {"n_intervals": [3, 5], "eps": [1.0]},
+        },
+    )
     job = wait_for(client, r.json()["job_id"])
     assert job["status"] == "done", job
     g = client.get(f"/api/graphs/{job['result']['graph_id']}").json()
     assert len(g["params"]["auto"]["table"]) == 2
 
 
-@pytest.mark.parametrize("patch,name", [
-    ({"cover": {"kind": "kmapper", "n_intervals": 5, "overlap": 1.5}}, "overlap"),
-    ({"cover": {"kind": "uniform", "n_intervals": 0, "overlap": 0.3}}, "n_intervals"),
-    ({"clusterer": {"kind": "dbscan", "eps": 0, "min_samples": 3}}, "eps"),
-    ({"clusterer": {"kind": "dbscan", "eps": 1.0, "min_samples": 500}}, "min_samples"),
-    ({"lens": {"kind": "pca", "n_components": 9}}, "n_components"),
-])
+@pytest.mark.parametrize(
+    "patch,name",
+    [
+        ({"cover": {"kind": "kmapper", "n_intervals": 5, "overlap": 1.5}}, "overlap"),
+        ({"cover": {"kind": "uniform", "n_intervals": 0, "overlap": 0.3}}, "n_intervals"),
+        ({"clusterer": {"kind": "dbscan", "eps": 0, "min_samples": 3}}, "eps"),
+        ({"clusterer": {"kind": "dbscan", "eps": 1.0, "min_samples": 500}}, "min_samples"),
+        ({"lens": {"kind": "pca", "n_components": 9}}, "n_components"),
+    ],
+)
 def test_bad_parameters_are_422_naming_the_parameter(client, rep_id, patch, name):
     r = client.post("/api/graphs", json={"representation_id": rep_id, **BODY, **patch})
     assert r.status_code == 422, r.text
@@ -145,6 +158,7 @@ def test_graph_with_non_finite_values_is_answered_as_json(client, rep_id):
     rec = store.put_artifact("graph", {"representation_id": rep_id, "nan": True}, payload, representation_ids=[rep_id])
     r = client.get(f"/api/graphs/{rec.id}")
     assert r.status_code == 200
+
     def refuse(name):
         raise AssertionError(f"bare {name} in the answer")
 
@@ -209,9 +223,15 @@ def test_defaults_choose_the_cover_and_scale_from_the_data(client, circles_id):
     # the chosen parameters rebuild the graph explicitly (the dashboard's "edit" path)
     cover = g["params"]["cover"]
     clusterer = {k: v for k, v in g["params"]["clusterer"].items() if v is not None}
-    r = client.post("/api/graphs", json={"representation_id": circles_id, "auto": False,
-                                         "cover": {"kind": "kmapper", "n_intervals": cover["n_cubes"],
-                                                   "overlap": cover["perc_overlap"]}, "clusterer": clusterer})
+    r = client.post(
+        "/api/graphs",
+        json={
+            "representation_id": circles_id,
+            "auto": False,
+            "cover": {"kind": "kmapper", "n_intervals": cover["n_cubes"], "overlap": cover["perc_overlap"]},
+            "clusterer": clusterer,
+        },
+    )
     job = wait_for(client, r.json()["job_id"])
     explicit = client.get(f"/api/graphs/{job['result']['graph_id']}").json()
     assert [n["members"] for n in explicit["nodes"]] == [n["members"] for n in g["nodes"]]
@@ -231,16 +251,24 @@ def test_cmo_strategy_and_explicit_kmapper_mode(client, circles_id):
 
 
 def test_auto_shape_keeps_a_given_cover_and_refuses_a_given_clusterer(client, circles_id):
-    r = client.post("/api/graphs", json={"representation_id": circles_id, "auto": "shape",
-                                         "cover": {"kind": "uniform", "n_intervals": 7, "overlap": 0.4}})
+    r = client.post(
+        "/api/graphs",
+        json={
+            "representation_id": circles_id,
+            "auto": "shape",
+            "cover": {"kind": "uniform", "n_intervals": 7, "overlap": 0.4},
+        },
+    )
     job = wait_for(client, r.json()["job_id"])
     g = client.get(f"/api/graphs/{job['result']['graph_id']}").json()
     assert g["params"]["cover"] == {"kind": "uniform", "n_intervals": 7, "overlap": 0.4}
     assert g["params"]["clusterer"]["kind"] == "single" and g["coverage"] == 1.0
     assert "cover was given" in g["params"]["auto"]["reason"]
     before = len(client.app.state.store.list_artifacts("graph"))
-    r = client.post("/api/graphs", json={"representation_id": circles_id, "auto": "shape",
-                                         "clusterer": {"kind": "dbscan", "eps": 1.0}})
+    r = client.post(
+        "/api/graphs",
+        json={"representation_id": circles_id, "auto": "shape", "clusterer": {"kind": "dbscan", "eps": 1.0}},
+    )
     assert r.status_code == 422
     assert r.json()["error"] == "invalid_parameter" and "'auto'" in r.json()["detail"]
     r = client.post("/api/graphs", json={"representation_id": circles_id, "auto": "magic"})

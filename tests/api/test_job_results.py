@@ -12,8 +12,11 @@ from topoalign.api.schemas.jobs import JOB_RESULTS
 from topoalign.jobs.kinds import KINDS
 from topoalign.store.record_json import representation_json
 
-GRAPH = {"lens": {"kind": "pca", "n_components": 1}, "cover": {"kind": "kmapper", "n_intervals": 5, "overlap": 0.3},
-         "clusterer": {"kind": "dbscan", "eps": 2.0, "min_samples": 3}}
+GRAPH = {
+    "lens": {"kind": "pca", "n_components": 1},
+    "cover": {"kind": "kmapper", "n_intervals": 5, "overlap": 0.3},
+    "clusterer": {"kind": "dbscan", "eps": 2.0, "min_samples": 3},
+}
 
 
 def test_every_job_kind_has_a_result_model_in_the_openapi_document(client):
@@ -33,8 +36,18 @@ def _served_as_stored(client, job_id: str) -> dict:
     stored = json.loads(json.dumps(client.app.state.store.get_job(job_id)))
     served = client.get(f"/api/jobs/{job_id}").json()
     assert served == stored
-    assert list(served) == ["id", "kind", "status", "progress", "message", "params", "result", "error", "created_at",
-                            "updated_at"]  # as before results were typed
+    assert list(served) == [
+        "id",
+        "kind",
+        "status",
+        "progress",
+        "message",
+        "params",
+        "result",
+        "error",
+        "created_at",
+        "updated_at",
+    ]  # as before results were typed
     assert [j for j in client.get("/api/jobs").json() if j["id"] == job_id] == [stored]
     if stored["status"] in ("done", "failed"):  # the stream of a queued job would wait for it
         with client.stream("GET", f"/api/jobs/{job_id}/events") as r:
@@ -49,8 +62,9 @@ def test_jobs_of_every_kind_are_served_as_stored(client):
     graph = wait_for(client, client.post("/api/graphs", json={"representation_id": reps[0], **GRAPH}).json()["job_id"])
     assert graph["status"] == "done", graph
     _served_as_stored(client, graph["id"])
-    aligned = client.post("/api/graphs/aligned", json={"representation_ids": reps, **GRAPH,
-                                                        "layout": {"quality": False}})
+    aligned = client.post(
+        "/api/graphs/aligned", json={"representation_ids": reps, **GRAPH, "layout": {"quality": False}}
+    )
     job = wait_for(client, aligned.json()["job_id"])
     assert job["status"] == "done" and set(job["result"]) == {"graph_ids", "layout"}, job
     _served_as_stored(client, job["id"])
@@ -61,11 +75,14 @@ def test_jobs_of_every_kind_are_served_as_stored(client):
 
     # the other kinds' results, in the shapes their drivers return (kinds.py), without running the work
     rep = representation_json(store.get_representation(reps[0]))
-    results = {"topo_regions": {"result_id": "a1"}, "topo_score": {"result_id": "a2"},
-               "audit": {"audit_id": "a3", "n_cells": 12, "cached": False},
-               "extract": {"collection_id": rep["collection_id"], "representations": [rep]},
-               "warmup_umap": {"ready": True},
-               "align": {**job["result"], "score": None, "folds": [None, 0.5, None]}}  # NaN scores are null
+    results = {
+        "topo_regions": {"result_id": "a1"},
+        "topo_score": {"result_id": "a2"},
+        "audit": {"audit_id": "a3", "n_cells": 12, "cached": False},
+        "extract": {"collection_id": rep["collection_id"], "representations": [rep]},
+        "warmup_umap": {"ready": True},
+        "align": {**job["result"], "score": None, "folds": [None, 0.5, None]},
+    }  # NaN scores are null
     for kind, result in results.items():
         jid = store.create_job(kind, {})
         store.update_job(jid, status="done", progress=1.0, message="done", result_json=json.dumps(result))

@@ -79,9 +79,12 @@ def test_identical_concurrent_graph_requests_share_one_job(client):
     coll = store.create_collection("concurrent", ids)
     x = np.random.default_rng(0).normal(size=(200, 6)).astype(np.float32)
     rep = store.add_representation(coll.id, Representation(x, ids, name="layer")).id
-    body = {"representation_id": rep, "lens": {"kind": "pca", "n_components": 1},
-            "cover": {"kind": "kmapper", "n_intervals": 6, "overlap": 0.3},
-            "clusterer": {"kind": "dbscan", "eps": 1.5, "min_samples": 3}}
+    body = {
+        "representation_id": rep,
+        "lens": {"kind": "pca", "n_components": 1},
+        "cover": {"kind": "kmapper", "n_intervals": 6, "overlap": 0.3},
+        "clusterer": {"kind": "dbscan", "eps": 1.5, "min_samples": 3},
+    }
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(lambda _: client.post("/api/graphs", json=body), range(100)))
     assert {r.status_code for r in answers} <= {200, 202}, {r.status_code for r in answers}
@@ -95,7 +98,11 @@ def test_failed_job_records_show_no_traceback_or_paths(client):
     """Records of old server versions kept a traceback with absolute paths: the API shows neither."""
     store = client.app.state.store
     jid = store.create_job("graph", {})
-    store.update_job(jid, status="failed", message="ValueError", error=(
-        f"bad value\nTraceback (most recent call last):\n  File \"{store.data_dir.resolve()}/x.py\", line 3"))
+    store.update_job(
+        jid,
+        status="failed",
+        message="ValueError",
+        error=(f'bad value\nTraceback (most recent call last):\n  File "{store.data_dir.resolve()}/x.py", line 3'),
+    )
     for job in (client.get(f"/api/jobs/{jid}").json(), client.get("/api/jobs").json()[0]):
         assert job["error"] == "bad value"

@@ -11,8 +11,12 @@ from topoalign.representation import Provenance, Representation
 def _model(store, cid, ids, model, layers, rng):
     for i in range(layers):
         prov = Provenance(model=model, layer=f"layer{i}", layer_index=i, layer_fraction=i / (layers - 1))
-        store.add_representation(cid, Representation(rng.normal(size=(len(ids), 4)).astype(np.float32), ids,
-                                                     provenance=prov, name=f"{model}/layer{i}"))
+        store.add_representation(
+            cid,
+            Representation(
+                rng.normal(size=(len(ids), 4)).astype(np.float32), ids, provenance=prov, name=f"{model}/layer{i}"
+            ),
+        )
 
 
 def test_no_prepared_case_is_a_404_in_the_error_shape(client):

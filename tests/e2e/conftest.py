@@ -44,8 +44,13 @@ def e2e_report(e2e_server):
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
     ARTIFACTS.mkdir(parents=True)
-    proc = subprocess.run(["node", str(FRONTEND / "e2e" / "flow.mjs"), e2e_server["base"], str(ARTIFACTS)],
-                          cwd=FRONTEND, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        ["node", str(FRONTEND / "e2e" / "flow.mjs"), e2e_server["base"], str(ARTIFACTS)],
+        cwd=FRONTEND,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     path = ARTIFACTS / "e2e-report.json"
     assert path.is_file(), f"the walk-through wrote no report:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return json.loads(path.read_text())

@@ -47,9 +47,19 @@ def add_second_model(store, collection: str = "mnist", suffix: str = "-copy", no
         d = rep.matrix.shape[1]
         q, _ = np.linalg.qr(rng.normal(size=(d, d)))
         X = rep.matrix @ q + noise * rep.matrix.std() * rng.normal(size=rep.matrix.shape)
-        prov = dataclasses.replace(rep.provenance, model=rep.provenance.model + suffix, seed=(rep.provenance.seed or 0) + 100)
-        store.add_representation(cid, Representation(X.astype(np.float32), rep.stimulus_ids, rep.labels, prov,
-                                                     rep.name.replace(rep.provenance.model, prov.model)))
+        prov = dataclasses.replace(
+            rep.provenance, model=rep.provenance.model + suffix, seed=(rep.provenance.seed or 0) + 100
+        )
+        store.add_representation(
+            cid,
+            Representation(
+                X.astype(np.float32),
+                rep.stimulus_ids,
+                rep.labels,
+                prov,
+                rep.name.replace(rep.provenance.model, prov.model),
+            ),
+        )
         added += 1
     return added
 

@@ -17,8 +17,6 @@ pytestmark = pytest.mark.e2e
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-
-
 def test_bare_address_opens_the_prepared_case_with_regions_and_the_audit_link(e2e_report):
     s = step(e2e_report, "landing")
     assert "all-MiniLM-L6-v2" in s["title"]  # the quick demo has one sentence model: its first and last layers
@@ -124,8 +122,15 @@ def test_audit_figures_findings_and_a_non_first_heatmap(e2e_report):
     assert s["depth"] and all(d["bands"] == 1 and d["random"] == 1 and d["chance"] == 1 for d in s["depth"])
     # Fig. 2: the pair between the two models and each model with itself, with row / column maximum profiles
     assert len(s["heatmaps"]) >= 3 and s["profiles"] == 2 * len(s["heatmaps"]) and s["cells"] >= 4
-    assert {f["id"] for f in s["findings"]} >= {"ordering", "above_random", "above_chance", "depth_trend",
-                                                "early_epoch", "ood_depth", "ood_performance"}
+    assert {f["id"] for f in s["findings"]} >= {
+        "ordering",
+        "above_random",
+        "above_chance",
+        "depth_trend",
+        "early_epoch",
+        "ood_depth",
+        "ood_performance",
+    }
     assert all(f["holds"] in ("true", "false", "null") and f["text"] for f in s["findings"])
     md = Path(s["findingsMd"]).read_text()
     assert md.startswith("# Convergent-learning findings") and "| `ordering` |" in md

@@ -43,8 +43,22 @@ def files(tmp_path_factory):
 
 def test_torchscript_extract_stores_every_output(files, tmp_path, capsys):
     root, net, x = files
-    rc = main(["extract", str(root / "digits.ts"), "--inputs", str(root / "inputs.npy"), "--collection", "cnn",
-               "--condition", "test", "--data", str(tmp_path), "--batch-size", "16"])
+    rc = main(
+        [
+            "extract",
+            str(root / "digits.ts"),
+            "--inputs",
+            str(root / "inputs.npy"),
+            "--collection",
+            "cnn",
+            "--condition",
+            "test",
+            "--data",
+            str(tmp_path),
+            "--batch-size",
+            "16",
+        ]
+    )
     assert rc == 0
     store = Store(tmp_path)
     recs = store.list_representations("cnn")
@@ -56,16 +70,44 @@ def test_torchscript_extract_stores_every_output(files, tmp_path, capsys):
         assert rep.provenance.condition == "test"
         np.testing.assert_allclose(rep.matrix, direct[rec.provenance.layer], rtol=1e-5, atol=1e-6)
     # a second model into the same collection: rows follow the collection's stimuli
-    rc = main(["extract", str(root / "digits.ts"), "--inputs", str(root / "inputs.npy"), "--collection", "cnn",
-               "--layers", "logits", "--model", "again", "--data", str(tmp_path), "--json"])
+    rc = main(
+        [
+            "extract",
+            str(root / "digits.ts"),
+            "--inputs",
+            str(root / "inputs.npy"),
+            "--collection",
+            "cnn",
+            "--layers",
+            "logits",
+            "--model",
+            "again",
+            "--data",
+            str(tmp_path),
+            "--json",
+        ]
+    )
     assert rc == 0 and '"again/logits"' in capsys.readouterr().out
     assert len(store.list_representations("cnn")) == 4
 
 
 def test_hf_extract_stores_hidden_states_and_texts(files, tmp_path):
     root, _, _ = files
-    rc = main(["extract", str(minilm_path()), "--hf", "--inputs", str(root / "sentences.txt"), "--collection", "s",
-               "--model", "minilm", "--data", str(tmp_path)])
+    rc = main(
+        [
+            "extract",
+            str(minilm_path()),
+            "--hf",
+            "--inputs",
+            str(root / "sentences.txt"),
+            "--collection",
+            "s",
+            "--model",
+            "minilm",
+            "--data",
+            str(tmp_path),
+        ]
+    )
     assert rc == 0
     store = Store(tmp_path)
     recs = store.list_representations("s")
@@ -74,17 +116,20 @@ def test_hf_extract_stores_hidden_states_and_texts(files, tmp_path):
     assert store.stimuli("s")["text"].tolist()[1] == "The chef will not bake bread."
 
 
-@pytest.mark.parametrize("args, message", [
-    (["{root}/missing.ts", "--inputs", "{root}/inputs.npy"], "does not exist"),
-    (["{root}/pickled.pt", "--inputs", "{root}/inputs.npy"], "not a TorchScript archive"),
-    (["{root}/digits.ts", "--inputs", "{root}/missing.npy"], "does not exist"),
-    (["{root}/digits.ts", "--inputs", "{root}/objects.npy"], "pickle"),
-    (["{root}/digits.ts", "--inputs", "{root}/inputs.npy", "--layers", "conv9"], "conv9"),
-    (["{root}/digits.ts", "--inputs", "{root}/inputs.npy", "--module-types", "Conv2d"], "TorchScript"),
-    (["{root}/digits.ts", "--inputs", "{root}/inputs.npy", "--module-types", "Conv9d"], "Conv9d"),
-    (["{root}", "--hf", "--inputs", "{root}/sentences.txt"], "config.json"),
-    (["{minilm}", "--hf", "--inputs", "{root}/sentences.txt", "--layers", "layer9"], "layer9"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["{root}/missing.ts", "--inputs", "{root}/inputs.npy"], "does not exist"),
+        (["{root}/pickled.pt", "--inputs", "{root}/inputs.npy"], "not a TorchScript archive"),
+        (["{root}/digits.ts", "--inputs", "{root}/missing.npy"], "does not exist"),
+        (["{root}/digits.ts", "--inputs", "{root}/objects.npy"], "pickle"),
+        (["{root}/digits.ts", "--inputs", "{root}/inputs.npy", "--layers", "conv9"], "conv9"),
+        (["{root}/digits.ts", "--inputs", "{root}/inputs.npy", "--module-types", "Conv2d"], "TorchScript"),
+        (["{root}/digits.ts", "--inputs", "{root}/inputs.npy", "--module-types", "Conv9d"], "Conv9d"),
+        (["{root}", "--hf", "--inputs", "{root}/sentences.txt"], "config.json"),
+        (["{minilm}", "--hf", "--inputs", "{root}/sentences.txt", "--layers", "layer9"], "layer9"),
+    ],
+)
 def test_clear_errors_and_nothing_stored(files, tmp_path, capsys, args, message):
     root, _, _ = files
     argv = [a.format(root=root, minilm=minilm_path()) for a in args]
@@ -97,7 +142,17 @@ def test_clear_errors_and_nothing_stored(files, tmp_path, capsys, args, message)
 def test_row_count_must_match_an_existing_collection(files, tmp_path, capsys):
     root, _, _ = files
     Store(tmp_path).create_collection("c", ["a", "b"])
-    rc = main(["extract", str(root / "digits.ts"), "--inputs", str(root / "inputs.npy"), "--collection", "c",
-               "--data", str(tmp_path)])
+    rc = main(
+        [
+            "extract",
+            str(root / "digits.ts"),
+            "--inputs",
+            str(root / "inputs.npy"),
+            "--collection",
+            "c",
+            "--data",
+            str(tmp_path),
+        ]
+    )
     assert rc == 2 and "2 stimuli" in capsys.readouterr().err
     assert Store(tmp_path).list_representations("c") == []

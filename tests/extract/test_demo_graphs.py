@@ -12,8 +12,10 @@ from topoalign.store import Store
 def demo_store(tmp_path_factory):
     store = Store(tmp_path_factory.mktemp("demo-graphs"))
     build_sentences(store, DemoPlan(), models=["minilm"])
-    build_mnist(store, DemoPlan(seeds=(0,), epochs=2, steps=(), corruptions=("gaussian_blur",), severities=(3,),
-                                digits_domain=False))
+    build_mnist(
+        store,
+        DemoPlan(seeds=(0,), epochs=2, steps=(), corruptions=("gaussian_blur",), severities=(3,), digits_domain=False),
+    )
     return store
 
 

@@ -34,7 +34,12 @@ def test_shapes_per_layer(cnn, digits_inputs):
     acts = extract_activations(cnn, digits_inputs, layers=list(LAYERS))
     assert list(acts) == list(LAYERS)
     assert {k: v.shape for k, v in acts.items()} == {
-        "conv1": (100, 16), "conv2": (100, 32), "conv3": (100, 64), "fc": (100, 128), "logits": (100, 10)}
+        "conv1": (100, 16),
+        "conv2": (100, 32),
+        "conv3": (100, 64),
+        "fc": (100, 128),
+        "logits": (100, 10),
+    }
     assert all(v.dtype == np.float32 for v in acts.values())
 
 
@@ -61,7 +66,8 @@ def test_batch_size_does_not_change_results(cnn, digits_inputs):
 
 def test_dataloader_of_input_label_tuples(cnn, digits_inputs):
     loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(digits_inputs, torch.zeros(len(digits_inputs))), batch_size=30)
+        torch.utils.data.TensorDataset(digits_inputs, torch.zeros(len(digits_inputs))), batch_size=30
+    )
     seen = []
     a = extract_activations(cnn, loader, layers=["fc"], progress=lambda f, m="": seen.append(f))
     b = extract_activations(cnn, digits_inputs, layers=["fc"])

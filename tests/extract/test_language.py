@@ -12,8 +12,13 @@ from topoalign.extract.transformers_hf import extract_hidden_states
 from topoalign.extract.zoo.language import MODELS, encoder_states, language_representations, locate_model
 from topoalign.extract.zoo.minilm import minilm_path
 
-TEXTS = ["Rain.", "The forecaster did not predict heavy rain over the valley despite the unreliable radar.",
-         "Will the chef bake bread?", "A cheap flight to Lisbon was booked by my sister.", "Music."]
+TEXTS = [
+    "Rain.",
+    "The forecaster did not predict heavy rain over the valley despite the unreliable radar.",
+    "Will the chef bake bread?",
+    "A cheap flight to Lisbon was booked by my sister.",
+    "Music.",
+]
 
 
 def test_encoder_states_keep_the_order_of_the_texts():
@@ -25,8 +30,9 @@ def test_encoder_states_keep_the_order_of_the_texts():
 
 
 def test_language_representations_provenance(tmp_path):
-    frame = pd.DataFrame({"text": TEXTS, "topic": list("abcde")}, index=pd.Index([f"s{i}" for i in range(5)],
-                                                                                   name="stimulus_id"))
+    frame = pd.DataFrame(
+        {"text": TEXTS, "topic": list("abcde")}, index=pd.Index([f"s{i}" for i in range(5)], name="stimulus_id")
+    )
     reps = list(language_representations("minilm", frame, tmp_path, unit="word"))
     assert [r.provenance.layer_index for r in reps] == list(range(7))
     assert reps[-1].provenance.layer_fraction == 1.0 and reps[0].provenance.architecture.startswith("MiniLM")

@@ -67,9 +67,17 @@ def test_mpnet_hidden_states_through_the_language_zoo(tmp_path):
     from topoalign.extract.zoo.demo import DEFAULT_MODELS_DIR
     from topoalign.extract.zoo.language import language_representations
 
-    frame = pd.DataFrame({"text": ["The chef will not bake bread.", "Did the pilot cross the desert?",
-                                   "Heavy rain was predicted by the farmer."], "tense": ["future", "past", "past"]},
-                         index=pd.Index(["a", "b", "c"], name="stimulus_id"))
+    frame = pd.DataFrame(
+        {
+            "text": [
+                "The chef will not bake bread.",
+                "Did the pilot cross the desert?",
+                "Heavy rain was predicted by the farmer.",
+            ],
+            "tense": ["future", "past", "past"],
+        },
+        index=pd.Index(["a", "b", "c"], name="stimulus_id"),
+    )
     reps = list(language_representations("mpnet", frame, DEFAULT_MODELS_DIR))
     assert [r.provenance.layer for r in reps] == ["embeddings"] + [f"layer{i}" for i in range(1, 13)]
     assert all(r.matrix.shape == (3, 768) and np.isfinite(r.matrix).all() for r in reps)

@@ -26,9 +26,19 @@ from topoalign.extract.zoo.sentences import build_sentences, content_words
 from topoalign.extract.zoo.shifts import corrupt_images, digits_domain, shifted_conditions
 from topoalign.store import Store
 
-TINY = DemoPlan(archs=("cnn", "mlp"), seeds=(0, 1), epochs=1, steps=(5,), n_train=640, n_test=60,
-                corruptions=("gaussian_blur", "contrast"), severities=(1, 5), sentence_stride=24,
-                language_models=("minilm",), landing_graphs=False)
+TINY = DemoPlan(
+    archs=("cnn", "mlp"),
+    seeds=(0, 1),
+    epochs=1,
+    steps=(5,),
+    n_train=640,
+    n_test=60,
+    corruptions=("gaussian_blur", "contrast"),
+    severities=(1, 5),
+    sentence_stride=24,
+    language_models=("minilm",),
+    landing_graphs=False,
+)
 
 
 def test_sentence_set_is_large_varied_labelled_and_fixed():
@@ -77,8 +87,13 @@ def test_shifted_conditions_are_graded_deterministic_and_keep_the_ids():
     data = load_mnist(n_train=10, n_test=40)
     a = shifted_conditions(data.x_test, data.y_test, ("gaussian_blur", "gaussian_noise"), (1, 5))
     b = shifted_conditions(data.x_test, data.y_test, ("gaussian_blur", "gaussian_noise"), (1, 5))
-    assert list(a) == ["ood:gaussian_blur-1", "ood:gaussian_blur-5", "ood:gaussian_noise-1", "ood:gaussian_noise-5",
-                       "ood:sklearn-digits"]
+    assert list(a) == [
+        "ood:gaussian_blur-1",
+        "ood:gaussian_blur-5",
+        "ood:gaussian_noise-1",
+        "ood:gaussian_noise-5",
+        "ood:sklearn-digits",
+    ]
     for k in a:
         assert a[k].shape == data.x_test.shape and a[k].dtype == np.float32 and np.array_equal(a[k], b[k])
         assert 0 <= a[k].min() and a[k].max() <= 1 and not np.allclose(a[k], data.x_test)
@@ -108,8 +123,10 @@ def test_training_is_deterministic_per_seed_with_checkpoints_inside_the_first_ep
 
     def run(seed):
         with deterministic_torch():
-            return {ck.name: (ck, torch.cat([p.flatten() for p in m.parameters()]))
-                    for ck, m in train_checkpoints(arch, data, seed, 2, (2, 4))}
+            return {
+                ck.name: (ck, torch.cat([p.flatten() for p in m.parameters()]))
+                for ck, m in train_checkpoints(arch, data, seed, 2, (2, 4))
+            }
 
     a, b, c = run(3), run(3), run(4)
     assert list(a) == ["epoch-0", "step-2", "step-4", "epoch-1", "epoch-2"]
@@ -128,8 +145,16 @@ def test_mnist_representations_shapes_provenance_accuracy_and_determinism():
     reps = list(mnist_representations(data, ("cnn", "mlp"), (0,), 1, (5,), shifted))
     # 3 checkpoints on test, the last also on 2 shifted conditions; 5 CNN and 4 MLP layers
     assert len(reps) == (3 + 2) * 5 + (3 + 2) * 4
-    widths = {"conv1": 16, "conv2": 32, "conv3": 64, "fc": 128, "hidden1": 256, "hidden2": 128, "hidden3": 64,
-              "logits": 10}
+    widths = {
+        "conv1": 16,
+        "conv2": 32,
+        "conv3": 64,
+        "fc": 128,
+        "hidden1": 256,
+        "hidden2": 128,
+        "hidden3": 64,
+        "logits": 10,
+    }
     for r in reps:
         p = r.provenance
         assert r.matrix.shape == (60, widths[p.layer]) and list(r.stimulus_ids) == data.test_ids
@@ -141,8 +166,10 @@ def test_mnist_representations_shapes_provenance_accuracy_and_determinism():
         assert p.extra["trained"] == (p.checkpoint != "epoch-0")
     again = list(mnist_representations(data, ("cnn", "mlp"), (0,), 1, (5,), shifted))
     assert all(np.array_equal(x.matrix, y.matrix) and x.provenance == y.provenance for x, y in zip(reps, again))
-    acc = {(r.provenance.model, r.provenance.checkpoint, r.provenance.condition): r.provenance.metrics["accuracy"]
-           for r in reps}
+    acc = {
+        (r.provenance.model, r.provenance.checkpoint, r.provenance.condition): r.provenance.metrics["accuracy"]
+        for r in reps
+    }
     for arch in ("cnn", "mlp"):
         assert acc[(f"mnist-{arch}-s0", "epoch-1", "test")] > acc[(f"mnist-{arch}-s0", "epoch-0", "test")] + 0.1
 
@@ -160,8 +187,14 @@ def test_build_mnist_on_tiny_settings(tmp_path):
     per_seed = 3 + (n_conditions - 1)  # 3 checkpoints on test, the last one also on the shifts
     assert coll.n_stimuli == 60 and coll.label_columns == ["class"]
     assert summary["representations"] == coll.n_representations == 2 * per_seed * (5 + 4)
-    assert summary["conditions"] == ["test", "ood:gaussian_blur-1", "ood:gaussian_blur-5", "ood:contrast-1",
-                                     "ood:contrast-5", "ood:sklearn-digits"]
+    assert summary["conditions"] == [
+        "test",
+        "ood:gaussian_blur-1",
+        "ood:gaussian_blur-5",
+        "ood:contrast-1",
+        "ood:contrast-5",
+        "ood:sklearn-digits",
+    ]
     thumbs = store.load_artifact(store.find_artifact("thumbnails", {"collection": coll.id}).id)
     assert thumbs["images"].shape == (60, 28, 28) and thumbs["images"].dtype == np.uint8
     assert thumbs["condition_images"].shape == (n_conditions, 60, 28, 28)
@@ -198,8 +231,10 @@ def test_demo_collections_and_provenance(demo_store):
 
 
 def test_trained_beats_untrained(demo_store):
-    acc = {r.provenance.checkpoint: r.provenance.metrics["accuracy"]
-           for r in demo_store.list_representations("mnist", layer="logits", condition="test")}
+    acc = {
+        r.provenance.checkpoint: r.provenance.metrics["accuracy"]
+        for r in demo_store.list_representations("mnist", layer="logits", condition="test")
+    }
     assert acc["epoch-0"] < 0.3 and acc["epoch-2"] > 0.7
 
 
@@ -238,8 +273,13 @@ def test_a_language_collection_is_rebuilt_when_a_wanted_model_appears(tmp_path):
     plan = DemoPlan(collections=("sentences",), sentence_stride=48, language_models=("minilm",), landing_graphs=False)
     build_demo(store, plan=plan)
     first = store.get_collection("sentences").id
-    demo._build_collection(store, "sentences", lambda: {"collection": "sentences", "collection_id": first},
-                           if_missing=True, wanted_models=["minilm"])  # nothing new: skipped
+    demo._build_collection(
+        store,
+        "sentences",
+        lambda: {"collection": "sentences", "collection_id": first},
+        if_missing=True,
+        wanted_models=["minilm"],
+    )  # nothing new: skipped
     assert store.get_collection("sentences").id == first
 
     def rebuilt():

@@ -31,8 +31,7 @@ def populated(store) -> Store:
     """A store with collection ``base`` (6 stimuli b0..b5, labels) holding one representation ``existing``."""
     ids = [f"b{i}" for i in range(6)]
     labels = pd.DataFrame({"class": list("xyxyxy")}, index=pd.Index(ids, name="stimulus_id"))
-    ingest_arrays(store, "base", {"existing": np.arange(12, dtype=np.float32).reshape(6, 2)}, ids=ids,
-                  labels=labels)
+    ingest_arrays(store, "base", {"existing": np.arange(12, dtype=np.float32).reshape(6, 2)}, ids=ids, labels=labels)
     return store
 
 

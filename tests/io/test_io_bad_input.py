@@ -240,8 +240,10 @@ def test_all_rows_nonfinite_even_when_dropping(unchanged, tmp_path):
     _ingest_fails(unchanged, tmp_path / "x.npy", InvalidInputError, "nothing would remain", drop_nonfinite=True)
 
 
-@pytest.mark.parametrize("shape, match", [((0, 4), r"\(0, 4\): 0 rows"), ((4, 0), r"\(4, 0\): 0 columns"),
-                                          ((3, 2, 0, 2), r"\(3, 2, 0, 2\): 0 columns")])
+@pytest.mark.parametrize(
+    "shape, match",
+    [((0, 4), r"\(0, 4\): 0 rows"), ((4, 0), r"\(4, 0\): 0 columns"), ((3, 2, 0, 2), r"\(3, 2, 0, 2\): 0 columns")],
+)
 def test_empty_arrays(unchanged, tmp_path, shape, match):
     np.save(tmp_path / "e.npy", np.zeros(shape, dtype=np.float32))
     err = _ingest_fails(unchanged, tmp_path / "e.npy", InvalidInputError, match)
@@ -261,8 +263,12 @@ def test_csv_with_only_ids(unchanged, tmp_path):
 @pytest.mark.parametrize("shape", [(5,), (2, 3, 2, 2, 2)])
 def test_1d_and_5d(unchanged, tmp_path, shape):
     np.save(tmp_path / "x.npy", np.ones(shape))
-    err = _ingest_fails(unchanged, tmp_path / "x.npy", InvalidInputError, rf"shape {tuple(shape)}".replace("(", r"\(")
-                        .replace(")", r"\)"))
+    err = _ingest_fails(
+        unchanged,
+        tmp_path / "x.npy",
+        InvalidInputError,
+        rf"shape {tuple(shape)}".replace("(", r"\(").replace(")", r"\)"),
+    )
     assert err.code == "bad_shape" and f"{len(shape)}-D" in str(err)
 
 
@@ -291,43 +297,66 @@ def test_duplicate_ids_npz(unchanged, tmp_path):
 def test_duplicate_ids_in_labels(unchanged, tmp_path):
     np.save(tmp_path / "x.npy", np.ones((2, 2)))
     (tmp_path / "l.csv").write_text("id,class\nq,1\nq,2\n")
-    _ingest_fails(unchanged, tmp_path / "x.npy", InvalidInputError, "duplicate ids in labels file",
-                  labels_path=tmp_path / "l.csv")
+    _ingest_fails(
+        unchanged, tmp_path / "x.npy", InvalidInputError, "duplicate ids in labels file", labels_path=tmp_path / "l.csv"
+    )
 
 
 def test_label_ids_mismatch_new_collection(unchanged, tmp_path):
     (tmp_path / "x.csv").write_text("id,a\ns0,1\ns1,2\n")
     (tmp_path / "l.csv").write_text("id,class\ns0,cat\nzz,dog\n")
-    err = _ingest_fails(unchanged, tmp_path / "x.csv", InvalidInputError, r"1 of 2 label rows.*\['zz'\]",
-                        labels_path=tmp_path / "l.csv")
+    err = _ingest_fails(
+        unchanged, tmp_path / "x.csv", InvalidInputError, r"1 of 2 label rows.*\['zz'\]", labels_path=tmp_path / "l.csv"
+    )
     assert err.code == "label_mismatch"
 
 
 def test_label_ids_mismatch_existing_collection(unchanged, tmp_path):
     np.save(tmp_path / "x.npy", np.ones((6, 2)))
     (tmp_path / "l.csv").write_text("stimulus_id,colour\nb0,red\nnot_a_stimulus,blue\n")
-    _ingest_fails(unchanged, tmp_path / "x.npy", InvalidInputError, "collection 'base'", collection="base",
-                  labels_path=tmp_path / "l.csv")
+    _ingest_fails(
+        unchanged,
+        tmp_path / "x.npy",
+        InvalidInputError,
+        "collection 'base'",
+        collection="base",
+        labels_path=tmp_path / "l.csv",
+    )
 
 
 def test_labels_without_id_column(unchanged, tmp_path):
     np.save(tmp_path / "x.npy", np.ones((2, 2)))
     (tmp_path / "l.csv").write_text("name,class\na,1\nb,2\n")
-    _ingest_fails(unchanged, tmp_path / "x.npy", InvalidInputError, "no id column 'stimulus_id' or 'id'",
-                  labels_path=tmp_path / "l.csv")
+    _ingest_fails(
+        unchanged,
+        tmp_path / "x.npy",
+        InvalidInputError,
+        "no id column 'stimulus_id' or 'id'",
+        labels_path=tmp_path / "l.csv",
+    )
 
 
 def test_n_mismatch_with_collection(unchanged, tmp_path):
     np.save(tmp_path / "x.npy", np.ones((5, 2)))
-    err = _ingest_fails(unchanged, tmp_path / "x.npy", InvalidInputError,
-                        r"5 rows \(shape \(5, 2\)\) but collection 'base' has 6", collection="base")
+    err = _ingest_fails(
+        unchanged,
+        tmp_path / "x.npy",
+        InvalidInputError,
+        r"5 rows \(shape \(5, 2\)\) but collection 'base' has 6",
+        collection="base",
+    )
     assert err.code == "stimulus_mismatch"
 
 
 def test_ids_not_in_collection(unchanged, tmp_path):
     (tmp_path / "x.csv").write_text("id,a\nb0,1\nnew1,2\n")
-    _ingest_fails(unchanged, tmp_path / "x.csv", InvalidInputError, r"1 of 2 stimulus ids are not in collection",
-                  collection="base")
+    _ingest_fails(
+        unchanged,
+        tmp_path / "x.csv",
+        InvalidInputError,
+        r"1 of 2 stimulus ids are not in collection",
+        collection="base",
+    )
 
 
 def test_arrays_of_different_n(unchanged, tmp_path):
@@ -338,8 +367,9 @@ def test_arrays_of_different_n(unchanged, tmp_path):
 # -- limits and names --------------------------------------------------------------------------------------------
 def test_oversized_file(unchanged, tmp_path):
     np.save(tmp_path / "x.npy", np.ones((10, 10)))
-    err = _ingest_fails(unchanged, tmp_path / "x.npy", PayloadTooLargeError, "over the size cap of 100 B",
-                        max_bytes=100)
+    err = _ingest_fails(
+        unchanged, tmp_path / "x.npy", PayloadTooLargeError, "over the size cap of 100 B", max_bytes=100
+    )
     assert err.code == "payload_too_large" and http_status(err) == 413
 
 
@@ -352,12 +382,14 @@ def test_oversized_after_decompression(unchanged, tmp_path):
 def test_oversized_labels(unchanged, tmp_path):
     np.save(tmp_path / "x.npy", np.ones((2, 2)))
     (tmp_path / "l.csv").write_text("id,c\n" + "".join(f"s{i},{i}\n" for i in range(50)))
-    _ingest_fails(unchanged, tmp_path / "x.npy", PayloadTooLargeError, "'l.csv'", labels_path=tmp_path / "l.csv",
-                  max_bytes=300)
+    _ingest_fails(
+        unchanged, tmp_path / "x.npy", PayloadTooLargeError, "'l.csv'", labels_path=tmp_path / "l.csv", max_bytes=300
+    )
 
 
-@pytest.mark.parametrize("bad", ["../../etc/passwd", "/etc/passwd", "..", "a\\..\\b", "\\\\server\\share",
-                                 "nul\x00byte", "C:evil"])
+@pytest.mark.parametrize(
+    "bad", ["../../etc/passwd", "/etc/passwd", "..", "a\\..\\b", "\\\\server\\share", "nul\x00byte", "C:evil"]
+)
 def test_path_traversal_names(unchanged, tmp_path, bad):
     np.save(tmp_path / "x.npy", np.ones((2, 2)))
     err = _ingest_fails(unchanged, tmp_path / "x.npy", InvalidInputError, "Invalid representation name", name=bad)
@@ -372,8 +404,13 @@ def test_path_traversal_array_key(unchanged, tmp_path):
 
 def test_path_traversal_collection_name(unchanged, tmp_path):
     np.save(tmp_path / "x.npy", np.ones((2, 2)))
-    _ingest_fails(unchanged, tmp_path / "x.npy", InvalidInputError, "Invalid collection name.*path traversal",
-                  collection="../../etc")
+    _ingest_fails(
+        unchanged,
+        tmp_path / "x.npy",
+        InvalidInputError,
+        "Invalid collection name.*path traversal",
+        collection="../../etc",
+    )
 
 
 def test_traversal_in_upload_filename_is_only_a_label(store, tmp_path):
@@ -386,8 +423,9 @@ def test_traversal_in_upload_filename_is_only_a_label(store, tmp_path):
 # -- collections, names, parameters -----------------------------------------------------------------------------
 def test_name_conflict(unchanged, tmp_path):
     np.save(tmp_path / "existing.npy", np.ones((6, 2)))
-    _ingest_fails(unchanged, tmp_path / "existing.npy", ConflictError, "already has representations named",
-                  collection="base")
+    _ingest_fails(
+        unchanged, tmp_path / "existing.npy", ConflictError, "already has representations named", collection="base"
+    )
 
 
 def test_missing_collection_without_create(unchanged, tmp_path):
@@ -397,9 +435,13 @@ def test_missing_collection_without_create(unchanged, tmp_path):
 
 def test_bad_reduction_rule(unchanged, tmp_path):
     np.save(tmp_path / "x.npy", np.ones((2, 2)))
-    _ingest_fails(unchanged, tmp_path / "x.npy", InvalidParameterError,
-                  r"The 'reduce_conv' parameter of ingest must be one of \['gap', 'center', 'flatten'\]. Got 'max'",
-                  reduce_conv="max")
+    _ingest_fails(
+        unchanged,
+        tmp_path / "x.npy",
+        InvalidParameterError,
+        r"The 'reduce_conv' parameter of ingest must be one of \['gap', 'center', 'flatten'\]. Got 'max'",
+        reduce_conv="max",
+    )
 
 
 def test_missing_file(unchanged, tmp_path):

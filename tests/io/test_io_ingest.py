@@ -57,8 +57,14 @@ def test_new_collection_labels_of_other_length(store, tmp_path):
 
 
 def test_default_ids_and_texts(store):
-    report = ingest_arrays(store, "sent", {"layer0": np.ones((3, 4)), "layer1": np.zeros((3, 4))},
-                           texts=["a cat", "a dog", "no cat"], provenance=Provenance(model="minilm"), name="minilm")
+    report = ingest_arrays(
+        store,
+        "sent",
+        {"layer0": np.ones((3, 4)), "layer1": np.zeros((3, 4))},
+        texts=["a cat", "a dog", "no cat"],
+        provenance=Provenance(model="minilm"),
+        name="minilm",
+    )
     assert [r.name for r in report.records] == ["minilm/layer0", "minilm/layer1"]
     assert [r.provenance.layer for r in report.records] == ["layer0", "layer1"]
     frame = store.stimuli("sent")
@@ -73,8 +79,10 @@ def test_explicit_layer_in_provenance_is_kept(store):
 def test_duplicate_names_in_one_file(store, tmp_path):
     import torch
 
-    for content in ({"a/b": torch.ones(2, 2), "a": {"b": torch.ones(2, 2)}},
-                    {"a": {"b": torch.ones(2, 2)}, "a/b": torch.ones(2, 2)}):
+    for content in (
+        {"a/b": torch.ones(2, 2), "a": {"b": torch.ones(2, 2)}},
+        {"a": {"b": torch.ones(2, 2)}, "a/b": torch.ones(2, 2)},
+    ):
         torch.save(content, tmp_path / "x.pt")
         with pytest.raises(InvalidInputError, match="same representation name"):
             ingest_file(store, "c", tmp_path / "x.pt")

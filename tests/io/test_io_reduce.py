@@ -64,7 +64,7 @@ def test_ingest_reduces_with_named_rules_and_mask(store):
     rng = np.random.default_rng(0)
     conv = rng.normal(size=(4, 3, 5, 5)).astype(np.float32)
     seq = rng.normal(size=(4, 6, 2)).astype(np.float32)
-    mask = (np.arange(6)[None, :] < np.array([2, 6, 3, 1])[:, None])
+    mask = np.arange(6)[None, :] < np.array([2, 6, 3, 1])[:, None]
     report = ingest_arrays(store, "r", {"conv": conv, "seq": seq}, mask=mask, reduce_conv="center")
     mats = {r.name: store.load_representation(r.id).matrix for r in report.records}
     np.testing.assert_array_equal(mats["conv"], conv[:, :, 2, 2])
@@ -83,5 +83,6 @@ def test_ingest_file_takes_attention_mask_from_npz(store, tmp_path):
 
     report = ingest_file(store, "m", tmp_path / "seq.npz")
     assert [r.name for r in report.records] == ["hidden"]
-    np.testing.assert_allclose(store.load_representation(report.records[0].id).matrix,
-                               reduce_sequence(seq, "mean", mask))
+    np.testing.assert_allclose(
+        store.load_representation(report.records[0].id).matrix, reduce_sequence(seq, "mean", mask)
+    )

@@ -18,8 +18,7 @@ IDS = [f"img_{i:03d}" for i in range(N)][::-1]  # not in sorted order: order mus
 
 def _matrices(seed: int = 0) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return {"conv1": rng.normal(size=(N, D)).astype(np.float32),
-            "fc": rng.normal(size=(N, D + 2)).astype(np.float32)}
+    return {"conv1": rng.normal(size=(N, D)).astype(np.float32), "fc": rng.normal(size=(N, D + 2)).astype(np.float32)}
 
 
 def _write_labels(path) -> pd.DataFrame:
@@ -93,8 +92,14 @@ def test_round_trip(store, tmp_path, writer):
     path, expected, has_ids = writer(tmp_path, _matrices())
     labels = _write_labels(tmp_path / "labels.csv")
     id_column = "name" if path.suffix == ".tsv" else None
-    report = ingest_file(store, "roundtrip", path, labels_path=tmp_path / "labels.csv", id_column=id_column,
-                         provenance=Provenance(model="m", checkpoint="ep3", epoch=3, seed=1))
+    report = ingest_file(
+        store,
+        "roundtrip",
+        path,
+        labels_path=tmp_path / "labels.csv",
+        id_column=id_column,
+        provenance=Provenance(model="m", checkpoint="ep3", epoch=3, seed=1),
+    )
     assert report.dropped_rows == 0
     assert sorted(r.name for r in report.records) == sorted(expected)
     coll = store.get_collection("roundtrip")

@@ -23,8 +23,11 @@ from topoalign.mapper.build import _threads as mapper_threads
 from topoalign.jobs.engine import EngineConfig, close_engines
 
 LAYOUT = {"mode": "overlay", "quality": False}
-GRAPH = {"lens": {"kind": "pca", "n_components": 1}, "cover": {"kind": "kmapper", "n_intervals": 6, "overlap": 0.3},
-         "clusterer": {"kind": "dbscan", "eps": 3.0, "min_samples": 3}}
+GRAPH = {
+    "lens": {"kind": "pca", "n_components": 1},
+    "cover": {"kind": "kmapper", "n_intervals": 6, "overlap": 0.3},
+    "clusterer": {"kind": "dbscan", "eps": 3.0, "min_samples": 3},
+}
 
 
 def _free_port() -> int:
@@ -40,13 +43,47 @@ def external_scheduler(tmp_path_factory):
     address = f"tcp://127.0.0.1:{port}"
     logs = tmp_path_factory.mktemp("dask-logs")
     env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
-    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                               "--port", str(port), "--no-dashboard"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=open(logs / "scheduler.log", "wb"))]
-    procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--host",
-                                   "127.0.0.1", "--nthreads", "2", "--resources", "interactive=1,heavy=1",
-                                   "--memory-limit", "4GiB", "--no-dashboard", "--name", "external-worker"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=open(logs / "worker.log", "wb")))
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-dashboard",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(logs / "scheduler.log", "wb"),
+        )
+    ]
+    procs.append(
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                address,
+                "--host",
+                "127.0.0.1",
+                "--nthreads",
+                "2",
+                "--resources",
+                "interactive=1,heavy=1",
+                "--memory-limit",
+                "4GiB",
+                "--no-dashboard",
+                "--name",
+                "external-worker",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(logs / "worker.log", "wb"),
+        )
+    )
     try:
         deadline = time.time() + 120
         while True:
@@ -56,8 +93,9 @@ def external_scheduler(tmp_path_factory):
                 break
             except OSError:
                 if time.time() > deadline or any(p.poll() is not None for p in procs):
-                    raise RuntimeError((logs / "scheduler.log").read_text()[-2000:] +
-                                       (logs / "worker.log").read_text()[-2000:]) from None
+                    raise RuntimeError(
+                        (logs / "scheduler.log").read_text()[-2000:] + (logs / "worker.log").read_text()[-2000:]
+                    ) from None
                 time.sleep(0.5)
         yield address
     finally:
@@ -75,8 +113,9 @@ def external_scheduler(tmp_path_factory):
 def served(request, tmp_path):
     """An app whose jobs run on the cluster of the parameter, over a fresh data directory."""
     if request.param == "external scheduler":
-        settings = Settings(data=tmp_path / "store", warm_umap=False,
-                            dask_scheduler=request.getfixturevalue("external_scheduler"))
+        settings = Settings(
+            data=tmp_path / "store", warm_umap=False, dask_scheduler=request.getfixturevalue("external_scheduler")
+        )
     else:
         settings = Settings(data=tmp_path / "store", warm_umap=False, dask_workers=2)
     with TestClient(create_app(settings)) as client:

@@ -15,15 +15,23 @@ from topoalign.api.app import create_app
 from topoalign.api.settings import Settings
 from topoalign.representation import Representation
 
-GRAPH = {"lens": {"kind": "pca", "n_components": 1}, "cover": {"kind": "kmapper", "n_intervals": 6, "overlap": 0.3},
-         "clusterer": {"kind": "dbscan", "eps": 3.0, "min_samples": 3}}
+GRAPH = {
+    "lens": {"kind": "pca", "n_components": 1},
+    "cover": {"kind": "kmapper", "n_intervals": 6, "overlap": 0.3},
+    "clusterer": {"kind": "dbscan", "eps": 3.0, "min_samples": 3},
+}
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     # as many heavy jobs may run as the two workers have threads: only the workers' lane slots keep one thread free
-    settings = Settings(data=tmp_path_factory.mktemp("dask-jobs") / "store", warm_umap=False, dask_workers=2,
-                        max_concurrent_jobs=4, max_interactive_jobs=2)
+    settings = Settings(
+        data=tmp_path_factory.mktemp("dask-jobs") / "store",
+        warm_umap=False,
+        dask_workers=2,
+        max_concurrent_jobs=4,
+        max_interactive_jobs=2,
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 
@@ -42,9 +50,17 @@ def wide(client):
 
 
 def _align(client, wide, n_permutations: int, random_state: int) -> str:
-    r = client.post("/api/align", json={"representation_a": wide[0], "representation_b": wide[1],
-                                        "metric": "procrustes", "folds": 2, "n_permutations": n_permutations,
-                                        "random_state": random_state})
+    r = client.post(
+        "/api/align",
+        json={
+            "representation_a": wide[0],
+            "representation_b": wide[1],
+            "metric": "procrustes",
+            "folds": 2,
+            "n_permutations": n_permutations,
+            "random_state": random_state,
+        },
+    )
     assert r.status_code == 202, r.text
     return r.json()["job_id"]
 

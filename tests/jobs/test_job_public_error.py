@@ -15,15 +15,20 @@ def test_known_roots_become_placeholders(tmp_path):
     assert str(tmp_path) not in public_text(f"{tmp_path}/other/file.txt", roots)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("see /etc/passwd", "see .../passwd"),
-    ("'/srv/secret/data.h5' is corrupt", "'.../data.h5' is corrupt"),
-    ("boom\nTraceback (most recent call last):\n  File \"/x/y.py\", line 1", "boom"),
-    ("POST /api/graphs failed", "POST /api/graphs failed"),  # routes are not paths of the server
-    ("ratio 1/2 of a/b", "ratio 1/2 of a/b"),
-    ("The 'eps' parameter of DBSCAN must be > 0. Got -1 instead.", "The 'eps' parameter of DBSCAN must be > 0. Got -1 "
-                                                                   "instead."),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("see /etc/passwd", "see .../passwd"),
+        ("'/srv/secret/data.h5' is corrupt", "'.../data.h5' is corrupt"),
+        ('boom\nTraceback (most recent call last):\n  File "/x/y.py", line 1', "boom"),
+        ("POST /api/graphs failed", "POST /api/graphs failed"),  # routes are not paths of the server
+        ("ratio 1/2 of a/b", "ratio 1/2 of a/b"),
+        (
+            "The 'eps' parameter of DBSCAN must be > 0. Got -1 instead.",
+            "The 'eps' parameter of DBSCAN must be > 0. Got -1 instead.",
+        ),
+    ],
+)
 def test_tracebacks_and_other_absolute_paths_go(text, expected):
     assert public_text(text, ()) == expected
 

@@ -24,6 +24,7 @@ def runner(tmp_path):
             progress(0.1, "waiting")
             assert release.wait(20)
             return {"params": params}
+
         return run
 
     for kind in ("topo_score", "audit", "graph"):
@@ -52,8 +53,9 @@ def test_every_interactive_kind_is_a_registered_job_kind():
     from topoalign.jobs.kinds import KINDS
 
     assert INTERACTIVE_KINDS <= set(KINDS)
-    assert {"graph", "aligned_graphs", "topo_regions", "topo_score", "align", "audit", "extract",
-            "warmup_umap"} <= set(KINDS)
+    assert {"graph", "aligned_graphs", "topo_regions", "topo_score", "align", "audit", "extract", "warmup_umap"} <= set(
+        KINDS
+    )
     assert not [m for m in ROUTER_MODULES if hasattr(importlib.import_module(m), "register_jobs")]
 
 
@@ -119,6 +121,8 @@ def test_a_failed_job_keeps_type_and_message_without_paths(tmp_path, caplog):
     job = store.get_job(job_id)
     assert job["message"] == "ValueError"
     assert job["error"].startswith("ValueError: cannot read <data>/arrays/r1.npy (from <site-packages>/numpy/")
-    assert "Traceback" not in job["error"] and str(tmp_path) not in job["error"] and "/site-packages" not in job["error"]
+    assert (
+        "Traceback" not in job["error"] and str(tmp_path) not in job["error"] and "/site-packages" not in job["error"]
+    )
     assert any(r.exc_info and "Traceback" not in r.getMessage() for r in caplog.records)  # the trace is logged
     jobs.shutdown()

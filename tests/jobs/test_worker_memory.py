@@ -19,14 +19,18 @@ from topoalign.api.settings import Settings
 from topoalign.representation import Representation
 
 BUDGET = "1GiB"
-GRAPH = {"lens": {"kind": "pca", "n_components": 1}, "cover": {"kind": "kmapper", "n_intervals": 8, "overlap": 0.3},
-         "clusterer": {"kind": "dbscan", "eps": 2.0, "min_samples": 3}}
+GRAPH = {
+    "lens": {"kind": "pca", "n_components": 1},
+    "cover": {"kind": "kmapper", "n_intervals": 8, "overlap": 0.3},
+    "clusterer": {"kind": "dbscan", "eps": 2.0, "min_samples": 3},
+}
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    settings = Settings(data=tmp_path_factory.mktemp("memory") / "store", warm_umap=False, dask_workers=1,
-                        worker_memory=BUDGET)
+    settings = Settings(
+        data=tmp_path_factory.mktemp("memory") / "store", warm_umap=False, dask_workers=1, worker_memory=BUDGET
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 

@@ -24,12 +24,38 @@ def digits_activations() -> np.ndarray:
 
 
 def _sentences(n: int) -> list[str]:
-    subjects = ["The cat", "A doctor", "My neighbour", "The committee", "An old sailor", "The startup", "Our teacher",
-                "A hungry fox", "The engineer", "The farmer"]
-    verbs = ["quietly studied", "suddenly announced", "carefully repaired", "angrily rejected", "proudly presented",
-             "secretly planned"]
-    objects = ["the new budget", "a broken bicycle", "the ancient castle", "a chocolate cake", "the election results",
-               "a mysterious letter", "the mountain trail", "an electric car", "a jazz concert", "a lost puppy"]
+    subjects = [
+        "The cat",
+        "A doctor",
+        "My neighbour",
+        "The committee",
+        "An old sailor",
+        "The startup",
+        "Our teacher",
+        "A hungry fox",
+        "The engineer",
+        "The farmer",
+    ]
+    verbs = [
+        "quietly studied",
+        "suddenly announced",
+        "carefully repaired",
+        "angrily rejected",
+        "proudly presented",
+        "secretly planned",
+    ]
+    objects = [
+        "the new budget",
+        "a broken bicycle",
+        "the ancient castle",
+        "a chocolate cake",
+        "the election results",
+        "a mysterious letter",
+        "the mountain trail",
+        "an electric car",
+        "a jazz concert",
+        "a lost puppy",
+    ]
     tails = ["yesterday", "at midnight", "after the storm", "in secret", "for the first time"]
     combos = list(itertools.product(subjects, verbs, objects, tails))
     rng = np.random.default_rng(0)

@@ -19,8 +19,12 @@ def test_hausdorff_scale_is_the_mean_directed_hausdorff_distance_to_subsamples()
     s = len(X)
     m = int(s / np.exp(np.log(np.log(s) / np.log(10.0))))
     rng = np.random.default_rng(5)
-    expected = np.mean([directed_hausdorff(X.astype(np.float64), X[rng.choice(s, m, replace=False)]
-                                           .astype(np.float64))[0] for _ in range(12)])
+    expected = np.mean(
+        [
+            directed_hausdorff(X.astype(np.float64), X[rng.choice(s, m, replace=False)].astype(np.float64))[0]
+            for _ in range(12)
+        ]
+    )
     assert hausdorff_scale(D, n_draws=12, random_state=5) == pytest.approx(expected, rel=1e-9)
 
 
@@ -43,16 +47,19 @@ def test_sample_rows_are_seeded_and_sorted():
     assert np.array_equal(sample_rows(40, 50), np.arange(40))
 
 
-@pytest.mark.parametrize("name,intervals,scale", [("blobs", [3, 3], 1.0), ("circle", [8, 4], 0.9),
-                                                  ("loop_blobs", [16, 5], 1.3), ("flares", [5, 7], 1.0)])
+@pytest.mark.parametrize(
+    "name,intervals,scale",
+    [("blobs", [3, 3], 1.0), ("circle", [8, 4], 0.9), ("loop_blobs", [16, 5], 1.3), ("flares", [5, 7], 1.0)],
+)
 def test_sample_graph_equals_build_mapper_graph(name, intervals, scale):
     X, _ = planted_shape(name, n=1500, noise=0.01, seed=3)
     lens = compute_lens(X, "pca:2")
     D = distance_matrix(X)
     t = scale * hausdorff_scale(D)
     fast = sample_mapper_graph(D < t, nearest_in_sample(D), lens, KMapperCover(intervals, 1 / 3))
-    ref = build_mapper_graph(X, lens, KMapperCover(intervals, 1 / 3),
-                             SingleLinkage(distance_threshold=t, min_points=1, join_isolated=True))
+    ref = build_mapper_graph(
+        X, lens, KMapperCover(intervals, 1 / 3), SingleLinkage(distance_threshold=t, min_points=1, join_isolated=True)
+    )
     assert [n.members.tolist() for n in fast.nodes] == [n.members.tolist() for n in ref.nodes]
     assert [(e.source, e.target, e.shared) for e in fast.edges] == [(e.source, e.target, e.shared) for e in ref.edges]
     rows = np.sort(np.random.default_rng(0).choice(1500, 1100, replace=False))
@@ -73,8 +80,9 @@ def test_single_linkage_on_the_dbscan_engine_matches_scikit_learn(metric):
     for _, rows in cover.elements(lens):
         if len(rows) < 2:
             continue
-        labels = AgglomerativeClustering(n_clusters=None, distance_threshold=t, linkage="single",
-                                         metric=metric).fit_predict(X[rows].astype(np.float64))
+        labels = AgglomerativeClustering(
+            n_clusters=None, distance_threshold=t, linkage="single", metric=metric
+        ).fit_predict(X[rows].astype(np.float64))
         expected |= {frozenset(rows[labels == c].tolist()) for c in np.unique(labels)}
     assert g.member_sets() == expected
 
@@ -98,15 +106,17 @@ def test_join_isolated_follows_the_global_nearest_neighbour():
     X = np.vstack([blob, outlier, far])
     lens = X[:, :1]
     plain = build_mapper_graph(X, lens, KMapperCover(1, 0.1), SingleLinkage(distance_threshold=0.2, min_points=1))
-    joined = build_mapper_graph(X, lens, KMapperCover(1, 0.1),
-                                SingleLinkage(distance_threshold=0.2, min_points=1, join_isolated=True))
+    joined = build_mapper_graph(
+        X, lens, KMapperCover(1, 0.1), SingleLinkage(distance_threshold=0.2, min_points=1, join_isolated=True)
+    )
     assert len(plain.nodes) == 3
     nn = np.argmin(np.where(np.eye(len(X), dtype=bool), np.inf, cdist(X, X)), axis=1)
     assert nn[60] < 60 and nn[61] == 60
     # one element: the outlier joins the blob; the far row's nearest row is the outlier, so it joins too
     assert [len(n.members) for n in joined.nodes] == [62]
-    split = build_mapper_graph(X, lens, KMapperCover(2, 0.05),
-                               SingleLinkage(distance_threshold=0.2, min_points=1, join_isolated=True))
+    split = build_mapper_graph(
+        X, lens, KMapperCover(2, 0.05), SingleLinkage(distance_threshold=0.2, min_points=1, join_isolated=True)
+    )
     assert sorted(len(n.members) for n in split.nodes) == [1, 61]
 
 
@@ -124,8 +134,13 @@ def test_dbscan_noise_rules_leave_no_row_out(rule):
         assert dropped_sets <= kept.member_sets()
     else:
         assert all(any(a <= b for b in kept.member_sets()) for a in dropped_sets)
-    assert DBSCAN(eps=0.1, min_samples=3).params() == {"kind": "dbscan", "eps": 0.1, "min_samples": 3,
-                                                       "metric": "euclidean", "eps_quantile": 0.5}
+    assert DBSCAN(eps=0.1, min_samples=3).params() == {
+        "kind": "dbscan",
+        "eps": 0.1,
+        "min_samples": 3,
+        "metric": "euclidean",
+        "eps_quantile": 0.5,
+    }
 
 
 def test_place_noise_attaches_to_the_nearest_rows_cluster_by_brute_force():

@@ -43,11 +43,15 @@ def test_the_choice_is_recorded_and_rebuilds_the_same_graph_explicitly():
     X, _ = planted_shape("figure_eight", n=3000, noise=0.02, seed=4)
     lens = compute_lens(X, "pca:2")
     g = build_graph(X, lens, MapperParams.from_dict({}))
-    explicit = MapperParams.from_dict({"cover": {k if k != "n_cubes" else "n_intervals": v
-                                                 for k, v in g.params["cover"].items() if k != "perc_overlap"}
-                                       | {"overlap": g.params["cover"]["perc_overlap"]},
-                                       "clusterer": {k: v for k, v in g.params["clusterer"].items()
-                                                     if v is not None}})
+    explicit = MapperParams.from_dict(
+        {
+            "cover": {
+                k if k != "n_cubes" else "n_intervals": v for k, v in g.params["cover"].items() if k != "perc_overlap"
+            }
+            | {"overlap": g.params["cover"]["perc_overlap"]},
+            "clusterer": {k: v for k, v in g.params["clusterer"].items() if v is not None},
+        }
+    )
     assert explicit.auto is False
     again = build_graph(X, lens, explicit)
     assert [n.members.tolist() for n in again.nodes] == [n.members.tolist() for n in g.nodes]
@@ -114,10 +118,12 @@ def test_cmo_strategy_matches_gudhi_resolution_and_clustering():
     expected = [int(s / (j / (1 / 3))) for s, j in zip(spans, jumps)]
     assert choice.n_intervals == [max(1, e) for e in expected]
     # GUDHI's full fit with our delta and resolution: the same member sets as our build
-    fit = gudhi_cc.MapperComplex(resolutions=np.array(choice.n_intervals), gains=[1 / 3, 1 / 3],
-                                 clustering=_sk_single(choice.delta)).fit(X, filters=lens, colors=lens)
-    ours = build_mapper_graph(X, lens, KMapperCover(choice.n_intervals, 1 / 3),
-                              SingleLinkage(distance_threshold=choice.delta, min_points=1))
+    fit = gudhi_cc.MapperComplex(
+        resolutions=np.array(choice.n_intervals), gains=[1 / 3, 1 / 3], clustering=_sk_single(choice.delta)
+    ).fit(X, filters=lens, colors=lens)
+    ours = build_mapper_graph(
+        X, lens, KMapperCover(choice.n_intervals, 1 / 3), SingleLinkage(distance_threshold=choice.delta, min_points=1)
+    )
     theirs = {frozenset(np.asarray(v["indices"]).tolist()) for v in fit.node_info_.values()}
     assert {frozenset(n.members.tolist()) for n in ours.nodes} == theirs
 

@@ -9,8 +9,17 @@ import pandas as pd
 import pytest
 
 from topoalign.errors import InvalidParameterError
-from topoalign.mapper import (DBSCAN, KMapperCover, MapperGraph, PCALens, UniformCover, build_mapper_graph,
-                              compute_lens, edges_from_members, make_lens)
+from topoalign.mapper import (
+    DBSCAN,
+    KMapperCover,
+    MapperGraph,
+    PCALens,
+    UniformCover,
+    build_mapper_graph,
+    compute_lens,
+    edges_from_members,
+    make_lens,
+)
 from topoalign.mapper.graph import MapperNode
 from topoalign.representation import Representation
 
@@ -21,8 +30,9 @@ def two_rings():
     t = rng.uniform(0, 2 * np.pi, 400)
     X = np.c_[np.cos(t), np.sin(t)] + rng.normal(0, 0.03, size=(400, 2))
     X[200:] += [4, 0]
-    labels = pd.DataFrame({"ring": ["a"] * 200 + ["b"] * 200, "t": t},
-                          index=pd.Index([f"s{i}" for i in range(400)], name="stimulus_id"))
+    labels = pd.DataFrame(
+        {"ring": ["a"] * 200 + ["b"] * 200, "t": t}, index=pd.Index([f"s{i}" for i in range(400)], name="stimulus_id")
+    )
     return X, labels
 
 
@@ -30,8 +40,16 @@ def test_graph_fields_and_exports(two_rings, tmp_path):
     X, labels = two_rings
     ids = labels.index.to_numpy()
     calls = []
-    g = build_mapper_graph(X, X[:, 1], UniformCover(6, 0.3), DBSCAN(eps=0.3, min_samples=3), stimulus_ids=ids,
-                           labels=labels, progress=lambda f, m="": calls.append(f), params={"lens": "y"})
+    g = build_mapper_graph(
+        X,
+        X[:, 1],
+        UniformCover(6, 0.3),
+        DBSCAN(eps=0.3, min_samples=3),
+        stimulus_ids=ids,
+        labels=labels,
+        progress=lambda f, m="": calls.append(f),
+        params={"lens": "y"},
+    )
     assert calls[-1] == 1.0 and calls == sorted(calls)
     assert len(g.nodes) >= 10
     for node in g.nodes:
@@ -57,8 +75,9 @@ def test_graph_fields_and_exports(two_rings, tmp_path):
 
 def test_edges_from_members_against_brute_force():
     rng = np.random.default_rng(0)
-    nodes = [MapperNode(f"n{i}", np.unique(rng.integers(0, 60, size=rng.integers(1, 15))), (i,), (0.0,))
-             for i in range(40)]
+    nodes = [
+        MapperNode(f"n{i}", np.unique(rng.integers(0, 60, size=rng.integers(1, 15))), (i,), (0.0,)) for i in range(40)
+    ]
     expected = {}
     for a, b in itertools.combinations(range(40), 2):
         k = len(set(nodes[a].members) & set(nodes[b].members))
@@ -89,12 +108,15 @@ def test_sparse_and_dense_paths_agree(monkeypatch):
     assert dense.to_json() == sparse_.to_json()
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(cover=UniformCover(10, 1.0)), "'overlap' parameter of UniformCover must be in \\[0, 1\\)"),
-    (dict(cover=UniformCover(0, 0.3)), "'n_intervals' parameter of UniformCover"),
-    (dict(clusterer=DBSCAN(eps=0)), "'eps' parameter of DBSCAN"),
-    (dict(clusterer=DBSCAN(eps=1.0, min_samples=1000)), "'min_samples' parameter of DBSCAN"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(cover=UniformCover(10, 1.0)), "'overlap' parameter of UniformCover must be in \\[0, 1\\)"),
+        (dict(cover=UniformCover(0, 0.3)), "'n_intervals' parameter of UniformCover"),
+        (dict(clusterer=DBSCAN(eps=0)), "'eps' parameter of DBSCAN"),
+        (dict(clusterer=DBSCAN(eps=1.0, min_samples=1000)), "'min_samples' parameter of DBSCAN"),
+    ],
+)
 def test_bad_parameters_name_the_parameter(kwargs, match):
     X = np.random.default_rng(0).normal(size=(50, 3))
     args = {"cover": UniformCover(5, 0.3), "clusterer": DBSCAN(eps=1.0), **kwargs}
@@ -145,8 +167,11 @@ def test_lens_validation_and_params():
         make_lens("wavelet")
     with pytest.raises(InvalidParameterError, match="has no parameter"):
         make_lens({"kind": "pca", "bogus": 1})
-    assert make_lens("pca:3").params() == PCALens(3).params() == {"kind": "pca", "n_components": 3,
-                                                                   "metric": "euclidean", "random_state": 0}
+    assert (
+        make_lens("pca:3").params()
+        == PCALens(3).params()
+        == {"kind": "pca", "n_components": 3, "metric": "euclidean", "random_state": 0}
+    )
     assert make_lens(np.ones(4)).params() != make_lens(np.zeros(4)).params()
 
 

@@ -22,9 +22,31 @@ def npy(tmp_path):
 
 def test_mapper_on_a_file(npy, tmp_path, capsys):
     out = tmp_path / "graph.json"
-    code = main(["mapper", str(npy), "--lens", "pca:2", "--cover", "kmapper", "--intervals", "4", "--overlap", "0.3",
-                 "--clusterer", "dbscan", "--eps", "1.0", "--min-samples", "3", "--metric", "euclidean",
-                 "-o", str(out), "--quiet"])
+    code = main(
+        [
+            "mapper",
+            str(npy),
+            "--lens",
+            "pca:2",
+            "--cover",
+            "kmapper",
+            "--intervals",
+            "4",
+            "--overlap",
+            "0.3",
+            "--clusterer",
+            "dbscan",
+            "--eps",
+            "1.0",
+            "--min-samples",
+            "3",
+            "--metric",
+            "euclidean",
+            "-o",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     graph = json.loads(out.read_text())
     assert graph["nodes"] and isinstance(graph["nodes"][0]["members"], list)
@@ -40,8 +62,10 @@ def test_mapper_matches_kmapper_from_cli(npy, tmp_path):
 
     X = np.load(npy)
     out = tmp_path / "g.json"
-    assert main(["mapper", str(npy), "--lens", "pca:1", "--intervals", "6", "--eps", "0.9", "--quiet",
-                 "-o", str(out)]) == 0
+    assert (
+        main(["mapper", str(npy), "--lens", "pca:1", "--intervals", "6", "--eps", "0.9", "--quiet", "-o", str(out)])
+        == 0
+    )
     lens = PCA(1, random_state=0).fit_transform(X.astype(np.float64))
     ref = km.KeplerMapper(verbose=0).map(lens, X, cover=km.Cover(6, 0.3), clusterer=DBSCAN(eps=0.9, min_samples=3))
     ours = {frozenset(n["members"]) for n in json.loads(out.read_text())["nodes"]}
@@ -67,9 +91,17 @@ def test_mapper_on_a_representation_id_with_stability_and_auto(tmp_path, capsys)
     assert "auto_choice" in json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize("extra,name", [(["--overlap", "1.5"], "overlap"), (["--intervals", "0"], "n_intervals"),
-                                         (["--eps", "0"], "eps"), (["--min-samples", "1000"], "min_samples"),
-                                         (["--lens", "pca:50"], "n_components"), (["--lens", "wavelet"], "lens")])
+@pytest.mark.parametrize(
+    "extra,name",
+    [
+        (["--overlap", "1.5"], "overlap"),
+        (["--intervals", "0"], "n_intervals"),
+        (["--eps", "0"], "eps"),
+        (["--min-samples", "1000"], "min_samples"),
+        (["--lens", "pca:50"], "n_components"),
+        (["--lens", "wavelet"], "lens"),
+    ],
+)
 def test_bad_parameters_exit_2(npy, capsys, extra, name):
     assert main(["mapper", str(npy), "--quiet", "--eps", "1.0"] + extra) == 2
     assert f"'{name}'" in capsys.readouterr().err

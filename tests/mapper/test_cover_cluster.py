@@ -69,8 +69,10 @@ def test_balanced_cover_is_balanced():
     assert max(sizes) - min(sizes) <= 3
 
 
-@pytest.mark.parametrize("cover", [UniformCover(0, 0.3), UniformCover(10, 1.0), KMapperCover(5, -0.1),
-                                   BalancedCover(3.5, 0.2), KMapperCover(5, 1.5)])
+@pytest.mark.parametrize(
+    "cover",
+    [UniformCover(0, 0.3), UniformCover(10, 1.0), KMapperCover(5, -0.1), BalancedCover(3.5, 0.2), KMapperCover(5, 1.5)],
+)
 def test_cover_validation(cover):
     with pytest.raises(InvalidParameterError, match="parameter of"):
         cover.fit(np.arange(10.0))
@@ -145,9 +147,15 @@ def test_dbscan_labels_equal_sklearn(seed):
 def test_dbscan_border_point_goes_to_first_cluster():
     # two cores clusters (left: rows 0-2, right: rows 3-5) and a border point (6) reachable from both
     X = np.array([[0, 0], [0.1, 0], [0.2, 0], [2.2, 0], [2.3, 0], [2.4, 0], [1.2, 0]], dtype=float)
-    assert DBSCAN(eps=1.0, min_samples=3).fit_predict(X).tolist() == SkDBSCAN(eps=1.0, min_samples=3).fit_predict(X).tolist()
+    assert (
+        DBSCAN(eps=1.0, min_samples=3).fit_predict(X).tolist()
+        == SkDBSCAN(eps=1.0, min_samples=3).fit_predict(X).tolist()
+    )
     X2 = X[[3, 4, 5, 0, 1, 2, 6]]
-    assert DBSCAN(eps=1.0, min_samples=3).fit_predict(X2).tolist() == SkDBSCAN(eps=1.0, min_samples=3).fit_predict(X2).tolist()
+    assert (
+        DBSCAN(eps=1.0, min_samples=3).fit_predict(X2).tolist()
+        == SkDBSCAN(eps=1.0, min_samples=3).fit_predict(X2).tolist()
+    )
 
 
 def test_dbscan_labels_empty():
@@ -201,8 +209,7 @@ def test_leaders_dbscan_equals_sklearn(seed):
     from topoalign.mapper.dbscan.leaders import dbscan_labels_leaders
 
     rng = np.random.default_rng(seed)
-    X = np.vstack([rng.normal(c, 0.35, size=(700, 3)) for c in (0.0, 1.6, 4.0)] +
-                  [rng.uniform(-2, 6, size=(300, 3))])
+    X = np.vstack([rng.normal(c, 0.35, size=(700, 3)) for c in (0.0, 1.6, 4.0)] + [rng.uniform(-2, 6, size=(300, 3))])
     X = X[rng.permutation(len(X))]
     ran = 0
     for eps, ms in [(0.6, 4), (0.8, 8), (1.0, 20), (0.5, 3), (0.3, 6)]:

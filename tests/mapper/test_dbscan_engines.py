@@ -56,8 +56,14 @@ def _fewer_rows_than_min_samples():
     return np.random.default_rng(5).normal(size=(3, 4)), 10.0, 5
 
 
-DATA = {"blobs": _blobs, "uniform noise": _uniform_noise, "duplicates": _duplicates, "dense cluster": _dense_cluster,
-        "1-D": _one_dimensional, "rows < min_samples": _fewer_rows_than_min_samples}
+DATA = {
+    "blobs": _blobs,
+    "uniform noise": _uniform_noise,
+    "duplicates": _duplicates,
+    "dense cluster": _dense_cluster,
+    "1-D": _one_dimensional,
+    "rows < min_samples": _fewer_rows_than_min_samples,
+}
 
 
 def _pairs(X, eps, ms):

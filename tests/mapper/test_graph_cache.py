@@ -12,8 +12,15 @@ from topoalign.mapper.graph import MapperGraph, MapperNode
 
 def _graph(n_nodes: int, n_stimuli: int = 100) -> MapperGraph:
     rng = np.random.default_rng(n_nodes)
-    nodes = [MapperNode(id=f"n{i}", members=np.sort(rng.choice(n_stimuli, 10, replace=False)), cover_element=(i,),
-                        lens_mean=(float(i),)) for i in range(n_nodes)]
+    nodes = [
+        MapperNode(
+            id=f"n{i}",
+            members=np.sort(rng.choice(n_stimuli, 10, replace=False)),
+            cover_element=(i,),
+            lens_mean=(float(i),),
+        )
+        for i in range(n_nodes)
+    ]
     return MapperGraph(nodes=nodes, edges=[], stimulus_ids=np.array([f"s{i}" for i in range(n_stimuli)]))
 
 
@@ -76,8 +83,11 @@ def test_a_built_graph_is_remembered_as_its_stored_json_reads(store):
     ids = [f"s{i}" for i in range(100)]
     coll = store.create_collection("c", ids, labels=pd.DataFrame({"g": ["a"] * 50 + ["b"] * 50}, index=ids))
     rid = store.add_representation(coll.id, Representation(X, ids, name="l")).id
-    rec, _ = graph_for_representation(store, rid, {"lens": "pca:1", "cover": {"n_intervals": 4, "overlap": 0.3},
-                                                   "clusterer": {"kind": "dbscan", "eps": 1.0}})
+    rec, _ = graph_for_representation(
+        store,
+        rid,
+        {"lens": "pca:1", "cover": {"n_intervals": 4, "overlap": 0.3}, "clusterer": {"kind": "dbscan", "eps": 1.0}},
+    )
     assert (str(store.data_dir), rec.id) in graph_cache._cache  # seeded by the build, before any load
     seeded = graph_cache.stored_graph(store, rec.id)
     graph_cache.clear()

@@ -37,8 +37,10 @@ def test_components_of_a_long_shuffled_chain_and_a_star():
     assert len(set(half.tolist())) == 2 and len(set(half[perm[:2000]].tolist())) == 1
 
 
-@pytest.mark.parametrize("shape, density", [((256, 1500), 0.001), ((256, 1501), 0.002), ((3, 5), 0.5),
-                                            ((256, 700), 0.3), ((1, 9), 0.2), ((17, 33), 0.0)])
+@pytest.mark.parametrize(
+    "shape, density",
+    [((256, 1500), 0.001), ((256, 1501), 0.002), ((3, 5), 0.5), ((256, 700), 0.3), ((1, 9), 0.2), ((17, 33), 0.0)],
+)
 def test_sparse_nonzero_equals_nonzero(shape, density):
     mask = np.random.default_rng(6).random(shape) < density
     for got, want in zip(sparse_nonzero(mask), np.nonzero(mask)):
@@ -56,16 +58,23 @@ def test_edges_from_members_equal_the_sparse_product(n_nodes, n_rows, seed):
     from topoalign.mapper.graph import MapperNode, edges_from_members
 
     rng = np.random.default_rng(seed)
-    nodes = [MapperNode(f"n{i}", np.unique(rng.integers(0, n_rows, size=rng.integers(1, max(2, min(n_rows // 3, 400))))),
-                        (i,), (0.0,)) for i in range(n_nodes)]
+    nodes = [
+        MapperNode(
+            f"n{i}",
+            np.unique(rng.integers(0, n_rows, size=rng.integers(1, max(2, min(n_rows // 3, 400))))),
+            (i,),
+            (0.0,),
+        )
+        for i in range(n_nodes)
+    ]
     sizes = np.array([len(nd.members) for nd in nodes])
-    A = sparse.csr_matrix((np.ones(sizes.sum()), (np.repeat(np.arange(n_nodes), sizes),
-                                                  np.concatenate([nd.members for nd in nodes]))),
-                          shape=(n_nodes, n_rows))
+    A = sparse.csr_matrix(
+        (np.ones(sizes.sum()), (np.repeat(np.arange(n_nodes), sizes), np.concatenate([nd.members for nd in nodes]))),
+        shape=(n_nodes, n_rows),
+    )
     shared = sparse.triu(A @ A.T, k=1).tocoo()
     order = np.lexsort((shared.col, shared.row))
-    expected = [(f"n{a}", f"n{b}", int(k)) for a, b, k in
-                zip(shared.row[order], shared.col[order], shared.data[order])]
+    expected = [(f"n{a}", f"n{b}", int(k)) for a, b, k in zip(shared.row[order], shared.col[order], shared.data[order])]
     got = edges_from_members(nodes)
     assert [(e.source, e.target, e.shared) for e in got] == expected
     for e in got:

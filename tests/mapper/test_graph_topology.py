@@ -17,8 +17,11 @@ def brute_force_betti(n, edges):
     spanning-forest reduction under test)."""
     edges = sorted({(min(a, b), max(a, b)) for a, b in edges if a != b})
     adj = {e for e in edges}
-    tris = [t for t in itertools.combinations(range(n), 3)
-            if (t[0], t[1]) in adj and (t[0], t[2]) in adj and (t[1], t[2]) in adj]
+    tris = [
+        t
+        for t in itertools.combinations(range(n), 3)
+        if (t[0], t[1]) in adj and (t[0], t[2]) in adj and (t[1], t[2]) in adj
+    ]
     d1 = np.zeros((n, len(edges)), dtype=np.uint8)
     for j, (a, b) in enumerate(edges):
         d1[a, j] = d1[b, j] = 1

@@ -16,8 +16,17 @@ from topoalign.mapper.cover import KMapperCover
 from topoalign.mapper.dbscan import WithinEps, element_labels, grouped, row_groups
 
 
-def _clusters(n: int, d: int, seed: int, centres: int = 6, spread: float = 0.35, rank: int = 4,
-              noise: float = 0.05, offset: float = 0.0, dtype=np.float32) -> np.ndarray:
+def _clusters(
+    n: int,
+    d: int,
+    seed: int,
+    centres: int = 6,
+    spread: float = 0.35,
+    rank: int = 4,
+    noise: float = 0.05,
+    offset: float = 0.0,
+    dtype=np.float32,
+) -> np.ndarray:
     """Low-rank clusters around random centres with isotropic noise and a few scattered outliers."""
     rng = np.random.default_rng(seed)
     C = rng.normal(size=(centres, d)) * 1.5
@@ -57,7 +66,7 @@ def test_far_groups_hold_no_pair_within_eps(small_groups, dtype, offset):
     X = _clusters(1500, 48, 0, offset=offset, dtype=dtype)
     eps = _eps(X, 0.03)
     f = WithinEps(X, eps, "euclidean")
-    assign, C, lo, hi = row_groups.kmeans_groups(f.A[:, :f.d], len(X) // 40)
+    assign, C, lo, hi = row_groups.kmeans_groups(f.A[:, : f.d], len(X) // 40)
     far = row_groups.far_group_pairs(C, lo, hi, eps, float(np.sqrt(f.A[:, f.d].max())))
     assert far.mean() > 0.3  # the bounds rule out much of the work here, so the check below has teeth
     pairs = np.array(sorted(_brute_pairs(X, eps)))

@@ -18,8 +18,9 @@ km = pytest.importorskip("kmapper")
 def kmapper_sets(lens, X, n_cubes, overlap, clusterer) -> tuple[set[frozenset[int]], int]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = km.KeplerMapper(verbose=0).map(lens, X, cover=km.Cover(n_cubes=n_cubes, perc_overlap=overlap),
-                                             clusterer=clusterer)
+        ref = km.KeplerMapper(verbose=0).map(
+            lens, X, cover=km.Cover(n_cubes=n_cubes, perc_overlap=overlap), clusterer=clusterer
+        )
     return {frozenset(v) for v in ref["nodes"].values()}, len(ref["nodes"])
 
 
@@ -38,8 +39,9 @@ def assert_parity(X, lens, n_cubes, overlap, ours, ref, *, dedupe=False):
 def test_dbscan_parity_digits(digits_activations, n_cubes, overlap, eps, min_samples):
     X = digits_activations
     lens = PCA(2, random_state=0).fit_transform(X)
-    g = assert_parity(X, lens, n_cubes, overlap, DBSCAN(eps=eps, min_samples=min_samples),
-                      SkDBSCAN(eps=eps, min_samples=min_samples))
+    g = assert_parity(
+        X, lens, n_cubes, overlap, DBSCAN(eps=eps, min_samples=min_samples), SkDBSCAN(eps=eps, min_samples=min_samples)
+    )
     assert len(g.nodes) > 5
 
 
@@ -47,16 +49,23 @@ def test_dbscan_parity_digits(digits_activations, n_cubes, overlap, eps, min_sam
 def test_dbscan_parity_minilm(minilm_embeddings, n_cubes, overlap, eps):
     X = minilm_embeddings
     lens = PCA(2, random_state=0).fit_transform(X)
-    g = assert_parity(X, lens, n_cubes, overlap, DBSCAN(eps=eps, min_samples=3), SkDBSCAN(eps=eps, min_samples=3),
-                      dedupe=True)
+    g = assert_parity(
+        X, lens, n_cubes, overlap, DBSCAN(eps=eps, min_samples=3), SkDBSCAN(eps=eps, min_samples=3), dedupe=True
+    )
     assert len(g.nodes) > 10
 
 
 def test_dbscan_cosine_parity_minilm(minilm_embeddings):
     X = minilm_embeddings
     lens = PCA(1, random_state=0).fit_transform(X)
-    assert_parity(X, lens, 12, 0.4, DBSCAN(eps=0.25, min_samples=3, metric="cosine"),
-                  SkDBSCAN(eps=0.25, min_samples=3, metric="cosine"))
+    assert_parity(
+        X,
+        lens,
+        12,
+        0.4,
+        DBSCAN(eps=0.25, min_samples=3, metric="cosine"),
+        SkDBSCAN(eps=0.25, min_samples=3, metric="cosine"),
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -66,8 +75,9 @@ def test_dbscan_parity_random(seed, shape):
     X = rng.normal(size=shape).astype(np.float32 if seed % 2 else np.float64)
     lens = X[:, :2] if seed < 2 else X[:, 0]
     eps = float(np.median(np.linalg.norm(X[:50, None] - X[None, :50], axis=-1))) * 0.55
-    assert_parity(X, lens, 5 + seed * 3, 0.25 + 0.1 * seed, DBSCAN(eps=eps, min_samples=3),
-                  SkDBSCAN(eps=eps, min_samples=3))
+    assert_parity(
+        X, lens, 5 + seed * 3, 0.25 + 0.1 * seed, DBSCAN(eps=eps, min_samples=3), SkDBSCAN(eps=eps, min_samples=3)
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -81,15 +91,27 @@ def test_dbscan_parity_blob_shapes(blob_shapes, seed):
 def test_single_linkage_parity(blob_shapes, threshold):
     X = blob_shapes(3)
     lens = PCA(2, random_state=0).fit_transform(X)
-    assert_parity(X, lens, 6, 0.3, SingleLinkage(distance_threshold=threshold),
-                  AgglomerativeClustering(n_clusters=None, distance_threshold=threshold, linkage="single"))
+    assert_parity(
+        X,
+        lens,
+        6,
+        0.3,
+        SingleLinkage(distance_threshold=threshold),
+        AgglomerativeClustering(n_clusters=None, distance_threshold=threshold, linkage="single"),
+    )
 
 
 def test_single_linkage_parity_digits(digits_activations):
     X = digits_activations
     lens = PCA(2, random_state=0).fit_transform(X)
-    assert_parity(X, lens, 8, 0.3, SingleLinkage(distance_threshold=1.3),
-                  AgglomerativeClustering(n_clusters=None, distance_threshold=1.3, linkage="single"))
+    assert_parity(
+        X,
+        lens,
+        8,
+        0.3,
+        SingleLinkage(distance_threshold=1.3),
+        AgglomerativeClustering(n_clusters=None, distance_threshold=1.3, linkage="single"),
+    )
 
 
 def test_single_linkage_n_clusters_parity(blob_shapes):

@@ -38,19 +38,26 @@ def reference_summary(labels: pd.DataFrame, node: MapperNode) -> dict:
 def test_label_summary_equals_the_pandas_reference(seed):
     rng = np.random.default_rng(seed)
     n = 1500
-    labels = pd.DataFrame({
-        "digit": rng.integers(0, 10, n),
-        "few_floats": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 5, n).astype(float)),
-        "continuous": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
-        "text": rng.choice(["a", "b", "c", None], n),
-        "mixed": pd.Series(rng.choice([1, 1.0, "1", "x", 2.5], n).tolist(), dtype=object),  # 1, 1.0, "1" share a key
-        "flag": rng.random(n) < 0.5,
-        "category": pd.Categorical(rng.choice(["u", "v", "w"], n)),
-        "string": pd.Series(rng.choice(["p", "q", None], n), dtype="string"),
-        "empty": np.full(n, np.nan),
-    }, index=[f"s{i}" for i in range(n)])
-    nodes = [MapperNode(f"n{i}", np.sort(rng.choice(n, int(rng.integers(1, 150)), replace=False)), (i,), (0.0,))
-             for i in range(40)]
+    labels = pd.DataFrame(
+        {
+            "digit": rng.integers(0, 10, n),
+            "few_floats": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 5, n).astype(float)),
+            "continuous": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
+            "text": rng.choice(["a", "b", "c", None], n),
+            "mixed": pd.Series(
+                rng.choice([1, 1.0, "1", "x", 2.5], n).tolist(), dtype=object
+            ),  # 1, 1.0, "1" share a key
+            "flag": rng.random(n) < 0.5,
+            "category": pd.Categorical(rng.choice(["u", "v", "w"], n)),
+            "string": pd.Series(rng.choice(["p", "q", None], n), dtype="string"),
+            "empty": np.full(n, np.nan),
+        },
+        index=[f"s{i}" for i in range(n)],
+    )
+    nodes = [
+        MapperNode(f"n{i}", np.sort(rng.choice(n, int(rng.integers(1, 150)), replace=False)), (i,), (0.0,))
+        for i in range(40)
+    ]
     nodes.append(MapperNode("unsorted", rng.permutation(n)[:300], (40,), (0.0,)))  # first appearance != row order
     nodes.append(MapperNode("one", np.array([7]), (41,), (0.0,)))
     graph = MapperGraph(nodes, [], np.asarray(labels.index), labels=labels)

@@ -13,13 +13,16 @@ from topoalign.mapper.labels import categorical_summary, dominant_label, label_k
 from topoalign.topo import motifs
 
 
-@pytest.mark.parametrize("counts,want", [
-    ({"dog": 2, "cat": 2}, ("cat", 2)),
-    ({"cat": 2, "dog": 2}, ("cat", 2)),
-    ({"b": 1, "a": 1, "c": 3}, ("c", 3)),
-    ({"9": 4, "10": 4}, ("10", 4)),  # text order, not numeric order
-    ({"x": 1}, ("x", 1)),
-])
+@pytest.mark.parametrize(
+    "counts,want",
+    [
+        ({"dog": 2, "cat": 2}, ("cat", 2)),
+        ({"cat": 2, "dog": 2}, ("cat", 2)),
+        ({"b": 1, "a": 1, "c": 3}, ("c", 3)),
+        ({"9": 4, "10": 4}, ("10", 4)),  # text order, not numeric order
+        ({"x": 1}, ("x", 1)),
+    ],
+)
 def test_tie_rule(counts, want):
     assert dominant_label(counts) == want
     assert categorical_summary(counts, sum(counts.values()))["dominant"] == want[0]
@@ -34,8 +37,10 @@ def _tied_frame(order):
     ids = [f"s{i}" for i in order]
     species = {"s0": "dog", "s1": "cat", "s2": "dog", "s3": "cat", "s4": "bird"}
     digit = {"s0": 9, "s1": 10, "s2": 10, "s3": 9, "s4": np.nan}  # a float column: keys "9" and "10", tied
-    return pd.DataFrame({"species": [species[i] for i in ids], "digit": [digit[i] for i in ids]},
-                        index=pd.Index(ids, name="stimulus_id"))
+    return pd.DataFrame(
+        {"species": [species[i] for i in ids], "digit": [digit[i] for i in ids]},
+        index=pd.Index(ids, name="stimulus_id"),
+    )
 
 
 @pytest.mark.parametrize("order", [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [1, 0, 3, 2, 4]])

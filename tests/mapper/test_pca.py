@@ -20,8 +20,10 @@ def _data(n: int, d: int, seed: int, dtype=np.float64, offset: float = 0.0) -> n
     return (rng.normal(size=(n, d)) * scales + offset + rng.normal(size=d)).astype(dtype)
 
 
-@pytest.mark.parametrize("n,d,k,seed,offset", [(2000, 50, 2, 0, 0.0), (5000, 384, 2, 1, 40.0), (300, 3, 3, 2, 0.0),
-                                               (1000, 100, 5, 3, -7.0), (20, 2, 1, 4, 0.0)])
+@pytest.mark.parametrize(
+    "n,d,k,seed,offset",
+    [(2000, 50, 2, 0, 0.0), (5000, 384, 2, 1, 40.0), (300, 3, 3, 2, 0.0), (1000, 100, 5, 3, -7.0), (20, 2, 1, 4, 0.0)],
+)
 def test_scores_equal_sklearn(n, d, k, seed, offset):
     X = _data(n, d, seed, offset=offset)
     ours = pca_transform(X, k)
@@ -53,16 +55,20 @@ def test_other_shapes_are_left_to_sklearn(n, d):
 
 def test_lens_values_equal_sklearn_on_float32_and_cosine_rows():
     X = _data(4000, 64, 7, dtype=np.float32, offset=3.0)
-    np.testing.assert_allclose(PCALens(2).fit_transform(X), PCA(2).fit_transform(X.astype(np.float64)),
-                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        PCALens(2).fit_transform(X), PCA(2).fit_transform(X.astype(np.float64)), rtol=1e-9, atol=1e-9
+    )
     U = X.astype(np.float64) / np.linalg.norm(X.astype(np.float64), axis=1, keepdims=True)
-    np.testing.assert_allclose(PCALens(2, metric="cosine").fit_transform(X), PCA(2).fit_transform(U),
-                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        PCALens(2, metric="cosine").fit_transform(X), PCA(2).fit_transform(U), rtol=1e-9, atol=1e-9
+    )
 
 
 def test_the_pca_lens_does_not_import_sklearn():
-    code = ("import sys, numpy as np\nfrom topoalign.mapper.lens import compute_lens\n"
-            "compute_lens(np.random.default_rng(0).normal(size=(2000, 30)), 'pca:2')\n"
-            "print('sklearn' in sys.modules, 'pandas' in sys.modules)")
+    code = (
+        "import sys, numpy as np\nfrom topoalign.mapper.lens import compute_lens\n"
+        "compute_lens(np.random.default_rng(0).normal(size=(2000, 30)), 'pca:2')\n"
+        "print('sklearn' in sys.modules, 'pandas' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

@@ -15,8 +15,15 @@ from topoalign.mapper.dbscan.within import WithinEps
 from topoalign.mapper.dbscan.pivots import dbscan_labels_pivots, within_half_eps_of_centre
 
 
-def _dense_clusters(seed: int, d: int = 64, per: int = 400, stds=(0.5, 0.7, 0.9, 1.1), eps: float = 13.0,
-                    offset: float = 0.0, dtype=np.float32) -> np.ndarray:
+def _dense_clusters(
+    seed: int,
+    d: int = 64,
+    per: int = 400,
+    stds=(0.5, 0.7, 0.9, 1.1),
+    eps: float = 13.0,
+    offset: float = 0.0,
+    dtype=np.float32,
+) -> np.ndarray:
     """Gaussian clusters of different widths (nearly every pair of the narrow ones within ``eps``, a fraction of
     the widest one's), scattered noise rows, and border rows: each near one row of a cluster, 0.9 eps away."""
     rng = np.random.default_rng(seed)
@@ -39,8 +46,10 @@ def _ran(before: dict[str, int], path: str) -> int:
     return pivots.OUTCOMES[path] - before[path]
 
 
-@pytest.mark.parametrize("seed,dtype,offset,min_samples", [(0, np.float32, 0.0, 3), (1, np.float64, 300.0, 5),
-                                                          (2, np.float32, 50.0, 8), (3, np.float32, 0.0, 1)])
+@pytest.mark.parametrize(
+    "seed,dtype,offset,min_samples",
+    [(0, np.float32, 0.0, 3), (1, np.float64, 300.0, 5), (2, np.float32, 50.0, 8), (3, np.float32, 0.0, 1)],
+)
 def test_pivots_equal_sklearn_on_dense_clusters(seed, dtype, offset, min_samples):
     X = _dense_clusters(seed, offset=offset, dtype=dtype)
     eps = 13.0
@@ -118,7 +127,7 @@ def test_within_half_eps_of_centre_bounds_every_pair():
     hits = 0
     for trial in range(40):
         d = int(rng.integers(2, 200))
-        X = (rng.normal(size=(int(rng.integers(3, 300)), d)) * rng.uniform(0.1, 3) + rng.uniform(-50, 50))
+        X = rng.normal(size=(int(rng.integers(3, 300)), d)) * rng.uniform(0.1, 3) + rng.uniform(-50, 50)
         X = X.astype(np.float32 if trial % 2 else np.float64)
         X64 = X.astype(np.float64)
         R = float(np.linalg.norm(X64 - X64.mean(axis=0), axis=1).max())
@@ -155,8 +164,14 @@ def test_mapper_graphs_on_dense_clusters_take_the_pivot_path():
     """A whole graph whose dense cover elements settle from pivots: scikit-learn's DBSCAN on every element."""
     from sklearn.datasets import make_blobs
 
-    X, _ = make_blobs(n_samples=4000, n_features=96, centers=6, cluster_std=[0.4, 0.6, 0.8, 1.0, 1.2, 1.4],
-                      center_box=(-8, 8), random_state=0)
+    X, _ = make_blobs(
+        n_samples=4000,
+        n_features=96,
+        centers=6,
+        cluster_std=[0.4, 0.6, 0.8, 1.0, 1.2, 1.4],
+        center_box=(-8, 8),
+        random_state=0,
+    )
     X = X.astype(np.float32)
     lens = X[:, :2].astype(np.float64) @ np.array([[1.0, 0.3], [-0.2, 1.0]])
     eps = 16.0

@@ -11,7 +11,9 @@ from topoalign.mapper.dbscan.small import SMALL_ROWS, small_elements_labels
 
 def _elements(n: int, count: int, seed: int) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
-    sizes = np.concatenate([[1, 2, 3, SMALL_ROWS, 17, 16, 33, 64, 65, 128, 129], rng.integers(1, SMALL_ROWS + 1, count)])
+    sizes = np.concatenate(
+        [[1, 2, 3, SMALL_ROWS, 17, 16, 33, 64, 65, 128, 129], rng.integers(1, SMALL_ROWS + 1, count)]
+    )
     return [np.sort(rng.choice(n, s, replace=False)) for s in sizes]
 
 
@@ -23,8 +25,10 @@ def _data(n: int, d: int, seed: int, offset: float = 0.0, dtype=np.float32) -> n
     return (X + offset).astype(dtype)
 
 
-@pytest.mark.parametrize("dtype,offset,min_samples", [(np.float32, 0.0, 3), (np.float64, 500.0, 5),
-                                                      (np.float32, 0.0, 1), (np.float32, 2.0, 12)])
+@pytest.mark.parametrize(
+    "dtype,offset,min_samples",
+    [(np.float32, 0.0, 3), (np.float64, 500.0, 5), (np.float32, 0.0, 1), (np.float32, 2.0, 12)],
+)
 def test_batched_small_elements_equal_sklearn(dtype, offset, min_samples):
     X = _data(3000, 12, 0, offset, dtype)
     elements = _elements(len(X), 60, 1)

@@ -25,8 +25,9 @@ def test_planted_structure_is_stable(planted):
     graph = build_mapper_graph(X, lens, cover, clusterer)
     assert len(graph.nodes) == 3
     calls = []
-    result = graph_stability(graph, X, lens, cover, clusterer, n_resamples=4, random_state=1,
-                             progress=lambda f, m="": calls.append(f))
+    result = graph_stability(
+        graph, X, lens, cover, clusterer, n_resamples=4, random_state=1, progress=lambda f, m="": calls.append(f)
+    )
     assert result.score == 1.0 and np.all(result.node_stability == 1.0)
     assert calls[-1] == 1.0
     result.apply(graph)
@@ -53,8 +54,15 @@ def test_sweep_reports_grid_and_prefers_simple_ties(planted):
     X, lens = planted
     grid = {"n_intervals": [3, 5], "overlap": [0.2], "eps": [0.6]}
     calls = []
-    result = sweep(X, lens, grid, cover="uniform", clusterer=DBSCAN(eps=0.6, min_samples=4), n_resamples=3,
-                   progress=lambda f, m="": calls.append(f))
+    result = sweep(
+        X,
+        lens,
+        grid,
+        cover="uniform",
+        clusterer=DBSCAN(eps=0.6, min_samples=4),
+        n_resamples=3,
+        progress=lambda f, m="": calls.append(f),
+    )
     assert len(result.table) == 2 and {r["n_intervals"] for r in result.table} == {3, 5}
     assert all(0 <= r["score"] <= 1 for r in result.table)
     # both settings are perfectly stable here: the simpler graph wins

@@ -31,9 +31,21 @@ class ServerProcess:
 
     def start(self, timeout: float = 60) -> "ServerProcess":
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "topoalign.cli", "serve", "--host", self.host, "--port", str(self.port), "--data",
-             str(self.data_dir)],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"),
+            [
+                sys.executable,
+                "-m",
+                "topoalign.cli",
+                "serve",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--data",
+                str(self.data_dir),
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.log, "ab"),
         )
         deadline = time.time() + timeout
         while time.time() < deadline:

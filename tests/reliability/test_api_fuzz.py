@@ -61,16 +61,20 @@ def _prefill(client: TestClient) -> dict[str, list[str]]:
     """A collection (30 stimuli, 3 classes), four representations (2 models x 2 layers), and, where the routes exist, two Mapper graphs,
     an audit and a joint layout, built by the real job runner. Returns ids found no list route gives."""
     ids = [f"s{i}" for i in range(30)]
-    coll = client.post("/api/collections", json={"name": "fuzz", "stimulus_ids": ids,
-                                                 "labels": {"class": [str(i % 3) for i in range(30)]}}).json()
+    coll = client.post(
+        "/api/collections",
+        json={"name": "fuzz", "stimulus_ids": ids, "labels": {"class": [str(i % 3) for i in range(30)]}},
+    ).json()
     rng = np.random.default_rng(0)
     rids = []
     for model, layer in (("m1", "l1"), ("m2", "l1"), ("m1", "l2"), ("m2", "l2")):
         buf = io.BytesIO()
         np.save(buf, rng.normal(size=(30, 5)).astype(np.float32) + np.repeat(np.eye(3, 5), 10, axis=0) * 3)
-        r = client.post(f"/api/collections/{coll['id']}/representations",
-                        files={"file": (f"{model}-{layer}.npy", buf.getvalue())},
-                        data={"model": model, "layer": layer, "layer_index": layer[1]})
+        r = client.post(
+            f"/api/collections/{coll['id']}/representations",
+            files={"file": (f"{model}-{layer}.npy", buf.getvalue())},
+            data={"model": model, "layer": layer, "layer_index": layer[1]},
+        )
         assert r.status_code == 201, r.text
         rids.append(r.json()["representations"][0]["id"])
     paths = APP.openapi()["paths"]
@@ -81,8 +85,11 @@ def _prefill(client: TestClient) -> dict[str, list[str]]:
             gid = _result_of(client, client.post("/api/graphs", json={"representation_id": rid}), "graph_id")
             graphs += [gid] if gid else []
     if "/api/collections/{collection_id}/audits" in paths:
-        _result_of(client, client.post(f"/api/collections/{coll['id']}/audits",
-                                       json={"metrics": ["procrustes"], "folds": 2}), "audit_id")
+        _result_of(
+            client,
+            client.post(f"/api/collections/{coll['id']}/audits", json={"metrics": ["procrustes"], "folds": 2}),
+            "audit_id",
+        )
     if "/api/topo/layout" in paths and len(graphs) == 2:
         res = _result_of(client, client.post("/api/topo/layout", json={"graph_ids": graphs, "n_iter": 5}), "result_id")
         extra["result"] = [res] if res else []
@@ -124,7 +131,9 @@ _runner._factories = APP.state.jobs._factories
 APP.state.jobs = _runner
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
-N_OPERATIONS = sum(1 for p in APP.openapi()["paths"].values() for m in p if m in ("get", "post", "put", "patch", "delete"))
+N_OPERATIONS = sum(
+    1 for p in APP.openapi()["paths"].values() for m in p if m in ("get", "post", "put", "patch", "delete")
+)
 # each of the positive and negative modes runs max_examples; explicit examples and schema variants add ~40%
 EXAMPLES = max(12, -(-MIN_CASES // (2 * max(N_OPERATIONS, 1))))
 CALLS: list[tuple[str, int]] = []
@@ -156,8 +165,14 @@ def _use_existing_ids(case) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_api_conforms_and_never_5xx(case):
     t0 = time.perf_counter()
     _use_existing_ids(case)
@@ -174,5 +189,7 @@ def test_enough_cases_were_generated():
     assert len(CALLS) >= MIN_CASES, f"only {len(CALLS)} generated requests"
     assert not [c for c in CALLS if c[1] >= 500]
     ops = {c[0] for c in CALLS}
-    print(f"{len(CALLS)} generated requests over {len(ops)} operations; statuses "
-          f"{sorted(collections.Counter(c[1] for c in CALLS).items())}; over 5 s: {SLOW}")
+    print(
+        f"{len(CALLS)} generated requests over {len(ops)} operations; statuses "
+        f"{sorted(collections.Counter(c[1] for c in CALLS).items())}; over 5 s: {SLOW}"
+    )

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
-from make_corpus import (CORPUS_TOKEN, MARKER_PREFIX, N_EXISTING, UPLOAD_CAP, UploadCase, make_corpus)
+from make_corpus import CORPUS_TOKEN, MARKER_PREFIX, N_EXISTING, UPLOAD_CAP, UploadCase, make_corpus
 
 from topoalign.api.app import create_app  # noqa: E402
 from topoalign.api.settings import Settings  # noqa: E402
@@ -33,13 +33,15 @@ def world(tmp_path_factory):
     settings = Settings(data=data, warm_umap=False, max_upload_bytes=UPLOAD_CAP, token=CORPUS_TOKEN)
     with TestClient(create_app(settings), headers={"Authorization": f"Bearer {CORPUS_TOKEN}"}) as client:
         ids = [f"b{i}" for i in range(N_EXISTING)]
-        coll = client.post("/api/collections", json={"name": "base", "stimulus_ids": ids,
-                                                     "labels": {"class": list("xyxyxy")}})
+        coll = client.post(
+            "/api/collections", json={"name": "base", "stimulus_ids": ids, "labels": {"class": list("xyxyxy")}}
+        )
         assert coll.status_code == 201, coll.text
         buf = io.BytesIO()
         np.save(buf, np.arange(N_EXISTING * 3, dtype=np.float32).reshape(N_EXISTING, 3))
-        up = client.post(f"/api/collections/{coll.json()['id']}/representations",
-                         files={"file": ("existing.npy", buf.getvalue())})
+        up = client.post(
+            f"/api/collections/{coll.json()['id']}/representations", files={"file": ("existing.npy", buf.getvalue())}
+        )
         assert up.status_code == 201, up.text
         yield client, data, {"cid": coll.json()["id"], "rid": up.json()["representations"][0]["id"]}
 
@@ -50,8 +52,11 @@ def snapshot(client: TestClient, data: Path) -> tuple:
     stimuli = {c["id"]: client.get(f"/api/collections/{c['id']}/stimuli").json() for c in collections}
     reps = client.get("/api/representations").json()
     jobs = [(j["id"], j["status"]) for j in client.get("/api/jobs").json()]
-    files = sorted((str(p.relative_to(data)), p.stat().st_size) for p in data.rglob("*")
-                   if p.is_file() and not p.name.startswith("catalog.sqlite"))
+    files = sorted(
+        (str(p.relative_to(data)), p.stat().st_size)
+        for p in data.rglob("*")
+        if p.is_file() and not p.name.startswith("catalog.sqlite")
+    )
     return collections, stimuli, reps, jobs, files
 
 
@@ -124,8 +129,10 @@ def test_filename_never_becomes_a_path(world, tmp_path):
     client, data, ids = world
     buf = io.BytesIO()
     np.save(buf, np.ones((N_EXISTING, 2), dtype=np.float32))
-    r = client.post(f"/api/collections/{ids['cid']}/representations",
-                    files={"file": ("../../../../tmp/evil-name.npy", buf.getvalue())})
+    r = client.post(
+        f"/api/collections/{ids['cid']}/representations",
+        files={"file": ("../../../../tmp/evil-name.npy", buf.getvalue())},
+    )
     try:
         assert r.status_code in (201, 422), r.text
         if r.status_code == 201:
@@ -207,8 +214,10 @@ def test_invalid_parameters_of_every_endpoint(world):
     for method, path, kw, keywords in cases:
         url = path
         for name in [seg[1:-1] for seg in path.split("/") if seg.startswith("{")]:
-            url = url.replace("{" + name + "}", {"collection_id": ids["cid"], "representation_id": ids["rid"]}
-                              .get(name, "x0000000000"))
+            url = url.replace(
+                "{" + name + "}",
+                {"collection_id": ids["cid"], "representation_id": ids["rid"]}.get(name, "x0000000000"),
+            )
         before = snapshot(client, data)
         r = client.request(method.upper(), url, **kw)
         ok = 400 <= r.status_code < 500 and set(r.json()) == {"error", "detail"}

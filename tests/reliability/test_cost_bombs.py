@@ -17,13 +17,24 @@ from topoalign.api.app import create_app
 from topoalign.api.settings import Settings
 
 # the clusterer kind that reads each clusterer field
-CLUSTERER_KIND = {"eps": "dbscan", "eps_quantile": "dbscan", "min_samples": "dbscan", "min_points": "single",
-                  "gap_bins": "single", "distance_threshold": "single", "n_clusters": "agglomerative",
-                  "min_cluster_size": "hdbscan"}
+CLUSTERER_KIND = {
+    "eps": "dbscan",
+    "eps_quantile": "dbscan",
+    "min_samples": "dbscan",
+    "min_points": "single",
+    "gap_bins": "single",
+    "distance_threshold": "single",
+    "n_clusters": "agglomerative",
+    "min_cluster_size": "hdbscan",
+}
 # numbers that are data, not a cost (label values, task metrics, a label value searched for, a page offset)
-DATA_FIELDS = {"POST /api/collections.labels.*[]", "POST /api/uploads/{upload_id}/commit.provenance.metrics.*",
-               "POST /api/uploads/{upload_id}/commit.rows[].metrics.*", "POST /api/topo/motifs.concept.value",
-               "GET /api/collections/{collection_id}/stimuli ?offset"}
+DATA_FIELDS = {
+    "POST /api/collections.labels.*[]",
+    "POST /api/uploads/{upload_id}/commit.provenance.metrics.*",
+    "POST /api/uploads/{upload_id}/commit.rows[].metrics.*",
+    "POST /api/topo/motifs.concept.value",
+    "GET /api/collections/{collection_id}/stimuli ?offset",
+}
 COST_ROUTES = ("POST /api/graphs.", "POST /api/graphs/aligned.")
 
 
@@ -82,15 +93,27 @@ def _request(field: str, value, rep_ids):
     route, _, rest = field.partition(".")
     method, path = route.split(" ")
     parts = rest.replace("[]", "").split(".")
-    base = {"auto": False, "lens": {"kind": "pca", "n_components": 1}, "cover": {"n_intervals": 5, "overlap": 0.3},
-            "clusterer": {"kind": "dbscan", "eps": 1.0, "min_samples": 3}}
-    base = {**base, "representation_ids": rep_ids} if path.endswith("/aligned") else {**base,
-                                                                                   "representation_id": rep_ids[0]}
+    base = {
+        "auto": False,
+        "lens": {"kind": "pca", "n_components": 1},
+        "cover": {"n_intervals": 5, "overlap": 0.3},
+        "clusterer": {"kind": "dbscan", "eps": 1.0, "min_samples": 3},
+    }
+    base = (
+        {**base, "representation_ids": rep_ids}
+        if path.endswith("/aligned")
+        else {**base, "representation_id": rep_ids[0]}
+    )
     section, leaf = parts[0], parts[-1]
     if section == "clusterer":
         kind = CLUSTERER_KIND[leaf]
-        extra = {"gap_bins": 10} if kind == "single" and leaf == "min_points" else \
-            {"eps": "auto"} if leaf == "eps_quantile" else {}
+        extra = (
+            {"gap_bins": 10}
+            if kind == "single" and leaf == "min_points"
+            else {"eps": "auto"}
+            if leaf == "eps_quantile"
+            else {}
+        )
         base["clusterer"] = {"kind": kind, **extra, leaf: value}
     elif section == "lens":
         base["lens"] = {"kind": "density", leaf: value}
@@ -112,9 +135,15 @@ def _wait(client, job_id, timeout=120):
 def test_every_unbounded_numeric_field_has_a_case(server):
     client, _ = server
     fields = unbounded_numeric_fields(client.get("/openapi.json").json())
-    uncovered = sorted(f for f in fields if f not in DATA_FIELDS and not (
-        f.startswith(COST_ROUTES) and f.rstrip("[]").rsplit(".", 1)[-1] in {*CLUSTERER_KIND, "n_intervals", "overlap",
-                                                                            "bandwidth"}))
+    uncovered = sorted(
+        f
+        for f in fields
+        if f not in DATA_FIELDS
+        and not (
+            f.startswith(COST_ROUTES)
+            and f.rstrip("[]").rsplit(".", 1)[-1] in {*CLUSTERER_KIND, "n_intervals", "overlap", "bandwidth"}
+        )
+    )
     assert not uncovered, f"unbounded numeric fields without a cost-bomb case: {uncovered}"
 
 
@@ -128,8 +157,11 @@ def test_cost_bombs_are_refused_or_cheap(server):
     rss0, failures, outcomes = process.memory_info().rss, [], {}
     for field in fields:
         leaf = field.rstrip("[]").rsplit(".", 1)[-1]
-        values = [10**12, -10**12] + ([1e308] if leaf not in ("n_intervals", "gap_bins", "min_samples", "n_clusters",
-                                                               "min_cluster_size", "min_points") else [])
+        values = [10**12, -(10**12)] + (
+            [1e308]
+            if leaf not in ("n_intervals", "gap_bins", "min_samples", "n_clusters", "min_cluster_size", "min_points")
+            else []
+        )
         for value in values:
             method, path, body = _request(field, [value] if field.endswith("[]") else value, rep_ids)
             t0 = time.time()
@@ -147,8 +179,9 @@ def test_cost_bombs_are_refused_or_cheap(server):
                     failures.append(f"{field}={value}: the 4xx does not name the field: {r.text[:200]}")
             outcomes[f"{field}={value}"] = (outcome, round(time.time() - t0, 2))
             if process.memory_info().rss - rss0 > 600 * 2**20:
-                failures.append(f"{field}={value}: server memory grew by "
-                                f"{(process.memory_info().rss - rss0) / 2**20:.0f} MiB")
+                failures.append(
+                    f"{field}={value}: server memory grew by {(process.memory_info().rss - rss0) / 2**20:.0f} MiB"
+                )
     assert not failures, "\n".join(failures) + f"\n{outcomes}"
     assert (client.get("/api/collections").json(), client.get("/api/representations").json()) == before
     assert client.get("/api/health").status_code == 200

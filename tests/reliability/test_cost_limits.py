@@ -15,9 +15,12 @@ from topoalign.representation import Representation
 
 
 def snapshot(store):
-    return ([c.id for c in store.list_collections()], [r.id for r in store.list_representations()],
-            sorted(a.id for kind in ("graph", "lens", "topo_regions") for a in store.list_artifacts(kind)),
-            [j["id"] if isinstance(j, dict) else j.id for j in store.list_jobs()])
+    return (
+        [c.id for c in store.list_collections()],
+        [r.id for r in store.list_representations()],
+        sorted(a.id for kind in ("graph", "lens", "topo_regions") for a in store.list_artifacts(kind)),
+        [j["id"] if isinstance(j, dict) else j.id for j in store.list_jobs()],
+    )
 
 
 @pytest.fixture
@@ -47,20 +50,42 @@ def refused(client, body, budget):
 @pytest.mark.parametrize("n_intervals", [1_000_000_000, [100_000, 100_000]])
 def test_a_cover_of_a_billion_intervals_is_refused_before_any_work(client, rep_id, n_intervals):
     lens = {"kind": "pca", "n_components": 1 if isinstance(n_intervals, int) else 2}
-    detail = refused(client, {"representation_id": rep_id, "lens": lens, "auto": False,
-                              "cover": {"kind": "kmapper", "n_intervals": n_intervals, "overlap": 0.3}},
-                     "TOPOALIGN_MAX_COVER")
+    detail = refused(
+        client,
+        {
+            "representation_id": rep_id,
+            "lens": lens,
+            "auto": False,
+            "cover": {"kind": "kmapper", "n_intervals": n_intervals, "overlap": 0.3},
+        },
+        "TOPOALIGN_MAX_COVER",
+    )
     assert "intervals" in detail
     # the same cover fixed in the automatic mode is refused too
-    refused(client, {"representation_id": rep_id, "lens": lens, "auto": "shape",
-                     "cover": {"kind": "uniform", "n_intervals": n_intervals}}, "TOPOALIGN_MAX_COVER")
+    refused(
+        client,
+        {
+            "representation_id": rep_id,
+            "lens": lens,
+            "auto": "shape",
+            "cover": {"kind": "uniform", "n_intervals": n_intervals},
+        },
+        "TOPOALIGN_MAX_COVER",
+    )
 
 
 def test_gap_bins_and_grid_bombs(client, rep_id):
-    refused(client, {"representation_id": rep_id, "auto": False,
-                     "clusterer": {"kind": "single", "gap_bins": 1_000_000_000}}, "max_gap_bins")
-    grid = {"n_intervals": list(range(2, 152)), "overlap": [0.1 + i / 1000 for i in range(150)],
-            "eps": [0.5 + i for i in range(150)], "min_samples": list(range(1, 151))}
+    refused(
+        client,
+        {"representation_id": rep_id, "auto": False, "clusterer": {"kind": "single", "gap_bins": 1_000_000_000}},
+        "max_gap_bins",
+    )
+    grid = {
+        "n_intervals": list(range(2, 152)),
+        "overlap": [0.1 + i / 1000 for i in range(150)],
+        "eps": [0.5 + i for i in range(150)],
+        "min_samples": list(range(1, 151)),
+    }
     detail = refused(client, {"representation_id": rep_id, "auto": True, "auto_grid": grid}, "max_grid_settings")
     assert "150 x 150 x 150 x 150" in detail
 
@@ -78,8 +103,10 @@ def test_budgets_are_settings_and_hold_for_the_null_models(tmp_path):
         ids = [f"s{i}" for i in range(200)]
         coll = store.create_collection("c", ids)
         reps = [store.add_representation(coll.id, Representation(X + k, ids, name=f"l{k}")).id for k in range(2)]
-        r = client.post("/api/graphs", json={"representation_id": reps[0], "auto": False,
-                                             "cover": {"kind": "kmapper", "n_intervals": 8}})
+        r = client.post(
+            "/api/graphs",
+            json={"representation_id": reps[0], "auto": False, "cover": {"kind": "kmapper", "n_intervals": 8}},
+        )
         assert r.status_code == 422 and "64" in r.json()["detail"] and "max_cover_cells" in r.json()["detail"]
         body = {"representation_ids": reps, "auto": False, "cover": {"kind": "kmapper", "n_intervals": 5}}
         job = client.post("/api/graphs/aligned", json=body).json()

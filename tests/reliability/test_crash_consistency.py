@@ -19,28 +19,36 @@ def _npy_bytes(a: np.ndarray) -> bytes:
 
 
 def _upload(url, cid, data: bytes, filename="acts.npy", **form):
-    return httpx.post(f"{url}/api/collections/{cid}/representations", files={"file": (filename, data)},
-                      data=form, timeout=60)
+    return httpx.post(
+        f"{url}/api/collections/{cid}/representations", files={"file": (filename, data)}, data=form, timeout=60
+    )
 
 
 def test_kill_during_upload_leaves_catalog_consistent(server_factory):
     srv = server_factory().start()
     n = 50
-    cid = httpx.post(srv.url + "/api/collections",
-                     json={"name": "crash", "stimulus_ids": [f"s{i}" for i in range(n)]}).json()["id"]
+    cid = httpx.post(
+        srv.url + "/api/collections", json={"name": "crash", "stimulus_ids": [f"s{i}" for i in range(n)]}
+    ).json()["id"]
     first = _upload(srv.url, cid, _npy_bytes(np.random.default_rng(0).normal(size=(n, 8)).astype("f4")), name="first")
     assert first.status_code == 201, first.text
 
     # a slow multipart upload: send the headers and half the body, then kill the server mid-stream
     big = _npy_bytes(np.ones((n, 200_000), dtype="f4"))
     boundary = "xBOUNDARYx"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.npy\"\r\n"
-            f"Content-Type: application/octet-stream\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.npy"\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     body_len = len(head) + len(big) + len(tail)
     sock = socket.create_connection(("127.0.0.1", srv.port))
-    sock.sendall((f"POST /api/collections/{cid}/representations HTTP/1.1\r\nHost: x\r\n"
-                  f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {body_len}\r\n\r\n").encode())
+    sock.sendall(
+        (
+            f"POST /api/collections/{cid}/representations HTTP/1.1\r\nHost: x\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {body_len}\r\n\r\n"
+        ).encode()
+    )
     sock.sendall(head + big[: len(big) // 2])
     time.sleep(1.0)
     srv.kill9()

@@ -24,10 +24,17 @@ def test_kill_during_a_dask_job_then_rerun_it(server_factory, tmp_path):
     ids = [f"s{i}" for i in range(2000)]
     store.create_collection("c", ids)
     x = rng.normal(size=(2000, 64)).astype(np.float32)
-    reps = [store.add_representation("c", Representation(m, ids, name=f"r{k}")).id
-            for k, m in enumerate((x, x @ rng.normal(size=(64, 64)).astype(np.float32)))]
-    body = {"representation_a": reps[0], "representation_b": reps[1], "metric": "procrustes", "folds": 2,
-            "n_permutations": 1000}
+    reps = [
+        store.add_representation("c", Representation(m, ids, name=f"r{k}")).id
+        for k, m in enumerate((x, x @ rng.normal(size=(64, 64)).astype(np.float32)))
+    ]
+    body = {
+        "representation_a": reps[0],
+        "representation_b": reps[1],
+        "metric": "procrustes",
+        "folds": 2,
+        "n_permutations": 1000,
+    }
 
     srv = server_factory(TOPOALIGN_DASK_WORKERS="1").start()
     job_id = httpx.post(f"{srv.url}/api/align", json=body, timeout=30).json()["job_id"]
@@ -35,8 +42,9 @@ def test_kill_during_a_dask_job_then_rerun_it(server_factory, tmp_path):
     workers = psutil.Process(srv.proc.pid).children(recursive=True)
     assert workers, "the server runs its jobs in worker processes"
     srv.kill9()
-    assert wait_until(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in workers), 30), \
+    assert wait_until(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in workers), 30), (
         "worker processes outlived their server"
+    )
 
     srv2 = server_factory(TOPOALIGN_DASK_WORKERS="1").start()
     assert _job(srv2.url, job_id)["status"] == "interrupted"

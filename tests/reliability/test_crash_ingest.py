@@ -34,16 +34,21 @@ def test_kill_during_multi_array_ingest_is_all_or_nothing(server_factory):
     restart none of the 40 is visible, and recovery removed the orphan files."""
     srv = server_factory().start()
     n = 500
-    cid = httpx.post(srv.url + "/api/collections",
-                     json={"name": "multi", "stimulus_ids": [f"s{i}" for i in range(n)]}).json()["id"]
+    cid = httpx.post(
+        srv.url + "/api/collections", json={"name": "multi", "stimulus_ids": [f"s{i}" for i in range(n)]}
+    ).json()["id"]
     rng = np.random.default_rng(0)
     buf = io.BytesIO()
     np.savez(buf, **{f"layer{k:02d}": rng.normal(size=(n, 400)).astype("f4") for k in range(N_ARRAYS)})
 
     def upload():
         try:
-            httpx.post(f"{srv.url}/api/collections/{cid}/representations", files={"file": ("acts.npz", buf.getvalue())},
-                       data={"name": "multi"}, timeout=120)
+            httpx.post(
+                f"{srv.url}/api/collections/{cid}/representations",
+                files={"file": ("acts.npz", buf.getvalue())},
+                data={"name": "multi"},
+                timeout=120,
+            )
         except httpx.HTTPError:
             pass  # the server dies under it
 

@@ -85,9 +85,9 @@ def test_upload_cap_declared_and_streamed(tmp_path):
 
         def chunks():  # no Content-Length: only the streaming check can stop it
             body = _npy(np.ones((2, 5000), "f4"))
-            yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.npy\"\r\n\r\n"
+            yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.npy"\r\n\r\n'
             for i in range(0, len(body), 4096):
-                yield body[i:i + 4096]
+                yield body[i : i + 4096]
             yield b"\r\n--b--\r\n"
 
         r = client.post(url, content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"})
@@ -108,28 +108,45 @@ def test_json_bodies_have_their_own_small_cap(tmp_path):
         def chunks():
             body = json.dumps({"name": "big", "stimulus_ids": ids}).encode()
             for i in range(0, len(body), 8192):
-                yield body[i:i + 8192]
+                yield body[i : i + 8192]
 
         r = client.post("/api/collections", content=chunks(), headers={"content-type": "application/json"})
         assert r.status_code == 413 and "stopped reading" in r.json()["detail"], r.text
         assert client.get("/api/collections").json() == []
         cid = client.post("/api/collections", json={"name": "c", "stimulus_ids": ["a", "b"]}).json()["id"]
-        up = client.post(f"/api/collections/{cid}/representations",
-                         files={"file": ("wide.npy", _npy(np.ones((2, 40_000), "f4")))})  # 320 kB: an upload
+        up = client.post(
+            f"/api/collections/{cid}/representations", files={"file": ("wide.npy", _npy(np.ones((2, 40_000), "f4")))}
+        )  # 320 kB: an upload
         assert up.status_code == 201, up.text
 
 
 @pytest.mark.parametrize("length", ["-5", "abc", "1e9", " "])
 def test_malformed_content_length_is_refused(tmp_path, length):
     with TestClient(create_app(Settings(data=tmp_path, warm_umap=False))) as client:
-        r = client.post("/api/collections", content=b"{}",
-                        headers={"content-type": "application/json", "content-length": length})
+        r = client.post(
+            "/api/collections", content=b"{}", headers={"content-type": "application/json", "content-length": length}
+        )
         assert r.status_code == 400 and "content-length" in r.json()["detail"].lower()
 
 
 # -- ids and names never become paths --------------------------------------------------------------------------
-BAD_IDS = ["..", "...", "..%2F..%2Fcatalog.sqlite", "%2E%2E%2F%2E%2E", "..%5Carrays", "%00", "r%00", "a" * 300,
-           "%2Fetc%2Fpasswd", "~root", "r000000000000.npy", "%E2%80%AE", "CON", "arrays", "*"]
+BAD_IDS = [
+    "..",
+    "...",
+    "..%2F..%2Fcatalog.sqlite",
+    "%2E%2E%2F%2E%2E",
+    "..%5Carrays",
+    "%00",
+    "r%00",
+    "a" * 300,
+    "%2Fetc%2Fpasswd",
+    "~root",
+    "r000000000000.npy",
+    "%E2%80%AE",
+    "CON",
+    "arrays",
+    "*",
+]
 
 
 @pytest.mark.parametrize("resource", ["representations", "collections", "jobs"])
@@ -162,8 +179,13 @@ def test_store_refuses_path_like_ids(store):
 def _serve(tmp_path, *args, env_extra=None, timeout=30):
     env = {k: v for k, v in os.environ.items() if k != "TOPOALIGN_TOKEN"}
     env.update({"TOPOALIGN_WARM_UMAP": "false", **(env_extra or {})})
-    return subprocess.run([sys.executable, "-m", "topoalign.cli", "serve", "--data", str(tmp_path / "s"), *args],
-                          env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "topoalign.cli", "serve", "--data", str(tmp_path / "s"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20"])
@@ -235,8 +257,9 @@ def _graph_world(tmp_path, **settings_kw):
     n = 60
     cid = client.post("/api/collections", json={"name": "g", "stimulus_ids": [f"s{i}" for i in range(n)]}).json()["id"]
     x = np.random.default_rng(0).normal(size=(n, 4)).astype("f4") + np.repeat(np.eye(3, 4) * 8, n // 3, axis=0)
-    rid = client.post(f"/api/collections/{cid}/representations",
-                      files={"file": ("x.npy", _npy(x))}).json()["representations"][0]["id"]
+    rid = client.post(f"/api/collections/{cid}/representations", files={"file": ("x.npy", _npy(x))}).json()[
+        "representations"
+    ][0]["id"]
     return client, paths, rid
 
 
@@ -268,8 +291,9 @@ def test_motif_search_respects_match_and_time_limits(tmp_path):
         assert "/api/topo/motifs" in paths, "/api/topo/motifs is not served"
         job = _graph(client, rid, cover={"n_intervals": 6, "overlap": 0.5})
         gid = job["result"]["graph_id"] if isinstance(job, dict) else job.json()["id"]
-        r = client.post("/api/topo/motifs", json={"graph_ids": [gid], "pattern": "path:2", "max_matches": 1000,
-                                                  "time_limit": 100})
+        r = client.post(
+            "/api/topo/motifs", json={"graph_ids": [gid], "pattern": "path:2", "max_matches": 1000, "time_limit": 100}
+        )
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["max_matches"] == 1 and body["time_limit"] <= 0.5  # the request cannot raise the server's limits
@@ -296,13 +320,17 @@ def test_undeclared_body_is_cut_at_the_cap(tmp_path, route):
             yield tail
 
         if route == "collections":
-            r = client.post("/api/collections", content=chunks(b'{"name": "', b'"}'),
-                            headers={"content-type": "application/json"})
+            r = client.post(
+                "/api/collections", content=chunks(b'{"name": "', b'"}'), headers={"content-type": "application/json"}
+            )
         else:
-            r = client.post(f"/api/collections/{cid}/representations",
-                            content=chunks(b"--b\r\nContent-Disposition: form-data; name=\"file\"; "
-                                           b"filename=\"x.npy\"\r\n\r\n", b"\r\n--b--\r\n"),
-                            headers={"content-type": "multipart/form-data; boundary=b"})
+            r = client.post(
+                f"/api/collections/{cid}/representations",
+                content=chunks(
+                    b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.npy"\r\n\r\n', b"\r\n--b--\r\n"
+                ),
+                headers={"content-type": "multipart/form-data; boundary=b"},
+            )
         assert r.status_code == 413, r.text
         assert r.json()["error"] == "payload_too_large" and "cap" in r.json()["detail"]
         assert len(client.get("/api/collections").json()) == 1

@@ -21,27 +21,46 @@ def _client(tmp_path, **settings):
     return TestClient(create_app(Settings(data=tmp_path / "store", warm_umap=False, **settings)))
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("localhost", ("localhost", None)), ("LocalHost.:8000", ("localhost", 8000)), ("[::1]:80", ("::1", 80)),
-    ("[::1]", ("::1", None)), ("127.0.0.1:1", ("127.0.0.1", 1)),
-    ("::1", None), ("[::1", None), ("[::1]x", None), ("host:port", None), (":80", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("localhost", ("localhost", None)),
+        ("LocalHost.:8000", ("localhost", 8000)),
+        ("[::1]:80", ("::1", 80)),
+        ("[::1]", ("::1", None)),
+        ("127.0.0.1:1", ("127.0.0.1", 1)),
+        ("::1", None),
+        ("[::1", None),
+        ("[::1]x", None),
+        ("host:port", None),
+        (":80", None),
+        ("", None),
+    ],
+)
 def test_split_host(value, expected):
     assert split_host(value) == expected
 
 
-@pytest.mark.parametrize("server,host,ok", [
-    (("192.168.1.5", 8000), "192.168.1.5:8000", True), (("::ffff:192.168.1.5", 8000), "192.168.1.5:8000", True),
-    (("::1", 8000), "[::1]:8000", True), (("192.168.1.5", 8000), "evil.example:8000", False),
-    (("192.168.1.5", 8000), "192.168.1.6:8000", False), (None, "evil.example", False)])
+@pytest.mark.parametrize(
+    "server,host,ok",
+    [
+        (("192.168.1.5", 8000), "192.168.1.5:8000", True),
+        (("::ffff:192.168.1.5", 8000), "192.168.1.5:8000", True),
+        (("::1", 8000), "[::1]:8000", True),
+        (("192.168.1.5", 8000), "evil.example:8000", False),
+        (("192.168.1.5", 8000), "192.168.1.6:8000", False),
+        (None, "evil.example", False),
+    ],
+)
 def test_the_connection_address_is_a_name_of_the_server(server, host, ok):
     """``serve --host ADDRESS``: uvicorn puts the socket's own address in the scope; it needs no setting."""
     scope = {"type": "http", "headers": [(b"host", host.encode())], "server": server}
     assert (host_refusal(scope, allowed_host_names([])) is None) is ok
 
 
-@pytest.mark.parametrize("host", ["testserver", "localhost", "localhost:8000", "127.0.0.1:8000", "[::1]:8000",
-                                  "LOCALHOST.", "127.0.0.1"])
+@pytest.mark.parametrize(
+    "host", ["testserver", "localhost", "localhost:8000", "127.0.0.1:8000", "[::1]:8000", "LOCALHOST.", "127.0.0.1"]
+)
 def test_the_servers_own_names_pass(tmp_path, host):
     with _client(tmp_path) as c:
         assert c.get("/api/collections", headers={"Host": host}).status_code == 200
@@ -65,11 +84,13 @@ def test_writes_from_the_servers_own_pages_and_cors_origins_pass(tmp_path):
     with _client(tmp_path, cors_origins=["http://ok.example:5173"]) as c:
         assert c.post("/api/collections", json=COLL, headers={"Origin": "http://testserver"}).status_code == 201
         cid = c.get("/api/collections").json()[0]["id"]
-        same = c.patch(f"/api/collections/{cid}", json={"name": "d"},
-                       headers={"Origin": "http://localhost:8000", "Host": "localhost:8000"})
+        same = c.patch(
+            f"/api/collections/{cid}",
+            json={"name": "d"},
+            headers={"Origin": "http://localhost:8000", "Host": "localhost:8000"},
+        )
         assert same.status_code == 200, same.text
-        allowed = c.post("/api/collections", json={**COLL, "name": "e"},
-                         headers={"Origin": "http://OK.example:5173/"})
+        allowed = c.post("/api/collections", json={**COLL, "name": "e"}, headers={"Origin": "http://OK.example:5173/"})
         assert allowed.status_code == 201, allowed.text
         refused = c.delete(f"/api/collections/{cid}", headers={"Origin": "http://ok.example"})  # other port
         assert refused.status_code == 403 and refused.json()["error"] == "forbidden_origin"
@@ -84,17 +105,30 @@ def test_a_foreign_page_cannot_upload_without_a_token(tmp_path):
     np.save(buf, np.ones((2, 3), "f4"))
     with _client(tmp_path) as c:
         cid = c.post("/api/collections", json=COLL).json()["id"]
-        r = c.post(f"/api/collections/{cid}/representations", files={"file": ("x.npy", buf.getvalue())},
-                   headers={"Origin": "http://evil.example"})
+        r = c.post(
+            f"/api/collections/{cid}/representations",
+            files={"file": ("x.npy", buf.getvalue())},
+            headers={"Origin": "http://evil.example"},
+        )
         assert r.status_code == 403 and "origin" in r.json()["detail"].lower()
         assert c.get("/api/representations").json() == []
         ok = c.post(f"/api/collections/{cid}/representations", files={"file": ("x.npy", buf.getvalue())})
         assert ok.status_code == 201  # a client without an Origin (a script, the CLI) is not a browser page
 
 
-@pytest.mark.parametrize("header,status", [("Bearer s3cret", 200), ("bearer s3cret", 200), ("BEARER  s3cret ", 200),
-                                           ("s3cret", 401), ("Basic s3cret", 401), ("Bearer", 401),
-                                           ("Bearers3cret", 401), ("Bearer s3cre", 401)])
+@pytest.mark.parametrize(
+    "header,status",
+    [
+        ("Bearer s3cret", 200),
+        ("bearer s3cret", 200),
+        ("BEARER  s3cret ", 200),
+        ("s3cret", 401),
+        ("Basic s3cret", 401),
+        ("Bearer", 401),
+        ("Bearers3cret", 401),
+        ("Bearer s3cre", 401),
+    ],
+)
 def test_the_bearer_scheme_is_required_in_any_case(tmp_path, header, status):
     with _client(tmp_path, token="s3cret") as c:
         assert c.get("/api/collections", headers={"Authorization": header}).status_code == status
@@ -109,8 +143,9 @@ def test_query_token_only_opens_the_event_stream(tmp_path):
         assert c.post(f"/api/jobs/{jid}/cancel", params={"token": "s3cret"}).status_code == 401
         with c.stream("GET", f"/api/jobs/{jid}/events", params={"token": "s3cret"}) as r:
             assert r.status_code == 200 and any(line.startswith("data: ") for line in r.iter_lines())
-        wrong_header = c.get(f"/api/jobs/{jid}/events", params={"token": "s3cret"},
-                             headers={"Authorization": "Bearer nope"})
+        wrong_header = c.get(
+            f"/api/jobs/{jid}/events", params={"token": "s3cret"}, headers={"Authorization": "Bearer nope"}
+        )
         assert wrong_header.status_code == 401  # a header, when sent, is what counts
         assert c.get(f"/api/jobs/{jid}", headers=auth).status_code == 200
 

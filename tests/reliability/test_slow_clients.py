@@ -25,8 +25,9 @@ async def echo_length(scope, receive, send):
         size += len(message.get("body", b""))
         more = message.get("more_body", False)
     body = str(size).encode()
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-length", str(len(body)).encode())]})
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", str(len(body)).encode())]}
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -35,8 +36,14 @@ def server_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(echo_length, host="127.0.0.1", port=port, log_level="warning",
-                            http=protocol_with_deadline(DEADLINE), timeout_keep_alive=30)
+    config = uvicorn.Config(
+        echo_length,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        http=protocol_with_deadline(DEADLINE),
+        timeout_keep_alive=30,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -75,7 +82,9 @@ def _read_response(sock: socket.socket) -> bytes:
     while b"\r\n\r\n" not in data:
         data += sock.recv(4096)
     head, _, rest = data.partition(b"\r\n\r\n")
-    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    length = int(
+        next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+    )
     while len(rest) < length:
         rest += sock.recv(4096)
     assert head.startswith(b"HTTP/1.1 200"), head
@@ -120,7 +129,7 @@ def test_kept_alive_connections_and_slow_bodies_are_answered(server_port):
         sock.sendall(b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 50\r\n\r\n")
         for i in range(0, 50, 10):  # the body over 2.5 deadlines
             time.sleep(DEADLINE / 2)
-            sock.sendall(body[i:i + 10])
+            sock.sendall(body[i : i + 10])
         assert _read_response(sock) == b"50"
 
 

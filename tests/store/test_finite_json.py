@@ -21,8 +21,12 @@ def _strict(text):
 
 
 def test_non_finite_numbers_become_null_and_numpy_values_plain():
-    value = {"a": [1.0, math.nan, -math.inf], 2: (np.float32(np.nan), np.int64(3)), "x": np.array([0.5, np.inf]),
-             "s": "NaN"}
+    value = {
+        "a": [1.0, math.nan, -math.inf],
+        2: (np.float32(np.nan), np.int64(3)),
+        "x": np.array([0.5, np.inf]),
+        "s": "NaN",
+    }
     assert finite_json(value) == {"a": [1.0, None, None], "2": [None, 3], "x": [0.5, None], "s": "NaN"}
     assert _strict(dumps_finite(value, default=str)) == finite_json(value)
     plain = {"a": [1, 2.5, "Infinity"]}

@@ -44,14 +44,18 @@ def test_failure_between_file_and_row_leaves_nothing(tmp_path, monkeypatch):
 
 
 def _run_crashing_child(data_dir, body: str) -> None:
-    script = textwrap.dedent(f"""
+    script = (
+        textwrap.dedent(f"""
         import os, numpy as np
         from topoalign.representation import Representation
         from topoalign.store import Store
         import topoalign.store.catalog as catalog, topoalign.store.files as files
         store = Store({str(data_dir)!r})
         rep = Representation(matrix=np.ones((3, 2), np.float32), stimulus_ids=["a", "b", "c"], name="lost")
-    """) + textwrap.dedent(body) + "\nstore.add_representation('c', rep)\nraise SystemExit('not reached')\n"
+    """)
+        + textwrap.dedent(body)
+        + "\nstore.add_representation('c', rep)\nraise SystemExit('not reached')\n"
+    )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 17, proc.stderr
 
@@ -75,13 +79,16 @@ def test_hard_crash_mid_write(tmp_path):
     """The process dies half-way through writing the array: only a temporary file remains, and recover() drops it."""
     store = Store(tmp_path / "d")
     store.create_collection("c", IDS)
-    _run_crashing_child(store.data_dir, """
+    _run_crashing_child(
+        store.data_dir,
+        """
         def half_write(fh, **arrays):
             fh.write(b"PK\\x03\\x04 half")
             fh.flush()
             os._exit(17)
         files.np = type("np", (), {"savez": staticmethod(half_write)})
-    """)
+    """,
+    )
     names = _array_files(store)
     assert len(names) == 1 and names[0].startswith(".tmp-")
     assert store.list_representations() == []

@@ -17,18 +17,23 @@ def mapper_graph(X, ids, lens, *, n_cubes=10, overlap=0.3, eps=0.5, min_samples=
     frame = None
     if labels is not None:
         frame = pd.DataFrame(labels, index=pd.Index(np.asarray(ids, dtype=str), name="stimulus_id"))
-    return build_mapper_graph(np.asarray(X, dtype=np.float32), np.asarray(lens, dtype=float).reshape(len(X), -1),
-                              make_cover("kmapper", n_cubes, overlap),
-                              {"kind": "dbscan", "eps": eps, "min_samples": min_samples},
-                              stimulus_ids=np.asarray(ids, dtype=str), labels=frame, device=None,
-                              params={"n_cubes": n_cubes, "overlap": overlap, "eps": eps})
+    return build_mapper_graph(
+        np.asarray(X, dtype=np.float32),
+        np.asarray(lens, dtype=float).reshape(len(X), -1),
+        make_cover("kmapper", n_cubes, overlap),
+        {"kind": "dbscan", "eps": eps, "min_samples": min_samples},
+        stimulus_ids=np.asarray(ids, dtype=str),
+        labels=frame,
+        device=None,
+        params={"n_cubes": n_cubes, "overlap": overlap, "eps": eps},
+    )
 
 
 def pca_lens(X):
     Xc = X - X.mean(axis=0)
     _, _, vt = np.linalg.svd(Xc, full_matrices=False)
     proj = Xc @ vt[0]
-    return proj * np.sign((proj ** 3).sum() or 1.0)
+    return proj * np.sign((proj**3).sum() or 1.0)
 
 
 def permuted_rows(X, ids, seed):

@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 
 from topoalign.errors import InvalidInputError
-from topoalign.topo.correspondence import (CorrespondenceSet, coot_distance, correspond, incidence_matrix,
-                                           node_coupling, node_overlap)
+from topoalign.topo.correspondence import (
+    CorrespondenceSet,
+    coot_distance,
+    correspond,
+    incidence_matrix,
+    node_coupling,
+    node_overlap,
+)
 
 
 def brute_overlap(ga, gb):

@@ -6,7 +6,7 @@ import pytest
 
 from topoalign.errors import InvalidParameterError
 from topoalign.topo.correspondence import CorrespondenceSet
-from topoalign.topo.layout import (edge_crossings, graph_geometry, joint_layout, pivot_mds, stress)
+from topoalign.topo.layout import edge_crossings, graph_geometry, joint_layout, pivot_mds, stress
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from bench_layout import annulus_graphs, networkx_baseline  # noqa: E402

@@ -42,8 +42,10 @@ def test_branch_flare_and_user_pattern():
     assert [m["nodes"] for m in flares] == [[0, 7, 8, 9, 10, 11]]
     for n in t.nodes:
         t.nodes[n].update(size=10 + n, labels={"class": ("3" if n < 5 else "8", 0.9)})
-    pattern = {"nodes": [{"id": "hub", "min_size": 10, "label": "3"}, {"id": "x", "label": "8", "min_purity": 0.8}],
-               "edges": [["hub", "x"]]}
+    pattern = {
+        "nodes": [{"id": "hub", "min_size": 10, "label": "3"}, {"id": "x", "label": "8", "min_purity": 0.8}],
+        "edges": [["hub", "x"]],
+    }
     hits = find_motifs(t, pattern).matches
     assert sorted(tuple(sorted(m["nodes"])) for m in hits) == [(0, 7), (4, 5)]
 
@@ -51,8 +53,10 @@ def test_branch_flare_and_user_pattern():
 def test_time_limit_is_respected_without_matches():
     g = nx.gnp_random_graph(120, 0.25, seed=1)
     nx.set_node_attributes(g, 1, "size")
-    pattern = {"nodes": [{"id": i} for i in range(7)] + [{"id": 7, "min_size": 99}],
-               "edges": [[i, i + 1] for i in range(7)]}
+    pattern = {
+        "nodes": [{"id": i} for i in range(7)] + [{"id": 7, "min_size": 99}],
+        "edges": [[i, i + 1] for i in range(7)],
+    }
     start = time.monotonic()
     res = find_motifs(g, pattern, time_limit=0.3)
     assert time.monotonic() - start < 1.5
@@ -74,9 +78,14 @@ def test_concept_query_errors_are_clear():
     df = pd.DataFrame({"class": [3.0, 8.0, 1.0], "negation": ["yes", "no", "yes"]}, index=["a", "b", "c"])
     assert select_stimuli(df, "class in {3, 8}").tolist() == ["a", "b"]
     assert select_stimuli(df, "negation == yes and not class == 1").tolist() == ["a"]
-    for bad, msg in [("class ==", "expected a value"), ("colour == red", "Unknown label column 'colour'"),
-                     ("class >= x", "needs a number"), ("class in {3", "expected '}'"), ("", "empty"),
-                     ("__import__('os').system('x')", "Unknown label column")]:
+    for bad, msg in [
+        ("class ==", "expected a value"),
+        ("colour == red", "Unknown label column 'colour'"),
+        ("class >= x", "needs a number"),
+        ("class in {3", "expected '}'"),
+        ("", "empty"),
+        ("__import__('os').system('x')", "Unknown label column"),
+    ]:
         with pytest.raises(InvalidParameterError, match=msg):
             select_stimuli(df, bad)
 

@@ -97,8 +97,9 @@ def test_identical_graphs_score_one_even_when_the_clusterer_drops_stimuli():
 
     X = load_digits().data[:600].astype(np.float32)
     ids = np.array([f"d{i}" for i in range(len(X))])
-    g = build_mapper_graph(X, compute_lens(X, "pca:2"), KMapperCover(10, 0.3), DBSCAN(eps="auto", min_samples=3),
-                           stimulus_ids=ids)  # KeplerMapper's usual parameters drop stimuli as noise
+    g = build_mapper_graph(
+        X, compute_lens(X, "pca:2"), KMapperCover(10, 0.3), DBSCAN(eps="auto", min_samples=3), stimulus_ids=ids
+    )  # KeplerMapper's usual parameters drop stimuli as noise
     assert len(g.covered_rows()) < 0.8 * len(ids)
     same = topological_alignment_score(g, g, n_null=9)
     assert same["score"] == pytest.approx(1.0, abs=1e-9)
@@ -128,8 +129,7 @@ def test_default_graphs_score_one_under_rotation_and_rescaling(transform):
     ids = np.array([f"d{i}" for i in range(len(X))])
     rng = np.random.default_rng(3)
     q, _ = np.linalg.qr(rng.normal(size=(X.shape[1], X.shape[1])))
-    Y = {"identity": X, "rotation": X @ q, "rescale": 4.5 * X,
-         "rotation+rescale+shift": 0.3 * X @ q + 7.0}[transform]
+    Y = {"identity": X, "rotation": X @ q, "rescale": 4.5 * X, "rotation+rescale+shift": 0.3 * X @ q + 7.0}[transform]
     g = default_mapper_graph(X.astype(np.float32), ids)
     assert g.coverage()[1] == 1.0
     assert topological_score(X, Y).score == pytest.approx(1.0, abs=1e-9)

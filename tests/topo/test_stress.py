@@ -110,7 +110,7 @@ def test_numba_and_numpy_kernels_reach_the_same_layout():
     out = {e: StressKernel(geoms, engine=e).run(X0, n_iter=80, tol=0.0)[0] for e in ("numpy", "numba")}
     assert np.abs(out["numba"] - out["numpy"]).max() < 1e-2 * np.abs(out["numpy"]).max()
     for g, geom in enumerate(geoms):
-        lo, hi = sum(x.n for x in geoms[:g]), sum(x.n for x in geoms[:g + 1])
+        lo, hi = sum(x.n for x in geoms[:g]), sum(x.n for x in geoms[: g + 1])
         assert stress(out["numba"][lo:hi], geom) == pytest.approx(stress(out["numpy"][lo:hi], geom), rel=1e-3)
 
 

@@ -111,11 +111,14 @@ def test_motif_kinds_and_concepts(client_and_graphs):
     r = client.post("/api/topo/motifs", json={"graph_ids": gids, "kind": "path", "k": 3, "max_matches": 2})
     assert r.status_code == 200, r.text
     assert {m["graph_id"] for m in r.json()["matches"]} == set(gids)
-    r = client.post("/api/topo/motifs", json={"graph_ids": gids, "kind": "pattern", "pattern": {"edges": [[0, 1]]},
-                                              "max_matches": 2})
+    r = client.post(
+        "/api/topo/motifs",
+        json={"graph_ids": gids, "kind": "pattern", "pattern": {"edges": [[0, 1]]}, "max_matches": 2},
+    )
     assert r.status_code == 200 and len(r.json()["matches"]) == 4
-    c = client.post("/api/topo/motifs", json={"graph_ids": gids, "kind": "concept",
-                                              "concept": {"column": "blob", "value": "1"}})
+    c = client.post(
+        "/api/topo/motifs", json={"graph_ids": gids, "kind": "concept", "concept": {"column": "blob", "value": "1"}}
+    )
     assert c.status_code == 200, c.text
     assert c.json()["footprint"]["n_selected"] == 150 and c.json()["matches"]
     bad = client.post("/api/topo/motifs", json={"graph_ids": gids, "kind": "concept", "where": "colour == red"})
@@ -196,7 +199,7 @@ def test_mapper_files_carry_labels_so_motif_where_works(tmp_path, capsys):
     assert "shares no stimulus id" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("coords", ["[1e308, 0]", "[NaN, 0]", "[0, -Infinity]", "[0, 1, 2]", "[\"x\", 0]"])
+@pytest.mark.parametrize("coords", ["[1e308, 0]", "[NaN, 0]", "[0, -Infinity]", "[0, 1, 2]", '["x", 0]'])
 def test_layout_warm_start_refuses_absurd_coordinates_with_422(client_and_graphs, coords):
     """1e308 or NaN warm-start positions used to reach the solver and answer 500 (LinAlgError)."""
     client, gids = client_and_graphs

@@ -36,9 +36,30 @@ from topoalign.representation import match_stimuli
 DEFAULT_METRICS = ("linear", "procrustes", "permutation")
 DEFAULT_NULL_DRAWS = 3
 NO_NULL_METRICS = ("topological",)
-CSV_COLUMNS = ["analysis", "metric", "score", "std", "chance", "n_null", "rotation", "model_a", "layer_a", "layer_index_a", "layer_fraction_a",
-               "model_b", "layer_b", "layer_index_b", "layer_fraction_b", "checkpoint", "epoch", "condition",
-               "representation_a", "representation_b", "folds", "error"]
+CSV_COLUMNS = [
+    "analysis",
+    "metric",
+    "score",
+    "std",
+    "chance",
+    "n_null",
+    "rotation",
+    "model_a",
+    "layer_a",
+    "layer_index_a",
+    "layer_fraction_a",
+    "model_b",
+    "layer_b",
+    "layer_index_b",
+    "layer_fraction_b",
+    "checkpoint",
+    "epoch",
+    "condition",
+    "representation_a",
+    "representation_b",
+    "folds",
+    "error",
+]
 
 _CACHE: "OrderedDict[tuple[str, str], Any]" = OrderedDict()
 _CACHE_SIZE = 8
@@ -60,8 +81,14 @@ def _load(data_dir: str, rep_id: str):
     return rep
 
 
-def _row_task(data_dir: str, rep_a: str, partners: list[tuple[str, list[str], int]], folds: int,
-              random_state: int | None, batched_procrustes: bool) -> list[dict[str, Any]]:
+def _row_task(
+    data_dir: str,
+    rep_a: str,
+    partners: list[tuple[str, list[str], int]],
+    folds: int,
+    random_state: int | None,
+    batched_procrustes: bool,
+) -> list[dict[str, Any]]:
     """Score representation ``rep_a`` against each partner on its metrics (and ``n_null`` chance draws where asked);
     runs on a Dask worker."""
     a = _load(data_dir, rep_a)
@@ -93,8 +120,9 @@ def _chance(a, b, metric: str, n_null: int, folds: int, random_state: int | None
     null = permutation_null(fn, a, b, n_permutations=n_null, random_state=random_state, folds=folds)
     out: dict[str, Any] = {"chance": float(np.mean(null)), "n_null": n_null}
     if metric in ROTATION_BASELINE_METRICS:
-        out["rotation"] = rotation_baseline(fn, a, b, n_rotations=n_null, random_state=random_state,
-                                            folds=folds)["mean"]
+        out["rotation"] = rotation_baseline(fn, a, b, n_rotations=n_null, random_state=random_state, folds=folds)[
+            "mean"
+        ]
     return out
 
 
@@ -103,8 +131,11 @@ def _cell_score(data_dir, a, rep_a, b, rep_b, metric, folds, random_state, batch
         return _mutual_knn(data_dir, a, rep_a, b, rep_b, folds, random_state)
     if metric == "procrustes" and rep_b in batched:
         folds_scores = batched[rep_b]
-        return {"score": float(np.mean(folds_scores)), "std": float(np.std(folds_scores)),
-                "folds": [float(v) for v in folds_scores]}
+        return {
+            "score": float(np.mean(folds_scores)),
+            "std": float(np.std(folds_scores)),
+            "folds": [float(v) for v in folds_scores],
+        }
     r = METRICS[metric](a, b, folds=folds, random_state=random_state)
     return {"score": r.score, "std": r.std, "folds": r.folds}
 
@@ -162,15 +193,18 @@ def _batched_procrustes(data_dir, a, partner_ids, folds, random_state) -> dict[s
             continue  # the per-pair path raises the proper error
         _, ra, _ = match_stimuli(a, _load(data_dir, members[0][0]))
         xs = [a.matrix[ra]]
-        members = [] if _is_constant(xs[0]) else [(rid, rb) for rid, rb in members
-                                                   if not _is_constant(_load(data_dir, rid).matrix[rb])]
+        members = (
+            []
+            if _is_constant(xs[0])
+            else [(rid, rb) for rid, rb in members if not _is_constant(_load(data_dir, rid).matrix[rb])]
+        )
         if not members:
             continue
         # partners in chunks: the batched call holds a few float64 copies of its stacked partners, and 20 partners
         # of 10,000 x 512 at once took a worker past 11 GB
         per = max(1, _PROCRUSTES_STACK_BYTES // (8 * len(ids) * max(_load(data_dir, rid).d for rid, _ in members)))
         for s in range(0, len(members), per):
-            chunk = members[s:s + per]
+            chunk = members[s : s + per]
             ys = [_load(data_dir, rid).matrix[rb] for rid, rb in chunk]
             scores = procrustes_score_matrix(xs, ys, folds=folds, random_state=random_state)[0]
             for (rid, _), sc in zip(chunk, scores):
@@ -187,8 +221,9 @@ def null_pairs(plan: AuditPlan) -> set[tuple[str, str]]:
     return set(first.values())
 
 
-def _tasks(plan: AuditPlan, metrics: tuple[str, ...], n_null: int = 0
-           ) -> list[tuple[str, list[tuple[str, list[str], int]]]]:
+def _tasks(
+    plan: AuditPlan, metrics: tuple[str, ...], n_null: int = 0
+) -> list[tuple[str, list[tuple[str, list[str], int]]]]:
     with_null = null_pairs(plan) if n_null else set()
     rows: dict[str, dict[str, tuple[list[str], int]]] = OrderedDict()
     for ra, rb in plan.pairs():
@@ -196,10 +231,22 @@ def _tasks(plan: AuditPlan, metrics: tuple[str, ...], n_null: int = 0
     return [(ra, [(rb, m, n) for rb, (m, n) in partners.items()]) for ra, partners in rows.items()]
 
 
-def run_audit(store, collection: str, *, metrics: Iterable[str] = DEFAULT_METRICS, analyses: Iterable[str] | None = None,
-              folds: int = 5, random_state: int | None = 0, n_null: int = DEFAULT_NULL_DRAWS,
-              scheduler: str | None = None, client=None, n_workers: int = 1, batched_procrustes: bool = True,
-              map_tasks: Callable[..., list] | None = None, progress: Progress | None = None) -> dict[str, Any]:
+def run_audit(
+    store,
+    collection: str,
+    *,
+    metrics: Iterable[str] = DEFAULT_METRICS,
+    analyses: Iterable[str] | None = None,
+    folds: int = 5,
+    random_state: int | None = 0,
+    n_null: int = DEFAULT_NULL_DRAWS,
+    scheduler: str | None = None,
+    client=None,
+    n_workers: int = 1,
+    batched_procrustes: bool = True,
+    map_tasks: Callable[..., list] | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Run the audit of one collection and return its payload (see the module docstring).
 
     Parameters
@@ -229,9 +276,19 @@ def run_audit(store, collection: str, *, metrics: Iterable[str] = DEFAULT_METRIC
     for c in plan.comparisons:
         for m in metrics:
             r = by_pair[(c.a.id, c.b.id, m)]
-            cells.append({**c.meta(), "metric": m, "score": r["score"], "std": r["std"], "folds": r["folds"],
-                          "chance": r.get("chance"), "n_null": r.get("n_null"), "rotation": r.get("rotation"),
-                          "error": r.get("error")})
+            cells.append(
+                {
+                    **c.meta(),
+                    "metric": m,
+                    "score": r["score"],
+                    "std": r["std"],
+                    "folds": r["folds"],
+                    "chance": r.get("chance"),
+                    "n_null": r.get("n_null"),
+                    "rotation": r.get("rotation"),
+                    "error": r.get("error"),
+                }
+            )
     return {
         "collection": {"id": coll.id, "name": coll.name},
         "params": params,
@@ -240,9 +297,15 @@ def run_audit(store, collection: str, *, metrics: Iterable[str] = DEFAULT_METRIC
     }
 
 
-def prepare_audit(store, collection: str, metrics: Iterable[str] = DEFAULT_METRICS,
-                  analyses: Iterable[str] | None = None, folds: int = 5, random_state: int | None = 0,
-                  n_null: int = DEFAULT_NULL_DRAWS):
+def prepare_audit(
+    store,
+    collection: str,
+    metrics: Iterable[str] = DEFAULT_METRICS,
+    analyses: Iterable[str] | None = None,
+    folds: int = 5,
+    random_state: int | None = 0,
+    n_null: int = DEFAULT_NULL_DRAWS,
+):
     """Validate an audit request and plan it: ``(collection record, plan, metrics, params)``; fast, computes nothing.
 
     ``params`` is the key of the stored result (``store.find_artifact("audit", params)``).
@@ -260,17 +323,32 @@ def prepare_audit(store, collection: str, metrics: Iterable[str] = DEFAULT_METRI
             f"Collection {coll.name!r} has nothing to audit: it needs two layers of one model or representations "
             f"of at least two models (provenance 'model' and 'layer'); found models {plan.models}."
         )
-    params = audit_params(coll.id, metrics, plan.analyses, folds, random_state, sorted(r.id for r in plan.infos),
-                          n_null)
+    params = audit_params(
+        coll.id, metrics, plan.analyses, folds, random_state, sorted(r.id for r in plan.infos), n_null
+    )
     return coll, plan, metrics, params
 
 
-def audit_params(collection_id: str, metrics, analyses, folds: int, random_state,
-                 representation_ids: list[str], n_null: int = DEFAULT_NULL_DRAWS) -> dict[str, Any]:
+def audit_params(
+    collection_id: str,
+    metrics,
+    analyses,
+    folds: int,
+    random_state,
+    representation_ids: list[str],
+    n_null: int = DEFAULT_NULL_DRAWS,
+) -> dict[str, Any]:
     """The artifact key: the same request over the same representations finds the stored result."""
     digest = hashlib.sha256(",".join(representation_ids).encode()).hexdigest()[:16]
-    return {"collection_id": collection_id, "metrics": list(metrics), "analyses": list(analyses or ANALYSES),
-            "folds": folds, "random_state": random_state, "n_null": n_null, "representations": digest}
+    return {
+        "collection_id": collection_id,
+        "metrics": list(metrics),
+        "analyses": list(analyses or ANALYSES),
+        "folds": folds,
+        "random_state": random_state,
+        "n_null": n_null,
+        "representations": digest,
+    }
 
 
 def _execute(args, scheduler, client, n_workers, progress) -> list:
@@ -278,8 +356,7 @@ def _execute(args, scheduler, client, n_workers, progress) -> list:
     from topoalign.dask_client import dask_client, gather_in_order
 
     def run(cl):
-        return gather_in_order([cl.submit(_row_task, *a, pure=False) for a in args], progress=progress,
-                               what="audit")
+        return gather_in_order([cl.submit(_row_task, *a, pure=False) for a in args], progress=progress, what="audit")
 
     if client is not None:
         return run(client)

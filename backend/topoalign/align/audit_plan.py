@@ -53,13 +53,18 @@ class RepInfo:
         model = p.model or "model"
         arch = str(p.architecture or (p.extra or {}).get("architecture") or _SEED_SUFFIX.sub("", model) or model)
         checkpoint = p.checkpoint if p.checkpoint is not None else (f"epoch-{p.epoch}" if p.epoch is not None else None)
-        return cls(rec.id, model, p.layer or rec.name, p.layer_index, p.layer_fraction, checkpoint, p.epoch,
-                   p.condition, arch)
+        return cls(
+            rec.id, model, p.layer or rec.name, p.layer_index, p.layer_fraction, checkpoint, p.epoch, p.condition, arch
+        )
 
     def meta(self, suffix: str) -> dict[str, Any]:
-        return {f"model_{suffix}": self.model, f"layer_{suffix}": self.layer,
-                f"layer_index_{suffix}": self.layer_index, f"layer_fraction_{suffix}": self.layer_fraction,
-                f"representation_{suffix}": self.id}
+        return {
+            f"model_{suffix}": self.model,
+            f"layer_{suffix}": self.layer,
+            f"layer_index_{suffix}": self.layer_index,
+            f"layer_fraction_{suffix}": self.layer_fraction,
+            f"representation_{suffix}": self.id,
+        }
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,14 @@ class Comparison:
     condition: str | None
 
     def meta(self) -> dict[str, Any]:
-        return {"analysis": self.analysis, **self.a.meta("a"), **self.b.meta("b"), "checkpoint": self.checkpoint,
-                "epoch": self.epoch, "condition": self.condition}
+        return {
+            "analysis": self.analysis,
+            **self.a.meta("a"),
+            **self.b.meta("b"),
+            "checkpoint": self.checkpoint,
+            "epoch": self.epoch,
+            "condition": self.condition,
+        }
 
 
 def check_analyses(analyses: Iterable[str] | None) -> tuple[str, ...]:
@@ -107,8 +118,11 @@ def in_distribution_condition(infos: list[RepInfo]) -> str | None:
 def _layer_order(infos: list[RepInfo]) -> list[str]:
     first: dict[str, tuple] = {}
     for i, r in enumerate(infos):
-        key = (r.layer_index if r.layer_index is not None else 10**9,
-               r.layer_fraction if r.layer_fraction is not None else 2.0, i)
+        key = (
+            r.layer_index if r.layer_index is not None else 10**9,
+            r.layer_fraction if r.layer_fraction is not None else 2.0,
+            i,
+        )
         first[r.layer] = min(first.get(r.layer, key), key)
     return sorted(first, key=lambda name: first[name])
 
@@ -124,11 +138,13 @@ def _fill_layer_fractions(infos: list[RepInfo]) -> tuple[list[RepInfo], list[str
         if all(r.layer_fraction is not None for r in reps):
             continue
         order = _layer_order(reps)
-        fraction.update({(model, layer): (i / (len(order) - 1) if len(order) > 1 else 0.0)
-                         for i, layer in enumerate(order)})
+        fraction.update(
+            {(model, layer): (i / (len(order) - 1) if len(order) > 1 else 0.0) for i, layer in enumerate(order)}
+        )
         filled.append(model)
-    out = [r if r.layer_fraction is not None else replace(r, layer_fraction=fraction[(r.model, r.layer)])
-           for r in infos]
+    out = [
+        r if r.layer_fraction is not None else replace(r, layer_fraction=fraction[(r.model, r.layer)]) for r in infos
+    ]
     return out, filled
 
 
@@ -145,8 +161,14 @@ class AuditPlan:
         self.id_condition = in_distribution_condition(self.infos)
         self.checkpoints = _checkpoint_order(self.infos)
         self.final = next((c for c in reversed(self.checkpoints)), None)
-        self.untrained = next((c for c in self.checkpoints if c is not None and any(
-            _is_untrained(r) for r in self.infos if r.checkpoint == c)), None)
+        self.untrained = next(
+            (
+                c
+                for c in self.checkpoints
+                if c is not None and any(_is_untrained(r) for r in self.infos if r.checkpoint == c)
+            ),
+            None,
+        )
         if self.untrained == self.final:
             self.untrained = None
         self.comparisons = list(self._plan())
@@ -157,7 +179,7 @@ class AuditPlan:
 
     def _model_pairs(self, same_architecture: bool):
         for i, m1 in enumerate(self.models):
-            for m2 in self.models[i + 1:]:
+            for m2 in self.models[i + 1 :]:
                 same = self.by_model[m1][0].architecture == self.by_model[m2][0].architecture
                 if same or not same_architecture:
                     yield m1, m2
@@ -190,8 +212,9 @@ class AuditPlan:
                 for ck in self.checkpoints:
                     yield from self._same_layer("epochs", m1, m2, ck, cond)
         if "ood" in self.analyses:
-            conditions = sorted({r.condition for r in self.infos if r.condition is not None},
-                                key=lambda c: (c != cond, c))
+            conditions = sorted(
+                {r.condition for r in self.infos if r.condition is not None}, key=lambda c: (c != cond, c)
+            )
             if len(conditions) > 1:
                 for m1, m2 in self._model_pairs(same_architecture=False):
                     for c in conditions:
@@ -205,7 +228,14 @@ class AuditPlan:
         return list(dict.fromkeys((c.a.id, c.b.id) for c in self.comparisons))
 
     def describe(self) -> dict[str, Any]:
-        return {"models": self.models, "checkpoints": self.checkpoints, "final_checkpoint": self.final,
-                "untrained_checkpoint": self.untrained, "in_distribution_condition": self.id_condition,
-                "analyses": list(self.analyses), "n_comparisons": len(self.comparisons), "n_pairs": len(self.pairs()),
-                "depth_from_order": self.depth_from_order}
+        return {
+            "models": self.models,
+            "checkpoints": self.checkpoints,
+            "final_checkpoint": self.final,
+            "untrained_checkpoint": self.untrained,
+            "in_distribution_condition": self.id_condition,
+            "analyses": list(self.analyses),
+            "n_comparisons": len(self.comparisons),
+            "n_pairs": len(self.pairs()),
+            "depth_from_order": self.depth_from_order,
+        }

@@ -70,8 +70,13 @@ def summarize(payload: Mapping[str, Any], provenance: Mapping[str, Any] | None =
     every = payload.get("cells", [])
     cells = [c for c in every if c.get("score") is not None]
     arch, architectures = _architecture_labels(cells, provenance)
-    out = {"architectures": architectures, "depth": _depth(cells, arch), "epochs": _epochs(cells, arch, provenance),
-           "ood": _ood(cells, arch, provenance), "layers": layer_matrices(every)}
+    out = {
+        "architectures": architectures,
+        "depth": _depth(cells, arch),
+        "epochs": _epochs(cells, arch, provenance),
+        "ood": _ood(cells, arch, provenance),
+        "layers": layer_matrices(every),
+    }
     out["wd_ood"] = wd_vs_ood(out["ood"])
     out["findings"] = audit_findings(out, payload.get("plan", {}))
     return out
@@ -93,8 +98,9 @@ def _architecture_labels(cells, provenance) -> tuple[dict[str, str], dict[str, s
     for c in cells:
         for side in ("a", "b"):
             p = provenance.get(c[f"representation_{side}"])
-            arch.setdefault(c[f"model_{side}"], (p.architecture if p is not None and p.architecture else None)
-                            or c[f"model_{side}"])
+            arch.setdefault(
+                c[f"model_{side}"], (p.architecture if p is not None and p.architecture else None) or c[f"model_{side}"]
+            )
     stems: dict[str, set[str]] = defaultdict(set)
     for model, a in arch.items():
         stems[a].add(_SEED_SUFFIX.sub("", model) or model)
@@ -116,38 +122,76 @@ def _group(cells, analysis: str, key):
 def _depth(cells, arch) -> list[dict[str, Any]]:
     random = _group(cells, "random_init", lambda c: (c["metric"], _label(c, arch), c["layer_a"]))
     rows = []
-    for (metric, model, layer), group in _group(cells, "depth", lambda c: (c["metric"], _label(c, arch),
-                                                                          c["layer_a"])).items():
+    for (metric, model, layer), group in _group(
+        cells, "depth", lambda c: (c["metric"], _label(c, arch), c["layer_a"])
+    ).items():
         mean, sd = _mean_sd(c["score"] for c in group)
         r_mean, r_sd = _mean_sd(c["score"] for c in random.get((metric, model, layer), []))
         chance, _ = _mean_sd(c.get("chance") for c in group)
         rotation, _ = _mean_sd(c.get("rotation") for c in group)
         fold_sd, _ = _mean_sd(c.get("std") for c in group)
-        rows.append({"metric": metric, "model": model, "layer": layer,
-                     "layer_index": group[0].get("layer_index_a"), "layer_fraction": group[0].get("layer_fraction_a"),
-                     "mean": mean, "sd": sd, "n_pairs": len(group), "fold_sd": fold_sd, "random_mean": r_mean,
-                     "random_sd": r_sd, "chance": chance, "rotation": rotation, "pairs": _pairs(group)})
+        rows.append(
+            {
+                "metric": metric,
+                "model": model,
+                "layer": layer,
+                "layer_index": group[0].get("layer_index_a"),
+                "layer_fraction": group[0].get("layer_fraction_a"),
+                "mean": mean,
+                "sd": sd,
+                "n_pairs": len(group),
+                "fold_sd": fold_sd,
+                "random_mean": r_mean,
+                "random_sd": r_sd,
+                "chance": chance,
+                "rotation": rotation,
+                "pairs": _pairs(group),
+            }
+        )
     return sorted(rows, key=lambda r: (r["metric"], r["model"], _depth_key(r)))
 
 
 def _depth_key(row) -> tuple:
-    return (row.get("layer_fraction") if row.get("layer_fraction") is not None else 2.0,
-            row.get("layer_index") if row.get("layer_index") is not None else 10**9, str(row.get("layer")))
+    return (
+        row.get("layer_fraction") if row.get("layer_fraction") is not None else 2.0,
+        row.get("layer_index") if row.get("layer_index") is not None else 10**9,
+        str(row.get("layer")),
+    )
 
 
 def _epochs(cells, arch, provenance) -> list[dict[str, Any]]:
     rows = []
     for (metric, model, layer, checkpoint), group in _group(
-            cells, "epochs", lambda c: (c["metric"], _label(c, arch), c["layer_a"], c.get("checkpoint"))).items():
+        cells, "epochs", lambda c: (c["metric"], _label(c, arch), c["layer_a"], c.get("checkpoint"))
+    ).items():
         mean, sd = _mean_sd(c["score"] for c in group)
         reps = {r for c in group for r in (c["representation_a"], c["representation_b"])}
-        rows.append({"metric": metric, "model": model, "layer": layer, "layer_index": group[0].get("layer_index_a"),
-                     "layer_fraction": group[0].get("layer_fraction_a"), "checkpoint": checkpoint,
-                     "epoch": group[0].get("epoch"), "epochs_seen": _epochs_seen(provenance, reps, group[0].get("epoch")),
-                     "mean": mean, "sd": sd, "n_pairs": len(group), "accuracy": _accuracy(provenance, reps),
-                     "pairs": _pairs(group)})
-    return sorted(rows, key=lambda r: (r["metric"], r["model"], _depth_key(r),
-                                       r["epochs_seen"] if r["epochs_seen"] is not None else -1))
+        rows.append(
+            {
+                "metric": metric,
+                "model": model,
+                "layer": layer,
+                "layer_index": group[0].get("layer_index_a"),
+                "layer_fraction": group[0].get("layer_fraction_a"),
+                "checkpoint": checkpoint,
+                "epoch": group[0].get("epoch"),
+                "epochs_seen": _epochs_seen(provenance, reps, group[0].get("epoch")),
+                "mean": mean,
+                "sd": sd,
+                "n_pairs": len(group),
+                "accuracy": _accuracy(provenance, reps),
+                "pairs": _pairs(group),
+            }
+        )
+    return sorted(
+        rows,
+        key=lambda r: (
+            r["metric"],
+            r["model"],
+            _depth_key(r),
+            r["epochs_seen"] if r["epochs_seen"] is not None else -1,
+        ),
+    )
 
 
 def _ood(cells, arch, provenance) -> list[dict[str, Any]]:
@@ -155,17 +199,30 @@ def _ood(cells, arch, provenance) -> list[dict[str, Any]]:
     between architectures a shared layer name (``logits``) does not mean the same depth."""
     rows = []
     for (metric, model, layer, condition), group in _group(
-            cells, "ood", lambda c: (c["metric"], _label(c, arch), c["layer_a"], c.get("condition"))).items():
+        cells, "ood", lambda c: (c["metric"], _label(c, arch), c["layer_a"], c.get("condition"))
+    ).items():
         mean, sd = _mean_sd(c["score"] for c in group)
         reps = {r for c in group for r in (c["representation_a"], c["representation_b"])}
-        rows.append({"metric": metric, "model": model, "layer": layer, "layer_index": group[0].get("layer_index_a"),
-                     "layer_fraction": group[0].get("layer_fraction_a"), "condition": condition, "mean": mean,
-                     "sd": sd, "n_pairs": len(group), "accuracy": _accuracy(provenance, reps),
-                     "in_distribution": not str(condition or "").startswith("ood:"),
-                     "same_architecture": arch[group[0]["model_a"]] == arch[group[0]["model_b"]],
-                     "pairs": _pairs(group)})
-    return sorted(rows, key=lambda r: (r["metric"], r["model"], _depth_key(r), not r["in_distribution"],
-                                       str(r["condition"])))
+        rows.append(
+            {
+                "metric": metric,
+                "model": model,
+                "layer": layer,
+                "layer_index": group[0].get("layer_index_a"),
+                "layer_fraction": group[0].get("layer_fraction_a"),
+                "condition": condition,
+                "mean": mean,
+                "sd": sd,
+                "n_pairs": len(group),
+                "accuracy": _accuracy(provenance, reps),
+                "in_distribution": not str(condition or "").startswith("ood:"),
+                "same_architecture": arch[group[0]["model_a"]] == arch[group[0]["model_b"]],
+                "pairs": _pairs(group),
+            }
+        )
+    return sorted(
+        rows, key=lambda r: (r["metric"], r["model"], _depth_key(r), not r["in_distribution"], str(r["condition"]))
+    )
 
 
 def wd_vs_ood(ood_rows) -> list[dict[str, Any]]:
@@ -181,10 +238,21 @@ def wd_vs_ood(ood_rows) -> list[dict[str, Any]]:
         wd, _ = _mean_sd(r["mean"] for r in rows if r["in_distribution"])
         shifted = [r["mean"] for r in rows if not r["in_distribution"]]
         ood_mean, ood_sd = _mean_sd(shifted)
-        out.append({"metric": metric, "model": model, "layer": layer, "layer_index": rows[0].get("layer_index"),
-                    "layer_fraction": rows[0].get("layer_fraction"), "wd": wd, "ood_mean": ood_mean, "ood_sd": ood_sd,
-                    "ood_se": None if ood_sd is None else ood_sd / np.sqrt(len(shifted)), "n_shifts": len(shifted),
-                    "gap": None if wd is None or ood_mean is None else wd - ood_mean})
+        out.append(
+            {
+                "metric": metric,
+                "model": model,
+                "layer": layer,
+                "layer_index": rows[0].get("layer_index"),
+                "layer_fraction": rows[0].get("layer_fraction"),
+                "wd": wd,
+                "ood_mean": ood_mean,
+                "ood_sd": ood_sd,
+                "ood_se": None if ood_sd is None else ood_sd / np.sqrt(len(shifted)),
+                "n_shifts": len(shifted),
+                "gap": None if wd is None or ood_mean is None else wd - ood_mean,
+            }
+        )
     return sorted(out, key=lambda r: (r["metric"], r["model"], _depth_key(r)))
 
 
@@ -207,16 +275,31 @@ def layer_matrices(cells) -> list[dict[str, Any]]:
         with np.errstate(all="ignore"):
             row_max = [None if np.isnan(M[i]).all() else float(np.nanmax(M[i])) for i in range(len(rows))]
             col_max = [None if np.isnan(M[:, j]).all() else float(np.nanmax(M[:, j])) for j in range(len(cols))]
-        out.append({"model_a": ma, "model_b": mb, "metric": metric, "within_model": ma == mb, "rows": rows,
-                    "columns": cols, "scores": [[None if np.isnan(v) else float(v) for v in r] for r in M],
-                    "row_max": row_max, "col_max": col_max, "representation_ids": ids, "errors": errors})
+        out.append(
+            {
+                "model_a": ma,
+                "model_b": mb,
+                "metric": metric,
+                "within_model": ma == mb,
+                "rows": rows,
+                "columns": cols,
+                "scores": [[None if np.isnan(v) else float(v) for v in r] for r in M],
+                "row_max": row_max,
+                "col_max": col_max,
+                "representation_ids": ids,
+                "errors": errors,
+            }
+        )
     return out
 
 
 def _order(group, side: str, layer: str) -> tuple:
     c = next(c for c in group if c[f"layer_{side}"] == layer)
-    return (c.get(f"layer_fraction_{side}") if c.get(f"layer_fraction_{side}") is not None else 2.0,
-            c.get(f"layer_index_{side}") if c.get(f"layer_index_{side}") is not None else 10**9, layer)
+    return (
+        c.get(f"layer_fraction_{side}") if c.get(f"layer_fraction_{side}") is not None else 2.0,
+        c.get(f"layer_index_{side}") if c.get(f"layer_index_{side}") is not None else 10**9,
+        layer,
+    )
 
 
 def audit_provenance(store, payload: Mapping[str, Any]) -> dict[str, Any]:

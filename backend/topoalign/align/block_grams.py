@@ -24,10 +24,15 @@ def _block_stats(X: np.ndarray, Y: np.ndarray, centre: dict, rows: np.ndarray, n
         "xx": Xb.T @ Xb if need_xx else None,
         "yy": Yb.T @ Yb if need_yy else None,
         "xy": Xb.T @ Yb,
-        "sx": Xb.sum(axis=0), "sy": Yb.sum(axis=0),
-        "qx": np.einsum("ij,ij->j", Xb, Xb), "qy": np.einsum("ij,ij->j", Yb, Yb),
+        "sx": Xb.sum(axis=0),
+        "sy": Yb.sum(axis=0),
+        "qx": np.einsum("ij,ij->j", Xb, Xb),
+        "qy": np.einsum("ij,ij->j", Yb, Yb),
         # a unit is constant on a set of blocks iff its max over them equals its min
-        "lox": Xb.min(axis=0), "hix": Xb.max(axis=0), "loy": Yb.min(axis=0), "hiy": Yb.max(axis=0),
+        "lox": Xb.min(axis=0),
+        "hix": Xb.max(axis=0),
+        "loy": Yb.min(axis=0),
+        "hiy": Yb.max(axis=0),
     }
 
 
@@ -49,8 +54,15 @@ class BlockGrams:
     needs (its training products do not involve block ``i``).
     """
 
-    def __init__(self, X: np.ndarray, Y: np.ndarray, splits, need_xx: bool, need_yy: bool,
-                 submit: Callable[..., Future] = _run_now):
+    def __init__(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        splits,
+        need_xx: bool,
+        need_yy: bool,
+        submit: Callable[..., Future] = _run_now,
+    ):
         self.X, self.Y = X, Y
         self.train = [train for train, _ in splits]
         self.centre = {"x": X.mean(axis=0), "y": Y.mean(axis=0)}
@@ -62,9 +74,10 @@ class BlockGrams:
     def kept(self, i: int) -> dict[str, np.ndarray]:
         """``{"x": mask, "y": mask}`` of the units that are not constant on fold ``i``'s training rows."""
         others = self._others(i)
-        return {name: np.max([b["hi" + name] for b in others], axis=0) != np.min([b["lo" + name] for b in others],
-                                                                                axis=0)
-                for name in ("x", "y")}
+        return {
+            name: np.max([b["hi" + name] for b in others], axis=0) != np.min([b["lo" + name] for b in others], axis=0)
+            for name in ("x", "y")
+        }
 
     def fold(self, i: int) -> dict:
         """Fold ``i``'s training side, restricted to the units kept in training.

@@ -15,13 +15,24 @@ from topoalign.errors import check_param
 from topoalign.progress import Progress
 
 
-def permutation_null(score_fn: Callable[..., AlignmentResult], X, Y, *, n_permutations: int = 20,
-                     random_state: int | None = 0, progress: Progress | None = None,
-                     **kwargs: Any) -> np.ndarray:
+def permutation_null(
+    score_fn: Callable[..., AlignmentResult],
+    X,
+    Y,
+    *,
+    n_permutations: int = 20,
+    random_state: int | None = 0,
+    progress: Progress | None = None,
+    **kwargs: Any,
+) -> np.ndarray:
     """(n_permutations,) cross-validated scores with Y's stimuli shuffled relative to X's."""
-    check_param("permutation_null", "n_permutations", n_permutations,
-                isinstance(n_permutations, (int, np.integer)) and 1 <= n_permutations <= 100_000,
-                "an integer in [1, 100000]")
+    check_param(
+        "permutation_null",
+        "n_permutations",
+        n_permutations,
+        isinstance(n_permutations, (int, np.integer)) and 1 <= n_permutations <= 100_000,
+        "an integer in [1, 100000]",
+    )
     X, Y = as_matrices(X, Y)
     rng = np.random.default_rng(None if random_state is None else [int(random_state), 7919])  # not the fold seed
     null = np.empty(n_permutations)
@@ -38,12 +49,21 @@ def permutation_p_value(score: float, null: np.ndarray) -> float:
     return float((1 + np.sum(null >= score)) / (1 + null.size))
 
 
-def with_permutation_null(result: AlignmentResult, score_fn: Callable[..., AlignmentResult], X, Y, *,
-                          n_permutations: int, random_state: int | None = 0, progress: Progress | None = None,
-                          **kwargs: Any) -> AlignmentResult:
+def with_permutation_null(
+    result: AlignmentResult,
+    score_fn: Callable[..., AlignmentResult],
+    X,
+    Y,
+    *,
+    n_permutations: int,
+    random_state: int | None = 0,
+    progress: Progress | None = None,
+    **kwargs: Any,
+) -> AlignmentResult:
     """Fill ``result.chance``, ``result.p_value`` and ``result.null`` in place and return it."""
-    null = permutation_null(score_fn, X, Y, n_permutations=n_permutations, random_state=random_state,
-                            progress=progress, **kwargs)
+    null = permutation_null(
+        score_fn, X, Y, n_permutations=n_permutations, random_state=random_state, progress=progress, **kwargs
+    )
     result.null = [float(v) for v in null]
     result.chance = float(null.mean())
     result.p_value = permutation_p_value(result.score, null)

@@ -81,5 +81,6 @@ def cka_score(X, Y, *, debiased: bool = False, folds: int = 5, random_state: int
     ----------
     X, Y : (n_stimuli x d1), (n_stimuli x d2) arrays with paired rows, or two Representations (matched by id)
     """
-    return cross_validate("cka_debiased" if debiased else "cka", _cka_fold(debiased), X, Y, folds=folds,
-                          random_state=random_state)
+    return cross_validate(
+        "cka_debiased" if debiased else "cka", _cka_fold(debiased), X, Y, folds=folds, random_state=random_state
+    )

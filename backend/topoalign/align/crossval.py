@@ -30,10 +30,17 @@ FoldScorer = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], "tuple[f
 
 def fold_splits(n: int, folds: int, random_state: int | None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Shuffled k-fold ``(train_rows, test_rows)`` pairs, exactly ``KFold(folds, shuffle=True, random_state)``."""
-    check_param("cross-validation", "folds", folds, isinstance(folds, (int, np.integer)) and 2 <= folds <= 100,
-                "an integer in [2, 100]")
+    check_param(
+        "cross-validation",
+        "folds",
+        folds,
+        isinstance(folds, (int, np.integer)) and 2 <= folds <= 100,
+        "an integer in [2, 100]",
+    )
     if n < 2 * folds:
-        raise InvalidInputError(f"{n} stimuli are too few for {folds}-fold cross-validation (need at least {2 * folds}).")
+        raise InvalidInputError(
+            f"{n} stimuli are too few for {folds}-fold cross-validation (need at least {2 * folds})."
+        )
     return list(KFold(n_splits=int(folds), shuffle=True, random_state=random_state).split(np.zeros((n, 1))))
 
 
@@ -75,8 +82,9 @@ def prepare_fold(X: np.ndarray, Y: np.ndarray, train: np.ndarray, test: np.ndarr
     return Fold(xtr, xte, ytr, yte, dx, dy)
 
 
-def summarize(metric: str, fold_scores: list[float], n: int, dropped: list[tuple[int, int]],
-              details: dict[str, Any] | None = None) -> AlignmentResult:
+def summarize(
+    metric: str, fold_scores: list[float], n: int, dropped: list[tuple[int, int]], details: dict[str, Any] | None = None
+) -> AlignmentResult:
     scores = np.asarray(fold_scores, dtype=np.float64)
     return AlignmentResult(
         metric=metric,
@@ -110,8 +118,9 @@ def fold_pool(tasks: int) -> Iterator[Executor]:
             yield pool
 
 
-def cross_validate(metric: str, scorer: FoldScorer, X: np.ndarray, Y: np.ndarray, *, folds: int = 5,
-                   random_state: int | None = 0) -> AlignmentResult:
+def cross_validate(
+    metric: str, scorer: FoldScorer, X: np.ndarray, Y: np.ndarray, *, folds: int = 5, random_state: int | None = 0
+) -> AlignmentResult:
     """Score ``scorer(X_train, Y_train, X_test, Y_test) -> (score, details)`` on every fold.
 
     ``details`` dicts are collected per fold into lists under the same keys.

@@ -30,14 +30,29 @@ TOLERANCE = 0.01
 
 def audit_findings(summary: Mapping[str, Any], plan: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     depth = [r for r in summary.get("depth", []) if r.get("mean") is not None]
-    return [f for f in (_ordering(depth), _procrustes_near_linear(depth), _above_random(depth), _above_chance(depth),
-                        _depth_trend(depth), _early_epoch(summary.get("epochs", [])),
-                        _ood_depth(summary.get("ood", [])), _ood_performance(summary.get("ood", [])))]
+    return [
+        f
+        for f in (
+            _ordering(depth),
+            _procrustes_near_linear(depth),
+            _above_random(depth),
+            _above_chance(depth),
+            _depth_trend(depth),
+            _early_epoch(summary.get("epochs", [])),
+            _ood_depth(summary.get("ood", [])),
+            _ood_performance(summary.get("ood", [])),
+        )
+    ]
 
 
 def _finding(fid: str, claim: str, holds, evidence: dict[str, Any], text: str) -> dict[str, Any]:
-    return {"id": fid, "claim": claim, "holds": None if holds is None else bool(holds), "evidence": evidence,
-            "text": text}
+    return {
+        "id": fid,
+        "claim": claim,
+        "holds": None if holds is None else bool(holds),
+        "evidence": evidence,
+        "text": text,
+    }
 
 
 def _share(flags: list[bool]) -> float | None:
@@ -57,54 +72,103 @@ def _ordering(depth) -> dict[str, Any]:
     for (model, layer), by_metric in _by(depth, "model", "layer", "metric").items():
         if {"linear", "procrustes", "permutation"} <= set(by_metric):
             lin, pro, per = (by_metric[m]["mean"] for m in ("linear", "procrustes", "permutation"))
-            places.append({"model": model, "layer": layer, "linear": lin, "procrustes": pro, "permutation": per,
-                           "holds": lin >= pro - TOLERANCE and pro >= per - TOLERANCE})
+            places.append(
+                {
+                    "model": model,
+                    "layer": layer,
+                    "linear": lin,
+                    "procrustes": pro,
+                    "permutation": per,
+                    "holds": lin >= pro - TOLERANCE and pro >= per - TOLERANCE,
+                }
+            )
     share = _share([p["holds"] for p in places])
     if share is None:
         return _finding("ordering", claim, None, {}, "Needs the linear, procrustes and permutation metrics.")
-    return _finding("ordering", claim, share >= MAJORITY, {"share": share, "n_layers": len(places), "layers": places},
-                    f"The order holds at {share:.0%} of {len(places)} layers.")
+    return _finding(
+        "ordering",
+        claim,
+        share >= MAJORITY,
+        {"share": share, "n_layers": len(places), "layers": places},
+        f"The order holds at {share:.0%} of {len(places)} layers.",
+    )
 
 
 def _procrustes_near_linear(depth) -> dict[str, Any]:
     claim = "Orthogonal Procrustes aligns nearly as well as linear regression (mean gap under 0.1)."
-    gaps = [m["linear"]["mean"] - m["procrustes"]["mean"] for m in _by(depth, "model", "layer", "metric").values()
-            if "linear" in m and "procrustes" in m]
+    gaps = [
+        m["linear"]["mean"] - m["procrustes"]["mean"]
+        for m in _by(depth, "model", "layer", "metric").values()
+        if "linear" in m and "procrustes" in m
+    ]
     if not gaps:
         return _finding("procrustes_near_linear", claim, None, {}, "Needs the linear and procrustes metrics.")
     gap = float(np.mean(gaps))
-    return _finding("procrustes_near_linear", claim, gap < 0.1, {"mean_gap": gap, "max_gap": float(np.max(gaps)),
-                                                                  "n_layers": len(gaps)},
-                    f"Linear minus Procrustes is {gap:.3f} on average (largest {np.max(gaps):.3f}).")
+    return _finding(
+        "procrustes_near_linear",
+        claim,
+        gap < 0.1,
+        {"mean_gap": gap, "max_gap": float(np.max(gaps)), "n_layers": len(gaps)},
+        f"Linear minus Procrustes is {gap:.3f} on average (largest {np.max(gaps):.3f}).",
+    )
 
 
 def _above_random(depth) -> dict[str, Any]:
     claim = "Trained networks are more aligned than untrained (random) networks of the same architecture."
-    places = [{"metric": r["metric"], "model": r["model"], "layer": r["layer"], "trained": r["mean"],
-               "random": r["random_mean"], "holds": r["mean"] > r["random_mean"]}
-              for r in depth if r.get("random_mean") is not None]
+    places = [
+        {
+            "metric": r["metric"],
+            "model": r["model"],
+            "layer": r["layer"],
+            "trained": r["mean"],
+            "random": r["random_mean"],
+            "holds": r["mean"] > r["random_mean"],
+        }
+        for r in depth
+        if r.get("random_mean") is not None
+    ]
     share = _share([p["holds"] for p in places])
     if share is None:
         return _finding("above_random", claim, None, {}, "Needs untrained (epoch 0) checkpoints of two seeds.")
-    return _finding("above_random", claim, share >= MAJORITY, {"share": share, "n": len(places), "places": places},
-                    f"Trained pairs beat untrained ones at {share:.0%} of {len(places)} metric x layer places.")
+    return _finding(
+        "above_random",
+        claim,
+        share >= MAJORITY,
+        {"share": share, "n": len(places), "places": places},
+        f"Trained pairs beat untrained ones at {share:.0%} of {len(places)} metric x layer places.",
+    )
 
 
 def _above_chance(depth) -> dict[str, Any]:
-    claim = ("Permutation / soft matching scores exceed chance (stimuli shuffled) and the random-rotation baseline: "
-             "a privileged basis.")
+    claim = (
+        "Permutation / soft matching scores exceed chance (stimuli shuffled) and the random-rotation baseline: "
+        "a privileged basis."
+    )
     places = []
     for r in depth:
         if r["metric"] in ("permutation", "soft") and r.get("chance") is not None:
             above_rotation = None if r.get("rotation") is None else r["mean"] > r["rotation"]
-            places.append({"metric": r["metric"], "model": r["model"], "layer": r["layer"], "score": r["mean"],
-                           "chance": r["chance"], "rotation": r.get("rotation"),
-                           "holds": r["mean"] > r["chance"] and above_rotation is not False})
+            places.append(
+                {
+                    "metric": r["metric"],
+                    "model": r["model"],
+                    "layer": r["layer"],
+                    "score": r["mean"],
+                    "chance": r["chance"],
+                    "rotation": r.get("rotation"),
+                    "holds": r["mean"] > r["chance"] and above_rotation is not False,
+                }
+            )
     share = _share([p["holds"] for p in places])
     if share is None:
         return _finding("above_chance", claim, None, {}, "Needs the permutation or soft metric and its chance cells.")
-    return _finding("above_chance", claim, share >= MAJORITY, {"share": share, "n": len(places), "places": places},
-                    f"Matching beats chance and rotation at {share:.0%} of {len(places)} layers.")
+    return _finding(
+        "above_chance",
+        claim,
+        share >= MAJORITY,
+        {"share": share, "n": len(places), "places": places},
+        f"Matching beats chance and rotation at {share:.0%} of {len(places)} layers.",
+    )
 
 
 def _trend(xs, ys) -> tuple[float, float]:
@@ -123,23 +187,33 @@ def _depth_trend(depth) -> dict[str, Any]:
         pts = [(r["layer_fraction"], r["mean"]) for r in by_layer.values() if r.get("layer_fraction") is not None]
         if len(pts) >= 3:
             slope, rho = _trend(*zip(*pts))
-            series.append({"metric": metric, "model": model, "slope": slope, "spearman": rho,
-                           "holds": slope < 0 and rho < 0})
+            series.append(
+                {"metric": metric, "model": model, "slope": slope, "spearman": rho, "holds": slope < 0 and rho < 0}
+            )
     share = _share([s["holds"] for s in series])
     if share is None:
         return _finding("depth_trend", claim, None, {}, "Needs three or more layers with a depth fraction.")
-    return _finding("depth_trend", claim, share >= MAJORITY, {"share": share, "series": series},
-                    f"Alignment falls with depth in {share:.0%} of {len(series)} metric x model series (median slope "
-                    f"{np.median([s['slope'] for s in series]):.3f} per unit depth).")
+    return _finding(
+        "depth_trend",
+        claim,
+        share >= MAJORITY,
+        {"share": share, "series": series},
+        f"Alignment falls with depth in {share:.0%} of {len(series)} metric x model series (median slope "
+        f"{np.median([s['slope'] for s in series]):.3f} per unit depth).",
+    )
 
 
 def _early_epoch(epochs) -> dict[str, Any]:
     claim = "Nearly all of the final alignment is reached within the first epoch (>= 80% of the gain)."
     places = []
-    rows = [dict(r, seen=r.get("epochs_seen") if r.get("epochs_seen") is not None else r.get("epoch")) for r in epochs
-            if r.get("mean") is not None]
-    for (metric, model, layer), by_seen in _by([r for r in rows if r["seen"] is not None],
-                                               "metric", "model", "layer", "seen").items():
+    rows = [
+        dict(r, seen=r.get("epochs_seen") if r.get("epochs_seen") is not None else r.get("epoch"))
+        for r in epochs
+        if r.get("mean") is not None
+    ]
+    for (metric, model, layer), by_seen in _by(
+        [r for r in rows if r["seen"] is not None], "metric", "model", "layer", "seen"
+    ).items():
         if 0 not in by_seen or len(by_seen) < 3:
             continue
         after = [e for e in by_seen if e >= 1]  # the end of the first epoch (or the first checkpoint after it)
@@ -150,13 +224,26 @@ def _early_epoch(epochs) -> dict[str, Any]:
         if abs(gain) < 1e-6:
             continue
         share = (by_seen[first]["mean"] - by_seen[0]["mean"]) / gain
-        places.append({"metric": metric, "model": model, "layer": layer, "first_epoch": first, "final_epoch": last,
-                       "share_of_gain": float(share)})
+        places.append(
+            {
+                "metric": metric,
+                "model": model,
+                "layer": layer,
+                "first_epoch": first,
+                "final_epoch": last,
+                "share_of_gain": float(share),
+            }
+        )
     if not places:
         return _finding("early_epoch", claim, None, {}, "Needs checkpoints at epoch 0, epoch 1 and a later epoch.")
     median = float(np.median([p["share_of_gain"] for p in places]))
-    return _finding("early_epoch", claim, median >= MAJORITY, {"median_share": median, "places": places},
-                    f"After the first epoch, the median layer has {median:.0%} of its final alignment gain.")
+    return _finding(
+        "early_epoch",
+        claim,
+        median >= MAJORITY,
+        {"median_share": median, "places": places},
+        f"After the first epoch, the median layer has {median:.0%} of its final alignment gain.",
+    )
 
 
 def _ood_gaps(ood):
@@ -176,13 +263,26 @@ def _ood_depth(ood) -> dict[str, Any]:
     for (metric, model), pts in by_series.items():
         if len(pts) >= 3:
             slope, rho = _trend([p["layer_fraction"] for p in pts], [p["gap"] for p in pts])
-            series.append({"metric": metric, "model": model, "slope": slope, "spearman": rho,
-                           "holds": slope > 0 and rho > 0, "layers": pts})
+            series.append(
+                {
+                    "metric": metric,
+                    "model": model,
+                    "slope": slope,
+                    "spearman": rho,
+                    "holds": slope > 0 and rho > 0,
+                    "layers": pts,
+                }
+            )
     share = _share([s["holds"] for s in series])
     if share is None:
         return _finding("ood_depth", claim, None, {}, "Needs shifted conditions and three or more layers.")
-    return _finding("ood_depth", claim, share >= MAJORITY, {"share": share, "series": series},
-                    f"The WD - OOD gap grows with depth in {share:.0%} of {len(series)} metric x model series.")
+    return _finding(
+        "ood_depth",
+        claim,
+        share >= MAJORITY,
+        {"share": share, "series": series},
+        f"The WD - OOD gap grows with depth in {share:.0%} of {len(series)} metric x model series.",
+    )
 
 
 def _ood_performance(ood) -> dict[str, Any]:
@@ -196,23 +296,46 @@ def _ood_performance(ood) -> dict[str, Any]:
         if len(rows) >= 4 and rows[0].get("layer_fraction") is not None:
             acc, score = [r["accuracy"] for r in rows], [r["mean"] for r in rows]
             corr = float(np.corrcoef(acc, score)[0, 1]) if np.ptp(acc) > 0 and np.ptp(score) > 0 else 0.0
-            per_layer.append({"metric": metric, "model": model, "layer": layer,
-                              "layer_fraction": rows[0]["layer_fraction"], "pearson": corr, "n_conditions": len(rows)})
+            per_layer.append(
+                {
+                    "metric": metric,
+                    "model": model,
+                    "layer": layer,
+                    "layer_fraction": rows[0]["layer_fraction"],
+                    "pearson": corr,
+                    "n_conditions": len(rows),
+                }
+            )
     if not per_layer:
-        return _finding("ood_performance", claim, None, {},
-                        "Needs four or more conditions with a task accuracy (provenance metrics).")
+        return _finding(
+            "ood_performance",
+            claim,
+            None,
+            {},
+            "Needs four or more conditions with a task accuracy (provenance metrics).",
+        )
     deepest = max(per_layer, key=lambda p: p["layer_fraction"])
     by_series: dict[tuple, list] = defaultdict(list)
     for p in per_layer:
         by_series[(p["metric"], p["model"])].append(p)
-    slopes = [_trend([p["layer_fraction"] for p in pts], [p["pearson"] for p in pts])[0]
-              for pts in by_series.values() if len(pts) >= 3]
+    slopes = [
+        _trend([p["layer_fraction"] for p in pts], [p["pearson"] for p in pts])[0]
+        for pts in by_series.values()
+        if len(pts) >= 3
+    ]
     holds = deepest["pearson"] > 0 and (not slopes or float(np.median(slopes)) > 0)
-    return _finding("ood_performance", claim, holds, {"per_layer": per_layer, "median_slope": float(np.median(slopes))
-                                                      if slopes else None},
-                    f"Correlation of alignment with accuracy at the deepest layer: {deepest['pearson']:.2f}; it "
-                    + (f"{'rises' if np.median(slopes) > 0 else 'falls'} with depth (median slope "
-                       f"{np.median(slopes):.2f})." if slopes else "has too few layers for a trend."))
+    return _finding(
+        "ood_performance",
+        claim,
+        holds,
+        {"per_layer": per_layer, "median_slope": float(np.median(slopes)) if slopes else None},
+        f"Correlation of alignment with accuracy at the deepest layer: {deepest['pearson']:.2f}; it "
+        + (
+            f"{'rises' if np.median(slopes) > 0 else 'falls'} with depth (median slope {np.median(slopes):.2f})."
+            if slopes
+            else "has too few layers for a trend."
+        ),
+    )
 
 
 VERDICTS = {True: "holds", False: "does not hold", None: "cannot be checked"}
@@ -238,8 +361,11 @@ def findings_report(summary: Mapping[str, Any]) -> str:
     coll = summary.get("collection", {})
     plan, params = summary.get("plan", {}), summary.get("params", {})
     n_null = summary.get("n_null")
-    intro = (f"Audit `{summary.get('audit_id', '')}` of collection {coll.get('name', '?')!s}: "
-             f"{len(plan.get('models', []))} models, checkpoints {plan.get('checkpoints', [])}, metrics "
-             f"{params.get('metrics', [])}, {params.get('folds', '?')}-fold cross-validation"
-             + (f", chance from {n_null} permutation-null draws per cell" if n_null else "") + ".")
+    intro = (
+        f"Audit `{summary.get('audit_id', '')}` of collection {coll.get('name', '?')!s}: "
+        f"{len(plan.get('models', []))} models, checkpoints {plan.get('checkpoints', [])}, metrics "
+        f"{params.get('metrics', [])}, {params.get('folds', '?')}-fold cross-validation"
+        + (f", chance from {n_null} permutation-null draws per cell" if n_null else "")
+        + "."
+    )
     return findings_markdown(summary.get("findings", []), title="Convergent-learning findings", intro=intro)

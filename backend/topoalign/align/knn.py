@@ -45,13 +45,17 @@ def shared_fraction(nx: np.ndarray, ny: np.ndarray, n_ref: int) -> np.ndarray:
 
 def mutual_knn_overlap(X_query, X_ref, Y_query, Y_ref, k: int) -> np.ndarray:
     """(m,) fraction of shared neighbours per query row."""
-    return shared_fraction(nearest_neighbours(X_query, X_ref, k), nearest_neighbours(Y_query, Y_ref, k),
-                           X_ref.shape[0])
+    return shared_fraction(nearest_neighbours(X_query, X_ref, k), nearest_neighbours(Y_query, Y_ref, k), X_ref.shape[0])
 
 
 def _check_k(k: Any, n_train: int) -> int:
-    check_param("mutual_knn_score", "k", k, isinstance(k, (int, np.integer)) and 1 <= k < n_train,
-                f"an integer in [1, {n_train - 1}] (below the number of training stimuli)")
+    check_param(
+        "mutual_knn_score",
+        "k",
+        k,
+        isinstance(k, (int, np.integer)) and 1 <= k < n_train,
+        f"an integer in [1, {n_train - 1}] (below the number of training stimuli)",
+    )
     return int(k)
 
 
@@ -80,8 +84,9 @@ def fold_neighbours(M: np.ndarray, k: int, *, folds: int = 5, random_state: int 
 
 def knn_result(nx: FoldNeighbours, ny: FoldNeighbours, n: int) -> AlignmentResult:
     """The cross-validated mutual k-NN score from both sides' fold neighbours."""
-    scores = [float(shared_fraction(a, b, n_train).mean())
-              for a, b, n_train in zip(nx.neighbours, ny.neighbours, nx.n_train)]
+    scores = [
+        float(shared_fraction(a, b, n_train).mean()) for a, b, n_train in zip(nx.neighbours, ny.neighbours, nx.n_train)
+    ]
     chance = [a.shape[1] / n_train for a, n_train in zip(nx.neighbours, nx.n_train)]
     return summarize("mutual_knn", scores, n, list(zip(nx.dropped, ny.dropped)), {"chance": chance})
 

@@ -48,8 +48,13 @@ _CLUSTER_RTOL = 1e-7  # eigenvalues closer than this (relative) are treated as e
 
 def _check_alphas(alphas: Any) -> np.ndarray:
     arr = np.atleast_1d(np.asarray(DEFAULT_ALPHAS if alphas is None else alphas, dtype=np.float64))
-    check_param("LinearPredictivity", "alphas", alphas, arr.ndim == 1 and arr.size >= 1 and bool(np.all(arr > 0))
-                and bool(np.all(np.isfinite(arr))), "a non-empty list of positive finite numbers")
+    check_param(
+        "LinearPredictivity",
+        "alphas",
+        alphas,
+        arr.ndim == 1 and arr.size >= 1 and bool(np.all(arr > 0)) and bool(np.all(np.isfinite(arr))),
+        "a non-empty list of positive finite numbers",
+    )
     return arr
 
 
@@ -136,8 +141,9 @@ def _partial_fractions(G: np.ndarray, a: np.ndarray, alphas: np.ndarray):
     return M, np.where(single, np.diag(G), 0.0), clustered
 
 
-def loo_errors(dec: RidgeDecomposition, Y: np.ndarray, alphas: np.ndarray,
-               xty: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def loo_errors(
+    dec: RidgeDecomposition, Y: np.ndarray, alphas: np.ndarray, xty: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean squared leave-one-out error for every alpha, and the alpha-independent weights ``P``.
 
     Parameters
@@ -171,8 +177,9 @@ def loo_errors(dec: RidgeDecomposition, Y: np.ndarray, alphas: np.ndarray,
     return loo, P
 
 
-def _sample_losses(a: np.ndarray, Z: np.ndarray, Y: np.ndarray, P: np.ndarray, G: np.ndarray, alphas: np.ndarray,
-                   n: int) -> np.ndarray:
+def _sample_losses(
+    a: np.ndarray, Z: np.ndarray, Y: np.ndarray, P: np.ndarray, G: np.ndarray, alphas: np.ndarray, n: int
+) -> np.ndarray:
     """(m x n_alphas) squared LOO residuals summed over targets for m training rows (p < n case).
 
     ``Z`` (m x k) and ``Y`` (m x t) are those rows in the eigenbasis and their targets; ``P`` (k x t) and
@@ -186,8 +193,8 @@ def _sample_losses(a: np.ndarray, Z: np.ndarray, Y: np.ndarray, P: np.ndarray, G
     cross *= Z
     Z2 = Z * Z
     diagonal = Z2 @ np.hstack([C, g[:, None] * C**2])  # h - 1/n, then the c_k^2 terms
-    rss = np.einsum("ij,ij->i", Y, Y)[:, None] - 2.0 * (cross @ C) + diagonal[:, alphas.size:] + clustered(Z)
-    one_minus_h = 1.0 - 1.0 / n - diagonal[:, :alphas.size]
+    rss = np.einsum("ij,ij->i", Y, Y)[:, None] - 2.0 * (cross @ C) + diagonal[:, alphas.size :] + clustered(Z)
+    one_minus_h = 1.0 - 1.0 / n - diagonal[:, : alphas.size]
     return np.maximum(rss, 0.0) / one_minus_h**2
 
 
@@ -241,8 +248,9 @@ def _decompose_fold(f: dict, src: str, dst: str, alphas: np.ndarray, order: np.n
     return a, V, V.T @ xty
 
 
-def _score_fold(f: dict, test: dict, src: str, dst: str, alphas: np.ndarray, order: np.ndarray | None,
-                decomposed) -> tuple[float, float]:
+def _score_fold(
+    f: dict, test: dict, src: str, dst: str, alphas: np.ndarray, order: np.ndarray | None, decomposed
+) -> tuple[float, float]:
     """Held-out mean r and alpha of fold ``f`` from ``_decompose_fold``'s output and the held-out products."""
     if order is None:
         dec, xty = decomposed
@@ -251,8 +259,7 @@ def _score_fold(f: dict, test: dict, src: str, dst: str, alphas: np.ndarray, ord
         a, basis = dec.eigvals, dec.basis
     else:
         a, basis, P = decomposed
-        best, _ = _sequential_alpha(a, basis, P, lambda idx: (f["rows"](src, idx), f["rows"](dst, idx)), alphas,
-                                    order)
+        best, _ = _sequential_alpha(a, basis, P, lambda idx: (f["rows"](src, idx), f["rows"](dst, idx)), alphas, order)
     W = basis @ ((1.0 / (a + alphas[best]))[:, None] * P)
     r = held_out_pearson(W, test, src, dst)
     return float(np.nanmean(r)) if np.isfinite(r).any() else 0.0, float(alphas[best])
@@ -310,8 +317,16 @@ class LinearPredictivity:
         return self.fit(X, Y).score(X, Y)
 
 
-def linear_predictivity_score(X, Y, *, alphas: Any = None, direction: str = "both", folds: int = 5,
-                              random_state: int | None = 0, alpha_search: str = "sequential") -> AlignmentResult:
+def linear_predictivity_score(
+    X,
+    Y,
+    *,
+    alphas: Any = None,
+    direction: str = "both",
+    folds: int = 5,
+    random_state: int | None = 0,
+    alpha_search: str = "sequential",
+) -> AlignmentResult:
     """Cross-validated linear predictivity (a similarity in [-1, 1]).
 
     Parameters
@@ -329,10 +344,16 @@ def linear_predictivity_score(X, Y, *, alphas: Any = None, direction: str = "bot
     AlignmentResult with ``details`` = {"forward": per-fold scores, "backward": ..., "alpha_forward": per-fold
     alphas, "alpha_backward": ...} for the directions computed.
     """
-    check_param("linear_predictivity_score", "direction", direction, direction in DIRECTIONS,
-                f"one of {list(DIRECTIONS)}")
-    check_param("linear_predictivity_score", "alpha_search", alpha_search, alpha_search in ("exact", "sequential"),
-                "one of ['exact', 'sequential']")
+    check_param(
+        "linear_predictivity_score", "direction", direction, direction in DIRECTIONS, f"one of {list(DIRECTIONS)}"
+    )
+    check_param(
+        "linear_predictivity_score",
+        "alpha_search",
+        alpha_search,
+        alpha_search in ("exact", "sequential"),
+        "one of ['exact', 'sequential']",
+    )
     alphas = _check_alphas(alphas)
     X, Y = as_matrices(X, Y)
     X = np.asarray(X, dtype=np.float64)
@@ -345,8 +366,11 @@ def linear_predictivity_score(X, Y, *, alphas: Any = None, direction: str = "bot
 
 
 def _linear_cv(X, Y, splits, alphas, forward, backward, alpha_search, random_state) -> AlignmentResult:
-    jobs = [(name, src, dst) for name, src, dst, wanted in (("forward", "x", "y", forward),
-                                                            ("backward", "y", "x", backward)) if wanted]
+    jobs = [
+        (name, src, dst)
+        for name, src, dst, wanted in (("forward", "x", "y", forward), ("backward", "y", "x", backward))
+        if wanted
+    ]
     with fold_pool(len(splits) * len(jobs)) as pool:
         # Tasks run first in, first out, and each waits only for tasks queued before it: the blocks; per fold its
         # training products, then one eigh per direction; then the alpha searches and held-out scores. The last fold
@@ -363,12 +387,35 @@ def _linear_cv(X, Y, splits, alphas, forward, backward, alpha_search, random_sta
             for name, src, dst in jobs:
                 sequential = alpha_search == "sequential" and keep[src].sum() < n_train
                 order = rng.permutation(n_train) if sequential else None
-                tasks.append((i, name, src, dst, order, pool.submit(
-                    lambda i, src, dst, order: _decompose_fold(folds[i].result(), src, dst, alphas, order),
-                    i, src, dst, order)))
-        scored = [pool.submit(lambda i, src, dst, order, decomposed: _score_fold(
-            folds[i].result(), grams.held_out(folds[i].result()), src, dst, alphas, order, decomposed.result()),
-            i, src, dst, order, decomposed) for i, _, src, dst, order, decomposed in tasks]
+                tasks.append(
+                    (
+                        i,
+                        name,
+                        src,
+                        dst,
+                        order,
+                        pool.submit(
+                            lambda i, src, dst, order: _decompose_fold(folds[i].result(), src, dst, alphas, order),
+                            i,
+                            src,
+                            dst,
+                            order,
+                        ),
+                    )
+                )
+        scored = [
+            pool.submit(
+                lambda i, src, dst, order, decomposed: _score_fold(
+                    folds[i].result(), grams.held_out(folds[i].result()), src, dst, alphas, order, decomposed.result()
+                ),
+                i,
+                src,
+                dst,
+                order,
+                decomposed,
+            )
+            for i, _, src, dst, order, decomposed in tasks
+        ]
         results = {(i, name): job.result() for (i, name, *_), job in zip(tasks, scored)}
     details: dict[str, list[float]] = {}
     for i in range(len(splits)):

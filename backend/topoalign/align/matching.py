@@ -43,8 +43,12 @@ def soft_match(R: np.ndarray) -> np.ndarray:
     d1, d2 = R.shape
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ot.emd(np.full(d1, 1.0 / d1), np.full(d2, 1.0 / d2), np.ascontiguousarray(1.0 - R),
-                      numItermax=max(100_000, 50 * d1 * d2))
+        return ot.emd(
+            np.full(d1, 1.0 / d1),
+            np.full(d2, 1.0 / d2),
+            np.ascontiguousarray(1.0 - R),
+            numItermax=max(100_000, 50 * d1 * d2),
+        )
 
 
 def _matched_r(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> float:
@@ -143,14 +147,20 @@ def random_rotation(d: int, rng: np.random.Generator) -> np.ndarray:
     return ortho_group.rvs(d, random_state=rng)
 
 
-def rotation_baseline(score_fn: Callable[..., AlignmentResult], X, Y, *, n_rotations: int = 5,
-                      random_state: int | None = 0, **kwargs: Any) -> dict[str, Any]:
+def rotation_baseline(
+    score_fn: Callable[..., AlignmentResult], X, Y, *, n_rotations: int = 5, random_state: int | None = 0, **kwargs: Any
+) -> dict[str, Any]:
     """Scores after rotating Y's units by random orthogonal matrices (which destroys any privileged basis).
 
     Returns ``{"mean": ..., "scores": [...], "n_rotations": ...}``.
     """
-    check_param("rotation_baseline", "n_rotations", n_rotations, isinstance(n_rotations, int) and n_rotations >= 1,
-                "a positive integer")
+    check_param(
+        "rotation_baseline",
+        "n_rotations",
+        n_rotations,
+        isinstance(n_rotations, int) and n_rotations >= 1,
+        "a positive integer",
+    )
     X, Y = as_matrices(X, Y)
     rng = np.random.default_rng(random_state)
     Y = np.asarray(Y, dtype=np.float64)

@@ -106,8 +106,9 @@ class OrthogonalProcrustes:
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> "OrthogonalProcrustes":
         """Fit on (n_samples x d1) X and (n_samples x d2) Y with paired rows."""
-        check_param("OrthogonalProcrustes", "dim_mode", self.dim_mode, self.dim_mode in DIM_MODES,
-                    f"one of {list(DIM_MODES)}")
+        check_param(
+            "OrthogonalProcrustes", "dim_mode", self.dim_mode, self.dim_mode in DIM_MODES, f"one of {list(DIM_MODES)}"
+        )
         check_param("OrthogonalProcrustes", "span", self.span, self.span in SPANS, f"one of {list(SPANS)}")
         X, Y = as_matrices(X, Y)
         X = np.asarray(X, dtype=np.float64)
@@ -153,8 +154,9 @@ def _procrustes_fold(dim_mode: str, span: str = "full"):
     return scorer
 
 
-def procrustes_score(X, Y, *, dim_mode: str = "pad", span: str = "full", folds: int = 5,
-                     random_state: int | None = 0) -> AlignmentResult:
+def procrustes_score(
+    X, Y, *, dim_mode: str = "pad", span: str = "full", folds: int = 5, random_state: int | None = 0
+) -> AlignmentResult:
     """Cross-validated orthogonal Procrustes similarity (held-out cosine, in [-1, 1]).
 
     Parameters
@@ -170,7 +172,8 @@ def procrustes_score(X, Y, *, dim_mode: str = "pad", span: str = "full", folds: 
     """
     check_param("procrustes_score", "dim_mode", dim_mode, dim_mode in DIM_MODES, f"one of {list(DIM_MODES)}")
     check_param("procrustes_score", "span", span, span in SPANS, f"one of {list(SPANS)}")
-    result = cross_validate("procrustes", _procrustes_fold(dim_mode, span), X, Y, folds=folds,
-                            random_state=random_state)
+    result = cross_validate(
+        "procrustes", _procrustes_fold(dim_mode, span), X, Y, folds=folds, random_state=random_state
+    )
     result.details["angular_distance_mean"] = float(np.arccos(np.clip(result.score, -1.0, 1.0)))
     return result

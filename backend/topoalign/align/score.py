@@ -46,9 +46,18 @@ def check_metric(metric: str, owner: str = "alignment_score") -> Callable[..., A
     return METRICS[metric]
 
 
-def alignment_score(X, Y, *, metric: str = "procrustes", folds: int = 5, random_state: int | None = 0,
-                    n_permutations: int = 0, n_rotations: int = 0, progress: Progress | None = None,
-                    **params: Any) -> AlignmentResult:
+def alignment_score(
+    X,
+    Y,
+    *,
+    metric: str = "procrustes",
+    folds: int = 5,
+    random_state: int | None = 0,
+    n_permutations: int = 0,
+    n_rotations: int = 0,
+    progress: Progress | None = None,
+    **params: Any,
+) -> AlignmentResult:
     """Cross-validated ``metric`` between X and Y, with a permutation null when ``n_permutations > 0`` and, for
     permutation and soft matching, a random-rotation baseline when ``n_rotations > 0``.
 
@@ -65,10 +74,19 @@ def alignment_score(X, Y, *, metric: str = "procrustes", folds: int = 5, random_
     if progress is not None:
         progress(1.0 / (1 + n_permutations + n_rotations), f"{metric}: {result.score:.4f}")
     if n_permutations:
-        with_permutation_null(result, fn, X, Y, n_permutations=n_permutations,
-                              progress=scaled(progress, 1.0 / (1 + n_permutations + n_rotations),
-                                              (1.0 + n_permutations) / (1 + n_permutations + n_rotations)),
-                              **kwargs)
+        with_permutation_null(
+            result,
+            fn,
+            X,
+            Y,
+            n_permutations=n_permutations,
+            progress=scaled(
+                progress,
+                1.0 / (1 + n_permutations + n_rotations),
+                (1.0 + n_permutations) / (1 + n_permutations + n_rotations),
+            ),
+            **kwargs,
+        )
     if n_rotations and metric in ROTATION_BASELINE_METRICS:
         result.baselines["random_rotation"] = rotation_baseline(fn, X, Y, n_rotations=n_rotations, **kwargs)
     if progress is not None:

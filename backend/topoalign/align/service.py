@@ -26,8 +26,11 @@ from topoalign.progress import Progress
 from topoalign.representation import match_stimuli
 
 AUDIT_KIND = "audit"
-METRIC_OPTIONS: dict[str, tuple[str, ...]] = {"linear": ("direction",), "procrustes": ("dim_mode", "span"),
-                                              "mutual_knn": ("k",)}
+METRIC_OPTIONS: dict[str, tuple[str, ...]] = {
+    "linear": ("direction",),
+    "procrustes": ("dim_mode", "span"),
+    "mutual_knn": ("k",),
+}
 """Metric -> the request options it takes (every other metric takes none)."""
 COUNT_OPTIONS = ("folds", "random_state", "n_permutations", "n_rotations")
 """Options every metric takes: the folds and the chance draws."""
@@ -38,8 +41,7 @@ def metric_options(metric: str, options: Mapping[str, Any]) -> dict[str, Any]:
     return {k: options[k] for k in METRIC_OPTIONS.get(metric, ()) if k in options}
 
 
-def alignment(a, b, *, metric: str = "procrustes", progress: Progress | None = None,
-              **options: Any) -> AlignmentResult:
+def alignment(a, b, *, metric: str = "procrustes", progress: Progress | None = None, **options: Any) -> AlignmentResult:
     """Cross-validated ``metric`` between representations ``a`` and ``b`` (matched by stimulus id).
 
     ``options``: any of ``COUNT_OPTIONS`` and of every metric's ``METRIC_OPTIONS`` (a request carries them all);
@@ -54,35 +56,53 @@ def stored_alignment(store, request: Mapping[str, Any], progress: Progress | Non
     ``representation_a`` and ``representation_b``, ``metric`` (default procrustes) and the options of ``alignment``
     (an ``AlignIn`` body, or a job's params)."""
     options = {k: v for k, v in request.items() if k not in ("representation_a", "representation_b")}
-    return alignment(store.load_representation(request["representation_a"]),
-                     store.load_representation(request["representation_b"]), progress=progress, **options).to_dict()
+    return alignment(
+        store.load_representation(request["representation_a"]),
+        store.load_representation(request["representation_b"]),
+        progress=progress,
+        **options,
+    ).to_dict()
 
 
-def check_alignment_request(store, representation_a: str, representation_b: str, *, metric: str, folds: int,
-                            k: int | None = None) -> None:
+def check_alignment_request(
+    store, representation_a: str, representation_b: str, *, metric: str, folds: int, k: int | None = None
+) -> None:
     """The data-dependent checks of an alignment request: both representations exist, they share enough stimuli
     for the folds, and mutual k-NN's ``k`` is less than the training stimuli per fold."""
     a = store.load_representation(representation_a)
     b = store.load_representation(representation_b)
     shared = len(match_stimuli(a, b)[0])
     if shared == 0:
-        raise InvalidInputError(f"Representations {a.name!r} and {b.name!r} share no stimulus ids (different "
-                                "collections?); alignment pairs stimuli by id.")
-    check_param("align", "folds", folds, 2 <= folds <= shared // 2,
-                f"between 2 and half the {shared} shared stimuli ({shared // 2})")
+        raise InvalidInputError(
+            f"Representations {a.name!r} and {b.name!r} share no stimulus ids (different "
+            "collections?); alignment pairs stimuli by id."
+        )
+    check_param(
+        "align",
+        "folds",
+        folds,
+        2 <= folds <= shared // 2,
+        f"between 2 and half the {shared} shared stimuli ({shared // 2})",
+    )
     if metric == "mutual_knn":
         n_train = shared - -(-shared // folds)
         check_param("MutualKNN", "k", k, k < n_train, f"less than the training stimuli per fold ({n_train})")
 
 
 # -- audits ------------------------------------------------------------------------------------------------------------
-def check_audit_request(store, collection: str, *, metrics: Iterable[str] | None = None,
-                        analyses: Iterable[str] | None = None, folds: int = 5, random_state: int | None = 0,
-                        n_null: int = DEFAULT_NULL_DRAWS) -> str:
+def check_audit_request(
+    store,
+    collection: str,
+    *,
+    metrics: Iterable[str] | None = None,
+    analyses: Iterable[str] | None = None,
+    folds: int = 5,
+    random_state: int | None = 0,
+    n_null: int = DEFAULT_NULL_DRAWS,
+) -> str:
     """Validate and plan an audit request without computing anything (bad parameters, an unknown collection or one
     with nothing to compare fail here); the collection's id."""
-    coll, *_ = prepare_audit(store, collection, metrics or list(DEFAULT_METRICS), analyses, folds, random_state,
-                             n_null)
+    coll, *_ = prepare_audit(store, collection, metrics or list(DEFAULT_METRICS), analyses, folds, random_state, n_null)
     return coll.id
 
 
@@ -98,29 +118,50 @@ class AuditOutcome:
     payload: dict[str, Any] | None = None
 
 
-def audit_for_collection(store, collection: str, *, metrics: Iterable[str] | None = None,
-                         analyses: Iterable[str] | None = None, folds: int = 5, random_state: int | None = 0,
-                         n_null: int = DEFAULT_NULL_DRAWS, recompute: bool = False, load: bool = False,
-                         scheduler: str | None = None, n_workers: int = 1,
-                         map_tasks: Callable[..., list] | None = None,
-                         progress: Progress | None = None) -> AuditOutcome:
+def audit_for_collection(
+    store,
+    collection: str,
+    *,
+    metrics: Iterable[str] | None = None,
+    analyses: Iterable[str] | None = None,
+    folds: int = 5,
+    random_state: int | None = 0,
+    n_null: int = DEFAULT_NULL_DRAWS,
+    recompute: bool = False,
+    load: bool = False,
+    scheduler: str | None = None,
+    n_workers: int = 1,
+    map_tasks: Callable[..., list] | None = None,
+    progress: Progress | None = None,
+) -> AuditOutcome:
     """The stored audit of an identical request over the collection's current representations, or (when there is
     none, or with ``recompute``, which deletes the stored one first) the audit run and stored.
 
     ``metrics`` defaults to ``DEFAULT_METRICS``; ``scheduler`` / ``n_workers`` / ``map_tasks``: where the rows run
     (see :func:`topoalign.align.audit.run_audit`); ``load``: also read a stored audit's payload.
     """
-    coll, plan, metrics, key = prepare_audit(store, collection, metrics or list(DEFAULT_METRICS), analyses, folds,
-                                             random_state, n_null)
+    coll, plan, metrics, key = prepare_audit(
+        store, collection, metrics or list(DEFAULT_METRICS), analyses, folds, random_state, n_null
+    )
     found = store.find_artifact(AUDIT_KIND, key)
     if found is not None and not recompute:
         payload = store.load_artifact(found.id) if load else None
         return AuditOutcome(found.id, found.meta.get("n_cells"), True, plan, payload)
     if found is not None:
         store.delete_artifact(found.id)
-    payload = run_audit(store, coll.id, metrics=metrics, analyses=analyses, folds=folds, random_state=random_state,
-                        n_null=n_null, scheduler=scheduler, n_workers=n_workers, map_tasks=map_tasks,
-                        progress=progress)
+    payload = run_audit(
+        store,
+        coll.id,
+        metrics=metrics,
+        analyses=analyses,
+        folds=folds,
+        random_state=random_state,
+        n_null=n_null,
+        scheduler=scheduler,
+        n_workers=n_workers,
+        map_tasks=map_tasks,
+        progress=progress,
+    )
     rec = save_audit(store, payload)
     return AuditOutcome(rec.id, len(payload["cells"]), False, plan, payload)
 

@@ -112,12 +112,19 @@ def _centre_scale(S, train_idx=None):
 def _pair_batches(Lx: int, Ly: int, batch: int):
     pairs = [(i, j) for i in range(Lx) for j in range(Ly)]
     for k in range(0, len(pairs), batch):
-        chunk = pairs[k: k + batch]
+        chunk = pairs[k : k + batch]
         yield [p[0] for p in chunk], [p[1] for p in chunk]
 
 
-def _similarity_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, device: str | None = None,
-                       method: str = "auto", dtype: str = "float32", batch: int = 512) -> np.ndarray:
+def _similarity_matrix(
+    xs: Sequence[np.ndarray],
+    ys: Sequence[np.ndarray],
+    *,
+    device: str | None = None,
+    method: str = "auto",
+    dtype: str = "float32",
+    batch: int = 512,
+) -> np.ndarray:
     """The work of :func:`procrustes_similarity_matrix`, run inside its thread limits."""
     torch = _torch()
     device = device or default_device()
@@ -137,9 +144,17 @@ def _similarity_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, de
     return out.double().cpu().numpy()
 
 
-def _score_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, folds: int = 5,
-                            random_state: int | None = 0, device: str | None = None, method: str = "auto",
-                            dtype: str = "float64", batch: int = 256) -> np.ndarray:
+def _score_matrix(
+    xs: Sequence[np.ndarray],
+    ys: Sequence[np.ndarray],
+    *,
+    folds: int = 5,
+    random_state: int | None = 0,
+    device: str | None = None,
+    method: str = "auto",
+    dtype: str = "float64",
+    batch: int = 256,
+) -> np.ndarray:
     """(Lx x Ly x folds) cross-validated Procrustes scores of every pair, as ``procrustes_score(dim_mode="pad")``.
 
     Units constant on a training fold become zero columns after centring, which is what dropping them does.
@@ -170,8 +185,15 @@ def _score_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, folds: 
     return out
 
 
-def procrustes_similarity_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, device: str | None = None,
-                                 method: str = "auto", dtype: str = "float32", batch: int = 512) -> np.ndarray:
+def procrustes_similarity_matrix(
+    xs: Sequence[np.ndarray],
+    ys: Sequence[np.ndarray],
+    *,
+    device: str | None = None,
+    method: str = "auto",
+    dtype: str = "float32",
+    batch: int = 512,
+) -> np.ndarray:
     """(Lx x Ly) in-sample Procrustes similarity ``||Xc'Yc||_* / (||Xc||_F ||Yc||_F)`` of every pair.
 
     Parameters
@@ -185,14 +207,23 @@ def procrustes_similarity_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarr
         return _similarity_matrix(xs, ys, device=device, method=method, dtype=dtype, batch=batch)
 
 
-def procrustes_score_matrix(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], *, folds: int = 5,
-                            random_state: int | None = 0, device: str | None = None, method: str = "auto",
-                            dtype: str = "float64", batch: int = 256) -> np.ndarray:
+def procrustes_score_matrix(
+    xs: Sequence[np.ndarray],
+    ys: Sequence[np.ndarray],
+    *,
+    folds: int = 5,
+    random_state: int | None = 0,
+    device: str | None = None,
+    method: str = "auto",
+    dtype: str = "float64",
+    batch: int = 256,
+) -> np.ndarray:
     """(Lx x Ly x folds) cross-validated Procrustes scores of every pair, as ``procrustes_score(dim_mode="pad")``.
 
     Units constant on a training fold become zero columns after centring, which is what dropping them does.
     """
     device = device or default_device()
     with _cpu_threads(device):
-        return _score_matrix(xs, ys, folds=folds, random_state=random_state, device=device, method=method,
-                             dtype=dtype, batch=batch)
+        return _score_matrix(
+            xs, ys, folds=folds, random_state=random_state, device=device, method=method, dtype=dtype, batch=batch
+        )

@@ -65,19 +65,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     limits.configure(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(limits.Limits)})
     app.state.store = Store(settings.data)
-    app.state.jobs = JobRunner(app.state.store, max_concurrent=settings.max_concurrent_jobs,
-                               max_interactive=settings.max_interactive_jobs, engine=shared_engine(engine_config(settings)),
-                               env=JobEnv(str(app.state.store.data_dir), limits.as_dict(),
-                                          max_graph_nodes=settings.max_graph_nodes,
-                                          models_dir=str(settings.models_dir) if settings.models_dir else None))
+    app.state.jobs = JobRunner(
+        app.state.store,
+        max_concurrent=settings.max_concurrent_jobs,
+        max_interactive=settings.max_interactive_jobs,
+        engine=shared_engine(engine_config(settings)),
+        env=JobEnv(
+            str(app.state.store.data_dir),
+            limits.as_dict(),
+            max_graph_nodes=settings.max_graph_nodes,
+            models_dir=str(settings.models_dir) if settings.models_dir else None,
+        ),
+    )
     install_error_handlers(app)
-    app.add_middleware(_RequestGuards, cap=settings.max_upload_bytes, json_cap=settings.max_json_bytes,
-                       token=settings.token,
-                       allowed_hosts=guards.allowed_host_names(settings.allowed_hosts),
-                       cors_origins=guards.cors_origin_set(settings.cors_origins))
+    app.add_middleware(
+        _RequestGuards,
+        cap=settings.max_upload_bytes,
+        json_cap=settings.max_json_bytes,
+        token=settings.token,
+        allowed_hosts=guards.allowed_host_names(settings.allowed_hosts),
+        cors_origins=guards.cors_origin_set(settings.cors_origins),
+    )
     if settings.cors_origins:  # outermost: answers preflights (which carry no token) and labels refusals too
-        app.add_middleware(CORSMiddleware, allow_origins=[o for o in settings.cors_origins if o != "*"],
-                           allow_methods=["*"], allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=[o for o in settings.cors_origins if o != "*"],
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
     _mount_frontend(app, settings)
@@ -88,8 +103,9 @@ def engine_config(settings: Settings) -> EngineConfig:
     """The Dask cluster of these settings: the scheduler's, or an in-process one (workers and their memory)."""
     if settings.dask_scheduler:
         return EngineConfig(scheduler=settings.dask_scheduler)
-    return EngineConfig(n_workers=settings.dask_workers,
-                        memory_limit=worker_memory_limit(settings.worker_memory, settings.dask_workers))
+    return EngineConfig(
+        n_workers=settings.dask_workers, memory_limit=worker_memory_limit(settings.worker_memory, settings.dask_workers)
+    )
 
 
 class _RequestGuards:
@@ -99,8 +115,16 @@ class _RequestGuards:
     small JSON cap. Before that, a Host that is not the server's and a write from a foreign Origin are refused; after
     it, when a token is set, requests to /api (but /api/health) without it (:mod:`topoalign.api.guards`)."""
 
-    def __init__(self, app, *, cap: int, json_cap: int, token: str | None, allowed_hosts: frozenset[str] | None,
-                 cors_origins: frozenset[str]):
+    def __init__(
+        self,
+        app,
+        *,
+        cap: int,
+        json_cap: int,
+        token: str | None,
+        allowed_hosts: frozenset[str] | None,
+        cors_origins: frozenset[str],
+    ):
         self.app, self.cap, self.json_cap, self.token = app, cap, json_cap, token
         self.allowed_hosts, self.cors_origins = allowed_hosts, cors_origins
 
@@ -119,8 +143,11 @@ class _RequestGuards:
         kind = headers.get("content-type", "").split(";")[0].strip().lower()
         if kind in ("multipart/form-data", "application/octet-stream"):
             return self.cap + (1 << 20), f"{self.cap:,}-byte upload cap", "TOPOALIGN_MAX_UPLOAD_BYTES"
-        return self.json_cap, f"{self.json_cap:,}-byte cap on request bodies that are not uploads", \
-            "TOPOALIGN_MAX_JSON_BYTES"
+        return (
+            self.json_cap,
+            f"{self.json_cap:,}-byte cap on request bodies that are not uploads",
+            "TOPOALIGN_MAX_JSON_BYTES",
+        )
 
     @staticmethod
     def _capped(receive, limit: int, what: str, setting: str):
@@ -132,15 +159,17 @@ class _RequestGuards:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:  # an HTTPException passes FastAPI's body parsing unchanged, to the error handler
-                    raise StarletteHTTPException(413, f"Request body is over the {what} ({setting}); stopped "
-                                                      f"reading at {seen:,} bytes.")
+                    raise StarletteHTTPException(
+                        413, f"Request body is over the {what} ({setting}); stopped reading at {seen:,} bytes."
+                    )
             return message
 
         return capped_receive
 
     def _refusal(self, scope, headers):
-        refusal = (guards.host_refusal(scope, self.allowed_hosts)
-                   or guards.origin_refusal(scope.get("method", ""), headers, self.cors_origins))
+        refusal = guards.host_refusal(scope, self.allowed_hosts) or guards.origin_refusal(
+            scope.get("method", ""), headers, self.cors_origins
+        )
         if refusal is not None:
             return refusal
         length = headers.get("content-length")
@@ -148,8 +177,9 @@ class _RequestGuards:
             return error_response(400, "invalid_request", f"Invalid Content-Length header {length[:40]!r}.")
         limit, what, setting = self._cap(headers)
         if length is not None and int(length) > limit:
-            return refusal_response("payload_too_large", f"Request body of {int(length):,} bytes is over the "
-                                    f"{what} ({setting}).")
+            return refusal_response(
+                "payload_too_large", f"Request body of {int(length):,} bytes is over the {what} ({setting})."
+            )
         return guards.token_refusal(scope, headers, self.token)
 
 
@@ -168,6 +198,7 @@ def _mount_frontend(app: FastAPI, settings: Settings) -> None:
     if (static / "index.html").is_file():
         app.mount("/", _Frontend(directory=static, html=True), name="frontend")
     else:
+
         @app.get("/", include_in_schema=False, response_class=HTMLResponse)
         def placeholder() -> str:
             return PLACEHOLDER

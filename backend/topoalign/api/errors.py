@@ -45,8 +45,9 @@ HTTP_STATUS: dict[str, int] = {
 header: 400) and ``internal_error`` (500) are sent by the handlers below and the request guards with their status."""
 
 # Starlette's own HTTP errors (unknown route, wrong method, over a body cap): status -> code; others "http_error"
-_HTTP_ERROR_CODES = {HTTP_STATUS[c]: c for c in ("not_found", "method_not_allowed", "unauthorized",
-                                                 "payload_too_large")}
+_HTTP_ERROR_CODES = {
+    HTTP_STATUS[c]: c for c in ("not_found", "method_not_allowed", "unauthorized", "payload_too_large")
+}
 
 
 def http_status(exc: TopoAlignError) -> int:
@@ -93,8 +94,13 @@ def _http_status_and_detail(request: Request, exc: StarletteHTTPException) -> tu
 
 
 def _api_route_matches(request: Request) -> bool:
-    scope = {"type": "http", "path": request.scope.get("path", ""), "method": request.method, "root_path": "",
-             "headers": []}
+    scope = {
+        "type": "http",
+        "path": request.scope.get("path", ""),
+        "method": request.method,
+        "root_path": "",
+        "headers": [],
+    }
     return any(not isinstance(r, Mount) and r.matches(scope)[0] is not Match.NONE for r in request.app.router.routes)
 
 
@@ -116,9 +122,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         request_id = uuid.uuid4().hex[:16]
-        logger.error("internal error, request id %s: %s %s", request_id, request.method, request.url.path,
-                     exc_info=exc)
-        response = error_response(500, "internal_error", f"The server failed on this request (request id "
-                                  f"{request_id}); its log has the details under that id.")
+        logger.error("internal error, request id %s: %s %s", request_id, request.method, request.url.path, exc_info=exc)
+        response = error_response(
+            500,
+            "internal_error",
+            f"The server failed on this request (request id {request_id}); its log has the details under that id.",
+        )
         response.headers["X-Request-ID"] = request_id
         return response

@@ -67,8 +67,11 @@ def host_refusal(scope, allowed: frozenset[str] | None) -> JSONResponse | None:
     if parsed is not None and (parsed[0] in allowed or parsed[0] == own):
         return None
     shown = values[0][:100] if len(values) == 1 else f"{len(values)} Host headers"
-    return refusal_response("invalid_host", f"Host {shown!r} is not a name of this server; add it to "
-                            "TOPOALIGN_ALLOWED_HOSTS if clients reach the server by it.")
+    return refusal_response(
+        "invalid_host",
+        f"Host {shown!r} is not a name of this server; add it to "
+        "TOPOALIGN_ALLOWED_HOSTS if clients reach the server by it.",
+    )
 
 
 def _same_origin(origin: str, host: str | None) -> bool:
@@ -89,8 +92,11 @@ def origin_refusal(method: str, headers: dict[str, str], cors_origins: frozenset
         return None
     if origin.strip().rstrip("/").lower() in cors_origins or _same_origin(origin.strip(), headers.get("host")):
         return None
-    return refusal_response("forbidden_origin", f"{method} requests from Origin {origin[:100]!r} are refused: "
-                            "only the server's own pages and TOPOALIGN_CORS_ORIGINS may send them.")
+    return refusal_response(
+        "forbidden_origin",
+        f"{method} requests from Origin {origin[:100]!r} are refused: "
+        "only the server's own pages and TOPOALIGN_CORS_ORIGINS may send them.",
+    )
 
 
 def cors_origin_set(cors_origins: list[str]) -> frozenset[str]:
@@ -118,5 +124,8 @@ def token_refusal(scope, headers: dict[str, str], token: str | None) -> JSONResp
     given = given_token(scope, headers)
     if given is not None and hmac.compare_digest(given.encode(), token.encode()):
         return None
-    return refusal_response("unauthorized", "A valid bearer token is required (TOPOALIGN_TOKEN): send "
-                            "'Authorization: Bearer <token>' (?token= is accepted only by GET /api/jobs/{id}/events).")
+    return refusal_response(
+        "unauthorized",
+        "A valid bearer token is required (TOPOALIGN_TOKEN): send "
+        "'Authorization: Bearer <token>' (?token= is accepted only by GET /api/jobs/{id}/events).",
+    )

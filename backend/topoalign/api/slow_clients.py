@@ -57,8 +57,7 @@ class HeaderDeadlineProtocol(H11Protocol):
         self._header_timer = None
         if self._request_in_flight() or self.transport.is_closing():
             return
-        self.logger.info("closing a connection whose request headers did not arrive within %.0f s",
-                         self.header_timeout)
+        self.logger.info("closing a connection whose request headers did not arrive within %.0f s", self.header_timeout)
         self.transport.close()
 
 

@@ -40,8 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version="topoalign 0.1.0")
     shared = parser.add_argument_group("global options (before or after COMMAND, for the commands that take them)")
-    shared.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS,
-                        help="data directory (env TOPOALIGN_DATA; default ./data/store)")
+    shared.add_argument(
+        "--data",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="data directory (env TOPOALIGN_DATA; default ./data/store)",
+    )
     shared.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the result as JSON")
     shared.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bar")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -53,8 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_data_option(p: argparse.ArgumentParser) -> None:
     """``--data DIR`` (or ``TOPOALIGN_DATA``; default ./data/store) on every command that uses the store."""
-    p.add_argument("--data", default=os.environ.get("TOPOALIGN_DATA", "data/store"),
-                   help="data directory (env TOPOALIGN_DATA; default ./data/store)")
+    p.add_argument(
+        "--data",
+        default=os.environ.get("TOPOALIGN_DATA", "data/store"),
+        help="data directory (env TOPOALIGN_DATA; default ./data/store)",
+    )
 
 
 def open_store(args):
@@ -74,16 +81,20 @@ def global_options_after_command(parser: argparse.ArgumentParser, argv: list[str
         name = argv[i].split("=", 1)[0]
         if name in GLOBAL_OPTIONS:
             width = 2 if GLOBAL_OPTIONS[name] and "=" not in argv[i] else 1
-            moved += argv[i:i + width]
+            moved += argv[i : i + width]
             i += width
             continue
         if argv[i] in sub.choices and moved:
             command = argv[i]
-            missing = [o for o in moved if o.split("=", 1)[0] in GLOBAL_OPTIONS
-                       and o.split("=", 1)[0] not in sub.choices[command]._option_string_actions]
+            missing = [
+                o
+                for o in moved
+                if o.split("=", 1)[0] in GLOBAL_OPTIONS
+                and o.split("=", 1)[0] not in sub.choices[command]._option_string_actions
+            ]
             if missing:
                 parser.error(f"'topoalign {command}' has no option {missing[0].split('=', 1)[0]}")
-            return [command, *moved, *argv[i + 1:]]
+            return [command, *moved, *argv[i + 1 :]]
         break  # anything else (no command yet, -h, --version, an unknown option): argparse reports it
     return argv
 

@@ -25,12 +25,23 @@ def register(sub) -> None:
     p.add_argument("--epoch", type=int)
     p.add_argument("--seed", type=int)
     add_provenance_options(p, rows=True)
-    p.add_argument("--overwrite-labels", action="store_true",
-                   help="let --labels change label values the collection already has (else refused)")
-    p.add_argument("--reduce-conv", choices=["gap", "center", "flatten"], default="gap",
-                   help="rule for (n, c, h, w) activations (default: global average pool)")
-    p.add_argument("--reduce-seq", choices=["mean", "first"], default="mean",
-                   help="rule for (n, t, d) activations (default: mean over tokens)")
+    p.add_argument(
+        "--overwrite-labels",
+        action="store_true",
+        help="let --labels change label values the collection already has (else refused)",
+    )
+    p.add_argument(
+        "--reduce-conv",
+        choices=["gap", "center", "flatten"],
+        default="gap",
+        help="rule for (n, c, h, w) activations (default: global average pool)",
+    )
+    p.add_argument(
+        "--reduce-seq",
+        choices=["mean", "first"],
+        default="mean",
+        help="rule for (n, t, d) activations (default: mean over tokens)",
+    )
     p.add_argument("--drop-nonfinite", action="store_true", help="drop rows holding NaN/Inf instead of rejecting")
     p.add_argument("--max-bytes", type=int, default=2 * 1024**3, help="size cap of the file (default 2 GiB)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -58,13 +69,34 @@ def ingest(args: argparse.Namespace) -> int:
     from topoalign.io.ingest import ingest_file
 
     store = open_store(args)
-    prov = Provenance(model=args.model, architecture=args.architecture, layer=args.layer,
-                      layer_index=args.layer_index, layer_fraction=args.layer_fraction, checkpoint=args.checkpoint,
-                      epoch=args.epoch, condition=args.condition, seed=args.seed, metrics=parse_metrics(args.metric))
-    report = ingest_file(store, args.collection, args.file, labels_path=args.labels, id_column=args.id_column,
-                         provenance=prov, name=args.name, reduce_conv=args.reduce_conv, reduce_seq=args.reduce_seq,
-                         drop_nonfinite=args.drop_nonfinite, max_bytes=args.max_bytes, create_collection=True,
-                         rows=read_rows(args.rows), overwrite_labels=args.overwrite_labels)
+    prov = Provenance(
+        model=args.model,
+        architecture=args.architecture,
+        layer=args.layer,
+        layer_index=args.layer_index,
+        layer_fraction=args.layer_fraction,
+        checkpoint=args.checkpoint,
+        epoch=args.epoch,
+        condition=args.condition,
+        seed=args.seed,
+        metrics=parse_metrics(args.metric),
+    )
+    report = ingest_file(
+        store,
+        args.collection,
+        args.file,
+        labels_path=args.labels,
+        id_column=args.id_column,
+        provenance=prov,
+        name=args.name,
+        reduce_conv=args.reduce_conv,
+        reduce_seq=args.reduce_seq,
+        drop_nonfinite=args.drop_nonfinite,
+        max_bytes=args.max_bytes,
+        create_collection=True,
+        rows=read_rows(args.rows),
+        overwrite_labels=args.overwrite_labels,
+    )
     if args.json:
         print_json(report)
         return 0
@@ -84,15 +116,27 @@ def list_cmd(args: argparse.Namespace) -> int:
         if args.json:
             print_json(items)
         else:
-            print_table([(c.id, c.name, c.n_stimuli, c.n_representations, ",".join(c.label_columns)) for c in items],
-                        ["id", "name", "stimuli", "representations", "labels"])
+            print_table(
+                [(c.id, c.name, c.n_stimuli, c.n_representations, ",".join(c.label_columns)) for c in items],
+                ["id", "name", "stimuli", "representations", "labels"],
+            )
         return 0
     reps = store.list_representations(args.collection)
     if args.json:
         print_json(reps)
     else:
-        rows = [(r.id, r.name, f"{r.n}x{r.d}", r.provenance.model, r.provenance.layer, r.provenance.checkpoint,
-                 r.provenance.condition) for r in reps]
+        rows = [
+            (
+                r.id,
+                r.name,
+                f"{r.n}x{r.d}",
+                r.provenance.model,
+                r.provenance.layer,
+                r.provenance.checkpoint,
+                r.provenance.condition,
+            )
+            for r in reps
+        ]
         print_table(rows, ["id", "name", "shape", "model", "layer", "checkpoint", "condition"])
     return 0
 

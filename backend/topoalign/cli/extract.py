@@ -15,22 +15,40 @@ def register(sub) -> None:
         "extract",
         help="store the layer activations of a local model (TorchScript file, or Hugging Face folder with --hf)",
         description="MODEL_SPEC is a TorchScript file (torch.jit.save; its forward's outputs are the layers: a tensor, "
-                    "tuple or dict of tensors) or, with --hf, a local Hugging Face transformers folder (all hidden "
-                    "states). Pickled nn.Module files are never loaded. Nothing is downloaded.",
+        "tuple or dict of tensors) or, with --hf, a local Hugging Face transformers folder (all hidden "
+        "states). Pickled nn.Module files are never loaded. Nothing is downloaded.",
     )
-    p.add_argument("model_spec", metavar="MODEL_SPEC", help="TorchScript file, or a transformers model folder with --hf")
-    p.add_argument("--inputs", required=True,
-                   help=".npy or .pt/.pth tensor (n, ...) of model inputs; with --hf a text file, one sentence per line")
-    p.add_argument("--collection", required=True,
-                   help="collection id or name; created when missing (rows follow an existing collection's order)")
+    p.add_argument(
+        "model_spec", metavar="MODEL_SPEC", help="TorchScript file, or a transformers model folder with --hf"
+    )
+    p.add_argument(
+        "--inputs",
+        required=True,
+        help=".npy or .pt/.pth tensor (n, ...) of model inputs; with --hf a text file, one sentence per line",
+    )
+    p.add_argument(
+        "--collection",
+        required=True,
+        help="collection id or name; created when missing (rows follow an existing collection's order)",
+    )
     p.add_argument("--hf", action="store_true", help="MODEL_SPEC is a Hugging Face transformers folder")
     p.add_argument("--layers", help="comma-separated layer names to keep (default: all)")
-    p.add_argument("--module-types",
-                   help="comma-separated torch.nn module types (e.g. Conv2d,Linear); only for models run with hooks")
-    p.add_argument("--pool-conv", choices=["gap", "center", "flatten"], default="gap",
-                   help="rule for (n, c, h, w) activations (default: global average pool)")
-    p.add_argument("--pool-seq", choices=["mean", "first"], default="mean",
-                   help="rule for (n, t, d) activations: mean over (unmasked) tokens or first token (default: mean)")
+    p.add_argument(
+        "--module-types",
+        help="comma-separated torch.nn module types (e.g. Conv2d,Linear); only for models run with hooks",
+    )
+    p.add_argument(
+        "--pool-conv",
+        choices=["gap", "center", "flatten"],
+        default="gap",
+        help="rule for (n, c, h, w) activations (default: global average pool)",
+    )
+    p.add_argument(
+        "--pool-seq",
+        choices=["mean", "first"],
+        default="mean",
+        help="rule for (n, t, d) activations: mean over (unmasked) tokens or first token (default: mean)",
+    )
     p.add_argument("--batch-size", type=int, default=None, help="rows per forward pass (default 256; 64 with --hf)")
     p.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
     p.add_argument("--model", help="model name in the provenance (default: the file or folder name)")
@@ -55,12 +73,30 @@ def run(args: argparse.Namespace) -> int:
     from topoalign.extract.service import extract_into_store
     from topoalign.progress import ProgressReporter
 
-    prov = Provenance(model=args.model, architecture=args.architecture, checkpoint=args.checkpoint, epoch=args.epoch,
-                      condition=args.condition, seed=args.seed, metrics=parse_metrics(args.metric))
+    prov = Provenance(
+        model=args.model,
+        architecture=args.architecture,
+        checkpoint=args.checkpoint,
+        epoch=args.epoch,
+        condition=args.condition,
+        seed=args.seed,
+        metrics=parse_metrics(args.metric),
+    )
     cid, records = extract_into_store(
-        open_store(args), args.collection, args.model_spec, args.inputs, hf=args.hf, layers=_split(args.layers),
-        module_types=_split(args.module_types), pool_conv=args.pool_conv, pool_seq=args.pool_seq,
-        batch_size=args.batch_size, device=args.device, provenance=prov, progress=ProgressReporter())
+        open_store(args),
+        args.collection,
+        args.model_spec,
+        args.inputs,
+        hf=args.hf,
+        layers=_split(args.layers),
+        module_types=_split(args.module_types),
+        pool_conv=args.pool_conv,
+        pool_seq=args.pool_seq,
+        batch_size=args.batch_size,
+        device=args.device,
+        provenance=prov,
+        progress=ProgressReporter(),
+    )
     if args.json:
         print_json({"collection_id": cid, "representations": records})
         return 0

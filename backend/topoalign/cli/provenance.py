@@ -12,13 +12,20 @@ from topoalign.errors import InvalidInputError, InvalidParameterError
 
 def add_provenance_options(p, *, rows: bool = False) -> None:
     p.add_argument("--architecture", help="architecture in the provenance (models that differ by seed share it)")
-    p.add_argument("--metric", action="append", metavar="NAME=VALUE",
-                   help="task metric of the model here (checkpoint x condition), e.g. accuracy=0.93; repeatable")
+    p.add_argument(
+        "--metric",
+        action="append",
+        metavar="NAME=VALUE",
+        help="task metric of the model here (checkpoint x condition), e.g. accuracy=0.93; repeatable",
+    )
     if rows:
-        p.add_argument("--rows", metavar="JSON",
-                       help='per-array provenance: a JSON file holding {"<array key>": {"name", "model", "layer", '
-                            '"layer_index", "layer_fraction", "epoch", "metrics", ...}} (overrides the defaults '
-                            "taken from the file order)")
+        p.add_argument(
+            "--rows",
+            metavar="JSON",
+            help='per-array provenance: a JSON file holding {"<array key>": {"name", "model", "layer", '
+            '"layer_index", "layer_fraction", "epoch", "metrics", ...}} (overrides the defaults '
+            "taken from the file order)",
+        )
 
 
 def parse_metrics(items: list[str] | None) -> dict[str, float]:

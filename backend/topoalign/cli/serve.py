@@ -14,8 +14,12 @@ def register(sub) -> None:
     p = sub.add_parser("serve", help="serve the dashboard and API (default http://127.0.0.1:8000)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument("--scheduler", default=None, help="Dask scheduler tcp://HOST:PORT whose workers run every job "
-                   "(default: an in-process cluster of worker processes)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="Dask scheduler tcp://HOST:PORT whose workers run every job "
+        "(default: an in-process cluster of worker processes)",
+    )
     add_data_option(p)
     p.set_defaults(func=run)
 
@@ -46,6 +50,12 @@ def run(args: argparse.Namespace) -> int:
         )
     app = create_app(settings)
     print(f"TopoAlign serving {settings.data} at http://{args.host}:{args.port}  (API docs: /docs)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_keep_alive=30,
-                http=protocol_with_deadline(settings.header_timeout_s))
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        timeout_keep_alive=30,
+        http=protocol_with_deadline(settings.header_timeout_s),
+    )
     return 0

@@ -24,8 +24,9 @@ def register(sub) -> None:
 
     m = sub.add_parser("motif", help="search Mapper graphs for a motif (cycle, branch, flare, path, pattern file)")
     m.add_argument("graphs", nargs="+", metavar="GRAPH", help="graph ids in the store or graph JSON files")
-    m.add_argument("--pattern", required=True,
-                   help="cycle:K | cycle:K+ | branch:M | flare | flare:K | path:K | PATTERN.json")
+    m.add_argument(
+        "--pattern", required=True, help="cycle:K | cycle:K+ | branch:M | flare | flare:K | path:K | PATTERN.json"
+    )
     m.add_argument("--where", help='label query restricting the search, e.g. "class in {3, 8}"')
     m.add_argument("--max-matches", type=int, default=200, help="most matches per graph (default 200)")
     m.add_argument("--time-limit", type=float, default=5.0, help="seconds for the whole query (default 5)")
@@ -56,26 +57,56 @@ def run_compare(args: argparse.Namespace) -> int:
         raise InvalidParameterError(f"compare takes 2 to 8 graphs; got {len(args.graphs)}.")
     graphs, names = _load(args)
     progress = None if (args.quiet or args.json) else ProgressReporter()
-    report = compare_report(graphs, names, n_null=args.n_null, random_state=args.random_state,
-                            layout_quality=not args.no_layout, progress=progress)
+    report = compare_report(
+        graphs,
+        names,
+        n_null=args.n_null,
+        random_state=args.random_state,
+        layout_quality=not args.no_layout,
+        progress=progress,
+    )
     if args.json:
         print_json(report)
         return 0
     print(f"{len(names)} graphs over {report['n_shared']} shared stimuli")
-    print_table([[s["a"], s["b"], f"{s['score']:.3f}", _fmt(s["chance"]), _fmt(s["p_value"]),
-                  f"{s['transport_overlap']:.3f}", f"{s['region_coverage']:.3f}"] for s in report["scores"]],
-                ["a", "b", "score", "chance", "p", "transport", "coverage"])
+    print_table(
+        [
+            [
+                s["a"],
+                s["b"],
+                f"{s['score']:.3f}",
+                _fmt(s["chance"]),
+                _fmt(s["p_value"]),
+                f"{s['transport_overlap']:.3f}",
+                f"{s['region_coverage']:.3f}",
+            ]
+            for s in report["scores"]
+        ],
+        ["a", "b", "score", "chance", "p", "transport", "coverage"],
+    )
     regs = report["regions"]["regions"]
     print(f"\n{len(regs)} matching regions (coverage {report['regions']['coverage']:.3f})")
-    print_table([[r["id"], f"{r['score']:.3f}", r["n_stimuli"], _fmt(r["p_value"]),
-                  " ".join(f"{g}:{len(n)}" for g, n in r["nodes"].items()),
-                  ", ".join(f"{c}={v.get('dominant')}" for c, v in r["dominant_labels"].items() if "dominant" in v)]
-                 for r in regs[:20]], ["region", "score", "stimuli", "p", "nodes", "labels"])
+    print_table(
+        [
+            [
+                r["id"],
+                f"{r['score']:.3f}",
+                r["n_stimuli"],
+                _fmt(r["p_value"]),
+                " ".join(f"{g}:{len(n)}" for g, n in r["nodes"].items()),
+                ", ".join(f"{c}={v.get('dominant')}" for c, v in r["dominant_labels"].items() if "dominant" in v),
+            ]
+            for r in regs[:20]
+        ],
+        ["region", "score", "stimuli", "p", "nodes", "labels"],
+    )
     q = report.get("layout_quality")
     if q:
-        print(f"\njoint layout: stress ratio {q['stress_ratio_mean']:.3f} (max {q['stress_ratio_max']:.3f}), "
-              f"corresponding-node distance {q['distance_ratio']:.2f}x smaller than independent layouts, "
-              f"crossings {sum(q['crossings_joint'])} (independent {sum(q['crossings_independent'])})")
+        print(
+            f"\njoint layout: stress ratio {q['stress_ratio_mean']:.3f} (max {q['stress_ratio_max']:.3f}), "
+            f"corresponding-node distance {q['distance_ratio']:.2f}x smaller than independent layouts, "
+            f"crossings {sum(q['crossings_joint'])} (independent {sum(q['crossings_independent'])})"
+        )
     return 0
 
 
@@ -83,8 +114,9 @@ def run_motif(args: argparse.Namespace) -> int:
     from topoalign.topo.service import motifs
 
     graphs, names = _load(args)
-    result = motifs(graphs, names, pattern=args.pattern, where=args.where, max_matches=args.max_matches,
-                    time_limit=args.time_limit)
+    result = motifs(
+        graphs, names, pattern=args.pattern, where=args.where, max_matches=args.max_matches, time_limit=args.time_limit
+    )
     if args.json:
         print_json(result)
         return 0

@@ -18,8 +18,16 @@ from topoalign.io.reduce import CONV_RULES, SEQ_RULES, reduce_activations, reduc
 from topoalign.progress import Progress, null_progress
 
 # Modules whose 3-D outputs are (n, channels, length) rather than (n, tokens, d).
-_CHANNELS_FIRST_1D = (nn.Conv1d, nn.ConvTranspose1d, nn.BatchNorm1d, nn.MaxPool1d, nn.AvgPool1d,
-                      nn.AdaptiveAvgPool1d, nn.AdaptiveMaxPool1d, nn.InstanceNorm1d)
+_CHANNELS_FIRST_1D = (
+    nn.Conv1d,
+    nn.ConvTranspose1d,
+    nn.BatchNorm1d,
+    nn.MaxPool1d,
+    nn.AvgPool1d,
+    nn.AdaptiveAvgPool1d,
+    nn.AdaptiveMaxPool1d,
+    nn.InstanceNorm1d,
+)
 
 
 def default_device() -> torch.device:
@@ -33,7 +41,9 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError) as exc:
-        raise InvalidParameterError(f"The 'device' parameter must name a torch device (cpu, cuda, cuda:0). Got {device!r}.") from exc
+        raise InvalidParameterError(
+            f"The 'device' parameter must name a torch device (cpu, cuda, cuda:0). Got {device!r}."
+        ) from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise InvalidParameterError(f"The 'device' parameter asks for {device!r}, but CUDA is not available here.")
     return dev
@@ -79,7 +89,7 @@ def _batches(inputs: Any, batch_size: int) -> tuple[Iterable[Any], int | None]:
         if inputs.ndim == 0 or inputs.shape[0] == 0:
             raise InvalidInputError(f"Inputs need at least one row; got shape {tuple(inputs.shape)}.")
         n = inputs.shape[0]
-        return (inputs[i:i + batch_size] for i in range(0, n, batch_size)), -(-n // batch_size)
+        return (inputs[i : i + batch_size] for i in range(0, n, batch_size)), -(-n // batch_size)
     try:
         total = len(inputs)
     except TypeError:
@@ -186,7 +196,13 @@ def extract_activations(
     Returns a dict ``layer name -> (n x d)`` in hook order. Hooks are removed afterwards, also on error. When a
     module runs several times in one forward pass, its last output counts.
     """
-    check_param("extract_activations", "batch_size", batch_size, isinstance(batch_size, int) and batch_size >= 1, "an integer >= 1")
+    check_param(
+        "extract_activations",
+        "batch_size",
+        batch_size,
+        isinstance(batch_size, int) and batch_size >= 1,
+        "an integer >= 1",
+    )
     check_param("extract_activations", "pool_conv", pool_conv, pool_conv in CONV_RULES, f"one of {list(CONV_RULES)}")
     check_param("extract_activations", "pool_seq", pool_seq, pool_seq in SEQ_RULES, f"one of {list(SEQ_RULES)}")
     progress = progress or null_progress
@@ -207,6 +223,7 @@ def extract_activations(
     def make_hook(name: str):
         def hook(module, args, output):
             current[name] = _first_tensor(output)
+
         return hook
 
     was_training = model.training
@@ -223,8 +240,9 @@ def extract_activations(
                     current.update(_named_outputs(output))
                 names = _layer_names(scripted, layers, targets, current)
                 for name in names:
-                    pooled = reduce_output(_to_numpy(current[name]), conv=pool_conv, seq=pool_seq,
-                                           channels_first=name in channels_first)
+                    pooled = reduce_output(
+                        _to_numpy(current[name]), conv=pool_conv, seq=pool_seq, channels_first=name in channels_first
+                    )
                     collected.setdefault(name, []).append(pooled)
                 if total:
                     progress((b + 1) / total, f"batch {b + 1}/{total}")

@@ -21,8 +21,11 @@ def local_models(models_dir: str | Path | None) -> list[dict[str, Any]]:
     root = _root(models_dir)
     if root is None:
         return []
-    return [{"name": p.name, "kind": "hf", "layers": model_hidden_state_names(p)} for p in sorted(root.iterdir())
-            if p.is_dir() and (p / "config.json").is_file() and not p.name.startswith(".")]
+    return [
+        {"name": p.name, "kind": "hf", "layers": model_hidden_state_names(p)}
+        for p in sorted(root.iterdir())
+        if p.is_dir() and (p / "config.json").is_file() and not p.name.startswith(".")
+    ]
 
 
 def local_model_path(models_dir: str | Path | None, name: str) -> Path:
@@ -31,6 +34,8 @@ def local_model_path(models_dir: str | Path | None, name: str) -> Path:
     root = _root(models_dir)
     known = {m["name"] for m in local_models(models_dir)}
     if root is None or name not in known or "/" in name or "\\" in name:
-        raise NotFoundError(f"No model {name!r} in the server's model folder (TOPOALIGN_MODELS_DIR); it offers "
-                            f"{sorted(known) or 'none'}.")
+        raise NotFoundError(
+            f"No model {name!r} in the server's model folder (TOPOALIGN_MODELS_DIR); it offers "
+            f"{sorted(known) or 'none'}."
+        )
     return root / name

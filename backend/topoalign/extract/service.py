@@ -21,8 +21,11 @@ def module_types_from_names(names: Sequence[str]) -> tuple[type, ...]:
     """``["Conv2d", "Linear"]`` -> ``(torch.nn.Conv2d, torch.nn.Linear)``; unknown names raise with the choices."""
     from torch import nn
 
-    known = {n: getattr(nn, n) for n in names if isinstance(getattr(nn, n, None), type)
-             and issubclass(getattr(nn, n), nn.Module)}
+    known = {
+        n: getattr(nn, n)
+        for n in names
+        if isinstance(getattr(nn, n, None), type) and issubclass(getattr(nn, n), nn.Module)
+    }
     unknown = [n for n in names if n not in known]
     if unknown:
         raise InvalidParameterError(
@@ -69,11 +72,13 @@ def extract_into_store(
         check_model_folder(spec)
         known = model_hidden_state_names(spec)
         if layers is not None and known is not None and set(layers) - set(known):
-            raise InvalidParameterError(f"Unknown layer name(s) {sorted(set(layers) - set(known))}; the model has "
-                                        f"{known}.")
+            raise InvalidParameterError(
+                f"Unknown layer name(s) {sorted(set(layers) - set(known))}; the model has {known}."
+            )
         texts = read_text_lines(inputs)
-        acts = extract_hidden_states(spec, texts, pool=pool_seq, batch_size=batch_size or 64, device=device,
-                                     progress=run)
+        acts = extract_hidden_states(
+            spec, texts, pool=pool_seq, batch_size=batch_size or 64, device=device, progress=run
+        )
         if layers is not None:
             unknown = [name for name in layers if name not in acts]
             if unknown:
@@ -83,8 +88,17 @@ def extract_into_store(
         types = module_types_from_names(module_types) if module_types else None
         model = load_torchscript(spec)
         tensor = load_input_tensor(inputs)
-        acts = extract_activations(model, tensor, layers=layers, module_types=types, batch_size=batch_size or 256,
-                                   device=device, pool_conv=pool_conv, pool_seq=pool_seq, progress=run)
+        acts = extract_activations(
+            model,
+            tensor,
+            layers=layers,
+            module_types=types,
+            batch_size=batch_size or 256,
+            device=device,
+            pool_conv=pool_conv,
+            pool_seq=pool_seq,
+            progress=run,
+        )
     prov = Provenance.from_dict((provenance or Provenance()).to_dict())
     prov.model = prov.model or model_name or spec.name
     prov.extra.update({"source": spec.name, "pool_conv": pool_conv, "pool_seq": pool_seq})

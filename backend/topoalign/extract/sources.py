@@ -44,13 +44,19 @@ def load_input_tensor(path: str | Path) -> torch.Tensor:
     if not p.exists():
         raise NotFoundError(f"Inputs file {str(p)!r} does not exist.")
     if p.suffix.lower() not in INPUT_FORMATS:
-        raise InvalidInputError(f"Inputs must be one of {list(INPUT_FORMATS)} (or a text file with --hf); got {p.name!r}.")
+        raise InvalidInputError(
+            f"Inputs must be one of {list(INPUT_FORMATS)} (or a text file with --hf); got {p.name!r}."
+        )
     raw = read_file(p)
     if len(raw.arrays) != 1:
-        raise InvalidInputError(f"{p.name!r} holds {len(raw.arrays)} arrays {list(raw.arrays)}; the inputs must be one tensor.")
+        raise InvalidInputError(
+            f"{p.name!r} holds {len(raw.arrays)} arrays {list(raw.arrays)}; the inputs must be one tensor."
+        )
     arr = np.asarray(next(iter(raw.arrays.values())))
     if arr.dtype.kind not in "biuf" or arr.ndim == 0 or arr.shape[0] == 0:
-        raise InvalidInputError(f"The inputs must be a numeric array with at least one row; got {arr.dtype} {arr.shape}.")
+        raise InvalidInputError(
+            f"The inputs must be a numeric array with at least one row; got {arr.dtype} {arr.shape}."
+        )
     if arr.dtype.kind == "f":
         arr = arr.astype(np.float32)
     elif arr.dtype.kind in "iu":
@@ -111,8 +117,9 @@ def store_layers(
         prov = Provenance.from_dict(provenance.to_dict())
         prov.layer, prov.layer_index = layer, index
         prov.layer_fraction = index / (len(layers) - 1) if len(layers) > 1 else 1.0
-        reps.append(Representation(matrix=activations[layer], stimulus_ids=ids, provenance=prov,
-                                   name=f"{name_prefix}/{layer}"))
+        reps.append(
+            Representation(matrix=activations[layer], stimulus_ids=ids, provenance=prov, name=f"{name_prefix}/{layer}")
+        )
     try:
         records = store.add_representations(coll.id, reps)
     except BaseException:

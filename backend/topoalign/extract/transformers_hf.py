@@ -96,7 +96,13 @@ def extract_hidden_states(
     Returns a dict ``embeddings, layer1, ..., layerL -> (n_texts x hidden_size)`` float32.
     """
     check_param("extract_hidden_states", "pool", pool, pool in SEQ_RULES, f"one of {list(SEQ_RULES)}")
-    check_param("extract_hidden_states", "batch_size", batch_size, isinstance(batch_size, int) and batch_size >= 1, "an integer >= 1")
+    check_param(
+        "extract_hidden_states",
+        "batch_size",
+        batch_size,
+        isinstance(batch_size, int) and batch_size >= 1,
+        "an integer >= 1",
+    )
     texts = [str(t) for t in texts]
     if not texts:
         raise InvalidInputError("No texts given: nothing to extract.")
@@ -114,7 +120,7 @@ def extract_hidden_states(
     n_batches = -(-len(texts) // batch_size)
     with torch.no_grad():
         for b in range(n_batches):
-            chunk = texts[b * batch_size:(b + 1) * batch_size]
+            chunk = texts[b * batch_size : (b + 1) * batch_size]
             enc = tokenizer(chunk, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
             enc = {k: v.to(dev) for k, v in enc.items()}
             out = model(**enc, output_hidden_states=True)

@@ -73,24 +73,44 @@ def ingest_file(
     case nothing was stored.
     """
     _check_rules(reduce_conv, reduce_seq)
-    raw, labels, arrays = read_inputs(path, filename=filename, id_column=id_column, labels_path=labels_path,
-                                      labels_filename=labels_filename, max_bytes=max_bytes)
+    raw, labels, arrays = read_inputs(
+        path,
+        filename=filename,
+        id_column=id_column,
+        labels_path=labels_path,
+        labels_filename=labels_filename,
+        max_bytes=max_bytes,
+    )
     if keys is not None:
         unknown = sorted(set(keys) - set(arrays))
         if unknown:
             raise InvalidInputError(f"{Path(filename or path).name!r} has no arrays {unknown}; it has {list(arrays)}.")
         arrays = {k: v for k, v in arrays.items() if k in set(keys)}
     report = ingest_arrays(
-        store, collection, arrays, ids=raw.ids, labels=labels, mask=raw.mask, provenance=provenance, name=name,
-        single=raw.single, reduce_conv=reduce_conv, reduce_seq=reduce_seq, drop_nonfinite=drop_nonfinite,
-        create_collection=create_collection, rows=rows, description=description, overwrite_labels=overwrite_labels,
+        store,
+        collection,
+        arrays,
+        ids=raw.ids,
+        labels=labels,
+        mask=raw.mask,
+        provenance=provenance,
+        name=name,
+        single=raw.single,
+        reduce_conv=reduce_conv,
+        reduce_seq=reduce_seq,
+        drop_nonfinite=drop_nonfinite,
+        create_collection=create_collection,
+        rows=rows,
+        description=description,
+        overwrite_labels=overwrite_labels,
     )
     report.notes[:0] = raw.notes
     return report
 
 
-def read_inputs(path, *, filename=None, id_column=None, labels_path=None, labels_filename=None,
-                max_bytes: int = DEFAULT_MAX_BYTES):
+def read_inputs(
+    path, *, filename=None, id_column=None, labels_path=None, labels_filename=None, max_bytes: int = DEFAULT_MAX_BYTES
+):
     """``(raw file, labels frame or None, {key: array})`` of an activation file and its labels file, as an ingest
     reads them (a single array keyed by the file's stem made into a valid name)."""
     raw = read_file(path, filename=filename, id_column=id_column, max_bytes=max_bytes)
@@ -153,8 +173,9 @@ def ingest_arrays(
             names[i] = validate_name(str(custom), "representation name")
     dups = sorted({n for n in names if names.count(n) > 1})
     if dups:
-        raise InvalidInputError(f"Several arrays would get the same representation name: {dups}.",
-                                code="duplicate_names")
+        raise InvalidInputError(
+            f"Several arrays would get the same representation name: {dups}.", code="duplicate_names"
+        )
     if coll is not None:
         _check_names_free(store, coll, names)
 
@@ -163,8 +184,7 @@ def ingest_arrays(
         arr = np.asarray(arr)
         check_numeric(key, arr)
         check_shape(key, arr)
-        matrices[key] = reduce_activations(arr, conv=reduce_conv, seq=reduce_seq,
-                                           mask=mask if arr.ndim == 3 else None)
+        matrices[key] = reduce_activations(arr, conv=reduce_conv, seq=reduce_seq, mask=mask if arr.ndim == 3 else None)
 
     notes: list[str] = []
     ids, universe, where = _resolve_ids(store, coll, collection, matrices, ids, labels, notes)
@@ -179,8 +199,10 @@ def ingest_arrays(
         rep_ids = rep_ids[keep]
         notes.append(f"dropped {dropped} of {len(keep)} rows holding NaN or infinite values")
 
-    reps = [Representation(matrix=matrix, stimulus_ids=rep_ids, provenance=provenances[key], name=rep_name)
-            for (key, matrix), rep_name in zip(matrices.items(), names)]
+    reps = [
+        Representation(matrix=matrix, stimulus_ids=rep_ids, provenance=provenances[key], name=rep_name)
+        for (key, matrix), rep_name in zip(matrices.items(), names)
+    ]
     if coll is not None and texts is not None:
         notes.append(f"stimulus texts ignored: collection {coll.name!r} already exists")
 
@@ -189,8 +211,19 @@ def ingest_arrays(
 
 
 # -- provenance per array ---------------------------------------------------------------------------------------
-ROW_FIELDS = ("name", "model", "architecture", "layer", "layer_index", "layer_fraction", "checkpoint", "epoch",
-              "condition", "seed", "metrics")
+ROW_FIELDS = (
+    "name",
+    "model",
+    "architecture",
+    "layer",
+    "layer_index",
+    "layer_fraction",
+    "checkpoint",
+    "epoch",
+    "condition",
+    "seed",
+    "metrics",
+)
 
 
 def default_rows(keys: Sequence[str], models_from_keys: bool = True) -> dict[str, dict[str, Any]]:
@@ -204,16 +237,20 @@ def default_rows(keys: Sequence[str], models_from_keys: bool = True) -> dict[str
     out: dict[str, dict[str, Any]] = {}
     for model, members in groups.items():
         for rank, i in enumerate(members):
-            row: dict[str, Any] = {"layer": split[i][1], "layer_index": rank,
-                                   "layer_fraction": round(rank / (len(members) - 1), 6) if len(members) > 1 else None}
+            row: dict[str, Any] = {
+                "layer": split[i][1],
+                "layer_index": rank,
+                "layer_fraction": round(rank / (len(members) - 1), 6) if len(members) > 1 else None,
+            }
             if model is not None:
                 row["model"] = model
             out[keys[i]] = row
     return out
 
 
-def _row_provenances(keys: list[str], base: Provenance, rows: Mapping[str, Mapping[str, Any]],
-                     single: bool) -> dict[str, Provenance]:
+def _row_provenances(
+    keys: list[str], base: Provenance, rows: Mapping[str, Mapping[str, Any]], single: bool
+) -> dict[str, Provenance]:
     """Each array's provenance: the file-order defaults (multi-array files), then the base provenance's fields that
     are set, then the array's own row."""
     unknown = sorted(set(rows) - set(keys))
@@ -226,15 +263,20 @@ def _row_provenances(keys: list[str], base: Provenance, rows: Mapping[str, Mappi
         row = dict(rows.get(key, {}))
         bad = sorted(set(row) - set(ROW_FIELDS))
         if bad:
-            raise InvalidInputError(f"Unknown provenance field(s) {bad} for array {key!r}; use some of "
-                                    f"{list(ROW_FIELDS)}.")
+            raise InvalidInputError(
+                f"Unknown provenance field(s) {bad} for array {key!r}; use some of {list(ROW_FIELDS)}."
+            )
         row.pop("name", None)
         for source in (row, base_set):
             metrics = source.get("metrics")
-            if metrics is not None and (not isinstance(metrics, Mapping) or not all(
-                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in metrics.values())):
-                raise InvalidInputError(f"The metrics of array {key!r} must map names to numbers, e.g. "
-                                        f"{{\"accuracy\": 0.93}}. Got {metrics!r} instead.")
+            if metrics is not None and (
+                not isinstance(metrics, Mapping)
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in metrics.values())
+            ):
+                raise InvalidInputError(
+                    f"The metrics of array {key!r} must map names to numbers, e.g. "
+                    f'{{"accuracy": 0.93}}. Got {metrics!r} instead.'
+                )
         merged = {**defaults.get(key, {}), **base_set, **{k: v for k, v in row.items() if v is not None}}
         if "metrics" in base_set or "metrics" in row:  # metrics add up: the base's, then the row's
             merged["metrics"] = {**base_set.get("metrics", {}), **(row.get("metrics") or {})}
@@ -247,11 +289,17 @@ def _row_provenances(keys: list[str], base: Provenance, rows: Mapping[str, Mappi
 def _check_provenance(p: Provenance, key: str) -> None:
     owner = f"provenance of {key!r}"
     if p.layer_index is not None:
-        check_param(owner, "layer_index", p.layer_index, isinstance(p.layer_index, int) and p.layer_index >= 0,
-                    "an int >= 0")
+        check_param(
+            owner, "layer_index", p.layer_index, isinstance(p.layer_index, int) and p.layer_index >= 0, "an int >= 0"
+        )
     if p.layer_fraction is not None:
-        check_param(owner, "layer_fraction", p.layer_fraction,
-                    isinstance(p.layer_fraction, (int, float)) and 0 <= p.layer_fraction <= 1, "in [0, 1]")
+        check_param(
+            owner,
+            "layer_fraction",
+            p.layer_fraction,
+            isinstance(p.layer_fraction, (int, float)) and 0 <= p.layer_fraction <= 1,
+            "in [0, 1]",
+        )
     for field_ in ("epoch", "seed"):
         v = getattr(p, field_)
         if v is not None:
@@ -323,14 +371,20 @@ def _resolve_ids(store, coll, collection, matrices, ids, labels, notes) -> tuple
     return ids, ids, f"new collection {collection!r}"
 
 
-def _store_all(store, coll, collection, ids, labels, texts, description, reps,
-               overwrite_labels: bool = False) -> tuple[str, list]:
+def _store_all(
+    store, coll, collection, ids, labels, texts, description, reps, overwrite_labels: bool = False
+) -> tuple[str, list]:
     created = None
     records: list[RepresentationRecord] = []
     try:
         if coll is None:
-            coll = store.create_collection(collection, ids, labels=labels, texts=list(texts) if texts is not None
-                                           else None, description=description)
+            coll = store.create_collection(
+                collection,
+                ids,
+                labels=labels,
+                texts=list(texts) if texts is not None else None,
+                description=description,
+            )
             created = coll.id
         records = store.add_representations(coll.id, list(reps))
         if labels is not None and created is None:

@@ -36,8 +36,9 @@ def read_labels(
     ids = check_stimulus_ids(frame[id_col].astype(str).str.strip().tolist(), f"ids in labels file {label!r}")
     columns = [c for c in frame.columns if c != id_col]
     if not columns:
-        raise InvalidInputError(f"Labels file {label!r} has only the id column {id_col!r}: 0 label columns.",
-                                code="empty_array")
+        raise InvalidInputError(
+            f"Labels file {label!r} has only the id column {id_col!r}: 0 label columns.", code="empty_array"
+        )
     if not ids:
         raise InvalidInputError(f"Labels file {label!r} has a header but 0 rows.", code="empty_array")
     numeric, _ = numeric_columns(frame, columns)

@@ -189,8 +189,9 @@ def _read_hdf5(path: Path, *, label: str, max_bytes: int, **_: Any) -> RawArrays
                         "storage); only self-contained datasets are accepted.",
                         code="external_data",
                     )
-            _check_expanded_size(sum(int(ds.size) * ds.dtype.itemsize for ds in datasets),
-                                 _expansion_budget(max_bytes), label)
+            _check_expanded_size(
+                sum(int(ds.size) * ds.dtype.itemsize for ds in datasets), _expansion_budget(max_bytes), label
+            )
             for name, ds in zip(names, datasets):
                 if h5py.check_string_dtype(ds.dtype) is not None:
                     arrays[name] = np.asarray(ds.asstr()[()], dtype=str)
@@ -222,8 +223,9 @@ def _read_table(path: Path, *, label: str, id_column: str | None, fmt: str, **_:
             code="empty_array",
         )
     if frame.shape[0] == 0:
-        raise InvalidInputError(f"Table {label!r} has a header but 0 rows (shape (0, {len(data_cols)})).",
-                                code="empty_array")
+        raise InvalidInputError(
+            f"Table {label!r} has a header but 0 rows (shape (0, {len(data_cols)})).", code="empty_array"
+        )
     _, bad = numeric_columns(frame, data_cols)
     if bad:
         row, text = first_non_numeric(frame[bad[0]])
@@ -285,8 +287,9 @@ def _from_torch_object(obj: Any, label: str) -> RawArrays:
         else:
             notes.append(f"skipped {key}: a {type(value).__name__}, not a tensor")
     if not arrays:
-        raise InvalidInputError(f"{label!r} holds no tensors (a dict of {len(obj)} entries, none a tensor).",
-                                code="empty_array")
+        raise InvalidInputError(
+            f"{label!r} holds no tensors (a dict of {len(obj)} entries, none a tensor).", code="empty_array"
+        )
     return RawArrays(arrays=arrays, notes=notes)
 
 
@@ -301,8 +304,10 @@ def _tensor_to_numpy(key: str, t: Any) -> np.ndarray:
     try:
         return t.numpy()
     except (TypeError, RuntimeError) as exc:
-        raise InvalidInputError(f"Tensor {key!r} of shape {tuple(t.shape)} and dtype {t.dtype} cannot be read as "
-                                f"numbers: {exc}", code="non_numeric") from None
+        raise InvalidInputError(
+            f"Tensor {key!r} of shape {tuple(t.shape)} and dtype {t.dtype} cannot be read as numbers: {exc}",
+            code="non_numeric",
+        ) from None
 
 
 def _take_reserved(raw: RawArrays, id_column: str | None, label: str) -> None:

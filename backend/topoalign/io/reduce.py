@@ -23,8 +23,9 @@ def reduce_conv(x: np.ndarray, rule: str = "gap") -> np.ndarray:
     check_param("reduce_conv", "rule", rule, rule in CONV_RULES, f"one of {list(CONV_RULES)}")
     x = np.asarray(x)
     if x.ndim != 4:
-        raise InvalidInputError(f"Conv reduction needs a 4-D (n, c, h, w) array; got shape {x.shape}.",
-                                code="bad_shape")
+        raise InvalidInputError(
+            f"Conv reduction needs a 4-D (n, c, h, w) array; got shape {x.shape}.", code="bad_shape"
+        )
     if rule == "gap":
         out = x.mean(axis=(2, 3), dtype=np.float64)
     elif rule == "center":
@@ -39,8 +40,9 @@ def reduce_sequence(x: np.ndarray, rule: str = "mean", mask: np.ndarray | None =
     check_param("reduce_sequence", "rule", rule, rule in SEQ_RULES, f"one of {list(SEQ_RULES)}")
     x = np.asarray(x)
     if x.ndim != 3:
-        raise InvalidInputError(f"Sequence reduction needs a 3-D (n, t, d) array; got shape {x.shape}.",
-                                code="bad_shape")
+        raise InvalidInputError(
+            f"Sequence reduction needs a 3-D (n, t, d) array; got shape {x.shape}.", code="bad_shape"
+        )
     if rule == "first":
         return np.ascontiguousarray(x[:, 0, :], dtype=np.float32)
     if mask is None:
@@ -53,14 +55,16 @@ def reduce_sequence(x: np.ndarray, rule: str = "mean", mask: np.ndarray | None =
             code="bad_shape",
         )
     if mask.dtype.kind not in "biuf":
-        raise InvalidInputError(f"The sequence mask must be bool or 0/1 numbers; got dtype {mask.dtype}.",
-                                code="non_numeric")
+        raise InvalidInputError(
+            f"The sequence mask must be bool or 0/1 numbers; got dtype {mask.dtype}.", code="non_numeric"
+        )
     keep = mask.astype(bool)
     counts = keep.sum(axis=1)
     if (counts == 0).any():
         rows = np.flatnonzero(counts == 0)[:5].tolist()
-        raise InvalidInputError(f"The sequence mask selects no token in {int((counts == 0).sum())} rows (e.g. {rows}).",
-                                code="bad_mask")
+        raise InvalidInputError(
+            f"The sequence mask selects no token in {int((counts == 0).sum())} rows (e.g. {rows}).", code="bad_mask"
+        )
     # where() rather than multiply so that NaN in padded positions cannot leak into the mean
     summed = np.where(keep[:, :, None], x, 0).sum(axis=1, dtype=np.float64)
     return np.ascontiguousarray(summed / counts[:, None], dtype=np.float32)
@@ -81,5 +85,6 @@ def reduce_activations(
             return reduce_sequence(x, seq, mask)
         if x.ndim == 4:
             return reduce_conv(x, conv)
-    raise InvalidInputError(f"Cannot reduce an array of shape {x.shape} ({x.ndim}-D); expected 2-D, 3-D or 4-D.",
-                            code="bad_shape")
+    raise InvalidInputError(
+        f"Cannot reduce an array of shape {x.shape} ({x.ndim}-D); expected 2-D, 3-D or 4-D.", code="bad_shape"
+    )

@@ -18,13 +18,21 @@ def read_text_table(path: str | Path, fmt: str, label: str) -> pd.DataFrame:
     """Every cell as a string (nothing guessed yet); ``fmt`` is ``csv`` or ``tsv``."""
     sep = "\t" if fmt == "tsv" else ","
     try:
-        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                            encoding="utf-8-sig", skipinitialspace=True)
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding="utf-8-sig",
+            skipinitialspace=True,
+        )
     except pd.errors.EmptyDataError:
         raise InvalidInputError(f"Table {label!r} has no header and no rows: 0 columns.", code="empty_array") from None
     except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError) as exc:
-        raise InvalidInputError(f"Corrupt file: cannot parse {label!r} as {fmt.upper()}: {exc}",
-                                code="corrupt_file") from None
+        raise InvalidInputError(
+            f"Corrupt file: cannot parse {label!r} as {fmt.upper()}: {exc}", code="corrupt_file"
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 

@@ -62,8 +62,9 @@ def validate_name(name: str, what: str = "representation name") -> str:
     elif "\\" in name:
         reason = "it contains a backslash"
     if reason:
-        raise InvalidInputError(f"Invalid {what} {name!r}: {reason}; names are labels, never paths.",
-                                code="invalid_name")
+        raise InvalidInputError(
+            f"Invalid {what} {name!r}: {reason}; names are labels, never paths.", code="invalid_name"
+        )
     try:
         return check_name(name, what)
     except InvalidInputError as exc:
@@ -147,12 +148,9 @@ def check_row_counts(matrices: dict[str, np.ndarray], n_expected: int, source: s
     for key, m in matrices.items():
         if m.shape[0] != n_expected:
             raise InvalidInputError(
-                f"Array {key!r} has {m.shape[0]} rows (shape {tuple(m.shape)}) but {source} has {n_expected} "
-                "stimuli.",
+                f"Array {key!r} has {m.shape[0]} rows (shape {tuple(m.shape)}) but {source} has {n_expected} stimuli.",
                 code="stimulus_mismatch",
             )
-
-
 
 
 def check_ids_in(ids: Sequence[str], known: Sequence[str], where: str) -> None:

@@ -31,8 +31,9 @@ def write_npz(path: str | Path, reps: Representation | Sequence[Representation])
             )
     names = [rep.name or f"representation_{i}" for i, rep in enumerate(reps)]
     if len(set(names)) != len(names) or IDS_KEY in names:
-        raise InvalidInputError(f"Representation names must be distinct and not {IDS_KEY!r} to export: {names}.",
-                                code="duplicate_names")
+        raise InvalidInputError(
+            f"Representation names must be distinct and not {IDS_KEY!r} to export: {names}.", code="duplicate_names"
+        )
     arrays = {n: np.ascontiguousarray(rep.matrix, dtype=np.float32) for n, rep in zip(names, reps)}
     arrays[IDS_KEY] = np.asarray(ids, dtype=str)
     path = Path(path)

@@ -33,8 +33,9 @@ class JobContext:
     """Runs the pieces of job ``job_id`` (in ``lane``) on ``engine``; ``progress`` is the runner's callback (it
     raises ``JobCancelledError`` once the job is cancelled), ``cancelled()`` says whether it is."""
 
-    def __init__(self, engine, job_id: str, lane: str, env: JobEnv, store, progress: Progress,
-                 cancelled: Callable[[], bool]):
+    def __init__(
+        self, engine, job_id: str, lane: str, env: JobEnv, store, progress: Progress, cancelled: Callable[[], bool]
+    ):
         self.engine, self.job_id, self.lane, self.env, self.store = engine, job_id, lane, env, store
         self.progress = progress
         self._cancelled = cancelled
@@ -45,8 +46,15 @@ class JobContext:
         """``fn(*args, progress=...)`` on a worker; its progress is the job's from ``start`` to ``stop``."""
         return self._run(fn, [args], span=(start, stop), pass_progress=True)[0]
 
-    def map(self, fn: Callable[..., Any], arg_tuples: Sequence[tuple], *, what: str = "pieces",
-            progress: Progress | None = None, pass_progress: bool = False) -> list[Any]:
+    def map(
+        self,
+        fn: Callable[..., Any],
+        arg_tuples: Sequence[tuple],
+        *,
+        what: str = "pieces",
+        progress: Progress | None = None,
+        pass_progress: bool = False,
+    ) -> list[Any]:
         """``[fn(*args) for args in arg_tuples]`` as pieces side by side on the workers, in order; ``progress`` (if
         given) gets ``(done / total, "<what>: <done>/<total> tasks")`` as they finish. With ``pass_progress`` each
         piece gets a ``progress`` callback that only stops it on cancellation."""
@@ -57,8 +65,11 @@ class JobContext:
         from topoalign.jobs.worker import run_piece
 
         self._poll()
-        futures = self.engine.submit_all(run_piece, [(self.job_id, self.env.budgets, span, pass_progress, fn,
-                                                      tuple(args)) for args in arg_tuples], lane=self.lane)
+        futures = self.engine.submit_all(
+            run_piece,
+            [(self.job_id, self.env.budgets, span, pass_progress, fn, tuple(args)) for args in arg_tuples],
+            lane=self.lane,
+        )
         self.engine.watch(self.job_id, self._on_event)
         try:
             results = gather_in_order(futures, progress=progress, what=what, poll=self._poll)

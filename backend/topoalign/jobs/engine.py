@@ -86,6 +86,7 @@ class DaskEngine:
 
     def start_in_background(self) -> None:
         """Start the cluster now, in a thread, so that the first job finds warm workers."""
+
         def start() -> None:
             try:
                 self.client
@@ -105,8 +106,9 @@ class DaskEngine:
             try:
                 client = Client(self.config.scheduler, timeout="10s")
             except (OSError, TimeoutError) as exc:
-                raise WorkerLostError(f"Could not reach the Dask scheduler at {self.config.scheduler} "
-                                      f"(TOPOALIGN_DASK_SCHEDULER): {exc}") from None
+                raise WorkerLostError(
+                    f"Could not reach the Dask scheduler at {self.config.scheduler} (TOPOALIGN_DASK_SCHEDULER): {exc}"
+                ) from None
         else:
             # allowed_failures 0: a job whose worker dies fails at once (the default retries it on 3 more workers,
             # killing each one that a job over the memory budget lands on); no dashboard, and the scheduler's own
@@ -114,16 +116,24 @@ class DaskEngine:
             # samples every thread's stack every 10 ms: ~10% of a Mapper build, for a dashboard nobody opens)
             with dask.config.set({"distributed.worker.profile.enabled": False}):
                 self._cluster = LocalCluster(
-                    n_workers=self.config.n_workers, threads_per_worker=THREADS_PER_WORKER, processes=True,
-                    host="127.0.0.1", dashboard_address=None, memory_limit=self.memory_limit,
-                    resources=dict(WORKER_RESOURCES), silence_logs=logging.ERROR,
-                    scheduler_kwargs={"allowed_failures": 0, "dashboard": False,
-                                      "dashboard_address": "127.0.0.1:0"})
+                    n_workers=self.config.n_workers,
+                    threads_per_worker=THREADS_PER_WORKER,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    memory_limit=self.memory_limit,
+                    resources=dict(WORKER_RESOURCES),
+                    silence_logs=logging.ERROR,
+                    scheduler_kwargs={"allowed_failures": 0, "dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                )
             client = Client(self._cluster)
         # the in-process workers share the server's cores: they run at a lower priority, so reads stay fast
         # ... and split the cores between them (a remote cluster's workers keep theirs)
-        plugin = (WarmWorker() if self.config.scheduler else
-                  WarmWorker(nice=WORKER_NICE, cores=max(1, usable_cores() // self.config.n_workers)))
+        plugin = (
+            WarmWorker()
+            if self.config.scheduler
+            else WarmWorker(nice=WORKER_NICE, cores=max(1, usable_cores() // self.config.n_workers))
+        )
         client.register_plugin(plugin, name=WarmWorker.name)
         client.subscribe_topic(PROGRESS_TOPIC, self._on_progress)
         client.subscribe_topic(MEMORY_KILL_TOPIC, self._on_memory_kill)
@@ -161,8 +171,11 @@ class DaskEngine:
         offered = any(set(WORKER_RESOURCES) <= set(w.get("resources") or {}) for w in workers.values())
         if not offered and not self._warned_lanes:
             self._warned_lanes = True
-            logger.warning("The workers of %s offer no job-lane slots (start them with --resources "
-                           "\"interactive=1,heavy=1\"): heavy jobs may keep graph builds waiting.", self.config.scheduler)
+            logger.warning(
+                "The workers of %s offer no job-lane slots (start them with --resources "
+                '"interactive=1,heavy=1"): heavy jobs may keep graph builds waiting.',
+                self.config.scheduler,
+            )
         return offered
 
     def worker_addresses(self) -> list[str]:
@@ -193,8 +206,11 @@ class DaskEngine:
     def _on_memory_kill(self, event) -> None:
         _, msg = event
         self._memory_kills[str(msg.get("worker"))] = time.time()
-        logger.warning("Dask worker %s went over its memory budget (%s bytes in use) and was stopped",
-                       msg.get("worker"), msg.get("rss"))
+        logger.warning(
+            "Dask worker %s went over its memory budget (%s bytes in use) and was stopped",
+            msg.get("worker"),
+            msg.get("rss"),
+        )
 
     def lost_worker_error(self, exc: BaseException, wait_s: float = 2.0) -> WorkerLostError | None:
         """The job error for a piece whose worker died (``KilledWorker``) or whose cluster went away; None for an
@@ -203,8 +219,9 @@ class DaskEngine:
         from distributed.scheduler import KilledWorker
 
         if isinstance(exc, FutureCancelledError):
-            return WorkerLostError("The Dask cluster dropped this job's work (a scheduler restart or a lost "
-                                   "connection); re-run the job.")
+            return WorkerLostError(
+                "The Dask cluster dropped this job's work (a scheduler restart or a lost connection); re-run the job."
+            )
         if not isinstance(exc, KilledWorker):
             return None
         address = _killed_worker_address(exc)
@@ -215,9 +232,12 @@ class DaskEngine:
             return WorkerLostError(
                 f"The worker running this job went over its memory budget of {self._budget_text()} and was stopped "
                 f"(a new worker replaces it; the server and other jobs carry on). Ask for less work (fewer stimuli "
-                f"or units, a coarser cover) or raise the budget: {self._budget_setting()}.")
-        return WorkerLostError("The worker running this job died (killed, or crashed in native code) and was "
-                               "replaced; the job failed; re-run it.")
+                f"or units, a coarser cover) or raise the budget: {self._budget_setting()}."
+            )
+        return WorkerLostError(
+            "The worker running this job died (killed, or crashed in native code) and was "
+            "replaced; the job failed; re-run it."
+        )
 
     def _budget_text(self) -> str:
         from dask.utils import format_bytes
@@ -228,12 +248,18 @@ class DaskEngine:
             limits = {w.get("memory_limit") for w in self.client.scheduler_info(n_workers=-1)["workers"].values()}
         except Exception:  # noqa: BLE001 - the message can do without the figure
             limits = set()
-        return " / ".join(format_bytes(v) for v in sorted(v for v in limits if v)) + " per worker" if any(limits) \
+        return (
+            " / ".join(format_bytes(v) for v in sorted(v for v in limits if v)) + " per worker"
+            if any(limits)
             else "its worker"
+        )
 
     def _budget_setting(self) -> str:
-        return ("the setting TOPOALIGN_WORKER_MEMORY" if not self.config.scheduler
-                else "the workers' `dask worker --memory-limit`")
+        return (
+            "the setting TOPOALIGN_WORKER_MEMORY"
+            if not self.config.scheduler
+            else "the workers' `dask worker --memory-limit`"
+        )
 
 
 def _killed_worker_address(exc: BaseException) -> str | None:

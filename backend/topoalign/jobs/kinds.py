@@ -30,18 +30,21 @@ def _without(params: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 # -- pieces (run on a worker) -------------------------------------------------------------------------------------
-def graph_piece(env: JobEnv, representation_id: str, graph_params: dict[str, Any],
-                progress: Progress | None = None) -> dict[str, Any]:
+def graph_piece(
+    env: JobEnv, representation_id: str, graph_params: dict[str, Any], progress: Progress | None = None
+) -> dict[str, Any]:
     """The Mapper graph of a stored representation (cached or built and stored): ``{graph_id, n_nodes, n_edges}``."""
     from topoalign.mapper.service import MapperParams, graph_for_representation
 
-    art, graph = graph_for_representation(_store(env), representation_id, MapperParams.from_dict(graph_params),
-                                          progress, max_nodes=env.max_graph_nodes)
+    art, graph = graph_for_representation(
+        _store(env), representation_id, MapperParams.from_dict(graph_params), progress, max_nodes=env.max_graph_nodes
+    )
     return {"graph_id": art.id, "n_nodes": len(graph.nodes), "n_edges": len(graph.edges)}
 
 
-def topo_piece(env: JobEnv, kind: str, graph_ids: list[str], params: dict[str, Any],
-               progress: Progress | None = None) -> dict[str, Any]:
+def topo_piece(
+    env: JobEnv, kind: str, graph_ids: list[str], params: dict[str, Any], progress: Progress | None = None
+) -> dict[str, Any]:
     """A regions / score / layout result over stored graphs (cached or computed and stored): ``{result_id}``."""
     from topoalign.topo import service
 
@@ -69,11 +72,20 @@ def extract_piece(env: JobEnv, params: dict[str, Any], progress: Progress | None
     hf = params.get("hf_model")
     spec = local_model_path(env.models_dir, hf) if hf else staged.folder / params["model_file"]
     cid, records = extract_into_store(
-        store, params["collection"], spec, staged.folder / params["inputs_file"], hf=bool(hf),
-        layers=params.get("layers"), module_types=params.get("module_types"), pool_conv=params["pool_conv"],
-        pool_seq=params["pool_seq"], batch_size=params.get("batch_size"),
+        store,
+        params["collection"],
+        spec,
+        staged.folder / params["inputs_file"],
+        hf=bool(hf),
+        layers=params.get("layers"),
+        module_types=params.get("module_types"),
+        pool_conv=params["pool_conv"],
+        pool_seq=params["pool_seq"],
+        batch_size=params.get("batch_size"),
         provenance=Provenance.from_dict(params["provenance"]),
-        model_name=Path(params.get("model_label") or "model").stem, progress=progress)
+        model_name=Path(params.get("model_label") or "model").stem,
+        progress=progress,
+    )
     store.uploads.remove(params["staging"])
     return {"collection_id": cid, "representations": [representation_json(r) for r in records]}
 
@@ -110,8 +122,13 @@ def run_aligned_graphs(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any
     layout share the caches of the ``graph`` jobs and of POST /api/topo/layout."""
     from topoalign.topo import service
 
-    built = ctx.map(graph_piece, [(ctx.env, rid, params["graph"]) for rid in params["representation_ids"]],
-                    what="graphs", progress=scaled(ctx.progress, 0.0, 0.9), pass_progress=True)
+    built = ctx.map(
+        graph_piece,
+        [(ctx.env, rid, params["graph"]) for rid in params["representation_ids"]],
+        what="graphs",
+        progress=scaled(ctx.progress, 0.0, 0.9),
+        pass_progress=True,
+    )
     graph_ids = [b["graph_id"] for b in built]
     ctx.call(topo_piece, ctx.env, "layout", graph_ids, params["layout"], start=0.9, stop=1.0)
     layout, _ = service.cached(ctx.store, "layout", graph_ids, params["layout"])
@@ -139,11 +156,18 @@ def run_audit_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     from topoalign.align.audit import DEFAULT_NULL_DRAWS
     from topoalign.align.service import audit_for_collection
 
-    outcome = audit_for_collection(ctx.store, params["collection_id"], metrics=params.get("metrics"),
-                                   analyses=params.get("analyses"), folds=params.get("folds", 5),
-                                   random_state=params.get("random_state", 0),
-                                   n_null=params.get("n_null", DEFAULT_NULL_DRAWS),
-                                   recompute=bool(params.get("recompute")), map_tasks=ctx.map, progress=ctx.progress)
+    outcome = audit_for_collection(
+        ctx.store,
+        params["collection_id"],
+        metrics=params.get("metrics"),
+        analyses=params.get("analyses"),
+        folds=params.get("folds", 5),
+        random_state=params.get("random_state", 0),
+        n_null=params.get("n_null", DEFAULT_NULL_DRAWS),
+        recompute=bool(params.get("recompute")),
+        map_tasks=ctx.map,
+        progress=ctx.progress,
+    )
     if outcome.cached:
         ctx.progress(1.0, "stored audit")
     return {"audit_id": outcome.audit_id, "n_cells": outcome.n_cells, "cached": outcome.cached}

@@ -56,7 +56,7 @@ def public_text(text: str, roots: tuple[tuple[str, str], ...] | None = None) -> 
     for prefix, label in roots if roots is not None else server_roots():
         text = re.sub(re.escape(prefix) + r"(?=/|\b|$)", label, text)
     text = _ABSOLUTE.sub(lambda m: ".../" + m.group(1), text)
-    return text if len(text) <= MAX_CHARS else text[:MAX_CHARS - 3] + "..."
+    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 3] + "..."
 
 
 def public_error(exc: BaseException, roots: tuple[tuple[str, str], ...] | None = None) -> str:

@@ -51,16 +51,20 @@ class JobRunner:
     without paths; the traceback is logged.
     """
 
-    def __init__(self, store, max_concurrent: int = 2, max_interactive: int = 2, *, engine=None,
-                 env: JobEnv | None = None):
+    def __init__(
+        self, store, max_concurrent: int = 2, max_interactive: int = 2, *, engine=None, env: JobEnv | None = None
+    ):
         self.store = store
         self._engine = engine
         self.env = env or JobEnv(str(store.data_dir), limits.as_dict())
         self.max_concurrent = max_concurrent
         self.max_interactive = max_interactive
-        self._pools = {HEAVY: ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="topoalign-job"),
-                       INTERACTIVE: ThreadPoolExecutor(max_workers=max_interactive,
-                                                       thread_name_prefix="topoalign-interactive-job")}
+        self._pools = {
+            HEAVY: ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="topoalign-job"),
+            INTERACTIVE: ThreadPoolExecutor(
+                max_workers=max_interactive, thread_name_prefix="topoalign-interactive-job"
+            ),
+        }
         self._cancelled: set[str] = set()
         self._lock = threading.Lock()
         self._running = 0
@@ -185,8 +189,9 @@ class JobRunner:
 
         try:
             result = self._call(job_id, fn, progress)
-            self._update(job_id, status="done", progress=1.0, message="done",
-                         result_json=dumps_finite(result, default=str))
+            self._update(
+                job_id, status="done", progress=1.0, message="done", result_json=dumps_finite(result, default=str)
+            )
         except JobCancelledError:
             self._update(job_id, status="cancelled", message="cancelled")
         except TopoAlignError as exc:
@@ -201,8 +206,9 @@ class JobRunner:
     def _call(self, job_id: str, fn: JobFn | CoreJob, progress: Progress) -> Any:
         if not isinstance(fn, CoreJob):
             return fn(progress)
-        ctx = JobContext(self.engine, job_id, lane_of(fn.kind), self.env, self.store, progress,
-                         lambda: job_id in self._cancelled)
+        ctx = JobContext(
+            self.engine, job_id, lane_of(fn.kind), self.env, self.store, progress, lambda: job_id in self._cancelled
+        )
         return KINDS[fn.kind](ctx, fn.params)
 
     def shutdown(self) -> None:

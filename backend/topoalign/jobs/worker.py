@@ -84,8 +84,14 @@ def send_progress(job_id: str, fraction: float, message: str = "") -> None:
     worker.log_event(PROGRESS_TOPIC, {"job": job_id, "progress": float(fraction), "message": str(message)[:500]})
 
 
-def run_piece(job_id: str, budgets: dict[str, int], span: tuple[float, float] | None, pass_progress: bool,
-              fn: Callable[..., Any], args: tuple) -> Any:
+def run_piece(
+    job_id: str,
+    budgets: dict[str, int],
+    span: tuple[float, float] | None,
+    pass_progress: bool,
+    fn: Callable[..., Any],
+    args: tuple,
+) -> Any:
     """``fn(*args)`` (with ``progress=`` when ``pass_progress``) under ``budgets``: what a Dask task of a job runs.
     A domain error (bad input, a budget, the job's cancellation) comes back as a :class:`PieceFailed` value: it
     is the job's outcome, not a crash for the worker's log."""

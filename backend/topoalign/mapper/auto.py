@@ -44,8 +44,7 @@ from topoalign.mapper.cluster import SingleLinkage
 from topoalign.mapper.cover import Cover, KMapperCover, _as_lens
 from topoalign.mapper.graph_topology import GraphHomology, graph_homology
 from topoalign.mapper.sample_graph import nearest_in_sample, sample_mapper_graph
-from topoalign.mapper.scale import (distance_matrix, hausdorff_scale, lens_jumps, lens_resolution,
-                                    sample_rows)
+from topoalign.mapper.scale import distance_matrix, hausdorff_scale, lens_jumps, lens_resolution, sample_rows
 
 STRATEGIES = ("shape", "cmo")
 SCALES = (1.0, 1.25, 1.6)  # multiples of the CMO delta tried; the first is where persistence is read
@@ -99,19 +98,37 @@ class AutoChoice:
         return KMapperCover(list(self.n_intervals) if len(self.n_intervals) > 1 else self.n_intervals[0], self.overlap)
 
     def clusterer(self) -> SingleLinkage:
-        return SingleLinkage(distance_threshold=float(self.delta), metric=self.metric, min_points=1,
-                             join_isolated=True)
+        return SingleLinkage(distance_threshold=float(self.delta), metric=self.metric, min_points=1, join_isolated=True)
 
     def to_json(self) -> dict[str, Any]:
-        return {"strategy": self.strategy, "cover": self.cover().params(), "clusterer": self.clusterer().params(),
-                "delta": self.delta, "b0": self.b0, "b1": self.b1, "confidence": self.confidence,
-                "reason": self.reason, "sample_size": self.sample_size, "table": self.table}
+        return {
+            "strategy": self.strategy,
+            "cover": self.cover().params(),
+            "clusterer": self.clusterer().params(),
+            "delta": self.delta,
+            "b0": self.b0,
+            "b1": self.b1,
+            "confidence": self.confidence,
+            "reason": self.reason,
+            "sample_size": self.sample_size,
+            "table": self.table,
+        }
 
 
-def choose_parameters(X: np.ndarray, lens: np.ndarray, *, strategy: str = "shape", metric: str = "euclidean",
-                      sample: int = 2000, gain: float = 1 / 3, n_resamples: int = 4, n_draws: int = 30,
-                      cover: Cover | None = None, random_state: int | None = 0,
-                      progress: Progress | None = None) -> AutoChoice:
+def choose_parameters(
+    X: np.ndarray,
+    lens: np.ndarray,
+    *,
+    strategy: str = "shape",
+    metric: str = "euclidean",
+    sample: int = 2000,
+    gain: float = 1 / 3,
+    n_resamples: int = 4,
+    n_draws: int = 30,
+    cover: Cover | None = None,
+    random_state: int | None = 0,
+    progress: Progress | None = None,
+) -> AutoChoice:
     """Cover resolution and clustering scale for the Mapper graph of ``X`` (n x d) under ``lens`` (n x k).
 
     ``cover``: a cover fixed by the caller (a user editing the resolution): only the clustering scale is chosen,
@@ -130,7 +147,7 @@ def choose_parameters(X: np.ndarray, lens: np.ndarray, *, strategy: str = "shape
     D, delta, nearest = _sample_state(X[rows], len(X), metric, n_draws, random_state)
     spans = lens.max(axis=0) - lens.min(axis=0)
     if strategy == "cmo" or cover is not None:
-        scale = (f"delta {delta:.4g} (Carriere-Michel-Oudot: Hausdorff distance to subsamples, {n_draws} draws)")
+        scale = f"delta {delta:.4g} (Carriere-Michel-Oudot: Hausdorff distance to subsamples, {n_draws} draws)"
         if cover is not None:
             params = cover.params()
             n_int = [int(v) for v in np.atleast_1d(list(params.values())[1])]
@@ -138,10 +155,13 @@ def choose_parameters(X: np.ndarray, lens: np.ndarray, *, strategy: str = "shape
             reason = f"The cover was given ({params}); single linkage at {scale}."
         else:
             n_int, overlap = lens_resolution(spans, lens_jumps(D, LW, delta), gain), float(gain)
-            reason = (f"Carriere-Michel-Oudot: single linkage at {scale}, intervals {n_int} from the largest lens "
-                      f"jump within delta, gain {gain:.3g}.")
-        choice = AutoChoice(strategy, n_int, overlap, float(delta), metric, sample_size=len(rows), reason=reason,
-                            given_cover=cover)
+            reason = (
+                f"Carriere-Michel-Oudot: single linkage at {scale}, intervals {n_int} from the largest lens "
+                f"jump within delta, gain {gain:.3g}."
+            )
+        choice = AutoChoice(
+            strategy, n_int, overlap, float(delta), metric, sample_size=len(rows), reason=reason, given_cover=cover
+        )
         choice._sample, choice._rows = _Sample(D, LW, nearest), rows
         h = graph_homology(choice._sample.graph(choice.cover(), delta))
         choice.b0, choice.b1 = h.b0, h.b1
@@ -158,8 +178,9 @@ _STATES_SIZE = 4  # ~20 MB each at 2,000 rows: the last few representations a da
 _STATES_LOCK = threading.Lock()
 
 
-def _sample_state(W: np.ndarray, n: int, metric: str, n_draws: int, random_state) -> tuple[np.ndarray, float,
-                                                                                           np.ndarray]:
+def _sample_state(
+    W: np.ndarray, n: int, metric: str, n_draws: int, random_state
+) -> tuple[np.ndarray, float, np.ndarray]:
     """(distance matrix, CMO delta, nearest neighbours) of a sample, remembered for the process: a cover edit in the
     dashboard rebuilds the same representations, whose sample work is then done."""
     digest = hashlib.blake2b(np.ascontiguousarray(W).view(np.uint8), digest_size=16).digest()
@@ -215,17 +236,26 @@ def _read(graph, homology: GraphHomology, n: int) -> dict[str, Any]:
     comp_rows = [np.unique(np.concatenate([graph.nodes[i].members for i in c])) for c in homology.components()]
     sizes = np.array([len(r) for r in comp_rows]) if comp_rows else np.zeros(0)
     small = float(sizes[sizes < SMALL_COMPONENT * n].sum()) / max(n, 1)
-    return {"b0": homology.b0, "b1": homology.b1, "large_b0": int((sizes >= SMALL_COMPONENT * n).sum()),
-            "n_nodes": len(graph.nodes), "n_edges": len(graph.edges), "small_share": round(small, 4),
-            "fragmented": small > MAX_SMALL_SHARE}
+    return {
+        "b0": homology.b0,
+        "b1": homology.b1,
+        "large_b0": int((sizes >= SMALL_COMPONENT * n).sum()),
+        "n_nodes": len(graph.nodes),
+        "n_edges": len(graph.edges),
+        "small_share": round(small, 4),
+        "fragmented": small > MAX_SMALL_SHARE,
+    }
 
 
 def _runs(cells: list[dict[str, Any]]) -> list[tuple[int, int]]:
     """(start, stop) of the maximal runs of equal (b0, b1) among unfragmented cells, in ladder order."""
     runs, start = [], 0
     for j in range(1, len(cells) + 1):
-        if j == len(cells) or (cells[j]["b0"], cells[j]["b1"]) != (cells[start]["b0"], cells[start]["b1"]) \
-                or cells[j]["fragmented"] != cells[start]["fragmented"]:
+        if (
+            j == len(cells)
+            or (cells[j]["b0"], cells[j]["b1"]) != (cells[start]["b0"], cells[start]["b1"])
+            or cells[j]["fragmented"] != cells[start]["fragmented"]
+        ):
             if not cells[start]["fragmented"] and cells[start]["b1"] is not None:
                 runs.append((start, j))
             start = j
@@ -237,8 +267,9 @@ def target_nodes(n: int) -> int:
     return int(np.clip(np.sqrt(max(n, 1)), 30, 80))
 
 
-def _choose_shape(sample: _Sample, spans, delta, metric, gain, n_resamples, random_state, progress,
-                  n_total) -> AutoChoice:
+def _choose_shape(
+    sample: _Sample, spans, delta, metric, gain, n_resamples, random_state, progress, n_total
+) -> AutoChoice:
     s = len(sample.D)
     ladder = _ladder(spans, sample.lens, gain)
     target = target_nodes(n_total)
@@ -249,8 +280,10 @@ def _choose_shape(sample: _Sample, spans, delta, metric, gain, n_resamples, rand
             g = sample.graph(KMapperCover(n_int, gain), a * delta)
             c = {"scale": a, "delta": a * delta, "n_intervals": n_int, **_read(g, graph_homology(g), s)}
             rows[a].append(c)
-            progress(0.6 * (len(rows) - 1 + len(rows[a]) / len(ladder)) / len(SCALES),
-                     f"delta x{a:g}, {n_int} intervals: b0={c['b0']} b1={c['b1']}, {c['n_nodes']} nodes")
+            progress(
+                0.6 * (len(rows) - 1 + len(rows[a]) / len(ladder)) / len(SCALES),
+                f"delta x{a:g}, {n_int} intervals: b0={c['b0']} b1={c['b1']}, {c['n_nodes']} nodes",
+            )
             if c["n_nodes"] > MAX_NODES_FACTOR * target or c["fragmented"]:
                 break  # finer covers only shred the sample further
     runs = {a: [r for r in _runs(cells) if r[1] - r[0] >= MIN_RUN] for a, cells in rows.items()}
@@ -265,7 +298,7 @@ def _choose_shape(sample: _Sample, spans, delta, metric, gain, n_resamples, rand
     # size (a slightly larger scale often keeps the topology over finer covers, where delta already shreds)
     candidates = []
     for a, cells in rows.items():
-        for start, stop in (runs[a] if a != read_at or runs[a] else [best]):
+        for start, stop in runs[a] if a != read_at or runs[a] else [best]:
             if (cells[start]["b0"], cells[start]["b1"]) != signature:
                 continue
             inner = range(start + 1, stop - 1) if stop - start >= 3 else range(start, stop)
@@ -278,9 +311,11 @@ def _choose_shape(sample: _Sample, spans, delta, metric, gain, n_resamples, rand
         cell = rows[a][pick]
         agree = _reproduced(sample, cell, gain, cell["delta"], resamples)
         tried.append((a, start, stop, pick, agree))
-        progress(0.6 + 0.4 * len(tried) / min(len(candidates), MAX_TRIED),
-                 f"b0={cell['b0']} b1={cell['b1']} at {cell['n_intervals']} intervals, delta x{a:g}: "
-                 f"{agree:.0%} of resamples agree")
+        progress(
+            0.6 + 0.4 * len(tried) / min(len(candidates), MAX_TRIED),
+            f"b0={cell['b0']} b1={cell['b1']} at {cell['n_intervals']} intervals, delta x{a:g}: "
+            f"{agree:.0%} of resamples agree",
+        )
         if agree >= 0.5:
             break
     a, start, stop, pick, agree = tried[-1] if tried[-1][4] >= 0.5 else max(tried, key=lambda t: t[4])
@@ -288,23 +323,41 @@ def _choose_shape(sample: _Sample, spans, delta, metric, gain, n_resamples, rand
     for b, cells in rows.items():
         for j, c in enumerate(cells):
             c["chosen"] = b == a and j == pick
-    held = [b for b in SCALES if any((r[1] - r[0]) >= MIN_RUN and (rows[b][r[0]]["b0"], rows[b][r[0]]["b1"]) == signature
-                                     for r in runs[b])]
+    held = [
+        b
+        for b in SCALES
+        if any((r[1] - r[0]) >= MIN_RUN and (rows[b][r[0]]["b0"], rows[b][r[0]]["b1"]) == signature for r in runs[b])
+    ]
     persistent = bool(runs[read_at])
-    reason = (f"b0={signature[0]} components and b1={signature[1]} loops "
-              + (f"held over {best[1] - best[0]} consecutive covers ({base[best[0]]['n_intervals']} to "
-                 f"{base[best[1] - 1]['n_intervals']} intervals) at delta x{read_at:g}"
-                 f" (persistent at {', '.join(f'x{b:g}' for b in held)})"
-                 if persistent else f"persisted over no run of {MIN_RUN} covers; the unfragmented cover nearest "
-                                    f"to {target} nodes was taken")
-              + (f"; {agree:.0%} of {n_resamples} resamples of the sample reproduce it" if n_resamples else "")
-              + f". Chose {chosen['n_intervals']} intervals (gain {gain:.3g}) and single linkage at "
-                f"{chosen['delta']:.4g} (delta x{a:g}): {chosen['n_nodes']} nodes on the {s}-row sample, the "
-                f"size nearest {target} in a run of that topology.")
+    reason = (
+        f"b0={signature[0]} components and b1={signature[1]} loops "
+        + (
+            f"held over {best[1] - best[0]} consecutive covers ({base[best[0]]['n_intervals']} to "
+            f"{base[best[1] - 1]['n_intervals']} intervals) at delta x{read_at:g}"
+            f" (persistent at {', '.join(f'x{b:g}' for b in held)})"
+            if persistent
+            else f"persisted over no run of {MIN_RUN} covers; the unfragmented cover nearest "
+            f"to {target} nodes was taken"
+        )
+        + (f"; {agree:.0%} of {n_resamples} resamples of the sample reproduce it" if n_resamples else "")
+        + f". Chose {chosen['n_intervals']} intervals (gain {gain:.3g}) and single linkage at "
+        f"{chosen['delta']:.4g} (delta x{a:g}): {chosen['n_nodes']} nodes on the {s}-row sample, the "
+        f"size nearest {target} in a run of that topology."
+    )
     progress(1.0, reason)
-    return AutoChoice("shape", list(chosen["n_intervals"]), float(gain), float(chosen["delta"]), metric,
-                      b0=chosen["b0"], b1=chosen["b1"], confidence=float(agree) if n_resamples else None,
-                      reason=reason, sample_size=s, table=[c for a in SCALES for c in rows[a]])
+    return AutoChoice(
+        "shape",
+        list(chosen["n_intervals"]),
+        float(gain),
+        float(chosen["delta"]),
+        metric,
+        b0=chosen["b0"],
+        b1=chosen["b1"],
+        confidence=float(agree) if n_resamples else None,
+        reason=reason,
+        sample_size=s,
+        table=[c for a in SCALES for c in rows[a]],
+    )
 
 
 def _fallback(cells: list[dict[str, Any]], target: int) -> tuple[int, int]:

@@ -108,15 +108,23 @@ def build_mapper_graph(
                 )
         progress((k + 1) / len(elements) * 0.95, f"cover element {k + 1}/{len(elements)}: {len(found)} nodes")
     means = _lens_means(lens, [m for m, _ in found])
-    nodes = [MapperNode(id=f"n{i}", members=members, cover_element=index, lens_mean=tuple(mean))
-             for i, ((members, index), mean) in enumerate(zip(found, means.tolist()))]
+    nodes = [
+        MapperNode(id=f"n{i}", members=members, cover_element=index, lens_mean=tuple(mean))
+        for i, ((members, index), mean) in enumerate(zip(found, means.tolist()))
+    ]
     edges = edges_from_members(nodes)
     progress(1.0, f"{len(nodes)} nodes, {len(edges)} edges")
     all_params = {"cover": cover.params(), "clusterer": clusterer.params(), "dedupe": bool(dedupe), **(params or {})}
     if labels is not None:
         labels = labels.reindex(stimulus_ids) if labels.index.isin(stimulus_ids).any() else labels
-    return MapperGraph(nodes=nodes, edges=edges, stimulus_ids=stimulus_ids, params=all_params, labels=labels,
-                       representation_id=representation_id)
+    return MapperGraph(
+        nodes=nodes,
+        edges=edges,
+        stimulus_ids=stimulus_ids,
+        params=all_params,
+        labels=labels,
+        representation_id=representation_id,
+    )
 
 
 def _clusters(rows: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
@@ -155,12 +163,14 @@ def _threads() -> int:
     return min(usable_cores(), 8)
 
 
-def _cluster_elements(clusterer: Clusterer, X: np.ndarray, elements: list, min_points: int,
-                      device: str | None) -> Iterator[tuple[int, tuple, np.ndarray | None]]:
+def _cluster_elements(
+    clusterer: Clusterer, X: np.ndarray, elements: list, min_points: int, device: str | None
+) -> Iterator[tuple[int, tuple, np.ndarray | None]]:
     """``(k, element, labels or None)`` in cover order. On the CPU, DBSCAN and single linkage cluster the cover
     elements on a thread pool (one thread per core), each with single-threaded BLAS: numpy releases the GIL in the
     products, and independent elements scale better than threaded BLAS on small products (whose threads spin when
     the cores are shared)."""
+
     def run(item):
         _, rows = item
         return clusterer.fit_predict(X[rows], device=device) if len(rows) >= min_points else None
@@ -195,8 +205,9 @@ def _cluster_elements(clusterer: Clusterer, X: np.ndarray, elements: list, min_p
 REUSE_MIN_SHARE = 0.25  # reuse an earlier element's pairs when it holds at least this share of the rows
 
 
-def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_points: int,
-                     workers: int) -> Iterator[tuple[int, tuple, np.ndarray | None]]:
+def _dbscan_elements(
+    clusterer: DBSCAN, X: np.ndarray, elements: list, min_points: int, workers: int
+) -> Iterator[tuple[int, tuple, np.ndarray | None]]:
     """DBSCAN of every cover element, each pair's distance decided once where elements overlap.
 
     Overlapping cover elements share rows. An element whose within-eps graph turned out sparse keeps its pairs
@@ -230,7 +241,7 @@ def _dbscan_elements(clusterer: DBSCAN, X: np.ndarray, elements: list, min_point
     lag = workers
     for k, (_, rows) in enumerate(elements):
         if k >= lag and eligible[k]:
-            shared = np.count_nonzero(member[rows, :k - lag + 1], axis=0) * eligible[:k - lag + 1]
+            shared = np.count_nonzero(member[rows, : k - lag + 1], axis=0) * eligible[: k - lag + 1]
             p = int(np.argmax(shared))
             if shared[p] >= REUSE_MIN_SHARE * len(rows):
                 parent[k] = p

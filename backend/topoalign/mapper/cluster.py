@@ -111,8 +111,14 @@ class DBSCAN(Clusterer):
     kind = "dbscan"
     _param_names = ("eps", "min_samples", "metric", "eps_quantile", "noise")
 
-    def __init__(self, eps: float | str = 0.5, min_samples: int = 5, metric: str = "euclidean",
-                 eps_quantile: float = 0.5, noise: str = "drop"):
+    def __init__(
+        self,
+        eps: float | str = 0.5,
+        min_samples: int = 5,
+        metric: str = "euclidean",
+        eps_quantile: float = 0.5,
+        noise: str = "drop",
+    ):
         self.eps = eps
         self.min_samples = min_samples
         self.metric = metric
@@ -128,19 +134,34 @@ class DBSCAN(Clusterer):
     def check_params(self):
         self._check_metric()
         check_param("DBSCAN", "noise", self.noise, self.noise in NOISE_RULES, f"one of {list(NOISE_RULES)}")
-        check_param("DBSCAN", "min_samples", self.min_samples, _is_int(self.min_samples) and self.min_samples >= 1,
-                    "an int >= 1")
+        check_param(
+            "DBSCAN",
+            "min_samples",
+            self.min_samples,
+            _is_int(self.min_samples) and self.min_samples >= 1,
+            "an int >= 1",
+        )
         if self.eps == "auto":
-            check_param("DBSCAN", "eps_quantile", self.eps_quantile,
-                        _is_num(self.eps_quantile) and 0 < self.eps_quantile <= 1, "in (0, 1]")
+            check_param(
+                "DBSCAN",
+                "eps_quantile",
+                self.eps_quantile,
+                _is_num(self.eps_quantile) and 0 < self.eps_quantile <= 1,
+                "in (0, 1]",
+            )
         else:
             check_param("DBSCAN", "eps", self.eps, _is_radius(self.eps), f"a float in (0, {MAX_RADIUS:g}] or 'auto'")
         return self
 
     def prepare(self, X, *, random_state=0):
         self.check_params()
-        check_param("DBSCAN", "min_samples", self.min_samples, self.min_samples <= len(X),
-                    f"at most the number of points ({len(X)})")
+        check_param(
+            "DBSCAN",
+            "min_samples",
+            self.min_samples,
+            self.min_samples <= len(X),
+            f"at most the number of points ({len(X)})",
+        )
         if self.eps == "auto":
             self.eps_ = auto_eps(X, self.min_samples, self.eps_quantile, metric=self.metric, random_state=random_state)
         else:
@@ -162,8 +183,15 @@ class DBSCAN(Clusterer):
         return element_labels(X, self.eps_, self.min_samples, self.metric, device=device)
 
 
-def auto_eps(X: np.ndarray, min_samples: int, quantile: float, *, metric: str = "euclidean",
-             random_state: int | None = 0, sample: int = 5000) -> float:
+def auto_eps(
+    X: np.ndarray,
+    min_samples: int,
+    quantile: float,
+    *,
+    metric: str = "euclidean",
+    random_state: int | None = 0,
+    sample: int = 5000,
+) -> float:
     """The ``quantile`` of the distance to the ``min_samples``-th neighbour (self included) over a row sample.
 
     Remembered per (data, settings) for the process: the k-NN search is most of a cover change's rebuild."""
@@ -206,9 +234,15 @@ class SingleLinkage(Clusterer):
     kind = "single"
     _param_names = ("distance_threshold", "n_clusters", "gap_bins", "metric", "min_points", "join_isolated")
 
-    def __init__(self, distance_threshold: float | None = None, n_clusters: int | None = None,
-                 gap_bins: int | None = None, metric: str = "euclidean", min_points: int | None = None,
-                 join_isolated: bool = False):
+    def __init__(
+        self,
+        distance_threshold: float | None = None,
+        n_clusters: int | None = None,
+        gap_bins: int | None = None,
+        metric: str = "euclidean",
+        min_points: int | None = None,
+        join_isolated: bool = False,
+    ):
         self.distance_threshold = distance_threshold
         self.n_clusters = n_clusters
         self.gap_bins = gap_bins
@@ -254,26 +288,43 @@ class SingleLinkage(Clusterer):
 
     def check_params(self):
         self._check_metric()
-        check_param("SingleLinkage", "join_isolated", self.join_isolated, isinstance(self.join_isolated, bool),
-                    "a bool")
+        check_param(
+            "SingleLinkage", "join_isolated", self.join_isolated, isinstance(self.join_isolated, bool), "a bool"
+        )
         given = [p for p in ("distance_threshold", "n_clusters", "gap_bins") if getattr(self, p) is not None]
-        check_param("SingleLinkage", "distance_threshold", self.distance_threshold, len(given) == 1,
-                    "given alone (exactly one of distance_threshold, n_clusters, gap_bins)")
+        check_param(
+            "SingleLinkage",
+            "distance_threshold",
+            self.distance_threshold,
+            len(given) == 1,
+            "given alone (exactly one of distance_threshold, n_clusters, gap_bins)",
+        )
         if self.distance_threshold is not None:
             t = self.distance_threshold
             check_param("SingleLinkage", "distance_threshold", t, _is_radius(t), f"a float in (0, {MAX_RADIUS:g}]")
         if self.n_clusters is not None:
-            check_param("SingleLinkage", "n_clusters", self.n_clusters, _is_int(self.n_clusters) and self.n_clusters >= 1,
-                        "an int >= 1")
+            check_param(
+                "SingleLinkage",
+                "n_clusters",
+                self.n_clusters,
+                _is_int(self.n_clusters) and self.n_clusters >= 1,
+                "an int >= 1",
+            )
         if self.gap_bins is not None:
-            check_param("SingleLinkage", "gap_bins", self.gap_bins, _is_int(self.gap_bins) and self.gap_bins >= 2,
-                        "an int >= 2")
+            check_param(
+                "SingleLinkage", "gap_bins", self.gap_bins, _is_int(self.gap_bins) and self.gap_bins >= 2, "an int >= 2"
+            )
             from topoalign import limits
 
             limits.check("The 'gap_bins' parameter of SingleLinkage", self.gap_bins, "max_gap_bins")
         if self.min_points is not None:
-            check_param("SingleLinkage", "min_points", self.min_points, _is_int(self.min_points) and self.min_points >= 1,
-                        "an int >= 1 or None (KeplerMapper's rule)")
+            check_param(
+                "SingleLinkage",
+                "min_points",
+                self.min_points,
+                _is_int(self.min_points) and self.min_points >= 1,
+                "an int >= 1 or None (KeplerMapper's rule)",
+            )
         return self
 
     @property
@@ -347,17 +398,32 @@ class HDBSCAN(Clusterer):
 
     def check_params(self):
         self._check_metric()
-        check_param("HDBSCAN", "min_cluster_size", self.min_cluster_size,
-                    _is_int(self.min_cluster_size) and self.min_cluster_size >= 2, "an int >= 2")
+        check_param(
+            "HDBSCAN",
+            "min_cluster_size",
+            self.min_cluster_size,
+            _is_int(self.min_cluster_size) and self.min_cluster_size >= 2,
+            "an int >= 2",
+        )
         if self.min_samples is not None:
-            check_param("HDBSCAN", "min_samples", self.min_samples, _is_int(self.min_samples) and self.min_samples >= 1,
-                        "an int >= 1 or None")
+            check_param(
+                "HDBSCAN",
+                "min_samples",
+                self.min_samples,
+                _is_int(self.min_samples) and self.min_samples >= 1,
+                "an int >= 1 or None",
+            )
         return self
 
     def prepare(self, X, *, random_state=0):
         self.check_params()
-        check_param("HDBSCAN", "min_cluster_size", self.min_cluster_size, self.min_cluster_size <= len(X),
-                    f"at most the number of points ({len(X)})")
+        check_param(
+            "HDBSCAN",
+            "min_cluster_size",
+            self.min_cluster_size,
+            self.min_cluster_size <= len(X),
+            f"at most the number of points ({len(X)})",
+        )
         return self
 
     @property
@@ -367,8 +433,9 @@ class HDBSCAN(Clusterer):
     def fit_predict(self, X, *, device=None):
         from sklearn.cluster import HDBSCAN as SkHDBSCAN
 
-        return SkHDBSCAN(min_cluster_size=self.min_cluster_size, min_samples=self.min_samples,
-                         metric=self.metric, copy=True).fit_predict(np.asarray(X, dtype=np.float64))
+        return SkHDBSCAN(
+            min_cluster_size=self.min_cluster_size, min_samples=self.min_samples, metric=self.metric, copy=True
+        ).fit_predict(np.asarray(X, dtype=np.float64))
 
 
 CLUSTERERS: dict[str, type[Clusterer]] = {c.kind: c for c in (DBSCAN, SingleLinkage, HDBSCAN)}
@@ -386,6 +453,7 @@ def make_clusterer(spec: Clusterer | dict[str, Any] | str, **params: Any) -> Clu
     cls = CLUSTERERS[spec]
     unknown = sorted(k for k, v in params.items() if k not in cls._param_names)
     if unknown:
-        raise InvalidParameterError(f"{cls.__name__} has no parameter {unknown[0]!r}; its parameters are "
-                                    f"{list(cls._param_names)}.")
+        raise InvalidParameterError(
+            f"{cls.__name__} has no parameter {unknown[0]!r}; its parameters are {list(cls._param_names)}."
+        )
     return cls(**params)

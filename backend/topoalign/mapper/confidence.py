@@ -23,8 +23,9 @@ from topoalign.mapper.graph import MapperGraph
 from topoalign.mapper.graph_topology import GraphHomology, best_matches, graph_homology, loop_persists
 
 
-def topology_summary(graph: MapperGraph, resamples: Iterable[tuple[np.ndarray, MapperGraph]] = (),
-                     homology: GraphHomology | None = None) -> dict[str, Any]:
+def topology_summary(
+    graph: MapperGraph, resamples: Iterable[tuple[np.ndarray, MapperGraph]] = (), homology: GraphHomology | None = None
+) -> dict[str, Any]:
     """``{"b0", "b1", "components": [...], "loops": [...], "n_resamples"}`` (module docstring); confidences are None
     without resamples."""
     h = homology or graph_homology(graph)
@@ -47,10 +48,15 @@ def topology_summary(graph: MapperGraph, resamples: Iterable[tuple[np.ndarray, M
             loop_hits += [loop_persists(loop, node_map, oh) for loop in h.loops]
     share = (lambda hits: [round(float(v) / k, 4) for v in hits]) if k else (lambda hits: [None] * len(hits))
     return {
-        "b0": h.b0, "b1": h.b1, "n_resamples": k,
-        "components": [{"id": f"c{i}", "nodes": [ids[j] for j in c.tolist()], "n_stimuli": int(len(r)),
-                        "confidence": conf}
-                       for i, (c, r, conf) in enumerate(zip(comps, comp_rows, share(comp_hits)))],
-        "loops": [{"id": f"l{i}", "nodes": [ids[j] for j in loop], "confidence": conf}
-                  for i, (loop, conf) in enumerate(zip(h.loops, share(loop_hits)))],
+        "b0": h.b0,
+        "b1": h.b1,
+        "n_resamples": k,
+        "components": [
+            {"id": f"c{i}", "nodes": [ids[j] for j in c.tolist()], "n_stimuli": int(len(r)), "confidence": conf}
+            for i, (c, r, conf) in enumerate(zip(comps, comp_rows, share(comp_hits)))
+        ],
+        "loops": [
+            {"id": f"l{i}", "nodes": [ids[j] for j in loop], "confidence": conf}
+            for i, (loop, conf) in enumerate(zip(h.loops, share(loop_hits)))
+        ],
     }

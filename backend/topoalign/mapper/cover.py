@@ -31,7 +31,10 @@ class Cover:
     _p_name = "overlap"
 
     def get_params(self) -> dict[str, Any]:
-        return {self._n_name: _jsonable(getattr(self, self._n_name)), self._p_name: _jsonable(getattr(self, self._p_name))}
+        return {
+            self._n_name: _jsonable(getattr(self, self._n_name)),
+            self._p_name: _jsonable(getattr(self, self._p_name)),
+        }
 
     def params(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.get_params()}
@@ -42,8 +45,13 @@ class Cover:
     # -- fitting ----------------------------------------------------------------------------------------------
     def _per_dim(self, name: str, value, n_dims: int) -> list:
         values = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value] * n_dims
-        check_param(type(self).__name__, name, value, len(values) == n_dims,
-                    f"a single value or one per lens dimension ({n_dims})")
+        check_param(
+            type(self).__name__,
+            name,
+            value,
+            len(values) == n_dims,
+            f"a single value or one per lens dimension ({n_dims})",
+        )
         return values
 
     def check_params(self, n_dims: int | None = None) -> tuple[list, list]:
@@ -74,8 +82,9 @@ class Cover:
         lens = _as_lens(lens)
         if not hasattr(self, "intervals_"):
             raise InvalidParameterError(f"{type(self).__name__} must be fitted before use.")
-        return [(lens[:, [k]] >= lo[None, :]) & (lens[:, [k]] <= hi[None, :])
-                for k, (lo, hi) in enumerate(self.intervals_)]
+        return [
+            (lens[:, [k]] >= lo[None, :]) & (lens[:, [k]] <= hi[None, :]) for k, (lo, hi) in enumerate(self.intervals_)
+        ]
 
     def elements(self, lens: np.ndarray) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
         """Non-empty cover elements ``(index tuple, sorted int64 rows)``, in ``itertools.product`` order."""
@@ -174,11 +183,17 @@ def make_cover(kind: str | Cover, n_intervals=10, overlap=0.3) -> Cover:
 def check_intervals_overlap(owner: str, ns, ps, n_name: str = "n_intervals", p_name: str = "overlap") -> None:
     """Intervals per dimension are ints >= 1; overlaps are in [0, 1)."""
     for n in ns if isinstance(ns, (list, tuple)) else [ns]:
-        check_param(owner, n_name, n, isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1,
-                    "an int >= 1")
+        check_param(
+            owner, n_name, n, isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1, "an int >= 1"
+        )
     for p in ps if isinstance(ps, (list, tuple)) else [ps]:
-        check_param(owner, p_name, p, isinstance(p, (int, float, np.floating)) and not isinstance(p, bool)
-                    and 0 <= p < 1, "in [0, 1)")
+        check_param(
+            owner,
+            p_name,
+            p,
+            isinstance(p, (int, float, np.floating)) and not isinstance(p, bool) and 0 <= p < 1,
+            "in [0, 1)",
+        )
 
 
 def check_cover_cost(owner: str, ns, n_rows: int) -> None:
@@ -187,10 +202,18 @@ def check_cover_cost(owner: str, ns, n_rows: int) -> None:
     from topoalign import limits
 
     ns = [int(n) for n in (ns if isinstance(ns, (list, tuple)) else [ns])]
-    limits.check(f"The cover of {owner} ({' x '.join(map(str, ns))} intervals)", float(np.prod(ns, dtype=float)),
-                 "max_cover_cells", hint="Use fewer intervals.")
-    limits.check(f"The cover of {owner} on {n_rows:,} rows ({' + '.join(map(str, ns))} intervals)",
-                 float(n_rows) * float(sum(ns)), "max_cover_membership", hint="Use fewer intervals.")
+    limits.check(
+        f"The cover of {owner} ({' x '.join(map(str, ns))} intervals)",
+        float(np.prod(ns, dtype=float)),
+        "max_cover_cells",
+        hint="Use fewer intervals.",
+    )
+    limits.check(
+        f"The cover of {owner} on {n_rows:,} rows ({' + '.join(map(str, ns))} intervals)",
+        float(n_rows) * float(sum(ns)),
+        "max_cover_membership",
+        hint="Use fewer intervals.",
+    )
 
 
 def _as_lens(lens: np.ndarray) -> np.ndarray:

@@ -191,7 +191,9 @@ class MapperGraph:
                 ids[i] = where.setdefault(label_key(v), len(names))
                 if ids[i] == len(names):
                     names.append(label_key(v))
-            numeric = values.to_numpy(dtype=np.float64, na_value=np.nan) if pd.api.types.is_numeric_dtype(values) else None
+            numeric = (
+                values.to_numpy(dtype=np.float64, na_value=np.nan) if pd.api.types.is_numeric_dtype(values) else None
+            )
             out.append((str(col), np.asarray(codes, dtype=np.int64), _LabelKeys(ids, names), numeric))
         object.__setattr__(self, "_label_code_cache", (self.labels, out))
         return out
@@ -202,8 +204,14 @@ class MapperGraph:
 
         g = nx.Graph(**{k: v for k, v in self.params.items() if isinstance(v, (str, int, float))})
         for n in self.nodes:
-            g.add_node(n.id, members=n.members.tolist(), size=n.size, cover_element=list(n.cover_element),
-                       lens_mean=list(n.lens_mean), stability=n.stability)
+            g.add_node(
+                n.id,
+                members=n.members.tolist(),
+                size=n.size,
+                cover_element=list(n.cover_element),
+                lens_mean=list(n.lens_mean),
+                stability=n.stability,
+            )
         for e in self.edges:
             g.add_edge(e.source, e.target, shared=e.shared, jaccard=e.jaccard, stability=e.stability)
         return g
@@ -214,9 +222,12 @@ class MapperGraph:
 
         g = nx.Graph()
         for n in self.nodes:
-            attrs = {"size": n.size, "members": " ".join(map(str, n.members.tolist())),
-                     "cover_element": " ".join(map(str, n.cover_element)),
-                     "lens_mean": " ".join(f"{v:.6g}" for v in n.lens_mean)}
+            attrs = {
+                "size": n.size,
+                "members": " ".join(map(str, n.members.tolist())),
+                "cover_element": " ".join(map(str, n.cover_element)),
+                "lens_mean": " ".join(f"{v:.6g}" for v in n.lens_mean),
+            }
             if n.stability is not None:
                 attrs["stability"] = float(n.stability)
             for col, summ in self.label_summary(n).items():
@@ -250,8 +261,13 @@ class MapperGraph:
                 for n, summary in zip(self.nodes, summaries)
             ],
             "edges": [
-                {"source": e.source, "target": e.target, "shared": int(e.shared), "jaccard": float(e.jaccard),
-                 "stability": e.stability}
+                {
+                    "source": e.source,
+                    "target": e.target,
+                    "shared": int(e.shared),
+                    "jaccard": float(e.jaccard),
+                    "stability": e.stability,
+                }
                 for e in self.edges
             ],
         }
@@ -291,16 +307,27 @@ class MapperGraph:
             for n in payload["nodes"]
         ]
         edges = [
-            MapperEdge(str(e["source"]), str(e["target"]), int(e.get("shared", 0)), float(e.get("jaccard", 0.0)),
-                       e.get("stability"))
+            MapperEdge(
+                str(e["source"]),
+                str(e["target"]),
+                int(e.get("shared", 0)),
+                float(e.get("jaccard", 0.0)),
+                e.get("stability"),
+            )
             for e in payload.get("edges", [])
         ]
         stimulus_ids = np.asarray(payload["stimulus_ids"], dtype=str)
         if labels is None and payload.get("stimulus_labels"):
             labels = labels_from_json(payload["stimulus_labels"], stimulus_ids)
-        return cls(nodes=nodes, edges=edges, stimulus_ids=stimulus_ids, params=payload.get("params", {}),
-                   labels=labels, representation_id=payload.get("representation_id"),
-                   topology=payload.get("topology") if isinstance(payload.get("topology"), dict) else None)
+        return cls(
+            nodes=nodes,
+            edges=edges,
+            stimulus_ids=stimulus_ids,
+            params=payload.get("params", {}),
+            labels=labels,
+            representation_id=payload.get("representation_id"),
+            topology=payload.get("topology") if isinstance(payload.get("topology"), dict) else None,
+        )
 
 
 def edges_from_members(nodes: Iterable[MapperNode]) -> list[MapperEdge]:
@@ -331,8 +358,10 @@ def edges_from_members(nodes: Iterable[MapperNode]) -> list[MapperEdge]:
     a, b = np.divmod(pair, len(nodes))
     jac = k / (sizes[a] + sizes[b] - k)
     ids = [n.id for n in nodes]
-    return [MapperEdge(ids[i], ids[j], int(c), float(w)) for i, j, c, w in zip(a.tolist(), b.tolist(), k.tolist(),
-                                                                               jac.tolist())]
+    return [
+        MapperEdge(ids[i], ids[j], int(c), float(w))
+        for i, j, c, w in zip(a.tolist(), b.tolist(), k.tolist(), jac.tolist())
+    ]
 
 
 @dataclass

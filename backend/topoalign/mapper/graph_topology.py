@@ -34,7 +34,9 @@ class GraphHomology:
     component: np.ndarray  # (n_nodes,) component index, components numbered by their lowest node
     b0: int
     b1: int | None  # None when the graph has more than MAX_EDGES edges
-    loops: list[list[int]] = field(default_factory=list)  # one node cycle per independent loop (first node not repeated)
+    loops: list[list[int]] = field(
+        default_factory=list
+    )  # one node cycle per independent loop (first node not repeated)
     _edge_col: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)
     _pivots: dict[int, int] = field(default_factory=dict, repr=False)
     _tree_parent: np.ndarray | None = field(default=None, repr=False)
@@ -53,8 +55,9 @@ class GraphHomology:
             adjacency[v].append(u)
         parent, component, order = _bfs_forest(n_nodes, adjacency)
         b0 = int(component.max() + 1) if n_nodes else 0
-        h = cls(n_nodes=n_nodes, edges=e, component=component, b0=b0, b1=None, _tree_parent=parent,
-                _adjacency=adjacency)
+        h = cls(
+            n_nodes=n_nodes, edges=e, component=component, b0=b0, b1=None, _tree_parent=parent, _adjacency=adjacency
+        )
         if len(e) > MAX_EDGES:
             return h
         tree = {(min(u, int(p)), max(u, int(p))) for u, p in enumerate(parent.tolist()) if p >= 0}
@@ -186,8 +189,13 @@ def betti_numbers(graph) -> tuple[int, int | None]:
     return h.b0, h.b1
 
 
-def best_matches(members_a: list[np.ndarray], members_b: list[np.ndarray], n: int, rows: np.ndarray | None = None,
-                 threshold: float = 0.5) -> np.ndarray:
+def best_matches(
+    members_a: list[np.ndarray],
+    members_b: list[np.ndarray],
+    n: int,
+    rows: np.ndarray | None = None,
+    threshold: float = 0.5,
+) -> np.ndarray:
     """For each member set of A, the index of the member set of B with the highest Jaccard overlap (>= threshold),
     else -1. With ``rows`` (the stimuli B was built on), A's sets are first restricted to those rows."""
     from scipy import sparse

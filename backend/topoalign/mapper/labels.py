@@ -72,8 +72,12 @@ def label_summary(labels: pd.DataFrame | None, stimulus_ids, *, top: int = 3) ->
             continue
         summary = categorical_summary(dict(Counter(label_key(v) for v in s)), len(s))
         ranked = sorted(summary["counts"].items(), key=lambda kv: (-kv[1], kv[0]))
-        out[str(col)] = {"dominant": summary["dominant"], "share": summary["purity"], "purity": summary["purity"],
-                         "counts": dict(ranked[:top])}
+        out[str(col)] = {
+            "dominant": summary["dominant"],
+            "share": summary["purity"],
+            "purity": summary["purity"],
+            "counts": dict(ranked[:top]),
+        }
     return out
 
 
@@ -97,11 +101,15 @@ def labels_from_json(columns: dict[str, list], stimulus_ids: np.ndarray) -> pd.D
 
     if not isinstance(columns, dict):
         raise InvalidInputError("'stimulus_labels' must map label columns to lists of values.")
-    bad = {c: (len(v) if isinstance(v, list) else type(v).__name__) for c, v in columns.items()
-           if not isinstance(v, list) or len(v) != len(stimulus_ids)}
+    bad = {
+        c: (len(v) if isinstance(v, list) else type(v).__name__)
+        for c, v in columns.items()
+        if not isinstance(v, list) or len(v) != len(stimulus_ids)
+    }
     if bad:
-        raise InvalidInputError(f"'stimulus_labels' columns must hold one value per stimulus ({len(stimulus_ids)}); "
-                                f"got {bad}.")
+        raise InvalidInputError(
+            f"'stimulus_labels' columns must hold one value per stimulus ({len(stimulus_ids)}); got {bad}."
+        )
     import pandas as pd
 
     return pd.DataFrame(columns, index=pd.Index(stimulus_ids, name="stimulus_id"))

@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # pandas only where label columns are read (its import costs 
     import pandas as pd
 
 
-
 class Lens:
     """Base class: subclasses set ``kind`` and implement ``_transform(X, labels) -> (n x k) float64``."""
 
@@ -95,8 +94,14 @@ class UMAPLens(Lens):
     kind = "umap"
     _param_names = ("n_components", "n_neighbors", "min_dist", "metric", "random_state")
 
-    def __init__(self, n_components: int = 2, n_neighbors: int = 15, min_dist: float = 0.1,
-                 metric: str = "euclidean", random_state: int = 0):
+    def __init__(
+        self,
+        n_components: int = 2,
+        n_neighbors: int = 15,
+        min_dist: float = 0.1,
+        metric: str = "euclidean",
+        random_state: int = 0,
+    ):
         self.n_components = n_components
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
@@ -109,10 +114,20 @@ class UMAPLens(Lens):
         n, d = X.shape
         _check_int("UMAPLens", "n_components", self.n_components, 1, min(d, max(n - 2, 1)))
         _check_int("UMAPLens", "n_neighbors", self.n_neighbors, 2, max(n - 1, 2))
-        check_param("UMAPLens", "min_dist", self.min_dist, isinstance(self.min_dist, (int, float)) and
-                    0 <= self.min_dist <= 1, "a float in [0, 1]")
-        model = umap.UMAP(n_components=self.n_components, n_neighbors=self.n_neighbors, min_dist=self.min_dist,
-                          metric=self.metric, random_state=self.random_state)
+        check_param(
+            "UMAPLens",
+            "min_dist",
+            self.min_dist,
+            isinstance(self.min_dist, (int, float)) and 0 <= self.min_dist <= 1,
+            "a float in [0, 1]",
+        )
+        model = umap.UMAP(
+            n_components=self.n_components,
+            n_neighbors=self.n_neighbors,
+            min_dist=self.min_dist,
+            metric=self.metric,
+            random_state=self.random_state,
+        )
         return model.fit_transform(np.asarray(X, dtype=np.float32))
 
 
@@ -144,7 +159,7 @@ class _ReferenceLens(Lens):
         ref_sq = np.einsum("ij,ij->i", ref, ref)
         step = max(1, 2_000_000 // max(len(ref), 1))
         for a in range(0, len(X), step):
-            blk = X[a:a + step]
+            blk = X[a : a + step]
             d2 = np.einsum("ij,ij->i", blk, blk)[:, None] + ref_sq[None, :] - 2.0 * blk @ ref.T
             yield a, np.maximum(d2, 0.0)
 
@@ -158,8 +173,13 @@ class DensityLens(_ReferenceLens):
     kind = "density"
     _param_names = ("bandwidth", "metric", "max_reference", "random_state")
 
-    def __init__(self, bandwidth: float | None = None, metric: str = "euclidean", max_reference: int = 20000,
-                 random_state: int | None = 0):
+    def __init__(
+        self,
+        bandwidth: float | None = None,
+        metric: str = "euclidean",
+        max_reference: int = 20000,
+        random_state: int | None = 0,
+    ):
         self.bandwidth = bandwidth
         self.metric = metric
         self.max_reference = max_reference
@@ -174,7 +194,7 @@ class DensityLens(_ReferenceLens):
         ref = self._reference(X)
         out = np.empty(len(X))
         for a, d2 in self._chunks(X, ref):
-            out[a:a + len(d2)] = np.exp(-d2 / (2.0 * h * h)).mean(axis=1)
+            out[a : a + len(d2)] = np.exp(-d2 / (2.0 * h * h)).mean(axis=1)
         return out
 
 
@@ -184,8 +204,9 @@ class EccentricityLens(_ReferenceLens):
     kind = "eccentricity"
     _param_names = ("p", "metric", "max_reference", "random_state")
 
-    def __init__(self, p: float = 1.0, metric: str = "euclidean", max_reference: int = 20000,
-                 random_state: int | None = 0):
+    def __init__(
+        self, p: float = 1.0, metric: str = "euclidean", max_reference: int = 20000, random_state: int | None = 0
+    ):
         self.p = p
         self.metric = metric
         self.max_reference = max_reference
@@ -197,7 +218,7 @@ class EccentricityLens(_ReferenceLens):
         ref = self._reference(X)
         out = np.empty(len(X))
         for a, d2 in self._chunks(X, ref):
-            out[a:a + len(d2)] = (np.sqrt(d2) ** self.p).mean(axis=1) ** (1.0 / self.p)
+            out[a : a + len(d2)] = (np.sqrt(d2) ** self.p).mean(axis=1) ** (1.0 / self.p)
         return out
 
 
@@ -236,14 +257,18 @@ class LabelLens(Lens):
         check_param("LabelLens", "column", self.column, self.column in cols, f"a label column, one of {cols}")
         s = labels[[c for c in labels.columns if str(c) == self.column][0]]
         if len(s) != len(X):
-            raise InvalidParameterError(f"The label column {self.column!r} has {len(s)} rows for {len(X)} rows of data.")
+            raise InvalidParameterError(
+                f"The label column {self.column!r} has {len(s)} rows for {len(X)} rows of data."
+            )
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             values = s.to_numpy(dtype=np.float64)
         else:
             values = pd.Categorical(s.astype("string")).codes.astype(np.float64)
             values[values < 0] = np.nan
         if np.isnan(values).any():
-            raise InvalidParameterError(f"The label column {self.column!r} has missing values; a lens needs one per row.")
+            raise InvalidParameterError(
+                f"The label column {self.column!r} has missing values; a lens needs one per row."
+            )
         return values
 
 
@@ -282,12 +307,18 @@ def _knn_scale(X: np.ndarray, k: int, random_state: int | None, sample: int = 20
 
 
 LENSES: dict[str, type[Lens]] = {
-    cls.kind: cls for cls in (PCALens, UMAPLens, NormLens, DensityLens, EccentricityLens, KNNDistanceLens,
-                              LabelLens, ValuesLens)
+    cls.kind: cls
+    for cls in (PCALens, UMAPLens, NormLens, DensityLens, EccentricityLens, KNNDistanceLens, LabelLens, ValuesLens)
 }
 # The positional argument of a spec string ("pca:2", "knn:5", "label:digit", "density:0.5").
-_SPEC_ARG = {"pca": "n_components", "umap": "n_components", "knn": "k", "label": "column", "density": "bandwidth",
-             "eccentricity": "p"}
+_SPEC_ARG = {
+    "pca": "n_components",
+    "umap": "n_components",
+    "knn": "k",
+    "label": "column",
+    "density": "bandwidth",
+    "eccentricity": "p",
+}
 
 
 def make_lens(spec: Lens | str | dict[str, Any] | np.ndarray, *, metric: str | None = None) -> Lens:
@@ -301,7 +332,9 @@ def make_lens(spec: Lens | str | dict[str, Any] | np.ndarray, *, metric: str | N
         kwargs: dict[str, Any] = {}
         if arg:
             name = _SPEC_ARG.get(kind)
-            check_param("Mapper", "lens", spec, name is not None, "a lens spec such as 'pca:2', 'knn:5', 'label:COLUMN'")
+            check_param(
+                "Mapper", "lens", spec, name is not None, "a lens spec such as 'pca:2', 'knn:5', 'label:COLUMN'"
+            )
             kwargs[name] = arg if kind == "label" else _number(arg, spec)
         spec = {"kind": kind, **kwargs}
     if not isinstance(spec, dict):
@@ -314,8 +347,9 @@ def make_lens(spec: Lens | str | dict[str, Any] | np.ndarray, *, metric: str | N
         spec.setdefault("metric", metric)
     unknown = sorted(set(spec) - set(cls._param_names) - ({"values"} if cls is ValuesLens else set()))
     if unknown:
-        raise InvalidParameterError(f"{cls.__name__} has no parameter {unknown[0]!r}; its parameters are "
-                                    f"{list(cls._param_names)}.")
+        raise InvalidParameterError(
+            f"{cls.__name__} has no parameter {unknown[0]!r}; its parameters are {list(cls._param_names)}."
+        )
     return cls(**spec)
 
 
@@ -330,8 +364,9 @@ def _number(text: str, spec: str) -> int | float:
     raise AssertionError  # unreachable
 
 
-def compute_lens(rep_or_X: Representation | np.ndarray, spec, *, labels: pd.DataFrame | None = None,
-                 metric: str | None = None) -> np.ndarray:
+def compute_lens(
+    rep_or_X: Representation | np.ndarray, spec, *, labels: pd.DataFrame | None = None, metric: str | None = None
+) -> np.ndarray:
     """Lens values (n x k float64) of a representation's rows (labels taken from it) or of a matrix."""
     lens = make_lens(spec, metric=metric)
     if isinstance(rep_or_X, Representation):

@@ -26,8 +26,9 @@ _TILE = 2048  # distance tiles of at most 3072 x 3072 float32 (36 MB)
 _F32_EPS = float(np.finfo(np.float32).eps)
 
 
-def radius_pairs(X: np.ndarray, radius: float, *, metric: str = "euclidean", strict: bool = False,
-                 device: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def radius_pairs(
+    X: np.ndarray, radius: float, *, metric: str = "euclidean", strict: bool = False, device: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """All pairs (i < j) of rows of ``X`` (n x d) within ``radius``.
 
     ``metric``: ``euclidean`` or ``cosine`` (1 - cosine similarity, as scikit-learn defines it).
@@ -127,14 +128,14 @@ def _exact_check(X, ii, jj, sq_radius, strict, metric) -> np.ndarray:
     keep = np.empty(len(ii), dtype=bool)
     step = max(1, 2_000_000 // max(X.shape[1], 1))
     for a in range(0, len(ii), step):
-        xi = np.asarray(X[ii[a:a + step]], dtype=np.float64)
-        xj = np.asarray(X[jj[a:a + step]], dtype=np.float64)
+        xi = np.asarray(X[ii[a : a + step]], dtype=np.float64)
+        xj = np.asarray(X[jj[a : a + step]], dtype=np.float64)
         diff = xi - xj
         sq = np.einsum("ij,ij->i", diff, diff)
         if metric == "cosine":
             # scikit-learn's cosine distance: 1 - <u, v> on unit rows
             sq = 2.0 * (1.0 - np.einsum("ij,ij->i", xi, xj))
-        keep[a:a + step] = (sq < sq_radius) if strict else (sq <= sq_radius)
+        keep[a : a + step] = (sq < sq_radius) if strict else (sq <= sq_radius)
     return keep
 
 
@@ -184,8 +185,9 @@ METRICS = ("euclidean", "cosine")  # the distances every Mapper step supports (o
 DENSE_LIMIT = 6144  # cover elements up to this many rows get a dense boolean adjacency (<= 36 MiB)
 
 
-def radius_mask(X: np.ndarray, radius: float, *, metric: str = "euclidean", strict: bool = False,
-                device: str | None = None) -> np.ndarray:
+def radius_mask(
+    X: np.ndarray, radius: float, *, metric: str = "euclidean", strict: bool = False, device: str | None = None
+) -> np.ndarray:
     """(n x n) boolean matrix of ``dist(x_i, x_j) <= radius`` (``<`` when strict), diagonal included when not
     strict. For n up to ``DENSE_LIMIT``: neighbourhoods that hold most of the cover element (dense clusters, a large
     eps) are then cheap to use, where a pair list would hold n^2 / 2 entries."""
@@ -288,8 +290,14 @@ def augmented(X32: np.ndarray, sqn: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 class FusedRadius:
     """Exact within-radius decisions for the rows of one matrix via fused float32 products (see above)."""
 
-    def __init__(self, X: np.ndarray, radius: float, metric: str = "euclidean", strict: bool = False,
-                 proj: tuple[np.ndarray, float] | None = None):
+    def __init__(
+        self,
+        X: np.ndarray,
+        radius: float,
+        metric: str = "euclidean",
+        strict: bool = False,
+        proj: tuple[np.ndarray, float] | None = None,
+    ):
         X = np.asarray(X)
         self.n, self.d = X.shape
         self.metric, self.strict = metric, strict
@@ -333,7 +341,7 @@ class FusedRadius:
             self.Ak, self.Bk = augmented(P, psq)
             k = P.shape[1]
             reach = (1 + 1e-3) * np.sqrt(self.sq) + 2.0 * float(err)  # doubled again for the centring of P
-            self.prune_above = reach ** 2 + _band(k + 2, float(psq.max()), float(psq.max()), reach ** 2)
+            self.prune_above = reach**2 + _band(k + 2, float(psq.max()), float(psq.max()), reach**2)
 
     @property
     def B(self) -> np.ndarray:

@@ -51,11 +51,11 @@ def nearest_rows(A: np.ndarray, B: np.ndarray, exclude: np.ndarray | None = None
     sq_b = np.einsum("ij,ij->i", B, B)
     step = max(1, int(2**24 // max(len(B), 1)))
     for s in range(0, len(A), step):
-        block = A[s:s + step]
+        block = A[s : s + step]
         d2 = sq_b[None, :] - 2.0 * block @ B.T
         if exclude is not None:
-            d2[np.arange(len(block)), exclude[s:s + step]] = np.inf
-        out[s:s + step] = np.argmin(d2, axis=1)
+            d2[np.arange(len(block)), exclude[s : s + step]] = np.inf
+        out[s : s + step] = np.argmin(d2, axis=1)
     return out
 
 

@@ -40,8 +40,12 @@ def _split(n, shares):
 
 
 def _flares(n, rng, w):
-    return np.vstack([_segment(k, rng, (0, 0), (2 * np.cos(a), 2 * np.sin(a)), w)
-                      for k, a in zip(_split(n, [1 / 3] * 3), (0.3, 2.4, 4.5))])
+    return np.vstack(
+        [
+            _segment(k, rng, (0, 0), (2 * np.cos(a), 2 * np.sin(a)), w)
+            for k, a in zip(_split(n, [1 / 3] * 3), (0.3, 2.4, 4.5))
+        ]
+    )
 
 
 def _blobs(n, rng, w):
@@ -61,29 +65,51 @@ def _ellipse(n, rng, w):
 # name -> (maker(n, rng, width), (b0, b1))
 SHAPES: dict[str, tuple[Callable, tuple[int, int]]] = {
     "circle": (lambda n, rng, w: _circle(n, rng, width=w), (1, 1)),
-    "two_circles": (lambda n, rng, w: np.r_[_circle(n // 2, rng, c=(-1.7, 0), width=w),
-                                            _circle(n - n // 2, rng, c=(1.7, 0), width=w)], (2, 2)),
-    "figure_eight": (lambda n, rng, w: np.r_[_circle(n // 2, rng, c=(-1, 0), width=w),
-                                             _circle(n - n // 2, rng, c=(1, 0), width=w)], (1, 2)),
+    "two_circles": (
+        lambda n, rng, w: np.r_[
+            _circle(n // 2, rng, c=(-1.7, 0), width=w), _circle(n - n // 2, rng, c=(1.7, 0), width=w)
+        ],
+        (2, 2),
+    ),
+    "figure_eight": (
+        lambda n, rng, w: np.r_[_circle(n // 2, rng, c=(-1, 0), width=w), _circle(n - n // 2, rng, c=(1, 0), width=w)],
+        (1, 2),
+    ),
     "flares": (_flares, (1, 0)),
     "blobs": (_blobs, (3, 0)),
     "loop_blobs": (_loop_blobs, (3, 1)),
-    "circle_tail": (lambda n, rng, w: np.r_[_circle(int(0.7 * n), rng, width=w),
-                                            _segment(n - int(0.7 * n), rng, (1, 0), (3, 0), w)], (1, 1)),
-    "rings_of_two_sizes": (lambda n, rng, w: np.r_[_circle(int(0.6 * n), rng, width=w),
-                                                   _circle(n - int(0.6 * n), rng, r=0.6, c=(2.5, 0), width=w)],
-                           (2, 2)),
-    "blob_and_ring": (lambda n, rng, w: np.r_[_circle(n // 2, rng, r=1.2, width=w),
-                                              _blob(n - n // 2, rng, (4, 0), 0.4)], (2, 1)),
+    "circle_tail": (
+        lambda n, rng, w: np.r_[
+            _circle(int(0.7 * n), rng, width=w), _segment(n - int(0.7 * n), rng, (1, 0), (3, 0), w)
+        ],
+        (1, 1),
+    ),
+    "rings_of_two_sizes": (
+        lambda n, rng, w: np.r_[
+            _circle(int(0.6 * n), rng, width=w), _circle(n - int(0.6 * n), rng, r=0.6, c=(2.5, 0), width=w)
+        ],
+        (2, 2),
+    ),
+    "blob_and_ring": (
+        lambda n, rng, w: np.r_[_circle(n // 2, rng, r=1.2, width=w), _blob(n - n // 2, rng, (4, 0), 0.4)],
+        (2, 1),
+    ),
     "line": (lambda n, rng, w: _segment(n, rng, (-3, 0), (3, 0.5), w), (1, 0)),
     "ellipse": (_ellipse, (1, 1)),
-    "dumbbell": (lambda n, rng, w: np.r_[_blob(n // 3, rng, (-3, 0), 0.35), _blob(n // 3, rng, (3, 0), 0.35),
-                                         _segment(n - 2 * (n // 3), rng, (-2.5, 0), (2.5, 0), w)], (1, 0)),
+    "dumbbell": (
+        lambda n, rng, w: np.r_[
+            _blob(n // 3, rng, (-3, 0), 0.35),
+            _blob(n // 3, rng, (3, 0), 0.35),
+            _segment(n - 2 * (n // 3), rng, (-2.5, 0), (2.5, 0), w),
+        ],
+        (1, 0),
+    ),
 }
 
 
-def planted_shape(name: str, n: int = 4000, *, width: float = 0.1, noise: float = 0.01, dim: int = 256,
-                  seed: int = 0) -> tuple[np.ndarray, tuple[int, int]]:
+def planted_shape(
+    name: str, n: int = 4000, *, width: float = 0.1, noise: float = 0.01, dim: int = 256, seed: int = 0
+) -> tuple[np.ndarray, tuple[int, int]]:
     """(n x dim) float32 points of a planted shape and its (b0, b1). ``width``: thickness of curves in the plane
     (radius 1 circles); ``noise``: per-dimension standard deviation of the isotropic noise."""
     check_param("planted_shape", "name", name, name in SHAPES, f"one of {sorted(SHAPES)}")

@@ -28,8 +28,9 @@ def nearest_in_sample(D: np.ndarray) -> np.ndarray:
     return np.argmin(D, axis=1)
 
 
-def sample_mapper_graph(adjacency: np.ndarray, nearest: np.ndarray, lens: np.ndarray, cover: Cover,
-                        rows: np.ndarray | None = None) -> MapperGraph:
+def sample_mapper_graph(
+    adjacency: np.ndarray, nearest: np.ndarray, lens: np.ndarray, cover: Cover, rows: np.ndarray | None = None
+) -> MapperGraph:
     """The single-linkage Mapper graph of a sample.
 
     Parameters
@@ -62,7 +63,7 @@ def sample_mapper_graph(adjacency: np.ndarray, nearest: np.ndarray, lens: np.nda
             continue
         block = adjacency[np.ix_(er, er)]
         off = offsets[k]
-        degree[off:off + len(er)] = np.count_nonzero(block, axis=1)
+        degree[off : off + len(er)] = np.count_nonzero(block, axis=1)
         if len(er) <= BLOCK_PAIRS_MAX_ROWS:
             i, j = np.nonzero(block)
         else:  # a large block: its components by breadth-first search, then one link per row to its cluster
@@ -86,8 +87,18 @@ def sample_mapper_graph(adjacency: np.ndarray, nearest: np.ndarray, lens: np.nda
     cuts = np.flatnonzero(np.diff(comp[order])) + 1
     groups = np.split(order, cuts) if len(order) else []
     groups.sort(key=lambda g: (slot_el[g[0]], slot_row[g[0]]))
-    nodes = [MapperNode(id=f"n{i}", members=slot_row[g], cover_element=elements[slot_el[g[0]]][0],
-                        lens_mean=tuple(L[slot_row[g]].mean(axis=0).tolist()))
-             for i, g in enumerate(groups)]
-    return MapperGraph(nodes=nodes, edges=edges_from_members(nodes), stimulus_ids=np.arange(s).astype(str),
-                       params={"cover": cover.params()})
+    nodes = [
+        MapperNode(
+            id=f"n{i}",
+            members=slot_row[g],
+            cover_element=elements[slot_el[g[0]]][0],
+            lens_mean=tuple(L[slot_row[g]].mean(axis=0).tolist()),
+        )
+        for i, g in enumerate(groups)
+    ]
+    return MapperGraph(
+        nodes=nodes,
+        edges=edges_from_members(nodes),
+        stimulus_ids=np.arange(s).astype(str),
+        params={"cover": cover.params()},
+    )

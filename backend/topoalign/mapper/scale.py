@@ -43,8 +43,9 @@ def distance_matrix(W: np.ndarray, metric: str = "euclidean") -> np.ndarray:
     return np.sqrt(D, out=D)
 
 
-def hausdorff_scale(D: np.ndarray, *, n_draws: int = 30, beta: float = 0.0, C: float = 10.0,
-                    random_state: int | None = 0) -> float:
+def hausdorff_scale(
+    D: np.ndarray, *, n_draws: int = 30, beta: float = 0.0, C: float = 10.0, random_state: int | None = 0
+) -> float:
     """The CMO clustering scale delta from a (s x s) distance matrix (module docstring)."""
     s = len(D)
     if s < 3:

@@ -80,8 +80,10 @@ class MapperParams:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "MapperParams":
         raw = dict(raw or {})
-        unknown = sorted(set(raw) - {"lens", "cover", "clusterer", "metric", "dedupe", "stability", "auto",
-                                     "auto_grid", "random_state"})
+        unknown = sorted(
+            set(raw)
+            - {"lens", "cover", "clusterer", "metric", "dedupe", "stability", "auto", "auto_grid", "random_state"}
+        )
         if unknown:
             raise InvalidParameterError(f"Unknown Mapper parameter {unknown[0]!r}.")
         metric = raw.get("metric", "euclidean")
@@ -93,18 +95,26 @@ class MapperParams:
             auto = False if given else "shape"
         elif auto is True:
             auto = "stability"
-        check_param("Mapper", "auto", auto, auto is False or auto in AUTO_STRATEGIES,
-                    f"one of {list(AUTO_STRATEGIES)} or false")
+        check_param(
+            "Mapper", "auto", auto, auto is False or auto in AUTO_STRATEGIES, f"one of {list(AUTO_STRATEGIES)} or false"
+        )
         if auto in ("shape", "cmo") and raw.get("clusterer") is not None:
             raise InvalidParameterError(
                 f"The 'auto' parameter of Mapper is {auto!r}, which chooses the clusterer (and the cover, unless one "
-                "is given); drop 'clusterer', or set auto to false to give it.")
+                "is given); drop 'clusterer', or set auto to false to give it."
+            )
         stability = raw.get("stability", 0)
-        check_param("Mapper", "stability", stability, isinstance(stability, int) and 0 <= stability <= 100,
-                    "an int in [0, 100] (number of resamples; 0 = off)")
+        check_param(
+            "Mapper",
+            "stability",
+            stability,
+            isinstance(stability, int) and 0 <= stability <= 100,
+            "an int in [0, 100] (number of resamples; 0 = off)",
+        )
         random_state = raw.get("random_state", 0)
-        check_param("Mapper", "random_state", random_state, isinstance(random_state, int) and random_state >= 0,
-                    "an int >= 0")
+        check_param(
+            "Mapper", "random_state", random_state, isinstance(random_state, int) and random_state >= 0, "an int >= 0"
+        )
         cover_params = clusterer_params = None
         if auto in ("shape", "cmo") and raw.get("cover") is not None:  # a fixed cover, the scale chosen
             cover_raw = {**EXPLICIT_COVER, **dict(raw["cover"])}
@@ -121,14 +131,30 @@ class MapperParams:
             clusterer_params = make_clusterer(clu_raw).check_params().params()
             cover.check_params()
             cover_params = cover.params()
-        return cls(lens=lens.params(), cover=cover_params, clusterer=clusterer_params, metric=metric,
-                   dedupe=bool(raw.get("dedupe", False)), stability=stability, auto=auto,
-                   auto_grid=raw.get("auto_grid"), random_state=random_state)
+        return cls(
+            lens=lens.params(),
+            cover=cover_params,
+            clusterer=clusterer_params,
+            metric=metric,
+            dedupe=bool(raw.get("dedupe", False)),
+            stability=stability,
+            auto=auto,
+            auto_grid=raw.get("auto_grid"),
+            random_state=random_state,
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"lens": self.lens, "cover": self.cover, "clusterer": self.clusterer, "metric": self.metric,
-                "dedupe": self.dedupe, "stability": self.stability, "auto": self.auto, "auto_grid": self.auto_grid,
-                "random_state": self.random_state}
+        return {
+            "lens": self.lens,
+            "cover": self.cover,
+            "clusterer": self.clusterer,
+            "metric": self.metric,
+            "dedupe": self.dedupe,
+            "stability": self.stability,
+            "auto": self.auto,
+            "auto_grid": self.auto_grid,
+            "random_state": self.random_state,
+        }
 
     def make_cover(self):
         c = dict(self.cover)
@@ -155,8 +181,13 @@ def validate_against(params: MapperParams, n: int, d: int, label_columns: list[s
     for name, key in (("n_intervals", "n_cubes"), ("overlap", "perc_overlap")):
         value = (params.cover or {}).get(key, (params.cover or {}).get(name))
         if isinstance(value, (list, tuple)):
-            check_param("Cover", name, value, len(value) == lens_dim,
-                        f"one value per lens dimension ({lens_dim}) or a single value")
+            check_param(
+                "Cover",
+                name,
+                value,
+                len(value) == lens_dim,
+                f"one value per lens dimension ({lens_dim}) or a single value",
+            )
     # costs before any work (and on a re-run): the cover's elements and membership tables on n rows
     intervals = (params.cover or {}).get("n_cubes", (params.cover or {}).get("n_intervals"))
     grid_intervals = (params.auto_grid or {}).get("n_intervals", []) if params.auto == "stability" else []
@@ -168,14 +199,21 @@ def validate_against(params: MapperParams, n: int, d: int, label_columns: list[s
         check_param("KNNDistanceLens", "k", kk, kk is None or kk < n, f"less than the number of points ({n})")
     if kind == "label" and label_columns is not None:
         col = params.lens.get("column")
-        check_param("LabelLens", "column", col, col in label_columns, f"a label column of the collection {label_columns}")
+        check_param(
+            "LabelLens", "column", col, col in label_columns, f"a label column of the collection {label_columns}"
+        )
     if params.chooses:
         check_param("Mapper", "auto", params.auto, n >= 3, f"given at least 3 stimuli (got {n})")
         return
     ms = params.clusterer.get("min_samples")
     if isinstance(ms, int):
-        check_param("DBSCAN" if params.clusterer["kind"] == "dbscan" else "HDBSCAN", "min_samples", ms, ms <= n,
-                    f"at most the number of points ({n})")
+        check_param(
+            "DBSCAN" if params.clusterer["kind"] == "dbscan" else "HDBSCAN",
+            "min_samples",
+            ms,
+            ms <= n,
+            f"at most the number of points ({n})",
+        )
     if params.auto == "stability" and params.auto_grid:
         try:
             _grid_settings(params.auto_grid)
@@ -183,8 +221,9 @@ def validate_against(params: MapperParams, n: int, d: int, label_columns: list[s
             raise InvalidParameterError(f"The 'auto_grid' parameter of Mapper is invalid: {exc}") from None
 
 
-def lens_values(store, rep_id: str, rep: Representation, lens_params: dict[str, Any],
-                progress: Progress | None = None) -> np.ndarray:
+def lens_values(
+    store, rep_id: str, rep: Representation, lens_params: dict[str, Any], progress: Progress | None = None
+) -> np.ndarray:
     """Lens values of a stored representation, from the ``lens`` cache or computed and cached."""
     key = {"representation_id": rep_id, **lens_params}
     found = store.find_artifact(LENS_KIND, key)
@@ -210,8 +249,14 @@ def load_graph(store, artifact_id: str) -> MapperGraph:
     return stored_graph(store, artifact_id)
 
 
-def graph_for_representation(store, rep_id: str, params: dict[str, Any] | MapperParams,
-                             progress: Progress | None = None, *, max_nodes: int | None = None):
+def graph_for_representation(
+    store,
+    rep_id: str,
+    params: dict[str, Any] | MapperParams,
+    progress: Progress | None = None,
+    *,
+    max_nodes: int | None = None,
+):
     """``(artifact record, MapperGraph)`` for a stored representation: cached when an identical request was built."""
     progress = progress or null_progress
     params = params if isinstance(params, MapperParams) else MapperParams.from_dict(params)
@@ -222,21 +267,41 @@ def graph_for_representation(store, rep_id: str, params: dict[str, Any] | Mapper
     rep = store.load_representation(rep_id)
     validate_against(params, rep.n, rep.d)
     lens = lens_values(store, rep_id, rep, params.lens, scaled(progress, 0.0, 0.3))
-    graph = build_graph(rep.matrix, lens, params, stimulus_ids=rep.stimulus_ids,
-                        labels=rep.label_frame() if rep.labels is not None else None,
-                        progress=scaled(progress, 0.3, 1.0), max_nodes=max_nodes)
+    graph = build_graph(
+        rep.matrix,
+        lens,
+        params,
+        stimulus_ids=rep.stimulus_ids,
+        labels=rep.label_frame() if rep.labels is not None else None,
+        progress=scaled(progress, 0.3, 1.0),
+        max_nodes=max_nodes,
+    )
     graph.representation_id = rep_id
     payload = graph.to_json()
-    rec = store.put_artifact(GRAPH_KIND, {"representation_id": rep_id, **params.to_dict()}, payload,
-                             representation_ids=[rep_id],
-                             meta={"n_nodes": len(graph.nodes), "n_edges": len(graph.edges),
-                                   "representation_id": rep_id, "stability": graph.params.get("stability")})
+    rec = store.put_artifact(
+        GRAPH_KIND,
+        {"representation_id": rep_id, **params.to_dict()},
+        payload,
+        representation_ids=[rep_id],
+        meta={
+            "n_nodes": len(graph.nodes),
+            "n_edges": len(graph.edges),
+            "representation_id": rep_id,
+            "stability": graph.params.get("stability"),
+        },
+    )
     remember_graph(store, rec.id, payload)
     return rec, graph
 
 
-def mapper_graph(X: np.ndarray, params: dict[str, Any] | None = None, *, stimulus_ids=None, labels=None,
-                 progress: Progress | None = None) -> MapperGraph:
+def mapper_graph(
+    X: np.ndarray,
+    params: dict[str, Any] | None = None,
+    *,
+    stimulus_ids=None,
+    labels=None,
+    progress: Progress | None = None,
+) -> MapperGraph:
     """The Mapper graph of an (n x d) matrix with the parameters and defaults of the API and the CLI: ``{}`` (or
     None) chooses the cover and clustering scale from the data (``auto="shape"``), ``{"lens": "umap:2"}`` changes the
     lens, ``{"auto": False, "cover": {...}, "clusterer": {...}}`` builds exactly what is given. ``labels``: a label
@@ -248,18 +313,37 @@ def mapper_graph(X: np.ndarray, params: dict[str, Any] | None = None, *, stimulu
     return build_graph(X, lens, p, stimulus_ids=stimulus_ids, labels=labels, progress=progress)
 
 
-def build_graph(X: np.ndarray, lens: np.ndarray, params: MapperParams, *, stimulus_ids=None, labels=None,
-                progress: Progress | None = None, max_nodes: int | None = None) -> MapperGraph:
+def build_graph(
+    X: np.ndarray,
+    lens: np.ndarray,
+    params: MapperParams,
+    *,
+    stimulus_ids=None,
+    labels=None,
+    progress: Progress | None = None,
+    max_nodes: int | None = None,
+) -> MapperGraph:
     """Build (with ``auto`` parameters and optional stability) from a matrix and its lens values."""
     progress = progress or null_progress
     record = {"lens": params.lens, "metric": params.metric}
     if params.chooses:
-        return _build_chosen(X, lens, params, record, stimulus_ids=stimulus_ids, labels=labels, progress=progress,
-                             max_nodes=max_nodes)
+        return _build_chosen(
+            X, lens, params, record, stimulus_ids=stimulus_ids, labels=labels, progress=progress, max_nodes=max_nodes
+        )
     if params.auto == "stability":
-        result = sweep(X, lens, params.auto_grid, cover=params.cover["kind"], clusterer=params.make_clusterer(),
-                       n_resamples=max(params.stability, 3), random_state=params.random_state,
-                       progress=progress, dedupe=params.dedupe, stimulus_ids=stimulus_ids, labels=labels)
+        result = sweep(
+            X,
+            lens,
+            params.auto_grid,
+            cover=params.cover["kind"],
+            clusterer=params.make_clusterer(),
+            n_resamples=max(params.stability, 3),
+            random_state=params.random_state,
+            progress=progress,
+            dedupe=params.dedupe,
+            stimulus_ids=stimulus_ids,
+            labels=labels,
+        )
         graph = result.graph
         if graph is None:
             raise InvalidParameterError("The 'auto_grid' parameter of Mapper gave no graph; widen the grid.")
@@ -268,9 +352,19 @@ def build_graph(X: np.ndarray, lens: np.ndarray, params: MapperParams, *, stimul
     cover = params.make_cover()
     clusterer = params.make_clusterer()
     build_progress = scaled(progress, 0.0, 0.4 if params.stability else 1.0)
-    graph = build_mapper_graph(X, lens, cover, clusterer, stimulus_ids=stimulus_ids, labels=labels,
-                               dedupe=params.dedupe, progress=build_progress, params=record,
-                               random_state=params.random_state, max_nodes=max_nodes)
+    graph = build_mapper_graph(
+        X,
+        lens,
+        cover,
+        clusterer,
+        stimulus_ids=stimulus_ids,
+        labels=labels,
+        dedupe=params.dedupe,
+        progress=build_progress,
+        params=record,
+        random_state=params.random_state,
+        max_nodes=max_nodes,
+    )
     if params.stability:
         _stability(graph, X, lens, cover, clusterer, params, scaled(progress, 0.4, 1.0))
     return graph
@@ -283,22 +377,40 @@ def _build_chosen(X, lens, params: MapperParams, record, *, stimulus_ids, labels
     """The cover and clusterer chosen from the data (``mapper.auto``), then the graph on every row, with the
     confidence of its components and loops from resamples of the choice's sample (or, with ``stability``, of the
     data)."""
-    choice = choose_parameters(X, lens, strategy=params.auto, metric=params.metric,
-                               cover=params.make_cover() if params.cover else None,
-                               random_state=params.random_state, progress=scaled(progress, 0.0, 0.5))
+    choice = choose_parameters(
+        X,
+        lens,
+        strategy=params.auto,
+        metric=params.metric,
+        cover=params.make_cover() if params.cover else None,
+        random_state=params.random_state,
+        progress=scaled(progress, 0.0, 0.5),
+    )
     cover, clusterer = choice.cover(), choice.clusterer()
     end = 0.8 if params.stability else 0.95
-    graph = build_mapper_graph(X, lens, cover, clusterer, stimulus_ids=stimulus_ids, labels=labels,
-                               dedupe=params.dedupe, progress=scaled(progress, 0.5, end), params=record,
-                               random_state=params.random_state, max_nodes=max_nodes)
+    graph = build_mapper_graph(
+        X,
+        lens,
+        cover,
+        clusterer,
+        stimulus_ids=stimulus_ids,
+        labels=labels,
+        dedupe=params.dedupe,
+        progress=scaled(progress, 0.5, end),
+        params=record,
+        random_state=params.random_state,
+        max_nodes=max_nodes,
+    )
     graph.params["auto"] = choice.to_json()
     if params.stability:
         _stability(graph, X, lens, cover, clusterer, params, scaled(progress, 0.8, 1.0))
     else:
-        graph.topology = topology_summary(graph, choice.resampled_graphs(CONFIDENCE_RESAMPLES,
-                                                                         random_state=params.random_state))
-    progress(1.0, f"{len(graph.nodes)} nodes, {len(graph.edges)} edges; b0={graph.topology['b0']}, "
-                  f"b1={graph.topology['b1']}")
+        graph.topology = topology_summary(
+            graph, choice.resampled_graphs(CONFIDENCE_RESAMPLES, random_state=params.random_state)
+        )
+    progress(
+        1.0, f"{len(graph.nodes)} nodes, {len(graph.edges)} edges; b0={graph.topology['b0']}, b1={graph.topology['b1']}"
+    )
     return graph
 
 
@@ -306,6 +418,15 @@ def _stability(graph, X, lens, cover, clusterer, params: MapperParams, progress)
     """Node and edge stability over ``params.stability`` resamples of the data, and from the same resamples the
     confidence of the graph's components and loops."""
     resamples: list = []
-    graph_stability(graph, X, lens, cover, clusterer, n_resamples=params.stability,
-                    random_state=params.random_state, progress=progress, keep=resamples).apply(graph)
+    graph_stability(
+        graph,
+        X,
+        lens,
+        cover,
+        clusterer,
+        n_resamples=params.stability,
+        random_state=params.random_state,
+        progress=progress,
+        keep=resamples,
+    ).apply(graph)
     graph.topology = topology_summary(graph, resamples)

@@ -57,8 +57,13 @@ class StabilityResult:
         return graph
 
     def summary(self) -> dict[str, Any]:
-        return {"score": self.score, "edge_score": self.edge_score, "n_resamples": self.n_resamples,
-                "fraction": self.fraction, "bootstrap": self.bootstrap}
+        return {
+            "score": self.score,
+            "edge_score": self.edge_score,
+            "n_resamples": self.n_resamples,
+            "fraction": self.fraction,
+            "bootstrap": self.bootstrap,
+        }
 
 
 def _membership(members: list[np.ndarray], n: int) -> sparse.csr_matrix:
@@ -80,10 +85,21 @@ def _resolved(clusterer: Clusterer) -> Clusterer:
     return c
 
 
-def graph_stability(graph: MapperGraph, X: np.ndarray, lens: np.ndarray, cover: Cover, clusterer: Clusterer, *,
-                    n_resamples: int = 10, fraction: float = 0.8, bootstrap: bool = False, threshold: float = 0.5,
-                    random_state: int | None = 0, progress: Progress | None = None,
-                    keep: list | None = None) -> StabilityResult:
+def graph_stability(
+    graph: MapperGraph,
+    X: np.ndarray,
+    lens: np.ndarray,
+    cover: Cover,
+    clusterer: Clusterer,
+    *,
+    n_resamples: int = 10,
+    fraction: float = 0.8,
+    bootstrap: bool = False,
+    threshold: float = 0.5,
+    random_state: int | None = 0,
+    progress: Progress | None = None,
+    keep: list | None = None,
+) -> StabilityResult:
     """Stability of ``graph`` (built from ``X``, ``lens``, ``cover``, ``clusterer``) under resampling.
 
     ``cover`` must be the (fitted) cover that built the graph; its intervals are kept for every resample. ``keep``:
@@ -93,8 +109,9 @@ def graph_stability(graph: MapperGraph, X: np.ndarray, lens: np.ndarray, cover: 
     from scipy import sparse
 
     progress = progress or null_progress
-    check_param("graph_stability", "n_resamples", n_resamples, isinstance(n_resamples, int) and n_resamples >= 1,
-                "an int >= 1")
+    check_param(
+        "graph_stability", "n_resamples", n_resamples, isinstance(n_resamples, int) and n_resamples >= 1, "an int >= 1"
+    )
     check_param("graph_stability", "fraction", fraction, 0 < fraction <= 1, "in (0, 1]")
     n = graph.n_stimuli
     lens = np.asarray(lens, dtype=np.float64).reshape(n, -1)
@@ -117,8 +134,14 @@ def graph_stability(graph: MapperGraph, X: np.ndarray, lens: np.ndarray, cover: 
             rows = np.sort(rng.choice(n, size=max(1, int(round(fraction * n))), replace=False))
         sub = build_mapper_graph(X[rows], lens[rows], cover, clusterer, fit_cover=False, device="auto")
         if keep is not None:
-            keep.append((rows, dataclasses.replace(sub, nodes=[dataclasses.replace(nd, members=rows[nd.members])
-                                                               for nd in sub.nodes])))
+            keep.append(
+                (
+                    rows,
+                    dataclasses.replace(
+                        sub, nodes=[dataclasses.replace(nd, members=rows[nd.members]) for nd in sub.nodes]
+                    ),
+                )
+            )
         B = _membership([rows[nd.members] for nd in sub.nodes], n)
         in_sample = np.zeros(n, dtype=np.int32)
         in_sample[rows] = 1
@@ -128,8 +151,9 @@ def graph_stability(graph: MapperGraph, X: np.ndarray, lens: np.ndarray, cover: 
         b_sizes = np.asarray(B.sum(axis=1)).ravel()
         jac = overlap.data / (kept[overlap.row] + b_sizes[overlap.col] - overlap.data)
         good = jac >= threshold
-        match = sparse.csr_matrix((np.ones(good.sum()), (overlap.row[good], overlap.col[good])),
-                                  shape=(len(graph.nodes), len(sub.nodes)))
+        match = sparse.csr_matrix(
+            (np.ones(good.sum()), (overlap.row[good], overlap.col[good])), shape=(len(graph.nodes), len(sub.nodes))
+        )
         matched = np.asarray(match.sum(axis=1)).ravel() > 0
         counted += kept > 0
         hits += matched & (kept > 0)
@@ -175,12 +199,17 @@ def _grid_settings(grid: dict[str, list]) -> list[dict[str, Any]]:
         raise InvalidParameterError(f"The grid has an unknown key {unknown[0]!r}; use some of {sorted(allowed)}.")
     keys = sorted(grid)
     for k in keys:
-        check_param("sweep", k, grid[k], isinstance(grid[k], (list, tuple)) and len(grid[k]) >= 1,
-                    "a non-empty list of values")
+        check_param(
+            "sweep", k, grid[k], isinstance(grid[k], (list, tuple)) and len(grid[k]) >= 1, "a non-empty list of values"
+        )
     # the grid's size from its lists' lengths, before the product is built
     size = math.prod(len(grid[k]) for k in keys)
-    limits.check(f"The 'auto_grid' ({' x '.join(str(len(grid[k])) for k in keys)} values)", size,
-                 "max_grid_settings", hint="Give fewer values per key.")
+    limits.check(
+        f"The 'auto_grid' ({' x '.join(str(len(grid[k])) for k in keys)} values)",
+        size,
+        "max_grid_settings",
+        hint="Give fewer values per key.",
+    )
     return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
 
 
@@ -199,10 +228,21 @@ def _clusterer_for(base: Clusterer, setting: dict[str, Any]) -> Clusterer:
     return c
 
 
-def sweep(X: np.ndarray, lens: np.ndarray, grid: dict[str, list] | None = None, *, cover: str = "kmapper",
-          clusterer: Clusterer | dict | str = "dbscan", n_resamples: int = 5, fraction: float = 0.8,
-          random_state: int | None = 0, tie_tolerance: float = 0.02, min_nodes: int = 2,
-          progress: Progress | None = None, **build_kwargs) -> SweepResult:
+def sweep(
+    X: np.ndarray,
+    lens: np.ndarray,
+    grid: dict[str, list] | None = None,
+    *,
+    cover: str = "kmapper",
+    clusterer: Clusterer | dict | str = "dbscan",
+    n_resamples: int = 5,
+    fraction: float = 0.8,
+    random_state: int | None = 0,
+    tie_tolerance: float = 0.02,
+    min_nodes: int = 2,
+    progress: Progress | None = None,
+    **build_kwargs,
+) -> SweepResult:
     """Build and score every setting of ``grid`` (keys ``n_intervals``, ``overlap``, ``eps``, ``min_samples``;
     ``eps`` values may be ``"auto:Q"``); choose the most stable graph with at least ``min_nodes`` nodes."""
     progress = progress or null_progress
@@ -214,22 +254,45 @@ def sweep(X: np.ndarray, lens: np.ndarray, grid: dict[str, list] | None = None, 
         step = scaled(progress, k / len(settings), (k + 1) / len(settings))
         cov = make_cover(cover, setting.get("n_intervals", 10), setting.get("overlap", 0.3))
         clu = _clusterer_for(base, setting)
-        graph = build_mapper_graph(X, lens, cov, clu, random_state=random_state, progress=scaled(step, 0, 0.2),
-                                   **build_kwargs)
-        result = graph_stability(graph, X, lens, cov, clu, n_resamples=n_resamples, fraction=fraction,
-                                 random_state=random_state, progress=scaled(step, 0.2, 1.0))
-        row = {**setting, "eps_resolved": getattr(clu, "eps_", None), "n_nodes": len(graph.nodes),
-               "n_edges": len(graph.edges), "score": result.score, "edge_score": result.edge_score}
+        graph = build_mapper_graph(
+            X, lens, cov, clu, random_state=random_state, progress=scaled(step, 0, 0.2), **build_kwargs
+        )
+        result = graph_stability(
+            graph,
+            X,
+            lens,
+            cov,
+            clu,
+            n_resamples=n_resamples,
+            fraction=fraction,
+            random_state=random_state,
+            progress=scaled(step, 0.2, 1.0),
+        )
+        row = {
+            **setting,
+            "eps_resolved": getattr(clu, "eps_", None),
+            "n_nodes": len(graph.nodes),
+            "n_edges": len(graph.edges),
+            "score": result.score,
+            "edge_score": result.edge_score,
+        }
         table.append(row)
         graphs.append(result.apply(graph))
-    order = sorted(range(len(table)), key=lambda i: (table[i]["n_nodes"] < min_nodes,
-                                                     -round(table[i]["score"] / tie_tolerance),
-                                                     table[i]["n_nodes"] + table[i]["n_edges"], i))
+    order = sorted(
+        range(len(table)),
+        key=lambda i: (
+            table[i]["n_nodes"] < min_nodes,
+            -round(table[i]["score"] / tie_tolerance),
+            table[i]["n_nodes"] + table[i]["n_edges"],
+            i,
+        ),
+    )
     best = order[0] if order else None
     for rank, i in enumerate(order):
         table[i]["rank"] = rank + 1
-    return SweepResult(table=table, best=None if best is None else table[best],
-                       graph=None if best is None else graphs[best])
+    return SweepResult(
+        table=table, best=None if best is None else table[best], graph=None if best is None else graphs[best]
+    )
 
 
 def choose_parameters(X: np.ndarray, lens: np.ndarray, grid: dict[str, list] | None = None, **kwargs) -> SweepResult:

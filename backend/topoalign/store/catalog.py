@@ -33,8 +33,15 @@ from topoalign.store.identifiers import check_stimulus_ids
 from topoalign.store.jobs_table import JobsTable
 from topoalign.store.uploads import UploadArea
 from topoalign.store.records import (
-    ArtifactRecord, CollectionRecord, RepresentationRecord, _artifact_record, _collection_record, _labels_to_json,
-    _representation_record, _stimuli_frame, new_id,
+    ArtifactRecord,
+    CollectionRecord,
+    RepresentationRecord,
+    _artifact_record,
+    _collection_record,
+    _labels_to_json,
+    _representation_record,
+    _stimuli_frame,
+    new_id,
 )
 from topoalign.store.stats import summary_stats
 
@@ -97,8 +104,10 @@ def params_key(params: Any) -> str:
 
 
 _GENERATED_ID_RE = re.compile(r"^[a-z][0-9a-f]{12}$")  # new_id's shape: a letter and 12 hex digits
-_LISTED = ("c.id, c.name, c.description, c.n_stimuli, c.created_at, c.meta_json, "
-           "(SELECT COUNT(*) FROM representations r WHERE r.collection_id=c.id) AS n_reps")
+_LISTED = (
+    "c.id, c.name, c.description, c.n_stimuli, c.created_at, c.meta_json, "
+    "(SELECT COUNT(*) FROM representations r WHERE r.collection_id=c.id) AS n_reps"
+)
 RESERVED_LABELS = ("text", "stimulus_id")
 
 
@@ -107,11 +116,16 @@ def check_collection_name(name: str) -> str:
     shaped like a generated id (so that "id or name" always names one collection)."""
     check_name(name, "collection name")
     if "/" in name:
-        raise InvalidInputError(f"Invalid collection name {name!r}: it may not contain '/' (collections are addressed "
-                                "by name in URLs).", code="invalid_name")
+        raise InvalidInputError(
+            f"Invalid collection name {name!r}: it may not contain '/' (collections are addressed by name in URLs).",
+            code="invalid_name",
+        )
     if _GENERATED_ID_RE.match(name):
-        raise InvalidInputError(f"Invalid collection name {name!r}: names shaped like generated ids (a letter and 12 "
-                                "hex digits) are reserved.", code="invalid_name")
+        raise InvalidInputError(
+            f"Invalid collection name {name!r}: names shaped like generated ids (a letter and 12 "
+            "hex digits) are reserved.",
+            code="invalid_name",
+        )
     return name
 
 
@@ -128,8 +142,11 @@ def check_stimulus_id_list(stimulus_ids) -> list[str]:
 def _check_label_columns(labels: pd.DataFrame) -> None:
     reserved = sorted(set(RESERVED_LABELS) & {str(c) for c in labels.columns})
     if reserved:
-        raise InvalidInputError(f"Label columns may not be named {reserved}: the names are reserved for the stimulus "
-                                "texts and ids. Rename the column(s).", code="reserved_name")
+        raise InvalidInputError(
+            f"Label columns may not be named {reserved}: the names are reserved for the stimulus "
+            "texts and ids. Rename the column(s).",
+            code="reserved_name",
+        )
 
 
 def _collection_meta(stimuli: dict) -> str:
@@ -171,8 +188,10 @@ class Store(JobsTable):
             if "meta_json" not in columns:  # a store made before the listing stopped parsing the stimuli
                 db.execute("ALTER TABLE collections ADD COLUMN meta_json TEXT")
             for row in db.execute("SELECT id, stimuli_json FROM collections WHERE meta_json IS NULL").fetchall():
-                db.execute("UPDATE collections SET meta_json=? WHERE id=?",
-                           (_collection_meta(json.loads(row["stimuli_json"])), row["id"]))
+                db.execute(
+                    "UPDATE collections SET meta_json=? WHERE id=?",
+                    (_collection_meta(json.loads(row["stimuli_json"])), row["id"]),
+                )
 
     # -- plumbing ---------------------------------------------------------------------------------------------
     @contextmanager
@@ -297,13 +316,18 @@ class Store(JobsTable):
             if conflicts:
                 raise ConflictError(
                     f"The labels would change existing values: {conflicts} (column: stimuli). Nothing was changed; "
-                    "send overwrite to replace them.", code="label_conflict")
-            db.execute("UPDATE collections SET stimuli_json=?, meta_json=? WHERE id=?",
-                       (json.dumps(stimuli), _collection_meta(stimuli), coll.id))
+                    "send overwrite to replace them.",
+                    code="label_conflict",
+                )
+            db.execute(
+                "UPDATE collections SET stimuli_json=?, meta_json=? WHERE id=?",
+                (json.dumps(stimuli), _collection_meta(stimuli), coll.id),
+            )
         return changed
 
-    def update_collection(self, collection_id: str, *, name: str | None = None,
-                          description: str | None = None) -> CollectionRecord:
+    def update_collection(
+        self, collection_id: str, *, name: str | None = None, description: str | None = None
+    ) -> CollectionRecord:
         """Rename a collection or change its description."""
         coll = self.get_collection(collection_id)
         if name is not None:
@@ -325,7 +349,9 @@ class Store(JobsTable):
             db.execute("DELETE FROM collections WHERE id=?", (coll.id,))
 
     # -- representations --------------------------------------------------------------------------------------
-    def add_representation(self, collection_id: str, rep: Representation, name: str | None = None) -> RepresentationRecord:
+    def add_representation(
+        self, collection_id: str, rep: Representation, name: str | None = None
+    ) -> RepresentationRecord:
         """Store ``rep`` in a collection; see :meth:`add_representations`."""
         if name is not None:
             rep = Representation(rep.matrix, rep.stimulus_ids, rep.labels, rep.provenance, name)
@@ -370,7 +396,9 @@ class Store(JobsTable):
     def _check_names_free(self, coll: CollectionRecord, names: list[str], db: sqlite3.Connection | None = None) -> None:
         def check(conn):
             for name in names:
-                if conn.execute("SELECT 1 FROM representations WHERE collection_id=? AND name=?", (coll.id, name)).fetchone():
+                if conn.execute(
+                    "SELECT 1 FROM representations WHERE collection_id=? AND name=?", (coll.id, name)
+                ).fetchone():
                     raise ConflictError(f"Collection {coll.name!r} already has a representation named {name!r}.")
 
         if db is not None:
@@ -387,9 +415,22 @@ class Store(JobsTable):
                 db.execute(
                     "INSERT INTO representations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
-                        rid, cid, name, rep.n, rep.d, p.model, p.layer, p.layer_index, p.layer_fraction,
-                        p.checkpoint, p.epoch, p.condition, p.seed, json.dumps(p.to_dict(), default=str),
-                        json.dumps(stats), time.time(),
+                        rid,
+                        cid,
+                        name,
+                        rep.n,
+                        rep.d,
+                        p.model,
+                        p.layer,
+                        p.layer_index,
+                        p.layer_fraction,
+                        p.checkpoint,
+                        p.epoch,
+                        p.condition,
+                        p.seed,
+                        json.dumps(p.to_dict(), default=str),
+                        json.dumps(stats),
+                        time.time(),
                     ),
                 )
 
@@ -436,7 +477,9 @@ class Store(JobsTable):
         rec = self.get_representation(rep_id)
         with self._transaction() as db:
             db.execute("DELETE FROM representations WHERE id=?", (rec.id,))
-            arts = db.execute("SELECT id, kind, suffix FROM artifacts WHERE representation_ids LIKE ?", (f'%"{rec.id}"%',)).fetchall()
+            arts = db.execute(
+                "SELECT id, kind, suffix FROM artifacts WHERE representation_ids LIKE ?", (f'%"{rec.id}"%',)
+            ).fetchall()
             db.execute("DELETE FROM artifacts WHERE representation_ids LIKE ?", (f'%"{rec.id}"%',))
         self.array_path(rec.id).unlink(missing_ok=True)
         for a in arts:
@@ -468,8 +511,16 @@ class Store(JobsTable):
             with self._transaction() as db:
                 db.execute(
                     "INSERT OR IGNORE INTO artifacts VALUES (?,?,?,?,?,?,?,?)",
-                    (aid, kind, key, json.dumps(params, sort_keys=True, default=str), json.dumps(list(representation_ids)),
-                     suffix, json.dumps(meta or {}, default=str), time.time()),
+                    (
+                        aid,
+                        kind,
+                        key,
+                        json.dumps(params, sort_keys=True, default=str),
+                        json.dumps(list(representation_ids)),
+                        suffix,
+                        json.dumps(meta or {}, default=str),
+                        time.time(),
+                    ),
                 )
         except BaseException:
             path.unlink(missing_ok=True)
@@ -538,5 +589,7 @@ class Store(JobsTable):
                 (time.time(),),
             )
             interrupted = cur.rowcount
-        return {"removed_files": len(report.orphan_files) + len(report.temp_files) + len(stale_uploads),
-                "interrupted_jobs": interrupted}
+        return {
+            "removed_files": len(report.orphan_files) + len(report.temp_files) + len(stale_uploads),
+            "interrupted_jobs": interrupted,
+        }

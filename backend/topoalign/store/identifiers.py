@@ -24,8 +24,11 @@ def check_stimulus_ids(ids: Sequence[str], what: str = "stimulus ids") -> list[s
         raise InvalidInputError(f"{len(nul)} {what} contain a NUL character (e.g. {nul[:3]}).", code="bad_ids")
     bad = [s for s in ids if any(ord(ch) < 32 or ord(ch) == 127 or ch in _BIDI for ch in s)]
     if bad:
-        raise InvalidInputError(f"{len(bad)} {what} contain control or bidirectional-override characters "
-                                f"(e.g. {[repr(b) for b in bad[:3]]}).", code="bad_ids")
+        raise InvalidInputError(
+            f"{len(bad)} {what} contain control or bidirectional-override characters "
+            f"(e.g. {[repr(b) for b in bad[:3]]}).",
+            code="bad_ids",
+        )
     long = [s for s in ids if len(s) > MAX_ID_LENGTH]
     if long:
         raise InvalidInputError(f"{len(long)} {what} are longer than {MAX_ID_LENGTH} characters.", code="bad_ids")

@@ -18,6 +18,7 @@ def new_id(prefix: str = "") -> str:
     """A short random id (prefix + 12 hex digits); ids are names in the catalog, never paths given by users."""
     return prefix + secrets.token_hex(6)
 
+
 @dataclass
 class CollectionRecord:
     id: str
@@ -91,24 +92,38 @@ def _collection_record(row: sqlite3.Row) -> CollectionRecord:
         stimuli = json.loads(row["stimuli_json"])
         meta = {"label_columns": list(stimuli.get("labels", {})), "has_text": stimuli.get("text") is not None}
     return CollectionRecord(
-        id=row["id"], name=row["name"], description=row["description"], n_stimuli=row["n_stimuli"],
-        label_columns=list(meta["label_columns"]), has_text=bool(meta["has_text"]),
-        n_representations=row["n_reps"] if "n_reps" in row.keys() else 0, created_at=row["created_at"],
+        id=row["id"],
+        name=row["name"],
+        description=row["description"],
+        n_stimuli=row["n_stimuli"],
+        label_columns=list(meta["label_columns"]),
+        has_text=bool(meta["has_text"]),
+        n_representations=row["n_reps"] if "n_reps" in row.keys() else 0,
+        created_at=row["created_at"],
     )
 
 
 def _representation_record(row: sqlite3.Row) -> RepresentationRecord:
     return RepresentationRecord(
-        id=row["id"], collection_id=row["collection_id"], name=row["name"], n=row["n"], d=row["d"],
-        provenance=Provenance.from_dict(json.loads(row["provenance_json"])), stats=json.loads(row["stats_json"]),
+        id=row["id"],
+        collection_id=row["collection_id"],
+        name=row["name"],
+        n=row["n"],
+        d=row["d"],
+        provenance=Provenance.from_dict(json.loads(row["provenance_json"])),
+        stats=json.loads(row["stats_json"]),
         created_at=row["created_at"],
     )
 
 
 def _artifact_record(row: sqlite3.Row) -> ArtifactRecord:
     return ArtifactRecord(
-        id=row["id"], kind=row["kind"], key=row["key"], params=json.loads(row["params_json"]),
-        representation_ids=json.loads(row["representation_ids"]), meta=json.loads(row["meta_json"]),
+        id=row["id"],
+        kind=row["kind"],
+        key=row["key"],
+        params=json.loads(row["params_json"]),
+        representation_ids=json.loads(row["representation_ids"]),
+        meta=json.loads(row["meta_json"]),
         created_at=row["created_at"],
     )
 

@@ -65,7 +65,8 @@ class UploadArea:
                 written += len(chunk)
                 if written > cap:
                     raise PayloadTooLargeError(
-                        f"Upload {client_name!r} is larger than the {cap:,}-byte cap (TOPOALIGN_MAX_UPLOAD_BYTES).")
+                        f"Upload {client_name!r} is larger than the {cap:,}-byte cap (TOPOALIGN_MAX_UPLOAD_BYTES)."
+                    )
                 out.write(chunk)
         return target
 

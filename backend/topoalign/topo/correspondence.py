@@ -104,8 +104,9 @@ class NodeOverlap:
     n_shared: int
 
 
-def overlap_from_incidence(inc_a: sp.csr_matrix, inc_b: sp.csr_matrix, node_ids_a: list[str],
-                           node_ids_b: list[str]) -> NodeOverlap:
+def overlap_from_incidence(
+    inc_a: sp.csr_matrix, inc_b: sp.csr_matrix, node_ids_a: list[str], node_ids_b: list[str]
+) -> NodeOverlap:
     """Overlap matrices from two incidence matrices over the same stimulus rows."""
     shared = (inc_a.T @ inc_b).tocsr()
     shared.eliminate_zeros()
@@ -119,17 +120,27 @@ def overlap_from_incidence(inc_a: sp.csr_matrix, inc_b: sp.csr_matrix, node_ids_
         return sp.csr_matrix((values, (coo.row, coo.col)), shape=shape)
 
     return NodeOverlap(
-        node_ids_a=list(node_ids_a), node_ids_b=list(node_ids_b), shared=mat(coo.data.astype(np.float64)),
-        jaccard=mat(coo.data / union), containment_ab=mat(coo.data / sa[coo.row]),
-        containment_ba=mat(coo.data / sb[coo.col]), sizes_a=sa, sizes_b=sb, n_shared=int(inc_a.shape[0]),
+        node_ids_a=list(node_ids_a),
+        node_ids_b=list(node_ids_b),
+        shared=mat(coo.data.astype(np.float64)),
+        jaccard=mat(coo.data / union),
+        containment_ab=mat(coo.data / sa[coo.row]),
+        containment_ba=mat(coo.data / sb[coo.col]),
+        sizes_a=sa,
+        sizes_b=sb,
+        n_shared=int(inc_a.shape[0]),
     )
 
 
 def node_overlap(graph_a: MapperGraph, graph_b: MapperGraph, stimulus_ids: np.ndarray | None = None) -> NodeOverlap:
     """Overlap matrices of two graphs over their shared stimuli (or over ``stimulus_ids``)."""
     ids = shared_stimulus_ids([graph_a, graph_b]) if stimulus_ids is None else stimulus_ids
-    return overlap_from_incidence(incidence_matrix(graph_a, ids), incidence_matrix(graph_b, ids),
-                                  [n.id for n in graph_a.nodes], [n.id for n in graph_b.nodes])
+    return overlap_from_incidence(
+        incidence_matrix(graph_a, ids),
+        incidence_matrix(graph_b, ids),
+        [n.id for n in graph_a.nodes],
+        [n.id for n in graph_b.nodes],
+    )
 
 
 # -- optimal transport ---------------------------------------------------------------------------------------------
@@ -162,9 +173,16 @@ def node_coupling(overlap: NodeOverlap, *, reg: float = 0.0, max_iter: int = 100
     return np.asarray(ot.emd(a, b, cost, numItermax=max_iter))
 
 
-def coot_distance(graph_a: MapperGraph, graph_b: MapperGraph, *, anchored: bool = True,
-                  stimulus_ids: np.ndarray | None = None, max_points: int = 1500, epsilon: float = 0.0,
-                  random_state: int = 0) -> dict[str, Any]:
+def coot_distance(
+    graph_a: MapperGraph,
+    graph_b: MapperGraph,
+    *,
+    anchored: bool = True,
+    stimulus_ids: np.ndarray | None = None,
+    max_points: int = 1500,
+    epsilon: float = 0.0,
+    random_state: int = 0,
+) -> dict[str, Any]:
     """Co-optimal-transport distance of two Mapper graphs seen as hypergraphs over their shared stimuli.
 
     Points are the shared stimuli (uniform mass), hyperedges the nodes (mass = member count, normalised); the
@@ -180,12 +198,21 @@ def coot_distance(graph_a: MapperGraph, graph_b: MapperGraph, *, anchored: bool 
     ids = shared_stimulus_ids([graph_a, graph_b]) if stimulus_ids is None else np.asarray(stimulus_ids, dtype=str)
     inc_a, inc_b = incidence_matrix(graph_a, ids), incidence_matrix(graph_b, ids)
     overlap = overlap_from_incidence(inc_a, inc_b, [n.id for n in graph_a.nodes], [n.id for n in graph_b.nodes])
-    return coot_from_overlap(overlap, inc_a, inc_b, anchored=anchored, max_points=max_points, epsilon=epsilon,
-                             random_state=random_state)
+    return coot_from_overlap(
+        overlap, inc_a, inc_b, anchored=anchored, max_points=max_points, epsilon=epsilon, random_state=random_state
+    )
 
 
-def coot_from_overlap(overlap: NodeOverlap, inc_a: sp.csr_matrix, inc_b: sp.csr_matrix, *, anchored: bool = True,
-                      max_points: int = 1500, epsilon: float = 0.0, random_state: int = 0) -> dict[str, Any]:
+def coot_from_overlap(
+    overlap: NodeOverlap,
+    inc_a: sp.csr_matrix,
+    inc_b: sp.csr_matrix,
+    *,
+    anchored: bool = True,
+    max_points: int = 1500,
+    epsilon: float = 0.0,
+    random_state: int = 0,
+) -> dict[str, Any]:
     n = overlap.n_shared
     wa, wb = _masses(overlap.sizes_a), _masses(overlap.sizes_b)
     if len(wa) == 0 or len(wb) == 0:
@@ -211,17 +238,31 @@ def _free_coot(inc_a, inc_b, wa, wb, q_init, max_points, epsilon, random_state):
     X = inc_a[rows].toarray()
     Y = inc_b[rows].toarray()
     m = len(rows)
-    warm = {"pi_sample": np.eye(m) / m, "pi_feature": q_init,
-            "duals_sample": (np.zeros(m), np.zeros(m)), "duals_feature": (np.zeros(len(wa)), np.zeros(len(wb)))}
-    pi_s, pi_f, log = ot.coot.co_optimal_transport(X, Y, wx_feat=wa, wy_feat=wb, epsilon=epsilon, warmstart=warm,
-                                                   nits_bcd=30, nits_ot=100000 if epsilon == 0 else 500, log=True)
+    warm = {
+        "pi_sample": np.eye(m) / m,
+        "pi_feature": q_init,
+        "duals_sample": (np.zeros(m), np.zeros(m)),
+        "duals_feature": (np.zeros(len(wa)), np.zeros(len(wb))),
+    }
+    pi_s, pi_f, log = ot.coot.co_optimal_transport(
+        X,
+        Y,
+        wx_feat=wa,
+        wy_feat=wb,
+        epsilon=epsilon,
+        warmstart=warm,
+        nits_bcd=30,
+        nits_ot=100000 if epsilon == 0 else 500,
+        log=True,
+    )
     dist = float(log["distances"][-1]) if len(log["distances"]) else 0.0
     return dist, np.asarray(pi_f)
 
 
 # -- best partners -------------------------------------------------------------------------------------------------
-def best_partners(overlap: NodeOverlap, coupling: np.ndarray | None = None, *, top: int = 3,
-                  direction: str = "ab") -> dict[str, list[dict[str, Any]]]:
+def best_partners(
+    overlap: NodeOverlap, coupling: np.ndarray | None = None, *, top: int = 3, direction: str = "ab"
+) -> dict[str, list[dict[str, Any]]]:
     """Per node of A (``direction='ab'``) or B (``'ba'``): up to ``top`` partners by Jaccard, with scores.
 
     Each partner: ``{"node": id, "jaccard", "containment" (share of this node inside the partner), "shared",
@@ -231,7 +272,9 @@ def best_partners(overlap: NodeOverlap, coupling: np.ndarray | None = None, *, t
     jac = overlap.jaccard if direction == "ab" else overlap.jaccard.T.tocsr()
     cont = overlap.containment_ab if direction == "ab" else overlap.containment_ba.T.tocsr()
     shared = overlap.shared if direction == "ab" else overlap.shared.T.tocsr()
-    src, dst = (overlap.node_ids_a, overlap.node_ids_b) if direction == "ab" else (overlap.node_ids_b, overlap.node_ids_a)
+    src, dst = (
+        (overlap.node_ids_a, overlap.node_ids_b) if direction == "ab" else (overlap.node_ids_b, overlap.node_ids_a)
+    )
     plan = None
     if coupling is not None and coupling.size:
         plan = coupling if direction == "ab" else coupling.T
@@ -245,8 +288,12 @@ def best_partners(overlap: NodeOverlap, coupling: np.ndarray | None = None, *, t
         partners = []
         for k in order:
             j = int(cols[k])
-            p = {"node": dst[j], "jaccard": float(vals[k]), "containment": float(cont.data[lo + k]),
-                 "shared": int(shared.data[lo + k])}
+            p = {
+                "node": dst[j],
+                "jaccard": float(vals[k]),
+                "containment": float(cont.data[lo + k]),
+                "shared": int(shared.data[lo + k]),
+            }
             if plan is not None:
                 p["transport"] = float(plan[i, j])
             partners.append(p)
@@ -276,28 +323,54 @@ class Correspondence:
         coo = self.overlap.jaccard.tocoo()
         order = np.lexsort((coo.col, coo.row, -coo.data))[:max_pairs]
         shared = self.overlap.shared.tocoo().data
-        pairs = [{"a": self.overlap.node_ids_a[i], "b": self.overlap.node_ids_b[j], "jaccard": float(v),
-                  "shared": int(shared[k]), "transport": float(self.coupling[i, j]) if self.coupling.size else 0.0}
-                  for k, i, j, v in zip(order, coo.row[order], coo.col[order], coo.data[order])]
+        pairs = [
+            {
+                "a": self.overlap.node_ids_a[i],
+                "b": self.overlap.node_ids_b[j],
+                "jaccard": float(v),
+                "shared": int(shared[k]),
+                "transport": float(self.coupling[i, j]) if self.coupling.size else 0.0,
+            }
+            for k, i, j, v in zip(order, coo.row[order], coo.col[order], coo.data[order])
+        ]
         return {
-            "a": self.name_a, "b": self.name_b, "n_shared": self.n_shared,
-            "coot_distance": float(self.coot["distance"]), "coot_normalized": float(self.coot["normalized"]),
+            "a": self.name_a,
+            "b": self.name_b,
+            "n_shared": self.n_shared,
+            "coot_distance": float(self.coot["distance"]),
+            "coot_normalized": float(self.coot["normalized"]),
             "transport_overlap": float(1.0 - self.coot["normalized"]),
-            "pairs": pairs, "partners_ab": self.partners_ab, "partners_ba": self.partners_ba,
+            "pairs": pairs,
+            "partners_ab": self.partners_ab,
+            "partners_ba": self.partners_ba,
         }
 
 
-def correspond(graph_a: MapperGraph, graph_b: MapperGraph, *, name_a: str = "A", name_b: str = "B",
-               stimulus_ids: np.ndarray | None = None, top: int = 3, reg: float = 0.0) -> Correspondence:
+def correspond(
+    graph_a: MapperGraph,
+    graph_b: MapperGraph,
+    *,
+    name_a: str = "A",
+    name_b: str = "B",
+    stimulus_ids: np.ndarray | None = None,
+    top: int = 3,
+    reg: float = 0.0,
+) -> Correspondence:
     """Overlap matrices, OT coupling, COOT distance and best partners of two graphs over their shared stimuli."""
     ids = shared_stimulus_ids([graph_a, graph_b]) if stimulus_ids is None else np.asarray(stimulus_ids, dtype=str)
     inc_a, inc_b = incidence_matrix(graph_a, ids), incidence_matrix(graph_b, ids)
     overlap = overlap_from_incidence(inc_a, inc_b, [n.id for n in graph_a.nodes], [n.id for n in graph_b.nodes])
     coupling = node_coupling(overlap, reg=reg)
     coot = coot_from_overlap(overlap, inc_a, inc_b)
-    return Correspondence(name_a, name_b, overlap, coupling, coot,
-                          best_partners(overlap, coupling, top=top, direction="ab"),
-                          best_partners(overlap, coupling, top=top, direction="ba"))
+    return Correspondence(
+        name_a,
+        name_b,
+        overlap,
+        coupling,
+        coot,
+        best_partners(overlap, coupling, top=top, direction="ab"),
+        best_partners(overlap, coupling, top=top, direction="ba"),
+    )
 
 
 class CorrespondenceSet:
@@ -307,8 +380,16 @@ class CorrespondenceSet:
     in-memory cache is used. All pairs use the stimuli shared by all k graphs.
     """
 
-    def __init__(self, graphs: Sequence[MapperGraph], names: Sequence[str] | None = None, *, store=None,
-                 keys: Sequence[str] | None = None, top: int = 3, min_graphs: int = 2):
+    def __init__(
+        self,
+        graphs: Sequence[MapperGraph],
+        names: Sequence[str] | None = None,
+        *,
+        store=None,
+        keys: Sequence[str] | None = None,
+        top: int = 3,
+        min_graphs: int = 2,
+    ):
         if len(graphs) < min_graphs:
             raise InvalidInputError(f"Comparing graphs needs at least {min_graphs} graphs; got {len(graphs)}.")
         self.graphs = list(graphs)
@@ -342,8 +423,9 @@ class CorrespondenceSet:
             if (h, g) in self._overlaps:
                 return _transpose_overlap(self._overlaps[(h, g)])
             ga, gb = self.graphs[g], self.graphs[h]
-            self._overlaps[(g, h)] = overlap_from_incidence(self.incidence(g), self.incidence(h),
-                                                            [n.id for n in ga.nodes], [n.id for n in gb.nodes])
+            self._overlaps[(g, h)] = overlap_from_incidence(
+                self.incidence(g), self.incidence(h), [n.id for n in ga.nodes], [n.id for n in gb.nodes]
+            )
         return self._overlaps[(g, h)]
 
     def pair(self, g: int, h: int) -> Correspondence:
@@ -359,9 +441,15 @@ class CorrespondenceSet:
             overlap = self.overlap(g, h)
             coupling = node_coupling(overlap)
             coot = coot_from_overlap(overlap, inc_a, inc_b)
-            corr = Correspondence(self.names[g], self.names[h], overlap, coupling, coot,
-                                  best_partners(overlap, coupling, top=self.top, direction="ab"),
-                                  best_partners(overlap, coupling, top=self.top, direction="ba"))
+            corr = Correspondence(
+                self.names[g],
+                self.names[h],
+                overlap,
+                coupling,
+                coot,
+                best_partners(overlap, coupling, top=self.top, direction="ab"),
+                best_partners(overlap, coupling, top=self.top, direction="ba"),
+            )
             self._save(g, h, corr)
         self._pairs[(g, h)] = corr
         return corr
@@ -379,8 +467,13 @@ class CorrespondenceSet:
     def _params(self, g: int, h: int) -> dict[str, Any] | None:
         if self.store is None or self.keys is None:
             return None
-        return {"a": self.keys[g], "b": self.keys[h], "shared": _ids_digest(self.stimulus_ids), "top": self.top,
-                "version": CORRESPONDENCE_VERSION}
+        return {
+            "a": self.keys[g],
+            "b": self.keys[h],
+            "shared": _ids_digest(self.stimulus_ids),
+            "top": self.top,
+            "version": CORRESPONDENCE_VERSION,
+        }
 
     def _load(self, g: int, h: int) -> Correspondence | None:
         params = self._params(g, h)
@@ -398,26 +491,49 @@ class CorrespondenceSet:
         if overlap.shared.nnz != shared.nnz:  # stale cache entry: recompute
             return None
         coupling = arrays["coupling"]
-        coot = {"distance": float(arrays["coot"][0]), "normalized": float(arrays["coot"][1]), "coupling": coupling,
-                "n_shared": overlap.n_shared}
-        return Correspondence(self.names[g], self.names[h], overlap, coupling, coot,
-                              best_partners(overlap, coupling, top=self.top, direction="ab"),
-                              best_partners(overlap, coupling, top=self.top, direction="ba"))
+        coot = {
+            "distance": float(arrays["coot"][0]),
+            "normalized": float(arrays["coot"][1]),
+            "coupling": coupling,
+            "n_shared": overlap.n_shared,
+        }
+        return Correspondence(
+            self.names[g],
+            self.names[h],
+            overlap,
+            coupling,
+            coot,
+            best_partners(overlap, coupling, top=self.top, direction="ab"),
+            best_partners(overlap, coupling, top=self.top, direction="ba"),
+        )
 
     def _save(self, g: int, h: int, corr: Correspondence) -> None:
         params = self._params(g, h)
         if params is None:
             return
         coo = corr.overlap.shared.tocoo()
-        payload = {"shared_row": coo.row.astype(np.int64), "shared_col": coo.col.astype(np.int64),
-                   "shared_data": coo.data, "coupling": corr.coupling,
-                   "coot": np.array([corr.coot["distance"], corr.coot["normalized"]])}
+        payload = {
+            "shared_row": coo.row.astype(np.int64),
+            "shared_col": coo.col.astype(np.int64),
+            "shared_data": coo.data,
+            "coupling": corr.coupling,
+            "coot": np.array([corr.coot["distance"], corr.coot["normalized"]]),
+        }
         self.store.put_artifact("correspondence", params, payload, meta={"a": self.names[g], "b": self.names[h]})
 
 
 def _transpose_overlap(o: NodeOverlap) -> NodeOverlap:
-    return NodeOverlap(o.node_ids_b, o.node_ids_a, o.shared.T.tocsr(), o.jaccard.T.tocsr(),
-                       o.containment_ba.T.tocsr(), o.containment_ab.T.tocsr(), o.sizes_b, o.sizes_a, o.n_shared)
+    return NodeOverlap(
+        o.node_ids_b,
+        o.node_ids_a,
+        o.shared.T.tocsr(),
+        o.jaccard.T.tocsr(),
+        o.containment_ba.T.tocsr(),
+        o.containment_ab.T.tocsr(),
+        o.sizes_b,
+        o.sizes_a,
+        o.n_shared,
+    )
 
 
 def _transpose(c: Correspondence) -> Correspondence:

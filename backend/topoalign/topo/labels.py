@@ -23,7 +23,9 @@ import pandas as pd
 from topoalign.errors import InvalidParameterError
 from topoalign.mapper.labels import label_key
 
-_TOKEN = re.compile(r"""\s*(?:(?P<op>==|!=|>=|<=|>|<)|(?P<punct>[(){},])|(?P<str>'[^']*'|"[^"]*")|(?P<word>[^\s(){},=!<>'"]+))""")
+_TOKEN = re.compile(
+    r"""\s*(?:(?P<op>==|!=|>=|<=|>|<)|(?P<punct>[(){},])|(?P<str>'[^']*'|"[^"]*")|(?P<word>[^\s(){},=!<>'"]+))"""
+)
 MAX_QUERY_CHARS = 1000
 
 
@@ -34,8 +36,10 @@ def _tokens(query: str) -> list[tuple[str, str, int]]:
             break
         m = _TOKEN.match(query, pos)
         if m is None or m.end() == pos:
-            raise InvalidParameterError(f"Cannot parse label query {query!r}: unexpected character "
-                                        f"{query[pos:].strip()[:1]!r} at position {pos}.")
+            raise InvalidParameterError(
+                f"Cannot parse label query {query!r}: unexpected character "
+                f"{query[pos:].strip()[:1]!r} at position {pos}."
+            )
         kind = m.lastgroup
         text = m.group(kind)
         if kind == "str":
@@ -75,7 +79,7 @@ class _Parser:
 
     def parse(self) -> np.ndarray:
         if not self.toks:
-            raise InvalidParameterError("The label query is empty: write e.g. \"class == 3\" or \"class in {3, 8}\".")
+            raise InvalidParameterError('The label query is empty: write e.g. "class == 3" or "class in {3, 8}".')
         mask = self.or_()
         if self.i != len(self.toks):
             raise self.fail(f"unexpected {self.toks[self.i][1]!r}")
@@ -108,8 +112,10 @@ class _Parser:
         if kind not in ("word", "str"):
             raise self.fail(f"expected a label column name, got {column!r}")
         if column not in self.frame.columns:
-            raise InvalidParameterError(f"Unknown label column {column!r} in query {self.query!r}; "
-                                        f"the labels are {sorted(map(str, self.frame.columns))}.")
+            raise InvalidParameterError(
+                f"Unknown label column {column!r} in query {self.query!r}; "
+                f"the labels are {sorted(map(str, self.frame.columns))}."
+            )
         series = self.frame[column]
         negate = False
         if self.peek("not", "word"):
@@ -163,7 +169,11 @@ def _compare(series: pd.Series, op: str, text: str, parser: _Parser) -> np.ndarr
         raise parser.fail(f"{op!r} needs a number, got {text!r}") from None
     nums = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     ops: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
-        ">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}
+        ">=": np.greater_equal,
+        "<=": np.less_equal,
+        ">": np.greater,
+        "<": np.less,
+    }
     with np.errstate(invalid="ignore"):
         return ops[op](nums, ref) & ~np.isnan(nums)
 
@@ -173,8 +183,10 @@ def select_stimuli(labels: pd.DataFrame | None, query: str) -> np.ndarray:
     if not isinstance(query, str) or len(query) > MAX_QUERY_CHARS:
         raise InvalidParameterError(f"A label query must be a string of at most {MAX_QUERY_CHARS} characters.")
     if labels is None or labels.shape[1] == 0:
-        raise InvalidParameterError(f"The label query {query!r} needs stimulus labels, and these graphs have none "
-                                    "(graph files carry them when written by `topoalign mapper -o` from a labelled "
-                                    "collection or with --labels).")
+        raise InvalidParameterError(
+            f"The label query {query!r} needs stimulus labels, and these graphs have none "
+            "(graph files carry them when written by `topoalign mapper -o` from a labelled "
+            "collection or with --labels)."
+        )
     mask = _Parser(query, labels).parse()
     return np.asarray(labels.index[mask], dtype=str)

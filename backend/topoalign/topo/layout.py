@@ -40,14 +40,42 @@ from topoalign.errors import InvalidParameterError, check_param
 from topoalign.progress import Progress
 from topoalign.mapper.graph import MapperGraph
 from topoalign.topo.correspondence import CorrespondenceSet
-from topoalign.topo.layout_quality import (correspondence_distance, correspondence_springs, edge_crossings,
-                                           layout_quality, quality_figures, weighted_procrustes)
-from topoalign.topo.stress import (GraphGeometry, StressKernel, auto_iterations, graph_geometry, independent_layouts,
-                                   optimal_scale, pivot_mds, stress)
+from topoalign.topo.layout_quality import (
+    correspondence_distance,
+    correspondence_springs,
+    edge_crossings,
+    layout_quality,
+    quality_figures,
+    weighted_procrustes,
+)
+from topoalign.topo.stress import (
+    GraphGeometry,
+    StressKernel,
+    auto_iterations,
+    graph_geometry,
+    independent_layouts,
+    optimal_scale,
+    pivot_mds,
+    stress,
+)
 
-__all__ = ["MODES", "JointLayout", "joint_layout", "correspondence_springs", "correspondence_distance",
-           "edge_crossings", "layout_quality", "quality_figures", "GraphGeometry", "graph_geometry", "pivot_mds",
-           "independent_layouts", "stress", "optimal_scale", "auto_iterations"]
+__all__ = [
+    "MODES",
+    "JointLayout",
+    "joint_layout",
+    "correspondence_springs",
+    "correspondence_distance",
+    "edge_crossings",
+    "layout_quality",
+    "quality_figures",
+    "GraphGeometry",
+    "graph_geometry",
+    "pivot_mds",
+    "independent_layouts",
+    "stress",
+    "optimal_scale",
+    "auto_iterations",
+]
 
 MODES = ("panels", "overlay")
 MAX_WARM_COORD = 1e6  # warm-start coordinates are graph hops; far beyond this the majorisation's sums overflow
@@ -96,7 +124,6 @@ class _Coupling:
         return num, srow * srow * Md
 
 
-
 # -- the layout -----------------------------------------------------------------------------------------------------
 @dataclass
 class JointLayout:
@@ -117,19 +144,30 @@ class JointLayout:
 
     def position_map(self) -> dict[str, dict[str, tuple[float, float]]]:
         """Shared-frame positions, the shape ``joint_layout(initial=...)`` takes for a warm start."""
-        return {name: {nid: (float(x), float(y)) for nid, (x, y) in zip(ids, pos)}
-                for name, ids, pos in zip(self.names, self.node_ids, self.positions)}
+        return {
+            name: {nid: (float(x), float(y)) for nid, (x, y) in zip(ids, pos)}
+            for name, ids, pos in zip(self.names, self.node_ids, self.positions)
+        }
 
     def to_json(self) -> dict[str, Any]:
         allpos = np.vstack([self.drawn(g) for g in range(len(self.names))]) if self.names else np.zeros((0, 2))
         lo, hi = (allpos.min(axis=0), allpos.max(axis=0)) if len(allpos) else (np.zeros(2), np.zeros(2))
         return {
-            "mode": self.mode, "params": self.params, "n_iter": self.n_iter,
+            "mode": self.mode,
+            "params": self.params,
+            "n_iter": self.n_iter,
             "bbox": [float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])],
-            "graphs": [{"name": name, "offset": [float(v) for v in self.offsets[g]],
-                        "nodes": [{"id": nid, "x": round(float(x), 4), "y": round(float(y), 4)}
-                                  for nid, (x, y) in zip(self.node_ids[g], self.drawn(g))]}
-                       for g, name in enumerate(self.names)],
+            "graphs": [
+                {
+                    "name": name,
+                    "offset": [float(v) for v in self.offsets[g]],
+                    "nodes": [
+                        {"id": nid, "x": round(float(x), 4), "y": round(float(y), 4)}
+                        for nid, (x, y) in zip(self.node_ids[g], self.drawn(g))
+                    ],
+                }
+                for g, name in enumerate(self.names)
+            ],
             "quality": self.quality,
         }
 
@@ -168,24 +206,64 @@ def joint_layout(
     """
     # one BLAS thread: the kernel's products are small, and threaded OpenBLAS stalls badly on a busy machine
     with one_blas_thread():
-        return _joint_layout(graphs, names, mode=mode, coupling_strength=coupling_strength, min_jaccard=min_jaccard,
-                             n_iter=n_iter, tol=tol, initial=initial, anchor_strength=anchor_strength, columns=columns,
-                             gap=gap, random_state=random_state, quality=quality, progress=progress)
+        return _joint_layout(
+            graphs,
+            names,
+            mode=mode,
+            coupling_strength=coupling_strength,
+            min_jaccard=min_jaccard,
+            n_iter=n_iter,
+            tol=tol,
+            initial=initial,
+            anchor_strength=anchor_strength,
+            columns=columns,
+            gap=gap,
+            random_state=random_state,
+            quality=quality,
+            progress=progress,
+        )
 
 
-def _joint_layout(graphs, names, *, mode, coupling_strength, min_jaccard, n_iter, tol, initial, anchor_strength,
-                  columns, gap, random_state, quality, progress) -> JointLayout:
+def _joint_layout(
+    graphs,
+    names,
+    *,
+    mode,
+    coupling_strength,
+    min_jaccard,
+    n_iter,
+    tol,
+    initial,
+    anchor_strength,
+    columns,
+    gap,
+    random_state,
+    quality,
+    progress,
+) -> JointLayout:
     # one graph is laid out alone (no springs): the dashboard opens a single graph through the same path
     corr = graphs if isinstance(graphs, CorrespondenceSet) else CorrespondenceSet(graphs, names, min_graphs=1)
     check_param("joint_layout", "mode", mode, mode in MODES, f"one of {list(MODES)}")
     check_param("joint_layout", "coupling_strength", coupling_strength, coupling_strength >= 0, "a float >= 0")
-    check_param("joint_layout", "n_iter", n_iter, n_iter is None or (isinstance(n_iter, int) and 1 <= n_iter <= 10000),
-                "None (automatic) or an int in [1, 10000]")
+    check_param(
+        "joint_layout",
+        "n_iter",
+        n_iter,
+        n_iter is None or (isinstance(n_iter, int) and 1 <= n_iter <= 10000),
+        "None (automatic) or an int in [1, 10000]",
+    )
     check_param("joint_layout", "anchor_strength", anchor_strength, anchor_strength >= 0, "a float >= 0")
     check_param("joint_layout", "min_jaccard", min_jaccard, 0 <= min_jaccard <= 1, "in [0, 1]")
     check_param("joint_layout", "gap", gap, 0 <= gap <= 10, "in [0, 10]")
-    params = {"mode": mode, "coupling_strength": coupling_strength, "min_jaccard": min_jaccard, "n_iter": n_iter,
-              "anchor_strength": anchor_strength, "random_state": random_state, "warm_start": initial is not None}
+    params = {
+        "mode": mode,
+        "coupling_strength": coupling_strength,
+        "min_jaccard": min_jaccard,
+        "n_iter": n_iter,
+        "anchor_strength": anchor_strength,
+        "random_state": random_state,
+        "warm_start": initial is not None,
+    }
     geoms = [graph_geometry(g) for g in corr.graphs]
     n_iter = n_iter or auto_iterations(geoms)
     params["n_iter"] = n_iter
@@ -196,15 +274,32 @@ def _joint_layout(graphs, names, *, mode, coupling_strength, min_jaccard, n_iter
     typical = float(np.median(kernel.wsum)) if len(kernel.wsum) else 1.0
     # strength independent of the number of graphs; COUPLING maps the public scale (default 2) onto the L1 springs
     lam = COUPLING * coupling_strength * typical / max(len(geoms) - 1, 1)
-    X0, anchors, mu = _initial_positions(corr, geoms, springs, kernel.offsets, initial, anchor_strength * typical,
-                                         random_state, max(1, int(round(START_SWEEPS * n_iter))), tol)
+    X0, anchors, mu = _initial_positions(
+        corr,
+        geoms,
+        springs,
+        kernel.offsets,
+        initial,
+        anchor_strength * typical,
+        random_state,
+        max(1, int(round(START_SWEEPS * n_iter))),
+        tol,
+    )
     if progress is not None:
         progress(0.3, "majorisation")
     coupling = _Coupling(springs, kernel.offsets) if lam > 0 and springs.nnz else None
     X, it = kernel.run(X0, coupling, lam, anchors, mu, n_iter, tol)
-    positions = [X[kernel.offsets[g]:kernel.offsets[g + 1]] for g in range(kernel.k)]
-    layout = JointLayout(corr.names, [g.node_ids for g in geoms], positions,
-                         _panel_offsets(positions, mode, columns, gap), mode, params, it, springs=springs)
+    positions = [X[kernel.offsets[g] : kernel.offsets[g + 1]] for g in range(kernel.k)]
+    layout = JointLayout(
+        corr.names,
+        [g.node_ids for g in geoms],
+        positions,
+        _panel_offsets(positions, mode, columns, gap),
+        mode,
+        params,
+        it,
+        springs=springs,
+    )
     if quality:
         layout.quality = layout_quality(layout, corr, geoms=geoms, random_state=random_state)
     if progress is not None:
@@ -223,8 +318,9 @@ def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_
     initial = initial or {}
     unknown = [n for n in initial if n not in corr.names]
     if unknown:
-        raise InvalidParameterError(f"Warm-start positions name graphs {unknown} that are not being laid out "
-                                    f"({corr.names}).")
+        raise InvalidParameterError(
+            f"Warm-start positions name graphs {unknown} that are not being laid out ({corr.names})."
+        )
     for g, name in enumerate(corr.names):
         given = initial.get(name, {})
         for i, nid in enumerate(geoms[g].node_ids):
@@ -233,13 +329,14 @@ def _initial_positions(corr, geoms, springs, offsets, initial, mu_value, random_
                 X[offsets[g] + i] = _warm_position(p, name, nid)
                 warm[offsets[g] + i] = True
     anchors[warm], mu[warm] = X[warm], mu_value
-    cold = [g for g in range(k) if not warm[offsets[g]:offsets[g + 1]].all()]
-    own = dict(zip(cold, independent_layouts([geoms[g] for g in cold], n_iter=n_iter, tol=tol,
-                                             random_state=random_state)))
+    cold = [g for g in range(k) if not warm[offsets[g] : offsets[g + 1]].all()]
+    own = dict(
+        zip(cold, independent_layouts([geoms[g] for g in cold], n_iter=n_iter, tol=tol, random_state=random_state))
+    )
     A = X.copy()  # every node's own position in the shared frame
     placed = warm.copy()
     # graphs with the most warm nodes first, then in the given order; each is fitted onto what is placed
-    for g in sorted(cold, key=lambda g: -warm[offsets[g]:offsets[g + 1]].sum()):
+    for g in sorted(cold, key=lambda g: -warm[offsets[g] : offsets[g + 1]].sum()):
         lo, hi = offsets[g], offsets[g + 1]
         pos = own[g]
         if placed.any():
@@ -272,9 +369,11 @@ def _warm_position(p, graph: str, node: str) -> tuple[float, float]:
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        raise InvalidParameterError(f"The 'initial' parameter of joint_layout must give each node two finite numbers "
-                                    f"within +-{MAX_WARM_COORD:g}. Got {p!r} for node {node!r} of graph {graph!r} "
-                                    "instead.")
+        raise InvalidParameterError(
+            f"The 'initial' parameter of joint_layout must give each node two finite numbers "
+            f"within +-{MAX_WARM_COORD:g}. Got {p!r} for node {node!r} of graph {graph!r} "
+            "instead."
+        )
     return x, y
 
 
@@ -287,5 +386,3 @@ def _panel_offsets(positions, mode, columns, gap) -> np.ndarray:
     cols = columns or k
     step = span * (1.0 + gap)
     return np.array([[(g % cols) * step[0], -(g // cols) * step[1]] for g in range(k)], dtype=float)
-
-

@@ -56,14 +56,12 @@ def correspondence_springs(corr: CorrespondenceSet, min_jaccard: float = 0.05) -
     return sp.csr_matrix((v, (r, c)), shape=(n, n))
 
 
-
 def weighted_procrustes(src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted orthogonal Procrustes (rotation/reflection + translation): returns (R, mu_src, mu_dst)."""
     w = w / w.sum()
     ms, md = w @ src, w @ dst
     u, _, vt = np.linalg.svd(((src - ms) * w[:, None]).T @ (dst - md))
     return u @ vt, ms, md
-
 
 
 def edge_crossings(X: np.ndarray, edges: np.ndarray, chunk: int = 1024) -> int:
@@ -74,23 +72,30 @@ def edge_crossings(X: np.ndarray, edges: np.ndarray, chunk: int = 1024) -> int:
     p, q = X[edges[:, 0]], X[edges[:, 1]]
     total = 0
     for lo in range(0, m, chunk):
-        a, b = p[lo:lo + chunk, None, :], q[lo:lo + chunk, None, :]
+        a, b = p[lo : lo + chunk, None, :], q[lo : lo + chunk, None, :]
         c, d = p[None, :, :], q[None, :, :]
 
         def orient(u, v, w):
-            return np.sign((v[..., 0] - u[..., 0]) * (w[..., 1] - u[..., 1]) - (v[..., 1] - u[..., 1]) * (w[..., 0] - u[..., 0]))
+            return np.sign(
+                (v[..., 0] - u[..., 0]) * (w[..., 1] - u[..., 1]) - (v[..., 1] - u[..., 1]) * (w[..., 0] - u[..., 0])
+            )
 
         cross = (orient(a, b, c) * orient(a, b, d) < 0) & (orient(c, d, a) * orient(c, d, b) < 0)
-        ea, eb = edges[lo:lo + chunk, None, :], edges[None, :, :]
-        share = ((ea[..., 0] == eb[..., 0]) | (ea[..., 0] == eb[..., 1]) | (ea[..., 1] == eb[..., 0])
-                 | (ea[..., 1] == eb[..., 1]))
+        ea, eb = edges[lo : lo + chunk, None, :], edges[None, :, :]
+        share = (
+            (ea[..., 0] == eb[..., 0])
+            | (ea[..., 0] == eb[..., 1])
+            | (ea[..., 1] == eb[..., 0])
+            | (ea[..., 1] == eb[..., 1])
+        )
         upper = np.arange(lo, min(lo + chunk, m))[:, None] < np.arange(m)[None, :]
         total += int((cross & ~share & upper).sum())
     return total
 
 
-def correspondence_distance(positions: Sequence[np.ndarray], springs: sp.csr_matrix, offsets: np.ndarray,
-                            *, fit: bool = True) -> dict[str, float]:
+def correspondence_distance(
+    positions: Sequence[np.ndarray], springs: sp.csr_matrix, offsets: np.ndarray, *, fit: bool = True
+) -> dict[str, float]:
     """Mean distance between each node and its corresponding position in another graph (weighted by the match
     strength), per ordered pair of graphs "g-h", after a Procrustes fit (rotation, reflection, translation) of h's
     positions onto g's when ``fit``. Positions of all graphs must share units."""
@@ -99,7 +104,7 @@ def correspondence_distance(positions: Sequence[np.ndarray], springs: sp.csr_mat
         for h in range(len(positions)):
             if g == h:
                 continue
-            block = springs[offsets[g]:offsets[g + 1], offsets[h]:offsets[h + 1]].tocsr()
+            block = springs[offsets[g] : offsets[g + 1], offsets[h] : offsets[h + 1]].tocsr()
             strength = np.asarray(block.sum(axis=1)).ravel()
             has = strength > 0
             if has.sum() == 0:
@@ -116,9 +121,15 @@ def correspondence_distance(positions: Sequence[np.ndarray], springs: sp.csr_mat
     return out
 
 
-def layout_quality(layout, corr: CorrespondenceSet, *, geoms: Sequence[GraphGeometry] | None = None,
-                   independent: Sequence[np.ndarray] | None = None, random_state: int = 0,
-                   n_iter: int | None = None) -> dict[str, Any]:
+def layout_quality(
+    layout,
+    corr: CorrespondenceSet,
+    *,
+    geoms: Sequence[GraphGeometry] | None = None,
+    independent: Sequence[np.ndarray] | None = None,
+    random_state: int = 0,
+    n_iter: int | None = None,
+) -> dict[str, Any]:
     """Quality figures of a joint layout (a ``JointLayout``) against independent layouts of the same graphs
     (by default :func:`independent_layouts` run to convergence).
 
@@ -128,14 +139,21 @@ def layout_quality(layout, corr: CorrespondenceSet, *, geoms: Sequence[GraphGeom
     - ``crossings``: edge crossings per graph, joint and independent.
     """
     geoms = list(geoms) if geoms is not None else [graph_geometry(g) for g in corr.graphs]
-    independent = list(independent) if independent is not None else independent_layouts(
-        geoms, n_iter=n_iter, random_state=random_state)
+    independent = (
+        list(independent)
+        if independent is not None
+        else independent_layouts(geoms, n_iter=n_iter, random_state=random_state)
+    )
     springs = layout.springs if layout.springs is not None else correspondence_springs(corr)
     return quality_figures(layout.positions, independent, geoms, springs)
 
 
-def quality_figures(positions: Sequence[np.ndarray], independent: Sequence[np.ndarray],
-                    geoms: Sequence[GraphGeometry], springs: sp.csr_matrix) -> dict[str, Any]:
+def quality_figures(
+    positions: Sequence[np.ndarray],
+    independent: Sequence[np.ndarray],
+    geoms: Sequence[GraphGeometry],
+    springs: sp.csr_matrix,
+) -> dict[str, Any]:
     """The figures of :func:`layout_quality` for any per-graph positions (also used on baseline layouts)."""
     offsets = np.r_[0, np.cumsum([g.n for g in geoms])]
     s_joint = [stress(p, g) for p, g in zip(positions, geoms)]
@@ -149,11 +167,15 @@ def quality_figures(positions: Sequence[np.ndarray], independent: Sequence[np.nd
     mean_joint = float(np.mean(list(d_joint.values()))) if d_joint else 0.0
     mean_ind = float(np.mean(list(d_ind.values()))) if d_ind else 0.0
     return {
-        "stress_joint": s_joint, "stress_independent": s_ind, "stress_ratio": ratio,
+        "stress_joint": s_joint,
+        "stress_independent": s_ind,
+        "stress_ratio": ratio,
         "stress_ratio_mean": float(np.mean(ratio)) if ratio else 1.0,
         "stress_ratio_max": float(np.max(ratio)) if ratio else 1.0,
-        "corr_distance_joint": mean_joint, "corr_distance_independent": mean_ind,
-        "distance_ratio": mean_ind / max(mean_joint, 1e-12), "distance_ratio_pairs": pair_ratio,
+        "corr_distance_joint": mean_joint,
+        "corr_distance_independent": mean_ind,
+        "distance_ratio": mean_ind / max(mean_joint, 1e-12),
+        "distance_ratio_pairs": pair_ratio,
         "crossings_joint": [edge_crossings(p, g.edges) for p, g in zip(positions, geoms)],
         "crossings_independent": [edge_crossings(p, g.edges) for p, g in zip(independent, geoms)],
     }

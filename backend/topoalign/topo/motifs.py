@@ -76,8 +76,10 @@ def parse_motif(spec: str | dict[str, Any]) -> MotifQuery:
         return _pattern_query(payload, text)
     m = re.fullmatch(r"(cycle|branch|flare|path)(?::(\d{1,3})(\+)?)?", text.lower())
     if m is None:
-        raise InvalidParameterError(f"The 'pattern' parameter must be one of cycle:K, cycle:K+, branch:M, flare, "
-                                    f"flare:K, path:K or a pattern JSON file. Got {spec!r} instead.")
+        raise InvalidParameterError(
+            f"The 'pattern' parameter must be one of cycle:K, cycle:K+, branch:M, flare, "
+            f"flare:K, path:K or a pattern JSON file. Got {spec!r} instead."
+        )
     kind, k, plus = m.group(1), m.group(2), m.group(3)
     defaults = {"cycle": 4, "branch": 3, "flare": 3, "path": 4}
     k = int(k) if k else defaults[kind]
@@ -87,16 +89,23 @@ def parse_motif(spec: str | dict[str, Any]) -> MotifQuery:
     if plus and kind != "cycle":
         raise InvalidParameterError(f"Only cycles take 'K+' (at least K nodes); got {spec!r}.")
     if kind == "cycle" and not plus:
-        check_param("motif", "cycle", k, k <= MAX_PATTERN_NODES, f"at most {MAX_PATTERN_NODES} for an exact cycle "
-                    "(use cycle:K+ for longer loops)")
+        check_param(
+            "motif",
+            "cycle",
+            k,
+            k <= MAX_PATTERN_NODES,
+            f"at most {MAX_PATTERN_NODES} for an exact cycle (use cycle:K+ for longer loops)",
+        )
     return MotifQuery(kind=kind, k=k, at_least=bool(plus), spec=text)
 
 
 def _pattern_query(payload: dict[str, Any], spec: str) -> MotifQuery:
     if isinstance(payload, dict) and "nodes" not in payload and isinstance(payload.get("edges"), list):
         # edges alone: the nodes are their endpoints, unconstrained
-        payload = {**payload, "nodes": list(dict.fromkeys(str(v) for e in payload["edges"]
-                                                           if isinstance(e, (list, tuple)) for v in e))}
+        payload = {
+            **payload,
+            "nodes": list(dict.fromkeys(str(v) for e in payload["edges"] if isinstance(e, (list, tuple)) for v in e)),
+        }
     if not isinstance(payload, dict) or not isinstance(payload.get("nodes"), list):
         raise InvalidInputError("A motif pattern needs a 'nodes' list (and an 'edges' list of [a, b] pairs).")
     nodes, edges = payload["nodes"], payload.get("edges", [])
@@ -117,8 +126,9 @@ def _pattern_query(payload: dict[str, Any], spec: str) -> MotifQuery:
         if not (isinstance(e, (list, tuple)) and len(e) == 2 and str(e[0]) in p and str(e[1]) in p):
             raise InvalidParameterError(f"Pattern edge {e!r} must be a pair of pattern node ids.")
         p.add_edge(str(e[0]), str(e[1]))
-    return MotifQuery(kind="pattern", k=p.number_of_nodes(), pattern=p, induced=bool(payload.get("induced", False)),
-                      spec=spec)
+    return MotifQuery(
+        kind="pattern", k=p.number_of_nodes(), pattern=p, induced=bool(payload.get("induced", False)), spec=spec
+    )
 
 
 # -- a graph with node attributes ----------------------------------------------------------------------------------
@@ -185,16 +195,30 @@ class MotifResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"graph": self.graph, "n_matches": len(self.matches), "truncated": self.truncated,
-                "reason": self.reason, "elapsed_s": round(self.elapsed_s, 4), "matches": self.matches}
+        return {
+            "graph": self.graph,
+            "n_matches": len(self.matches),
+            "truncated": self.truncated,
+            "reason": self.reason,
+            "elapsed_s": round(self.elapsed_s, 4),
+            "matches": self.matches,
+        }
 
 
-def find_motifs(graph: MapperGraph | nx.Graph, query: MotifQuery | str | dict, *, max_matches: int = 200,
-                time_limit: float = 5.0, labels: pd.DataFrame | None = None, name: str = "G") -> MotifResult:
+def find_motifs(
+    graph: MapperGraph | nx.Graph,
+    query: MotifQuery | str | dict,
+    *,
+    max_matches: int = 200,
+    time_limit: float = 5.0,
+    labels: pd.DataFrame | None = None,
+    name: str = "G",
+) -> MotifResult:
     """All (up to ``max_matches``) occurrences of a motif in one graph, ranked, within ``time_limit`` seconds."""
     query = query if isinstance(query, MotifQuery) else parse_motif(query)
-    check_param("find_motifs", "max_matches", max_matches, isinstance(max_matches, int) and max_matches >= 1,
-                "an int >= 1")
+    check_param(
+        "find_motifs", "max_matches", max_matches, isinstance(max_matches, int) and max_matches >= 1, "an int >= 1"
+    )
     check_param("find_motifs", "time_limit", time_limit, 0 < time_limit <= 3600, "in (0, 3600] seconds")
     g = graph if isinstance(graph, nx.Graph) else motif_graph(graph, labels)
     start = time.monotonic()
@@ -266,8 +290,7 @@ def _branch_points(g: nx.Graph, arms_needed: int, deadline: float):
             continue
         ball = set(g[v]) | {v}
         rest = g.subgraph(n for n in g.nodes if n not in ball)
-        arms = [c for c in nx.connected_components(rest)
-                if len(c) >= 2 and any(b in ball for a in c for b in g[a])]
+        arms = [c for c in nx.connected_components(rest) if len(c) >= 2 and any(b in ball for a in c for b in g[a])]
         if len(arms) >= arms_needed:
             # each arm is shown by its (up to 3) nodes touching the core
             reach = [sorted((n for n in c if any(b in ball for b in g[n])), key=str)[:3] for c in arms]
@@ -307,16 +330,27 @@ def _describe(g: nx.Graph, nodes, graph: MapperGraph | None) -> dict[str, Any]:
     if graph is not None:
         for n in nodes:
             members.update(graph.node(n).members.tolist())
-    return {"nodes": nodes, "edges": [[a, b] for a, b in g.subgraph(nodes).edges],
-            "n_members": len(members) if graph is not None else int(sum(g.nodes[n].get("size", 0) for n in nodes)),
-            "stability": float(np.mean(stab)) if stab else None,
-            "_members": sorted(members)}
+    return {
+        "nodes": nodes,
+        "edges": [[a, b] for a, b in g.subgraph(nodes).edges],
+        "n_members": len(members) if graph is not None else int(sum(g.nodes[n].get("size", 0) for n in nodes)),
+        "stability": float(np.mean(stab)) if stab else None,
+        "_members": sorted(members),
+    }
 
 
 # -- across graphs -------------------------------------------------------------------------------------------------
-def search_motifs(graphs: Sequence[MapperGraph], names: Sequence[str] | None = None, *,
-                  pattern: str | dict | MotifQuery, where: str | None = None, labels: pd.DataFrame | None = None,
-                  max_matches: int = 200, time_limit: float = 5.0, cross_check: int = 20) -> dict[str, Any]:
+def search_motifs(
+    graphs: Sequence[MapperGraph],
+    names: Sequence[str] | None = None,
+    *,
+    pattern: str | dict | MotifQuery,
+    where: str | None = None,
+    labels: pd.DataFrame | None = None,
+    max_matches: int = 200,
+    time_limit: float = 5.0,
+    cross_check: int = 20,
+) -> dict[str, Any]:
     """Search every graph for a motif (optionally only among nodes where the ``where`` stimuli are enriched) and
     check, for the ``cross_check`` best matches of each graph, whether the same stimuli form the motif elsewhere.
 
@@ -352,17 +386,25 @@ def search_motifs(graphs: Sequence[MapperGraph], names: Sequence[str] | None = N
             stim = m.pop("_stimuli")
             if res.matches.index(m) >= cross_check:
                 continue
-            m["in_other_graphs"] = [_cross_check(graphs[h], views[h], names[h], stim, query, budget)
-                                    for h in range(len(graphs)) if h != gi]
-    out = {"pattern": query.describe(), "where": where, "time_limit": time_limit, "max_matches": max_matches,
-           "elapsed_s": round(time.monotonic() - start, 4), "graphs": [r.to_json() for r in results]}
+            m["in_other_graphs"] = [
+                _cross_check(graphs[h], views[h], names[h], stim, query, budget) for h in range(len(graphs)) if h != gi
+            ]
+    out = {
+        "pattern": query.describe(),
+        "where": where,
+        "time_limit": time_limit,
+        "max_matches": max_matches,
+        "elapsed_s": round(time.monotonic() - start, 4),
+        "graphs": [r.to_json() for r in results],
+    }
     if footprint is not None:
         out["footprint"] = footprint
     return out
 
 
-def _cross_check(graph: MapperGraph, view: nx.Graph, name: str, stimuli: set[str], query: MotifQuery,
-                 budget: float) -> dict[str, Any]:
+def _cross_check(
+    graph: MapperGraph, view: nx.Graph, name: str, stimuli: set[str], query: MotifQuery, budget: float
+) -> dict[str, Any]:
     sids = np.asarray(graph.stimulus_ids, dtype=str)
     inside = []
     covered: set[str] = set()
@@ -379,8 +421,13 @@ def _cross_check(graph: MapperGraph, view: nx.Graph, name: str, stimuli: set[str
         relaxed = MotifQuery("cycle", k=min(query.k, 4), at_least=True)
     sub = view.subgraph(inside)
     res = find_motifs(sub, relaxed, max_matches=1, time_limit=max(budget, 0.01), name=name)
-    return {"graph": name, "present": bool(res.matches), "nodes": inside,
-            "coverage": len(covered) / max(len(stimuli), 1), "truncated": res.truncated and not res.matches}
+    return {
+        "graph": name,
+        "present": bool(res.matches),
+        "nodes": inside,
+        "coverage": len(covered) / max(len(stimuli), 1),
+        "truncated": res.truncated and not res.matches,
+    }
 
 
 # -- concept motifs ------------------------------------------------------------------------------------------------
@@ -398,8 +445,14 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def concept_footprint(graphs: Sequence[MapperGraph], names: Sequence[str] | None, query: str, *,
-                      labels: pd.DataFrame | None = None, alpha: float = 0.05) -> dict[str, Any]:
+def concept_footprint(
+    graphs: Sequence[MapperGraph],
+    names: Sequence[str] | None,
+    query: str,
+    *,
+    labels: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+) -> dict[str, Any]:
     """Footprint of the stimuli selected by a label query in each graph, and how its shape compares across graphs.
 
     Per graph: enriched nodes (hypergeometric upper tail of the node's share of selected stimuli, BH-corrected,
@@ -438,20 +491,42 @@ def concept_footprint(graphs: Sequence[MapperGraph], names: Sequence[str] | None
         whole = nx.Graph()
         whole.add_nodes_from(nd.id for nd in g.nodes)
         whole.add_edges_from((e.source, e.target) for e in g.edges)
-        per_graph.append({"graph": name, "nodes": nodes, "n_selected": K, "population": M,
-                          "enrichment": [{"node": s[0], "size": s[1], "selected": s[2],
-                                          "fold": (s[2] / s[1]) / base if base and s[1] else None,
-                                          "p_value": s[3], "q_value": qv} for s, qv in enriched],
-                          "shape": _shape(whole, nodes, len(covered), K)})
+        per_graph.append(
+            {
+                "graph": name,
+                "nodes": nodes,
+                "n_selected": K,
+                "population": M,
+                "enrichment": [
+                    {
+                        "node": s[0],
+                        "size": s[1],
+                        "selected": s[2],
+                        "fold": (s[2] / s[1]) / base if base and s[1] else None,
+                        "p_value": s[3],
+                        "q_value": qv,
+                    }
+                    for s, qv in enriched
+                ],
+                "shape": _shape(whole, nodes, len(covered), K),
+            }
+        )
     pairs = []
     for (i, a), (j, b) in combinations(enumerate(covered_sets), 2):
         union = a | b
         sa, sb = per_graph[i]["shape"], per_graph[j]["shape"]
-        pairs.append({"a": names[i], "b": names[j], "stimulus_jaccard": len(a & b) / len(union) if union else 0.0,
-                      "same_components": sa["components"] == sb["components"],
-                      "same_cycles": sa["cycles"] == sb["cycles"],
-                      "spread_difference": (None if sa["spread"] is None or sb["spread"] is None
-                                            else abs(sa["spread"] - sb["spread"]))})
+        pairs.append(
+            {
+                "a": names[i],
+                "b": names[j],
+                "stimulus_jaccard": len(a & b) / len(union) if union else 0.0,
+                "same_components": sa["components"] == sb["components"],
+                "same_cycles": sa["cycles"] == sb["cycles"],
+                "spread_difference": (
+                    None if sa["spread"] is None or sb["spread"] is None else abs(sa["spread"] - sb["spread"])
+                ),
+            }
+        )
     return {"query": query, "n_selected": len(selected), "alpha": alpha, "graphs": per_graph, "comparison": pairs}
 
 
@@ -465,6 +540,11 @@ def _shape(whole: nx.Graph, nodes: list[str], n_covered: int, n_selected: int) -
             lengths = nx.single_source_shortest_path_length(whole, a)
             dists.extend(lengths[b] for b in nodes if b != a and b in lengths)
         spread = float(np.mean(dists)) if dists else None
-    return {"nodes": len(nodes), "edges": sub.number_of_edges(), "components": comps,
-            "cycles": sub.number_of_edges() - len(nodes) + comps if nodes else 0, "spread": spread,
-            "coverage": n_covered / n_selected if n_selected else 0.0}
+    return {
+        "nodes": len(nodes),
+        "edges": sub.number_of_edges(),
+        "components": comps,
+        "cycles": sub.number_of_edges() - len(nodes) + comps if nodes else 0,
+        "spread": spread,
+        "coverage": n_covered / n_selected if n_selected else 0.0,
+    }

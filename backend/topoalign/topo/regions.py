@@ -63,10 +63,19 @@ class Region:
         return float(self.score * self.n_common * np.sqrt(np.mean(per_graph))) if per_graph else 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "graphs": list(self.nodes), "nodes": self.nodes, "stimuli": self.stimuli,
-                "score": self.score, "strength": round(self.strength, 6), "n_stimuli": self.n_stimuli,
-                "n_common": self.n_common, "p_value": self.p_value, "significant": self.significant,
-                "dominant_labels": self.dominant_labels}
+        return {
+            "id": self.id,
+            "graphs": list(self.nodes),
+            "nodes": self.nodes,
+            "stimuli": self.stimuli,
+            "score": self.score,
+            "strength": round(self.strength, 6),
+            "n_stimuli": self.n_stimuli,
+            "n_common": self.n_common,
+            "p_value": self.p_value,
+            "significant": self.significant,
+            "dominant_labels": self.dominant_labels,
+        }
 
 
 @dataclass
@@ -78,8 +87,13 @@ class RegionResult:
     params: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        return {"graphs": self.names, "n_shared": self.n_shared, "coverage": self.coverage, "params": self.params,
-                "regions": [r.to_json() for r in self.regions]}
+        return {
+            "graphs": self.names,
+            "n_shared": self.n_shared,
+            "coverage": self.coverage,
+            "params": self.params,
+            "regions": [r.to_json() for r in self.regions],
+        }
 
 
 # -- detection on incidence matrices (reused by the null) ----------------------------------------------------------
@@ -111,16 +125,25 @@ class _Detector:
                 # halfway between chance (1) and the largest lift these sizes allow, capped at min_lift
                 need = np.minimum(self.min_lift, 0.5 * (1.0 + n / np.maximum(np.maximum(sa, sb), 1.0)))
                 keep = (jac >= self.min_jaccard) & (lift >= need)
-                cg.add_weighted_edges_from(zip((shared.row[keep] + offsets[g]).tolist(),
-                                               (shared.col[keep] + offsets[h]).tolist(), jac[keep].tolist()))
+                cg.add_weighted_edges_from(
+                    zip(
+                        (shared.row[keep] + offsets[g]).tolist(),
+                        (shared.col[keep] + offsets[h]).tolist(),
+                        jac[keep].tolist(),
+                    )
+                )
         if self.method == "louvain":
             inter = nx.Graph(cg)
             for g in range(k):
                 ej = self.edge_jaccard[g]
                 if len(ej):
-                    cg.add_weighted_edges_from(zip((ej[:, 0].astype(int) + offsets[g]).tolist(),
-                                                   (ej[:, 1].astype(int) + offsets[g]).tolist(),
-                                                   (self.intra_weight * ej[:, 2]).tolist()))
+                    cg.add_weighted_edges_from(
+                        zip(
+                            (ej[:, 0].astype(int) + offsets[g]).tolist(),
+                            (ej[:, 1].astype(int) + offsets[g]).tolist(),
+                            (self.intra_weight * ej[:, 2]).tolist(),
+                        )
+                    )
             groups = nx.community.louvain_communities(cg, weight="weight", resolution=self.resolution, seed=self.seed)
             # a community only matters where it holds a correspondence edge
             groups = [c for c in groups if inter.subgraph(c).number_of_edges() > 0]
@@ -134,8 +157,15 @@ class _Detector:
         return [p for p in regions if sum(len(x) > 0 for x in p) >= 2]
 
     def _refine(self, parts: list[np.ndarray], incidences, depth: int) -> list[list[np.ndarray]]:
-        comps = [[np.fromiter(sorted(c), dtype=np.int64) for c in nx.connected_components(self.adjacency[g].subgraph(
-            p.tolist()))] if len(p) else [] for g, p in enumerate(parts)]
+        comps = [
+            [
+                np.fromiter(sorted(c), dtype=np.int64)
+                for c in nx.connected_components(self.adjacency[g].subgraph(p.tolist()))
+            ]
+            if len(p)
+            else []
+            for g, p in enumerate(parts)
+        ]
         worst = int(np.argmax([len(c) for c in comps]))
         if len(comps[worst]) <= 1 or depth >= 6:
             return [parts]
@@ -212,23 +242,43 @@ def find_regions(
     check_param("find_regions", "min_lift", min_lift, min_lift >= 1, "a float >= 1")
     check_param("find_regions", "intra_weight", intra_weight, intra_weight >= 0, "a float >= 0")
     check_param("find_regions", "resolution", resolution, resolution > 0, "a float > 0")
-    check_param("find_regions", "min_stimuli", min_stimuli, isinstance(min_stimuli, int) and min_stimuli >= 1,
-                "an int >= 1")
-    check_param("find_regions", "n_null", n_null, isinstance(n_null, int) and 0 <= n_null <= 10000, "an int in [0, 10000]")
+    check_param(
+        "find_regions", "min_stimuli", min_stimuli, isinstance(min_stimuli, int) and min_stimuli >= 1, "an int >= 1"
+    )
+    check_param(
+        "find_regions", "n_null", n_null, isinstance(n_null, int) and 0 <= n_null <= 10000, "an int in [0, 10000]"
+    )
     check_param("find_regions", "alpha", alpha, 0 < alpha < 1, "in (0, 1)")
     from topoalign import limits
 
-    limits.check(f"The regions' null model ({n_null} shuffles x {sum(len(g.nodes) for g in corr.graphs)} nodes)",
-                 float(n_null) * sum(len(g.nodes) for g in corr.graphs), "max_null_work",
-                 hint="Use fewer shuffles (n_null).")
-    params = {"method": method, "min_jaccard": min_jaccard, "min_lift": min_lift, "intra_weight": intra_weight,
-              "resolution": resolution, "min_stimuli": min_stimuli, "n_null": n_null, "alpha": alpha,
-              "random_state": random_state}
+    limits.check(
+        f"The regions' null model ({n_null} shuffles x {sum(len(g.nodes) for g in corr.graphs)} nodes)",
+        float(n_null) * sum(len(g.nodes) for g in corr.graphs),
+        "max_null_work",
+        hint="Use fewer shuffles (n_null).",
+    )
+    params = {
+        "method": method,
+        "min_jaccard": min_jaccard,
+        "min_lift": min_lift,
+        "intra_weight": intra_weight,
+        "resolution": resolution,
+        "min_stimuli": min_stimuli,
+        "n_null": n_null,
+        "alpha": alpha,
+        "random_state": random_state,
+    }
     graphs_, k = corr.graphs, len(corr.graphs)
     detector = _Detector(
-        adjacency=[_adjacency(g) for g in graphs_], edge_jaccard=[_edge_jaccard(g) for g in graphs_], method=method,
-        min_jaccard=min_jaccard, min_lift=min_lift, intra_weight=intra_weight, resolution=resolution,
-        seed=random_state)
+        adjacency=[_adjacency(g) for g in graphs_],
+        edge_jaccard=[_edge_jaccard(g) for g in graphs_],
+        method=method,
+        min_jaccard=min_jaccard,
+        min_lift=min_lift,
+        intra_weight=intra_weight,
+        resolution=resolution,
+        seed=random_state,
+    )
     incidences = [corr.incidence(g) for g in range(k)]
     found = []
     for parts in detector.detect(incidences):
@@ -249,17 +299,27 @@ def find_regions(
             p_value = (1 + hits) / (1 + n_null)
             significant = bool(p_value <= alpha)
         stim = corr.stimulus_ids[union]
-        regions.append(Region(
-            id="", nodes={corr.names[g]: [graphs_[g].nodes[i].id for i in p] for g, p in enumerate(parts) if len(p)},
-            stimuli=stim.tolist(), score=score, n_stimuli=size, n_common=common, p_value=p_value,
-            significant=significant, dominant_labels=label_summary(frame, stim)))
+        regions.append(
+            Region(
+                id="",
+                nodes={corr.names[g]: [graphs_[g].nodes[i].id for i in p] for g, p in enumerate(parts) if len(p)},
+                stimuli=stim.tolist(),
+                score=score,
+                n_stimuli=size,
+                n_common=common,
+                p_value=p_value,
+                significant=significant,
+                dominant_labels=label_summary(frame, stim),
+            )
+        )
     regions.sort(key=lambda r: (-r.strength, -r.score, -r.n_stimuli, sorted(r.nodes.items())))
     for i, r in enumerate(regions):
         r.id = f"r{i + 1}"
     if progress is not None:
         progress(1.0, f"{len(regions)} regions")
-    return RegionResult(regions=regions, names=corr.names, n_shared=corr.n_shared,
-                        coverage=_coverage(found, incidences), params=params)
+    return RegionResult(
+        regions=regions, names=corr.names, n_shared=corr.n_shared, coverage=_coverage(found, incidences), params=params
+    )
 
 
 def _coverage(found, incidences) -> float:
@@ -271,8 +331,9 @@ def _coverage(found, incidences) -> float:
     return float(weight[placed].mean()) if placed.any() else 0.0
 
 
-def _null_regions(detector: _Detector, incidences, n_null: int, random_state: int, min_stimuli: int,
-                  progress: Progress) -> list[list[tuple[float, int]]]:
+def _null_regions(
+    detector: _Detector, incidences, n_null: int, random_state: int, min_stimuli: int, progress: Progress
+) -> list[list[tuple[float, int]]]:
     """Per permutation: (score, size) of every region found with the stimuli of graphs 2..k shuffled."""
     rng = np.random.default_rng(random_state)
     out = []

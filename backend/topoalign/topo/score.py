@@ -25,7 +25,12 @@ import numpy as np
 from topoalign.errors import check_param
 from topoalign.progress import Progress
 from topoalign.mapper.graph import MapperGraph
-from topoalign.topo.correspondence import coot_from_overlap, incidence_matrix, overlap_from_incidence, shared_stimulus_ids
+from topoalign.topo.correspondence import (
+    coot_from_overlap,
+    incidence_matrix,
+    overlap_from_incidence,
+    shared_stimulus_ids,
+)
 from topoalign.topo.regions import find_regions
 
 
@@ -35,13 +40,23 @@ def _score_parts(graph_a: MapperGraph, graph_b: MapperGraph, ids: np.ndarray, ra
     coot = coot_from_overlap(overlap, inc_a, inc_b)
     regions = find_regions([graph_a, graph_b], n_null=0, random_state=random_state)
     transport = 1.0 - coot["normalized"]
-    return {"transport_overlap": float(transport), "region_coverage": float(regions.coverage),
-            "score": float(0.5 * (transport + regions.coverage)), "coot_distance": float(coot["distance"]),
-            "n_regions": len(regions.regions)}
+    return {
+        "transport_overlap": float(transport),
+        "region_coverage": float(regions.coverage),
+        "score": float(0.5 * (transport + regions.coverage)),
+        "coot_distance": float(coot["distance"]),
+        "n_regions": len(regions.regions),
+    }
 
 
-def topological_alignment_score(graph_a: MapperGraph, graph_b: MapperGraph, *, random_state: int = 0,
-                                n_null: int = 20, progress: Progress | None = None) -> dict[str, Any]:
+def topological_alignment_score(
+    graph_a: MapperGraph,
+    graph_b: MapperGraph,
+    *,
+    random_state: int = 0,
+    n_null: int = 20,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Topological alignment of two Mapper graphs in [0, 1] with its chance level.
 
     Returns
@@ -50,20 +65,30 @@ def topological_alignment_score(graph_a: MapperGraph, graph_b: MapperGraph, *, r
     ((score - chance) / (1 - chance), clipped to [0, 1]), the parts ``transport_overlap`` and ``region_coverage``,
     ``n_regions``, ``n_shared`` and ``n_null``.
     """
-    check_param("topological_alignment_score", "n_null", n_null, isinstance(n_null, int) and 0 <= n_null <= 10000,
-                "an int in [0, 10000]")
+    check_param(
+        "topological_alignment_score",
+        "n_null",
+        n_null,
+        isinstance(n_null, int) and 0 <= n_null <= 10000,
+        "an int in [0, 10000]",
+    )
     from topoalign import limits
 
     nodes = len(graph_a.nodes) + len(graph_b.nodes)
-    limits.check(f"The score's null model ({n_null} shuffles x {nodes} nodes)", float(n_null) * nodes,
-                 "max_null_work", hint="Use fewer shuffles (n_null).")
+    limits.check(
+        f"The score's null model ({n_null} shuffles x {nodes} nodes)",
+        float(n_null) * nodes,
+        "max_null_work",
+        hint="Use fewer shuffles (n_null).",
+    )
     ids = shared_stimulus_ids([graph_a, graph_b])
     observed = _score_parts(graph_a, graph_b, ids, random_state)
     rng = np.random.default_rng(random_state)
     null = []
     for t in range(n_null):
-        shuffled = dataclasses.replace(graph_b, stimulus_ids=rng.permutation(np.asarray(graph_b.stimulus_ids)),
-                                       labels=None)
+        shuffled = dataclasses.replace(
+            graph_b, stimulus_ids=rng.permutation(np.asarray(graph_b.stimulus_ids)), labels=None
+        )
         null.append(_score_parts(graph_a, shuffled, ids, random_state)["score"])
         if progress is not None:
             progress((t + 1) / n_null, f"chance baseline {t + 1}/{n_null}")
@@ -72,8 +97,15 @@ def topological_alignment_score(graph_a: MapperGraph, graph_b: MapperGraph, *, r
     above = None
     if chance is not None:
         above = float(np.clip((observed["score"] - chance) / (1 - chance), 0.0, 1.0)) if chance < 1 else 0.0
-    return {**observed, "chance": chance, "chance_sd": float(np.std(null)) if null else None, "p_value": p_value,
-            "score_above_chance": above, "n_shared": int(len(ids)), "n_null": n_null}
+    return {
+        **observed,
+        "chance": chance,
+        "chance_sd": float(np.std(null)) if null else None,
+        "p_value": p_value,
+        "score_above_chance": above,
+        "n_shared": int(len(ids)),
+        "n_null": n_null,
+    }
 
 
 def default_mapper_graph(X: np.ndarray, stimulus_ids: np.ndarray) -> MapperGraph:
@@ -99,10 +131,20 @@ def topological_score(X, Y, *, folds: int = 5, random_state: int | None = 0, n_n
 
     X, Y = as_matrices(X, Y)
     ids = np.asarray([f"s{i}" for i in range(X.shape[0])])
-    result = topological_alignment_score(default_mapper_graph(np.asarray(X, np.float32), ids),
-                                         default_mapper_graph(np.asarray(Y, np.float32), ids),
-                                         random_state=random_state or 0, n_null=n_null)
+    result = topological_alignment_score(
+        default_mapper_graph(np.asarray(X, np.float32), ids),
+        default_mapper_graph(np.asarray(Y, np.float32), ids),
+        random_state=random_state or 0,
+        n_null=n_null,
+    )
     details = {k: result[k] for k in ("transport_overlap", "region_coverage", "coot_distance", "n_regions")}
-    return AlignmentResult(metric="topological", score=result["score"], std=0.0, folds=[result["score"]],
-                           n_stimuli=int(X.shape[0]), details=details, chance=result["chance"],
-                           p_value=result["p_value"])
+    return AlignmentResult(
+        metric="topological",
+        score=result["score"],
+        std=0.0,
+        folds=[result["score"]],
+        n_stimuli=int(X.shape[0]),
+        details=details,
+        chance=result["chance"],
+        p_value=result["p_value"],
+    )

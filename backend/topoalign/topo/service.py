@@ -99,8 +99,15 @@ def load_result(store, result_id: str) -> dict[str, Any]:
     return dict(store.load_artifact(result_id), result_id=rec.id, kind=rec.kind.removeprefix("topo_"))
 
 
-def cached_or_compute(store, kind: str, graph_ids: Sequence[str], params: dict[str, Any], *,
-                      progress: Progress | None = None, loaded: tuple[list, list] | None = None) -> dict[str, Any]:
+def cached_or_compute(
+    store,
+    kind: str,
+    graph_ids: Sequence[str],
+    params: dict[str, Any],
+    *,
+    progress: Progress | None = None,
+    loaded: tuple[list, list] | None = None,
+) -> dict[str, Any]:
     """The stored ``kind`` result ("regions", "score", "layout") over stored graphs with ``params``, computed and
     stored first when missing (``loaded``: the graphs and names, when the caller has them): what the API's direct
     answers and the jobs both use."""
@@ -114,8 +121,11 @@ def cached_or_compute(store, kind: str, graph_ids: Sequence[str], params: dict[s
 # -- computations ----------------------------------------------------------------------------------------------------
 def compare(graphs, names, *, top: int = 3, max_pairs: int = 2000, store=None, keys=None) -> dict[str, Any]:
     corr = CorrespondenceSet(graphs, names, store=store, keys=keys, top=top)
-    return {"graphs": _graph_info(graphs, names), "n_shared": corr.n_shared,
-            "pairs": [c.to_json(max_pairs=max_pairs) for c in corr.all_pairs()]}
+    return {
+        "graphs": _graph_info(graphs, names),
+        "n_shared": corr.n_shared,
+        "pairs": [c.to_json(max_pairs=max_pairs) for c in corr.all_pairs()],
+    }
 
 
 def regions(graphs, names, *, progress: Progress | None = None, **params) -> dict[str, Any]:
@@ -133,8 +143,13 @@ def score(graphs, names, *, random_state: int = 0, n_null: int = 20, progress: P
     pairs = list(combinations(range(len(graphs)), 2))
     out = []
     for i, (g, h) in enumerate(pairs):
-        res = topological_alignment_score(graphs[g], graphs[h], random_state=random_state, n_null=n_null,
-                                          progress=scaled(progress, i / len(pairs), (i + 1) / len(pairs)))
+        res = topological_alignment_score(
+            graphs[g],
+            graphs[h],
+            random_state=random_state,
+            n_null=n_null,
+            progress=scaled(progress, i / len(pairs), (i + 1) / len(pairs)),
+        )
         out.append({"a": names[g], "b": names[h], **res})
     return {"graphs": _graph_info(graphs, names), "pairs": out}
 
@@ -143,21 +158,34 @@ def score(graphs, names, *, random_state: int = 0, n_null: int = 20, progress: P
 COMPUTE = {
     "regions": lambda graphs, names, params, progress: regions(graphs, names, progress=progress, **params),
     "layout": lambda graphs, names, params, progress: layout(graphs, names, progress=progress, **params),
-    "score": lambda graphs, names, params, progress: score(graphs, names, random_state=params["random_state"],
-                                                           n_null=params["n_null"], progress=progress),
+    "score": lambda graphs, names, params, progress: score(
+        graphs, names, random_state=params["random_state"], n_null=params["n_null"], progress=progress
+    ),
 }
 
 
-def motifs(graphs, names, *, pattern, where=None, max_matches: int = 200, time_limit: float = 5.0,
-           cross_check: int = 20) -> dict[str, Any]:
+def motifs(
+    graphs, names, *, pattern, where=None, max_matches: int = 200, time_limit: float = 5.0, cross_check: int = 20
+) -> dict[str, Any]:
     """Structural motif search (see ``topo.motifs``) plus a flat ``matches`` list: {graph_id, nodes, score, kind}
     with score = share of the graph's stimuli in the match."""
     labels = next((g.labels for g in graphs if g.labels is not None), None)
-    result = search_motifs(graphs, names, pattern=pattern, where=where, labels=labels, max_matches=max_matches,
-                           time_limit=time_limit, cross_check=cross_check)
+    result = search_motifs(
+        graphs,
+        names,
+        pattern=pattern,
+        where=where,
+        labels=labels,
+        max_matches=max_matches,
+        time_limit=time_limit,
+        cross_check=cross_check,
+    )
     kind = pattern.split(":")[0] if isinstance(pattern, str) and not pattern.endswith(".json") else "pattern"
-    result["matches"] = [{"graph_id": res["graph"], "nodes": m["nodes"], "score": m["n_members"] / max(g.n_stimuli, 1),
-                          "kind": kind} for g, res in zip(graphs, result["graphs"]) for m in res["matches"]]
+    result["matches"] = [
+        {"graph_id": res["graph"], "nodes": m["nodes"], "score": m["n_members"] / max(g.n_stimuli, 1), "kind": kind}
+        for g, res in zip(graphs, result["graphs"])
+        for m in res["matches"]
+    ]
     return result
 
 
@@ -172,23 +200,46 @@ def concept_motifs(graphs, names, *, where: str, alpha: float = 0.05) -> dict[st
         whole = g.to_networkx()
         for comp in sorted(nx.connected_components(whole.subgraph(per["nodes"])), key=lambda c: (-len(c), min(c))):
             members = {int(m) for n in comp for m in g.node(n).members}
-            matches.append({"graph_id": per["graph"], "nodes": sorted(comp), "score": len(members) / max(g.n_stimuli, 1),
-                            "kind": "concept"})
-    return {"pattern": "concept", "where": where, "time_limit": 0.0, "max_matches": len(matches), "elapsed_s": 0.0,
-            "graphs": [], "footprint": fp, "matches": matches}
+            matches.append(
+                {
+                    "graph_id": per["graph"],
+                    "nodes": sorted(comp),
+                    "score": len(members) / max(g.n_stimuli, 1),
+                    "kind": "concept",
+                }
+            )
+    return {
+        "pattern": "concept",
+        "where": where,
+        "time_limit": 0.0,
+        "max_matches": len(matches),
+        "elapsed_s": 0.0,
+        "graphs": [],
+        "footprint": fp,
+        "matches": matches,
+    }
 
 
-def compare_report(graphs, names, *, n_null: int = 20, random_state: int = 0, layout_quality: bool = True,
-                   progress: Progress | None = None) -> dict[str, Any]:
+def compare_report(
+    graphs,
+    names,
+    *,
+    n_null: int = 20,
+    random_state: int = 0,
+    layout_quality: bool = True,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """The CLI's ``compare``: pairwise scores, matching regions and the joint layout's quality figures."""
     progress = progress or null_progress
     corr = CorrespondenceSet(graphs, names)
     labels = next((g.labels for g in graphs if g.labels is not None), None)
     report: dict[str, Any] = {"graphs": _graph_info(graphs, names), "n_shared": corr.n_shared}
-    report["scores"] = score(graphs, names, random_state=random_state, n_null=n_null,
-                             progress=scaled(progress, 0.0, 0.5))["pairs"]
-    res = find_regions(corr, labels=labels, n_null=n_null, random_state=random_state,
-                       progress=scaled(progress, 0.5, 0.9))
+    report["scores"] = score(
+        graphs, names, random_state=random_state, n_null=n_null, progress=scaled(progress, 0.0, 0.5)
+    )["pairs"]
+    res = find_regions(
+        corr, labels=labels, n_null=n_null, random_state=random_state, progress=scaled(progress, 0.5, 0.9)
+    )
     report["regions"] = res.to_json()
     if layout_quality:
         lay = joint_layout(corr, quality=True, random_state=random_state)
@@ -205,8 +256,15 @@ def _graph_info(graphs: Sequence[MapperGraph], names: Sequence[str]) -> list[dic
     for g, n in zip(graphs, names):
         placed = g.stimulus_ids[g.covered_rows()]
         dropped = None if shared is None else int(len(shared) - np.isin(shared, placed).sum())
-        out.append({"name": n, "representation_id": g.representation_id, "n_nodes": len(g.nodes),
-                    "n_edges": len(g.edges), "n_stimuli": g.n_stimuli, "n_covered": int(len(placed)),
-                    "n_shared_dropped": dropped})
+        out.append(
+            {
+                "name": n,
+                "representation_id": g.representation_id,
+                "n_nodes": len(g.nodes),
+                "n_edges": len(g.edges),
+                "n_stimuli": g.n_stimuli,
+                "n_covered": int(len(placed)),
+                "n_shared_dropped": dropped,
+            }
+        )
     return out
-

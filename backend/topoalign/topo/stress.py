@@ -150,8 +150,9 @@ def pivot_mds(geom: GraphGeometry, n_pivots: int = 50, random_state: int = 0) ->
 class Pull(Protocol):
     """Extra terms of the localised update (the correspondence springs of the joint layout)."""
 
-    def pull(self, X: np.ndarray, scale: np.ndarray, offsets: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
-        ...
+    def pull(
+        self, X: np.ndarray, scale: np.ndarray, offsets: np.ndarray, lam: float
+    ) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 class StressKernel:
@@ -177,9 +178,17 @@ class StressKernel:
         self.wsum = np.concatenate([w.sum(axis=1) for w in W]) if self.k else np.zeros(0)
         self.wsum32 = [w.sum(axis=1) for w in self.W]
 
-    def run(self, X: np.ndarray, pull: Pull | None = None, lam: float = 0.0, anchors: np.ndarray | None = None,
-            mu: np.ndarray | None = None, n_iter: int = 30, tol: float = 1e-4,
-            momentum: float = MOMENTUM) -> tuple[np.ndarray, int]:
+    def run(
+        self,
+        X: np.ndarray,
+        pull: Pull | None = None,
+        lam: float = 0.0,
+        anchors: np.ndarray | None = None,
+        mu: np.ndarray | None = None,
+        n_iter: int = 30,
+        tol: float = 1e-4,
+        momentum: float = MOMENTUM,
+    ) -> tuple[np.ndarray, int]:
         """Sweeps of the update below until the largest move is below ``tol`` x the layout size::
 
             x_i <- [sum_j w_ij (y_j + d_ij (y_i - y_j) / |y_i - y_j|) + spring_i + mu_i a_i] / [sum_j w_ij + L_i + mu_i]
@@ -212,8 +221,9 @@ class StressKernel:
             change = float(np.abs(moved).max()) if len(X) else 0.0
             size = float(np.abs(new).max()) if len(X) else 0.0
             # momentum restart: a graph whose step turns back against the previous one loses its momentum
-            keep = np.array([float(np.vdot(moved[lo:hi], step[lo:hi])) > 0
-                             for lo, hi in zip(self.offsets[:-1], self.offsets[1:])])
+            keep = np.array(
+                [float(np.vdot(moved[lo:hi], step[lo:hi])) > 0 for lo, hi in zip(self.offsets[:-1], self.offsets[1:])]
+            )
             beta = np.repeat(np.where(keep, momentum, 0.0) if it > 1 else np.full(self.k, momentum), self.sizes)
             X, step = new, moved
             Y = X + beta[:, None] * step
@@ -224,8 +234,9 @@ class StressKernel:
     def _stress_part(self, g: int, x: np.ndarray, scale: bool = True) -> tuple[np.ndarray, float]:
         if self.engine == "numba":
             x32 = x.astype(np.float32)
-            return stress_numba.stress_part(np.ascontiguousarray(x32[:, 0]), np.ascontiguousarray(x32[:, 1]),
-                                            self.W[g], self.WD[g], self.wsum32[g])
+            return stress_numba.stress_part(
+                np.ascontiguousarray(x32[:, 0]), np.ascontiguousarray(x32[:, 1]), self.W[g], self.WD[g], self.wsum32[g]
+            )
         return self._stress_part_numpy(g, x.astype(np.float32), scale)
 
     def _stress_part_numpy(self, g: int, x: np.ndarray, scale: bool = True) -> tuple[np.ndarray, float]:
@@ -255,12 +266,13 @@ def auto_iterations(geoms: Sequence[GraphGeometry]) -> int:
     """Sweeps for a fixed work budget: 20 for 8 graphs x 500 nodes, up to ``MAX_SWEEPS`` for small graphs (small
     layouts get the extra sweeps they need to settle; more cost the dashboard's redraw time, a few hundred ms for two
     graphs of 150 nodes, for no visible change; the loop also stops once moves fall below tol)."""
-    work = sum(g.n ** 2 for g in geoms)
-    return int(np.clip(20 * 8 * 500 ** 2 / max(work, 1), 20, MAX_SWEEPS))
+    work = sum(g.n**2 for g in geoms)
+    return int(np.clip(20 * 8 * 500**2 / max(work, 1), 20, MAX_SWEEPS))
 
 
-def independent_layouts(geoms: Sequence[GraphGeometry], *, n_iter: int | None = None, tol: float = 1e-4,
-                        random_state: int = 0) -> list[np.ndarray]:
+def independent_layouts(
+    geoms: Sequence[GraphGeometry], *, n_iter: int | None = None, tol: float = 1e-4, random_state: int = 0
+) -> list[np.ndarray]:
     """Stress layout of each graph alone from its pivot-MDS start (the same seed for every graph, so identical
     graphs get identical layouts): the joint layout's start and the reference of its quality figures (by default
     run to convergence: twice the automatic sweeps)."""
@@ -268,19 +280,19 @@ def independent_layouts(geoms: Sequence[GraphGeometry], *, n_iter: int | None = 
     with one_blas_thread():
         X0 = np.vstack([pivot_mds(g, random_state=random_state) for g in geoms]) if geoms else np.zeros((0, 2))
         X, _ = kernel.run(X0, n_iter=n_iter or 2 * auto_iterations(geoms), tol=tol)
-    return [X[kernel.offsets[g]:kernel.offsets[g + 1]] for g in range(kernel.k)]
+    return [X[kernel.offsets[g] : kernel.offsets[g + 1]] for g in range(kernel.k)]
 
 
 def _pair_distances(X: np.ndarray) -> np.ndarray:
     diff = X[:, None, :] - X[None, :, :]
-    return np.sqrt((diff ** 2).sum(axis=2))
+    return np.sqrt((diff**2).sum(axis=2))
 
 
 def optimal_scale(X: np.ndarray, geom: GraphGeometry) -> float:
     """argmin_s sum w (s |x_i - x_j| - d_ij)^2: the factor that puts ``X`` in graph-distance units."""
     dist = _pair_distances(X)
     w, d = geom.weights, geom.distances
-    return float((w * d * dist).sum() / max((w * dist ** 2).sum(), 1e-300))
+    return float((w * d * dist).sum() / max((w * dist**2).sum(), 1e-300))
 
 
 def stress(X: np.ndarray, geom: GraphGeometry) -> float:
@@ -290,5 +302,5 @@ def stress(X: np.ndarray, geom: GraphGeometry) -> float:
         return 0.0
     dist = _pair_distances(X)
     w, d = geom.weights, geom.distances
-    s = (w * d * dist).sum() / max((w * dist ** 2).sum(), 1e-300)
-    return float((w * (s * dist - d) ** 2).sum() / max((w * d ** 2).sum(), 1e-300))
+    s = (w * d * dist).sum() / max((w * dist**2).sum(), 1e-300)
+    return float((w * (s * dist - d) ** 2).sum() / max((w * d**2).sum(), 1e-300))

@@ -10,7 +10,14 @@ from fastapi import APIRouter, File, Form, Query, UploadFile, status
 
 from topoalign.api.deps import SettingsDep, StoreDep
 from topoalign.api.schemas.collections import (
-    CollectionIn, CollectionOut, CollectionPatch, IngestOut, LabelsOut, RepresentationOut, RowIn, StimuliOut,
+    CollectionIn,
+    CollectionOut,
+    CollectionPatch,
+    IngestOut,
+    LabelsOut,
+    RepresentationOut,
+    RowIn,
+    StimuliOut,
     ThumbnailsOut,
 )
 from topoalign.api.schemas.common import ERROR_RESPONSES, ProvenanceIn
@@ -32,7 +39,9 @@ def create_collection(body: CollectionIn, store: StoreDep) -> CollectionOut:
     if body.labels:
         bad = [k for k, v in body.labels.items() if len(v) != len(body.stimulus_ids)]
         if bad:
-            raise InvalidInputError(f"Label columns {bad} do not have one value per stimulus ({len(body.stimulus_ids)}).")
+            raise InvalidInputError(
+                f"Label columns {bad} do not have one value per stimulus ({len(body.stimulus_ids)})."
+            )
         labels = pd.DataFrame(body.labels, index=body.stimulus_ids)
     return collection_out(store.create_collection(body.name, body.stimulus_ids, labels, body.texts, body.description))
 
@@ -42,13 +51,19 @@ def create_collection_from_table(
     store: StoreDep,
     settings: SettingsDep,
     name: Annotated[str, Form(min_length=1, max_length=200)],
-    table: Annotated[UploadFile, File(description="CSV/TSV, one row per stimulus: an id column, optionally a text "
-                                                  "column, the other columns labels")],
+    table: Annotated[
+        UploadFile,
+        File(
+            description="CSV/TSV, one row per stimulus: an id column, optionally a text "
+            "column, the other columns labels"
+        ),
+    ],
     id_column: Annotated[str | None, Form(max_length=200)] = None,
     text_column: Annotated[str | None, Form(max_length=200, description="default: a column named 'text'")] = None,
     description: Annotated[str, Form(max_length=2000)] = "",
-    thumbnails: Annotated[UploadFile | None, File(description=".npy of images (n, h, w) or (n, h, w, 3), in the "
-                                                              "table's row order")] = None,
+    thumbnails: Annotated[
+        UploadFile | None, File(description=".npy of images (n, h, w) or (n, h, w, 3), in the table's row order")
+    ] = None,
 ) -> CollectionOut:
     """A collection from a stimulus table (the browser's "new collection"): ids, optional texts and labels, and
     optional image thumbnails. All or nothing."""
@@ -66,14 +81,20 @@ def create_collection_from_table(
         labels = frame.drop(columns=[text_col]) if text_col else frame
         images = None
         if thumbnails is not None:
-            tpath = store.uploads.save(thumbnails.file, folder, "thumbs", thumbnails.filename, settings.max_upload_bytes)
+            tpath = store.uploads.save(
+                thumbnails.file, folder, "thumbs", thumbnails.filename, settings.max_upload_bytes
+            )
             images = read_thumbnails(tpath, n=len(frame), label=thumbnails.filename or "thumbnails")
-        coll = store.create_collection(name, [str(i) for i in frame.index], labels if labels.shape[1] else None,
-                                       texts, description)
+        coll = store.create_collection(
+            name, [str(i) for i in frame.index], labels if labels.shape[1] else None, texts, description
+        )
         if images is not None:
             try:
-                store.put_artifact("thumbnails", {"collection": coll.id},
-                                   {"images": images, "ids": np.asarray([str(i) for i in frame.index])})
+                store.put_artifact(
+                    "thumbnails",
+                    {"collection": coll.id},
+                    {"images": images, "ids": np.asarray([str(i) for i in frame.index])},
+                )
             except BaseException:
                 store.delete_collection(coll.id)
                 raise
@@ -125,20 +146,29 @@ def delete_collection(collection_id: str, store: StoreDep) -> None:
 
 @router.get("/{collection_id}/stimuli", response_model=StimuliOut)
 def get_stimuli(
-    collection_id: str, store: StoreDep,
-    offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+    collection_id: str,
+    store: StoreDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
 ) -> StimuliOut:
     coll = store.get_collection(collection_id)
     frame = store.stimuli(coll.id)
-    page = frame.iloc[offset: offset + limit]
+    page = frame.iloc[offset : offset + limit]
     labels = {c: [None if pd.isna(v) else v for v in page[c].tolist()] for c in page.columns if c != "text"}
-    return StimuliOut(collection_id=coll.id, total=len(frame), offset=offset, stimulus_ids=page.index.tolist(),
-                      texts=page["text"].tolist() if "text" in page else None, labels=labels)
+    return StimuliOut(
+        collection_id=coll.id,
+        total=len(frame),
+        offset=offset,
+        stimulus_ids=page.index.tolist(),
+        texts=page["text"].tolist() if "text" in page else None,
+        labels=labels,
+    )
 
 
 @router.get("/{collection_id}/thumbnails", response_model=ThumbnailsOut)
 def get_thumbnails(
-    collection_id: str, store: StoreDep,
+    collection_id: str,
+    store: StoreDep,
     ids: Annotated[str, Query(max_length=20_000, description="Comma-separated stimulus ids (at most 500)")],
 ) -> ThumbnailsOut:
     """Image thumbnails (the demo digits) of some stimuli; ids without one are left out."""
@@ -178,9 +208,16 @@ def upload_representations(
     condition: Annotated[str | None, Form(max_length=200)] = None,
     seed: Annotated[int | None, Form(ge=0, le=2**63 - 1)] = None,
     architecture: Annotated[str | None, Form(max_length=200)] = None,
-    metrics: Annotated[str | None, Form(max_length=10_000, description='task metrics as JSON, e.g. {"accuracy": 0.93}')] = None,
-    rows: Annotated[str | None, Form(max_length=2_000_000, description="per-array provenance as JSON: a list of "
-                                                                      "RowIn objects (see POST /api/uploads/{id}/commit)")] = None,
+    metrics: Annotated[
+        str | None, Form(max_length=10_000, description='task metrics as JSON, e.g. {"accuracy": 0.93}')
+    ] = None,
+    rows: Annotated[
+        str | None,
+        Form(
+            max_length=2_000_000,
+            description="per-array provenance as JSON: a list of RowIn objects (see POST /api/uploads/{id}/commit)",
+        ),
+    ] = None,
     overwrite_labels: Annotated[bool, Form()] = False,
     reduce_conv: Annotated[str, Form(pattern="^(gap|center|flatten)$")] = "gap",
     reduce_seq: Annotated[str, Form(pattern="^(mean|first)$")] = "mean",
@@ -191,29 +228,56 @@ def upload_representations(
     (The browser stages a file first, ``POST /api/uploads``, to show its arrays before the commit.)"""
     from topoalign.io.ingest import ingest_file
 
-    prov = ProvenanceIn(model=model, architecture=architecture, layer=layer, layer_index=layer_index,
-                        layer_fraction=layer_fraction, checkpoint=checkpoint, epoch=epoch, condition=condition,
-                        seed=seed, metrics=_json_form(metrics, "metrics", dict) or {})
+    prov = ProvenanceIn(
+        model=model,
+        architecture=architecture,
+        layer=layer,
+        layer_index=layer_index,
+        layer_fraction=layer_fraction,
+        checkpoint=checkpoint,
+        epoch=epoch,
+        condition=condition,
+        seed=seed,
+        metrics=_json_form(metrics, "metrics", dict) or {},
+    )
     row_models = [RowIn.model_validate(r) for r in (_json_form(rows, "rows", list) or [])]
     row_map = {r.key: r.model_dump(exclude_none=True, exclude={"key", "include"}) for r in row_models if r.include}
     keys = [r.key for r in row_models if r.include] if row_models else None
     folder = store.uploads.temporary()
     try:
         data_path = store.uploads.save(file.file, folder, "data", file.filename, settings.max_upload_bytes)
-        labels_path = store.uploads.save(labels.file, folder, "labels", labels.filename, settings.max_upload_bytes) \
-            if labels else None
+        labels_path = (
+            store.uploads.save(labels.file, folder, "labels", labels.filename, settings.max_upload_bytes)
+            if labels
+            else None
+        )
         report = ingest_file(
-            store, collection_id, data_path, filename=file.filename, labels_path=labels_path,
-            labels_filename=labels.filename if labels else None, id_column=id_column,
-            provenance=Provenance.from_dict(prov.model_dump()), name=name, reduce_conv=reduce_conv,
-            reduce_seq=reduce_seq, drop_nonfinite=drop_nonfinite, max_bytes=settings.max_upload_bytes,
-            create_collection=create, rows=row_map, keys=keys, overwrite_labels=overwrite_labels,
+            store,
+            collection_id,
+            data_path,
+            filename=file.filename,
+            labels_path=labels_path,
+            labels_filename=labels.filename if labels else None,
+            id_column=id_column,
+            provenance=Provenance.from_dict(prov.model_dump()),
+            name=name,
+            reduce_conv=reduce_conv,
+            reduce_seq=reduce_seq,
+            drop_nonfinite=drop_nonfinite,
+            max_bytes=settings.max_upload_bytes,
+            create_collection=create,
+            rows=row_map,
+            keys=keys,
+            overwrite_labels=overwrite_labels,
         )
     finally:
         store.uploads.remove(folder.name)
-    return IngestOut(collection_id=report.collection_id,
-                     representations=[representation_out(r) for r in report.records],
-                     dropped_rows=report.dropped_rows, notes=report.notes)
+    return IngestOut(
+        collection_id=report.collection_id,
+        representations=[representation_out(r) for r in report.records],
+        dropped_rows=report.dropped_rows,
+        notes=report.notes,
+    )
 
 
 def _json_form(text: str | None, field: str, kind: type):

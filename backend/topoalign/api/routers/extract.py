@@ -50,10 +50,16 @@ def start_extraction(
     store: StoreDep,
     settings: SettingsDep,
     jobs: JobsDep,
-    collection: Annotated[str, Form(min_length=1, max_length=200, description="collection id or name (created when "
-                                                                               "missing)")],
-    inputs: Annotated[UploadFile, File(description=".npy / .pt tensor of inputs (n, ...); for a Hugging Face model "
-                                                   "a UTF-8 text file, one stimulus per line")],
+    collection: Annotated[
+        str, Form(min_length=1, max_length=200, description="collection id or name (created when missing)")
+    ],
+    inputs: Annotated[
+        UploadFile,
+        File(
+            description=".npy / .pt tensor of inputs (n, ...); for a Hugging Face model "
+            "a UTF-8 text file, one stimulus per line"
+        ),
+    ],
     model_file: Annotated[UploadFile | None, File(description="TorchScript model (torch.jit.save)")] = None,
     hf_model: Annotated[str | None, Form(max_length=200, description="a name from GET /api/models")] = None,
     layers: Annotated[str | None, Form(max_length=10_000, description="comma-separated layers to keep")] = None,
@@ -71,8 +77,10 @@ def start_extraction(
 ):
     """Start an extraction job (202); its result lists the stored representations."""
     if (model_file is None) == (hf_model is None):
-        raise InvalidInputError("Give exactly one model: a TorchScript file (model_file) or a local Hugging Face "
-                                "model's name (hf_model, from GET /api/models).")
+        raise InvalidInputError(
+            "Give exactly one model: a TorchScript file (model_file) or a local Hugging Face "
+            "model's name (hf_model, from GET /api/models)."
+        )
     if hf_model is not None:
         model_path(settings, hf_model)
     try:
@@ -83,24 +91,41 @@ def start_extraction(
         metrics_value = json.loads(metrics) if metrics else {}
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"The 'metrics' field is not valid JSON: {exc.msg}.") from None
-    prov = ProvenanceIn(model=model or hf_model, architecture=architecture, checkpoint=checkpoint, epoch=epoch,
-                        condition=condition, seed=seed, metrics=metrics_value)
+    prov = ProvenanceIn(
+        model=model or hf_model,
+        architecture=architecture,
+        checkpoint=checkpoint,
+        epoch=epoch,
+        condition=condition,
+        seed=seed,
+        metrics=metrics_value,
+    )
     uid, folder = store.uploads.new()
     try:
         inputs_path = store.uploads.save(inputs.file, folder, "inputs", inputs.filename, settings.max_upload_bytes)
         model_name = None
         if model_file is not None:
-            model_name = store.uploads.save(model_file.file, folder, "model", model_file.filename,
-                                            settings.max_upload_bytes).name
+            model_name = store.uploads.save(
+                model_file.file, folder, "model", model_file.filename, settings.max_upload_bytes
+            ).name
         store.uploads.describe(uid, {"data_file": inputs_path.name, "kind": "extraction"})
     except BaseException:
         store.uploads.remove(uid)
         raise
-    params = {"staging": uid, "inputs_file": inputs_path.name, "model_file": model_name, "hf_model": hf_model,
-              "collection": collection, "layers": _split(layers), "module_types": _split(module_types),
-              "pool_conv": pool_conv, "pool_seq": pool_seq, "batch_size": batch_size,
-              "provenance": prov.model_dump(),
-              "model_label": (model_file.filename if model_file is not None else hf_model)}
+    params = {
+        "staging": uid,
+        "inputs_file": inputs_path.name,
+        "model_file": model_name,
+        "hf_model": hf_model,
+        "collection": collection,
+        "layers": _split(layers),
+        "module_types": _split(module_types),
+        "pool_conv": pool_conv,
+        "pool_seq": pool_seq,
+        "batch_size": batch_size,
+        "provenance": prov.model_dump(),
+        "model_label": (model_file.filename if model_file is not None else hf_model),
+    }
     job_id = jobs.submit("extract", params)
     return JSONResponse(status_code=202, content=job_accepted(job_id).model_dump())
 

@@ -49,8 +49,11 @@ def create_graph(body: GraphRequest, store: StoreDep, jobs: JobsDep):
     return JSONResponse(status_code=202, content=job_accepted(job_id).model_dump())
 
 
-@router.post("/aligned", response_model=AlignedGraphsOut,
-             responses={202: {"model": JobAccepted, "description": "Building as a job; its result is this response"}})
+@router.post(
+    "/aligned",
+    response_model=AlignedGraphsOut,
+    responses={202: {"model": JobAccepted, "description": "Building as a job; its result is this response"}},
+)
 def create_aligned_graphs(body: AlignedGraphsIn, store: StoreDep, jobs: JobsDep):
     """One graph per representation with the same parameters, and their joint layout, in one job (one round trip
     instead of a build per graph and then a layout): 200 with ``{graph_ids, layout}`` when all of it was computed
@@ -70,8 +73,10 @@ def create_aligned_graphs(body: AlignedGraphsIn, store: StoreDep, jobs: JobsDep)
         layout, _ = topo_service.cached(store, "layout", graph_ids, layout_params)
         if layout is not None:
             return {"graph_ids": graph_ids, "layout": layout}
-    job_id = jobs.submit("aligned_graphs", {"representation_ids": body.representation_ids, "graph": body.params(),
-                                            "layout": layout_params})
+    job_id = jobs.submit(
+        "aligned_graphs",
+        {"representation_ids": body.representation_ids, "graph": body.params(), "layout": layout_params},
+    )
     return JSONResponse(status_code=202, content=job_accepted(job_id).model_dump())
 
 
@@ -83,8 +88,16 @@ def list_graphs(store: StoreDep, representation_id: str | None = None) -> list[G
         if representation_id is not None and rid != representation_id:
             continue
         params = {k: v for k, v in a.params.items() if k != "representation_id"}
-        out.append(GraphSummary(id=a.id, representation_id=rid, params=params, n_nodes=a.meta.get("n_nodes"),
-                                n_edges=a.meta.get("n_edges"), created_at=a.created_at))
+        out.append(
+            GraphSummary(
+                id=a.id,
+                representation_id=rid,
+                params=params,
+                n_nodes=a.meta.get("n_nodes"),
+                n_edges=a.meta.get("n_edges"),
+                created_at=a.created_at,
+            )
+        )
     return out
 
 

@@ -24,5 +24,11 @@ class HealthOut(BaseModel):
 def health(store: StoreDep, settings: SettingsDep, jobs: JobsDep) -> HealthOut:
     if settings.token:
         return HealthOut(status="ok", version="0.1.0", auth_required=True)
-    return HealthOut(status="ok", version="0.1.0", auth_required=False, data_dir=str(settings.data),
-                     collections=len(store.list_collections()), running_jobs=jobs.busy)
+    return HealthOut(
+        status="ok",
+        version="0.1.0",
+        auth_required=False,
+        data_dir=str(settings.data),
+        collections=len(store.list_collections()),
+        running_jobs=jobs.busy,
+    )

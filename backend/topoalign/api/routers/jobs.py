@@ -43,8 +43,11 @@ def rerun_job(job_id: str, jobs: JobsDep) -> JobAccepted:
     return job_accepted(jobs.rerun(job_id))
 
 
-@router.get("/{job_id}/events", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}, "description": "One `data:` line of job JSON per change."}})
+@router.get(
+    "/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "One `data:` line of job JSON per change."}},
+)
 async def job_events(job_id: str, store: StoreDep, jobs: JobsDep) -> StreamingResponse:
     store.get_job(job_id)  # 404 before the stream starts
     loop = asyncio.get_running_loop()

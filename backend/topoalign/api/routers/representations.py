@@ -14,8 +14,12 @@ router = APIRouter(prefix="/api/representations", tags=["representations"], resp
 
 @router.get("", response_model=list[RepresentationOut])
 def list_representations(
-    store: StoreDep, collection: str | None = None, model: str | None = None, layer: str | None = None,
-    checkpoint: str | None = None, condition: str | None = None,
+    store: StoreDep,
+    collection: str | None = None,
+    model: str | None = None,
+    layer: str | None = None,
+    checkpoint: str | None = None,
+    condition: str | None = None,
 ) -> list[RepresentationOut]:
     recs = store.list_representations(collection, model=model, layer=layer, checkpoint=checkpoint, condition=condition)
     return [representation_out(r) for r in recs]

@@ -14,8 +14,19 @@ from fastapi.responses import JSONResponse
 
 from topoalign.api.deps import JobsDep, SettingsDep, StoreDep
 from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, job_accepted
-from topoalign.api.schemas.topo import (CompareIn, CompareOut, LayoutIn, LayoutOut, MotifIn, MotifsOut, RegionsIn,
-                                        RegionsOut, ScoreIn, ScoreOut, TopoResultOut)
+from topoalign.api.schemas.topo import (
+    CompareIn,
+    CompareOut,
+    LayoutIn,
+    LayoutOut,
+    MotifIn,
+    MotifsOut,
+    RegionsIn,
+    RegionsOut,
+    ScoreIn,
+    ScoreOut,
+    TopoResultOut,
+)
 from topoalign.errors import InvalidParameterError
 from topoalign.topo import service
 
@@ -29,7 +40,9 @@ def _params(body) -> dict:
 
 
 def _cached_or_job(kind: str, body, store, jobs, work_per_node: int = 1):
-    graphs, names = service.load_graphs(body.graph_ids, store, allow_files=False)  # 404 / 422 now rather than in the job
+    graphs, names = service.load_graphs(
+        body.graph_ids, store, allow_files=False
+    )  # 404 / 422 now rather than in the job
     params = _params(body)
     hit, key = service.cached(store, kind, body.graph_ids, params)
     if hit is not None:
@@ -54,8 +67,9 @@ def compare(body: CompareIn, store: StoreDep):
 @router.post("/regions", response_model=RegionsOut, responses=ACCEPTED)
 def regions(body: RegionsIn, store: StoreDep, jobs: JobsDep):
     """Matching regions, strongest first, with shuffled-stimuli p-values."""
-    return _cached_or_job("regions", body, store, jobs,
-                          work_per_node=(body.n_null + 1) * max(len(body.graph_ids) - 1, 1))
+    return _cached_or_job(
+        "regions", body, store, jobs, work_per_node=(body.n_null + 1) * max(len(body.graph_ids) - 1, 1)
+    )
 
 
 @router.post("/layout", response_model=LayoutOut)
@@ -72,8 +86,7 @@ def layout(body: LayoutIn, store: StoreDep):
 @router.post("/score", response_model=ScoreOut, responses=ACCEPTED)
 def score(body: ScoreIn, store: StoreDep, jobs: JobsDep):
     """Topological alignment score in [0, 1] of every pair, with its chance level and p-value."""
-    return _cached_or_job("score", body, store, jobs,
-                          work_per_node=(body.n_null + 1) * max(len(body.graph_ids) - 1, 1))
+    return _cached_or_job("score", body, store, jobs, work_per_node=(body.n_null + 1) * max(len(body.graph_ids) - 1, 1))
 
 
 @router.post("/motifs", response_model=MotifsOut)
@@ -85,13 +98,21 @@ def motifs(body: MotifIn, store: StoreDep, settings: SettingsDep):
     if pattern is None:
         query = body.concept_query()
         if query is None:
-            raise InvalidParameterError("A motif search needs a 'pattern', a 'kind', or a concept ('concept' or "
-                                        "kind='concept' with 'where').")
+            raise InvalidParameterError(
+                "A motif search needs a 'pattern', a 'kind', or a concept ('concept' or kind='concept' with 'where')."
+            )
         return service.concept_motifs(graphs, names, where=query)
     limit = min(body.time_limit or settings.motif_time_limit_s, settings.motif_time_limit_s)
     matches = min(body.max_matches or settings.motif_max_matches, settings.motif_max_matches)
-    return service.motifs(graphs, names, pattern=pattern, where=body.where, max_matches=matches,
-                          time_limit=limit, cross_check=body.cross_check)
+    return service.motifs(
+        graphs,
+        names,
+        pattern=pattern,
+        where=body.where,
+        max_matches=matches,
+        time_limit=limit,
+        cross_check=body.cross_check,
+    )
 
 
 @router.get("/results/{result_id}", response_model=TopoResultOut)

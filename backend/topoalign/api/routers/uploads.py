@@ -39,16 +39,36 @@ def stage_upload(
     uid, folder = store.uploads.new()
     try:
         data = store.uploads.save(file.file, folder, "data", file.filename, settings.max_upload_bytes)
-        lab = store.uploads.save(labels.file, folder, "labels", labels.filename, settings.max_upload_bytes) \
-            if labels is not None else None
-        info = inspect_file(data, filename=file.filename, id_column=id_column, labels_path=lab,
-                            labels_filename=labels.filename if labels is not None else None,
-                            reduce_conv=reduce_conv, reduce_seq=reduce_seq, drop_nonfinite=drop_nonfinite,
-                            max_bytes=settings.max_upload_bytes)
-        store.uploads.describe(uid, {**info, "data_file": data.name, "labels_file": lab.name if lab else None,
-                                     "labels_filename": labels.filename if labels is not None else None,
-                                     "id_column": id_column, "reduce_conv": reduce_conv, "reduce_seq": reduce_seq,
-                                     "drop_nonfinite": drop_nonfinite, "created_at": time.time()})
+        lab = (
+            store.uploads.save(labels.file, folder, "labels", labels.filename, settings.max_upload_bytes)
+            if labels is not None
+            else None
+        )
+        info = inspect_file(
+            data,
+            filename=file.filename,
+            id_column=id_column,
+            labels_path=lab,
+            labels_filename=labels.filename if labels is not None else None,
+            reduce_conv=reduce_conv,
+            reduce_seq=reduce_seq,
+            drop_nonfinite=drop_nonfinite,
+            max_bytes=settings.max_upload_bytes,
+        )
+        store.uploads.describe(
+            uid,
+            {
+                **info,
+                "data_file": data.name,
+                "labels_file": lab.name if lab else None,
+                "labels_filename": labels.filename if labels is not None else None,
+                "id_column": id_column,
+                "reduce_conv": reduce_conv,
+                "reduce_seq": reduce_seq,
+                "drop_nonfinite": drop_nonfinite,
+                "created_at": time.time(),
+            },
+        )
     except BaseException:
         store.uploads.remove(uid)
         raise
@@ -68,23 +88,42 @@ def commit_upload(upload_id: str, body: CommitIn, store: StoreDep, settings: Set
     if keys is not None:
         rows = {k: v for k, v in rows.items() if k in set(keys)}
     report = ingest_file(
-        store, body.collection, staged.data, filename=meta["filename"], labels_path=staged.labels,
-        labels_filename=meta.get("labels_filename"), id_column=meta.get("id_column"),
-        provenance=Provenance.from_dict(body.provenance.model_dump()), name=body.name,
-        reduce_conv=meta["reduce_conv"], reduce_seq=meta["reduce_seq"], drop_nonfinite=meta["drop_nonfinite"],
-        max_bytes=settings.max_upload_bytes, create_collection=body.create, rows=rows, keys=keys,
-        description=body.description)
+        store,
+        body.collection,
+        staged.data,
+        filename=meta["filename"],
+        labels_path=staged.labels,
+        labels_filename=meta.get("labels_filename"),
+        id_column=meta.get("id_column"),
+        provenance=Provenance.from_dict(body.provenance.model_dump()),
+        name=body.name,
+        reduce_conv=meta["reduce_conv"],
+        reduce_seq=meta["reduce_seq"],
+        drop_nonfinite=meta["drop_nonfinite"],
+        max_bytes=settings.max_upload_bytes,
+        create_collection=body.create,
+        rows=rows,
+        keys=keys,
+        description=body.description,
+    )
     store.uploads.remove(upload_id)
-    return IngestOut(collection_id=report.collection_id, representations=[representation_out(r) for r in report.records],
-                     dropped_rows=report.dropped_rows, notes=report.notes)
+    return IngestOut(
+        collection_id=report.collection_id,
+        representations=[representation_out(r) for r in report.records],
+        dropped_rows=report.dropped_rows,
+        notes=report.notes,
+    )
 
 
 @router.get("/{upload_id}", response_model=UploadOut)
 def get_upload(upload_id: str, store: StoreDep) -> UploadOut:
     meta = store.uploads.get(upload_id).meta
     keys = set(UploadOut.model_fields) - {"upload_id", "expires_in_s"}
-    return UploadOut(upload_id=upload_id, expires_in_s=max(0, int(meta["created_at"] + MAX_AGE_S - time.time())),
-                     **{k: meta[k] for k in keys})
+    return UploadOut(
+        upload_id=upload_id,
+        expires_in_s=max(0, int(meta["created_at"] + MAX_AGE_S - time.time())),
+        **{k: meta[k] for k in keys},
+    )
 
 
 @router.delete("/{upload_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -15,7 +15,9 @@ AnalysisName = Literal[ANALYSES]  # type: ignore[valid-type]
 
 
 class AlignIn(BaseModel):
-    representation_a: str = Field(max_length=64, description="Id of representation A (rows matched to B by stimulus id).")
+    representation_a: str = Field(
+        max_length=64, description="Id of representation A (rows matched to B by stimulus id)."
+    )
     representation_b: str = Field(max_length=64, description="Id of representation B.")
     metric: MetricName = "procrustes"
     folds: int = Field(5, ge=2, le=20, description="Shuffled cross-validation folds.")
@@ -23,10 +25,14 @@ class AlignIn(BaseModel):
     n_permutations: int = Field(0, ge=0, le=1000, description="Permutation-null draws (stimuli shuffled); 0 = none.")
     n_rotations: int = Field(0, ge=0, le=100, description="Random-rotation baseline draws (permutation and soft only).")
     direction: Literal["forward", "backward", "both"] = Field("both", description="Linear only: X->Y, Y->X or both.")
-    dim_mode: Literal["pad", "pca"] = Field("pad", description="Procrustes only: unequal widths by zero-padding or PCA.")
+    dim_mode: Literal["pad", "pca"] = Field(
+        "pad", description="Procrustes only: unequal widths by zero-padding or PCA."
+    )
     span: Literal["full", "train"] = Field(
-        "full", description="Procrustes only: 'full' orthogonal rotation, or 'train' restricted to the training span "
-                            "(deterministic when units outnumber training stimuli).")
+        "full",
+        description="Procrustes only: 'full' orthogonal rotation, or 'train' restricted to the training span "
+        "(deterministic when units outnumber training stimuli).",
+    )
     k: int = Field(10, ge=1, le=1000, description="Mutual k-NN only: neighbours per stimulus.")
 
 
@@ -47,13 +53,19 @@ class AlignmentOut(BaseModel):
 
 
 class AuditIn(BaseModel):
-    metrics: list[MetricName] = Field(default_factory=lambda: ["linear", "procrustes", "permutation"], min_length=1,
-                                      max_length=7)
+    metrics: list[MetricName] = Field(
+        default_factory=lambda: ["linear", "procrustes", "permutation"], min_length=1, max_length=7
+    )
     analyses: list[AnalysisName] | None = Field(None, description="Default: all five analyses.")
     folds: int = Field(5, ge=2, le=20)
     random_state: int | None = Field(0, ge=0, le=2**32 - 1)
-    n_null: int = Field(3, ge=0, le=100, description="Permutation-null (and random-rotation) draws per metric for the "
-                                                    "first seed pair of every layer: the chance line; 0 = none.")
+    n_null: int = Field(
+        3,
+        ge=0,
+        le=100,
+        description="Permutation-null (and random-rotation) draws per metric for the "
+        "first seed pair of every layer: the chance line; 0 = none.",
+    )
     recompute: bool = Field(False, description="Ignore a stored audit with the same parameters.")
 
 
@@ -186,8 +198,9 @@ class AuditFiguresOut(BaseModel):
     plan: dict[str, Any]
     params: dict[str, Any]
     n_null: int | None = Field(None, description="Permutation-null draws behind each layer's chance value.")
-    architectures: dict[str, str] = Field(default_factory=dict,
-                                          description="Label used as 'model' -> the architecture from provenance.")
+    architectures: dict[str, str] = Field(
+        default_factory=dict, description="Label used as 'model' -> the architecture from provenance."
+    )
     depth: list[AuditDepthRow]
     epochs: list[AuditEpochRow]
     ood: list[AuditOodRow]

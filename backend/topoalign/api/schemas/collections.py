@@ -14,7 +14,8 @@ class CollectionIn(BaseModel):
     stimulus_ids: list[str] = Field(min_length=1, max_length=2_000_000)
     texts: list[str] | None = Field(None, description="Optional stimulus text (e.g. sentences), in stimulus_ids order.")
     labels: dict[str, list[str | float | None]] | None = Field(
-        None, description="Label columns, each a list in stimulus_ids order.")
+        None, description="Label columns, each a list in stimulus_ids order."
+    )
     description: str = Field("", max_length=2000)
 
 

@@ -13,8 +13,12 @@ class ErrorOut(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 413: {"model": ErrorOut},
-    415: {"model": ErrorOut}, 422: {"model": ErrorOut},
+    400: {"model": ErrorOut},
+    404: {"model": ErrorOut},
+    409: {"model": ErrorOut},
+    413: {"model": ErrorOut},
+    415: {"model": ErrorOut},
+    422: {"model": ErrorOut},
 }
 
 
@@ -28,8 +32,9 @@ class ProvenanceIn(BaseModel):
     epoch: int | None = Field(None, ge=0, le=10**7)
     condition: str | None = Field(None, max_length=200, description="'test' (in-distribution) or a named shift")
     seed: int | None = Field(None, ge=0, le=2**63 - 1)
-    metrics: dict[str, float] = Field(default_factory=dict, max_length=50,
-                                      description="task metrics of the model here, e.g. {\"accuracy\": 0.93}")
+    metrics: dict[str, float] = Field(
+        default_factory=dict, max_length=50, description='task metrics of the model here, e.g. {"accuracy": 0.93}'
+    )
 
 
 class ProvenanceOut(ProvenanceIn):

@@ -27,8 +27,10 @@ class LensIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: LensKind = Field(
-        "pca", description="pca (n_components), umap (n_components, n_neighbors, min_dist), L2 norm, Gaussian "
-                           "density (bandwidth), eccentricity (p), distance to the k-th neighbour (k), label column.")
+        "pca",
+        description="pca (n_components), umap (n_components, n_neighbors, min_dist), L2 norm, Gaussian "
+        "density (bandwidth), eccentricity (p), distance to the k-th neighbour (k), label column.",
+    )
     n_components: int | None = Field(None, ge=1, le=10, description="pca / umap dimensions")
     n_neighbors: int | None = Field(None, ge=2, le=500, description="umap")
     min_dist: float | None = Field(None, ge=0, le=1, description="umap")
@@ -46,7 +48,8 @@ class CoverIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: CoverKind = Field(
-        "kmapper", description="kmapper: KeplerMapper 2.1 Cover exactly; uniform: equal intervals; balanced: quantiles")
+        "kmapper", description="kmapper: KeplerMapper 2.1 Cover exactly; uniform: equal intervals; balanced: quantiles"
+    )
     n_intervals: int | list[int] = Field(10, description="intervals per lens dimension (>= 1), or one per dimension")
     overlap: float | list[float] = Field(0.3, description="overlap fraction in [0, 1), or one per dimension")
 
@@ -59,15 +62,24 @@ class ClustererIn(BaseModel):
     min_samples: int | None = Field(None, description="dbscan / hdbscan")
     eps_quantile: float | None = Field(None, description="quantile for eps='auto' (default 0.5)")
     noise: NoiseRule | None = Field(
-        None, description="dbscan noise rows: drop (KeplerMapper, default), keep (a node each) or attach (to the "
-                          "cluster of their nearest row in the cover element)")
+        None,
+        description="dbscan noise rows: drop (KeplerMapper, default), keep (a node each) or attach (to the "
+        "cluster of their nearest row in the cover element)",
+    )
     distance_threshold: float | None = Field(None, description="single linkage: merge below this distance")
     n_clusters: int | None = Field(None, description="single linkage: clusters per cover element")
     gap_bins: int | None = Field(None, description="single linkage: histogram-gap rule with this many bins")
-    min_points: int | None = Field(None, ge=1, description="single linkage: cover elements with fewer rows make no "
-                                                             "node (default: KeplerMapper's 2; 1 places every row)")
-    join_isolated: bool | None = Field(None, description="single linkage: a row alone in its element joins its "
-                                                         "nearest neighbour's cluster when that neighbour is there")
+    min_points: int | None = Field(
+        None,
+        ge=1,
+        description="single linkage: cover elements with fewer rows make no "
+        "node (default: KeplerMapper's 2; 1 places every row)",
+    )
+    join_isolated: bool | None = Field(
+        None,
+        description="single linkage: a row alone in its element joins its "
+        "nearest neighbour's cluster when that neighbour is there",
+    )
     min_cluster_size: int | None = Field(None, description="hdbscan")
     metric: MetricName | None = Field(None, description="default: the request's metric")
 
@@ -82,25 +94,40 @@ class GraphParamsIn(BaseModel):
 
     lens: LensIn = Field(default_factory=LensIn)
     auto: AutoStrategy | bool | None = Field(
-        None, description="who sets the cover and clusterer: 'shape' (the default without cover and clusterer: "
-                          "chosen so the graph shows the data's components and loops, every stimulus placed), 'cmo' "
-                          "(the Carriere-Michel-Oudot estimator, as GUDHI's automatic Mapper), 'stability' or true "
-                          "(the most stable setting of auto_grid), false (the default with cover or clusterer: "
-                          "exactly as given)")
+        None,
+        description="who sets the cover and clusterer: 'shape' (the default without cover and clusterer: "
+        "chosen so the graph shows the data's components and loops, every stimulus placed), 'cmo' "
+        "(the Carriere-Michel-Oudot estimator, as GUDHI's automatic Mapper), 'stability' or true "
+        "(the most stable setting of auto_grid), false (the default with cover or clusterer: "
+        "exactly as given)",
+    )
     cover: CoverIn | None = Field(None, description="explicit cover (auto false); default KeplerMapper 10 x 30%")
-    clusterer: ClustererIn | None = Field(None, description="explicit clusterer (auto false); default DBSCAN with "
-                                                            "eps='auto' and min_samples 3")
+    clusterer: ClustererIn | None = Field(
+        None, description="explicit clusterer (auto false); default DBSCAN with eps='auto' and min_samples 3"
+    )
     metric: MetricName = "euclidean"
     dedupe: bool = Field(False, description="one node per distinct member set")
-    stability: int = Field(0, ge=0, le=100, description="resamples for node/edge stability and the confidence of "
-                                                          "components and loops (0 = off)")
+    stability: int = Field(
+        0,
+        ge=0,
+        le=100,
+        description="resamples for node/edge stability and the confidence of components and loops (0 = off)",
+    )
     auto_grid: dict[str, list[Any]] | None = Field(
-        None, description="grid for auto 'stability': keys n_intervals, overlap, eps ('auto:Q' allowed), min_samples")
+        None, description="grid for auto 'stability': keys n_intervals, overlap, eps ('auto:Q' allowed), min_samples"
+    )
     random_state: int = Field(0, ge=0, le=2**31 - 1)
 
     def params(self) -> dict[str, Any]:
-        out = {"lens": self.lens.spec(), "metric": self.metric, "dedupe": self.dedupe, "stability": self.stability,
-               "auto": self.auto, "auto_grid": self.auto_grid, "random_state": self.random_state}
+        out = {
+            "lens": self.lens.spec(),
+            "metric": self.metric,
+            "dedupe": self.dedupe,
+            "stability": self.stability,
+            "auto": self.auto,
+            "auto_grid": self.auto_grid,
+            "random_state": self.random_state,
+        }
         if self.cover is not None:
             out["cover"] = self.cover.model_dump()
         if self.clusterer is not None:
@@ -115,8 +142,9 @@ class GraphRequest(GraphParamsIn):
 class AlignedGraphsIn(GraphParamsIn):
     """Build one graph per representation with the same Mapper parameters, then lay them out jointly."""
 
-    representation_ids: list[str] = Field(min_length=2, max_length=8,
-                                          description="representations of the same stimuli (layers, seeds, ...)")
+    representation_ids: list[str] = Field(
+        min_length=2, max_length=8, description="representations of the same stimuli (layers, seeds, ...)"
+    )
     layout: LayoutParams = Field(default_factory=LayoutParams, description="joint layout options")
 
 

@@ -91,9 +91,13 @@ class _JobBase(BaseModel):
 
 def _job_model(kind: str, result: type[BaseModel]) -> type[_JobBase]:
     name = "".join(part.capitalize() for part in kind.split("_")) + "Job"
-    return create_model(name, __base__=_JobBase, __doc__=f"A ``{kind}`` job; ``result`` once it is done.",
-                        kind=(Literal[kind], ...),
-                        result=(result | None, Field(None, description="set when the job is done")))
+    return create_model(
+        name,
+        __base__=_JobBase,
+        __doc__=f"A ``{kind}`` job; ``result`` once it is done.",
+        kind=(Literal[kind], ...),
+        result=(result | None, Field(None, description="set when the job is done")),
+    )
 
 
 class OtherJob(_JobBase):
@@ -110,8 +114,10 @@ def _kind_tag(job: Any) -> str:
 
 
 JobOut = Annotated[
-    Union[tuple(Annotated[model, Tag(kind)] for kind, model in JOB_MODELS.items())  # type: ignore[misc]
-          + (Annotated[SkipJsonSchema[OtherJob], Tag("other")],)],
+    Union[
+        tuple(Annotated[model, Tag(kind)] for kind, model in JOB_MODELS.items())  # type: ignore[misc]
+        + (Annotated[SkipJsonSchema[OtherJob], Tag("other")],)
+    ],
     Discriminator(_kind_tag),
 ]
 """A job record as the API sends it: one model per kind (``kind`` tells them apart and types ``result``)."""

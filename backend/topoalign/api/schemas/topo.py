@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from topoalign.topo.layout import MAX_WARM_COORD
 
-GraphIds = Field(min_length=2, max_length=8, description="Mapper graph ids (from /api/graphs); stimuli are matched by id.")
+GraphIds = Field(
+    min_length=2, max_length=8, description="Mapper graph ids (from /api/graphs); stimuli are matched by id."
+)
 
 
 class TopoIn(BaseModel):
@@ -29,8 +31,12 @@ class RegionsIn(TopoIn):
     intra_weight: float = Field(0.5, ge=0, le=10, description="weight of the graphs' own edges (louvain)")
     resolution: float = Field(1.0, gt=0, le=10, description="louvain resolution")
     min_stimuli: int = Field(3, ge=1, le=100000)
-    n_null: int = Field(100, ge=0, le=1000, description="shuffled-stimuli repetitions for p-values (0 = none; the "
-                                                          "smallest p-value is 1 / (n_null + 1))")
+    n_null: int = Field(
+        100,
+        ge=0,
+        le=1000,
+        description="shuffled-stimuli repetitions for p-values (0 = none; the smallest p-value is 1 / (n_null + 1))",
+    )
     alpha: float = Field(0.05, gt=0, lt=1)
     random_state: int = Field(0, ge=0, le=2**31 - 1)
 
@@ -57,11 +63,16 @@ WarmPosition = Annotated[list[WarmCoord], Field(min_length=2, max_length=2)]
 
 
 class LayoutIn(TopoIn, LayoutParams):
-    graph_ids: list[str] = Field(min_length=1, max_length=8, description="Mapper graph ids (from /api/graphs); "
-                                 "stimuli are matched by id; one graph is laid out alone")
+    graph_ids: list[str] = Field(
+        min_length=1,
+        max_length=8,
+        description="Mapper graph ids (from /api/graphs); stimuli are matched by id; one graph is laid out alone",
+    )
     initial: dict[str, dict[str, WarmPosition]] | None = Field(
-        None, description="warm start: {graph id: {node id: [x, y]}} in the shared frame (a previous layout's "
-                          "positions minus its panel offsets)")
+        None,
+        description="warm start: {graph id: {node id: [x, y]}} in the shared frame (a previous layout's "
+        "positions minus its panel offsets)",
+    )
 
 
 class ScoreIn(TopoIn):
@@ -81,13 +92,16 @@ class MotifIn(BaseModel):
 
     graph_ids: list[str] = Field(min_length=1, max_length=8)
     pattern: str | dict[str, Any] | None = Field(
-        None, description="cycle:K | cycle:K+ | branch:M | flare | flare:K | path:K, or a pattern "
-                          "{nodes: [{id, min_size, min_purity, column, label}], edges: [[a, b]], induced}")
+        None,
+        description="cycle:K | cycle:K+ | branch:M | flare | flare:K | path:K, or a pattern "
+        "{nodes: [{id, min_size, min_purity, column, label}], edges: [[a, b]], induced}",
+    )
     kind: Literal["cycle", "branch", "flare", "path", "pattern", "concept"] | None = Field(
-        None, description="instead of a pattern string: the motif kind (with k), or 'concept' (with concept/where)")
+        None, description="instead of a pattern string: the motif kind (with k), or 'concept' (with concept/where)"
+    )
     k: int | None = Field(None, ge=2, le=200, description="size for kind (cycle: at least k nodes)")
     concept: ConceptIn | None = None
-    where: str | None = Field(None, max_length=1000, description="label query, e.g. \"class in {3, 8}\"")
+    where: str | None = Field(None, max_length=1000, description='label query, e.g. "class in {3, 8}"')
     max_matches: int | None = Field(None, ge=1, le=100000, description="default: the server's motif_max_matches")
     time_limit: float | None = Field(None, gt=0, le=300, description="seconds; at most the server's motif_time_limit_s")
     cross_check: int = Field(20, ge=0, le=1000, description="matches per graph checked in the other graphs")
@@ -126,8 +140,9 @@ class GraphInfo(BaseModel):
     n_edges: int
     n_stimuli: int
     n_covered: int | None = Field(None, description="stimuli in at least one node")
-    n_shared_dropped: int | None = Field(None, description="stimuli shared by all the graphs compared that this "
-                                                           "graph places in no node")
+    n_shared_dropped: int | None = Field(
+        None, description="stimuli shared by all the graphs compared that this graph places in no node"
+    )
 
 
 class Partner(BaseModel):
@@ -171,8 +186,9 @@ class RegionOut(BaseModel):
     nodes: dict[str, list[str]]
     stimuli: list[str]
     score: float = Field(description="Jaccard of the member unions")
-    strength: float | None = Field(None, description="shared structure, the ranking key: score x common stimuli x "
-                                                     "sqrt(mean nodes per graph)")
+    strength: float | None = Field(
+        None, description="shared structure, the ranking key: score x common stimuli x sqrt(mean nodes per graph)"
+    )
     n_stimuli: int
     n_common: int
     p_value: float | None
@@ -239,8 +255,10 @@ class MotifsOut(BaseModel):
     time_limit: float
     max_matches: int
     elapsed_s: float
-    graphs: list[dict[str, Any]] = Field(description="per graph: n_matches, truncated, reason, matches (nodes, edges, "
-                                                     "n_members, stability, in_other_graphs)")
+    graphs: list[dict[str, Any]] = Field(
+        description="per graph: n_matches, truncated, reason, matches (nodes, edges, "
+        "n_members, stability, in_other_graphs)"
+    )
     footprint: dict[str, Any] | None = None
     matches: list[MotifMatch] = Field(default_factory=list, description="all graphs' matches, flat")
 

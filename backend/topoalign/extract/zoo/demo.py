@@ -46,8 +46,16 @@ class DemoPlan:
     steps: tuple[int, ...] = (10, 30, 80)  # checkpoints inside the first epoch (157 steps of 64 images)
     n_train: int = 10_000
     n_test: int = 1_000
-    corruptions: tuple[str, ...] = ("gaussian_noise", "impulse_noise", "gaussian_blur", "glass_blur",
-                                    "motion_blur", "fog", "snow", "contrast")
+    corruptions: tuple[str, ...] = (
+        "gaussian_noise",
+        "impulse_noise",
+        "gaussian_blur",
+        "glass_blur",
+        "motion_blur",
+        "fog",
+        "snow",
+        "contrast",
+    )
     severities: tuple[int, ...] = (1, 3, 5)
     digits_domain: bool = True
     shifted_at_init: bool = False  # also the untrained checkpoint on every shifted condition
@@ -60,9 +68,19 @@ class DemoPlan:
 
 DEFAULT = DemoPlan()
 FULL = DemoPlan(language_models=("minilm", "mpnet", "gemma"), shifted_at_init=True)
-QUICK = DemoPlan(archs=("cnn",), seeds=(0,), epochs=2, steps=(10,), n_train=2_000, n_test=300,
-                 corruptions=("gaussian_blur",), severities=(3,), sentence_stride=8, language_models=("minilm",),
-                 landing_graphs=False)
+QUICK = DemoPlan(
+    archs=("cnn",),
+    seeds=(0,),
+    epochs=2,
+    steps=(10,),
+    n_train=2_000,
+    n_test=300,
+    corruptions=("gaussian_blur",),
+    severities=(3,),
+    sentence_stride=8,
+    language_models=("minilm",),
+    landing_graphs=False,
+)
 PLANS = {"quick": QUICK, "default": DEFAULT, "full": FULL}
 
 
@@ -104,16 +122,18 @@ def _fill(store: Store, cid: str, reps: Iterable[Representation], batch: int = 6
     return count
 
 
-def _build_collection(store: Store, name: str, make: Callable[[], dict[str, Any]], if_missing: bool,
-                      wanted_models: Iterable[str] = ()) -> dict[str, Any]:
+def _build_collection(
+    store: Store, name: str, make: Callable[[], dict[str, Any]], if_missing: bool, wanted_models: Iterable[str] = ()
+) -> dict[str, Any]:
     done = _completion(store, name)
     if done is not None:
         missing = [m for m in wanted_models if m not in done.get("models", [m])]
         if if_missing and not missing:
             return {"collection": name, "skipped": True}
         if not if_missing:
-            raise ConflictError(f"A collection named {name!r} already exists; delete it or build the demo with "
-                                "--if-missing.")
+            raise ConflictError(
+                f"A collection named {name!r} already exists; delete it or build the demo with --if-missing."
+            )
     _drop_partial(store, name)
     start = time.perf_counter()
     try:
@@ -126,7 +146,9 @@ def _build_collection(store: Store, name: str, make: Callable[[], dict[str, Any]
     return summary
 
 
-def build_mnist(store: Store, plan: DemoPlan = DEFAULT, progress: Progress | None = None, name: str = MNIST) -> dict[str, Any]:
+def build_mnist(
+    store: Store, plan: DemoPlan = DEFAULT, progress: Progress | None = None, name: str = MNIST
+) -> dict[str, Any]:
     """The ``mnist`` collection: every layer x architecture x seed x checkpoint (x condition at the end), class
     labels, and a thumbnails artifact (28x28 test images and every shifted copy)."""
     import pandas as pd
@@ -136,22 +158,51 @@ def build_mnist(store: Store, plan: DemoPlan = DEFAULT, progress: Progress | Non
 
     progress = progress or null_progress
     data = load_mnist(plan.n_train, plan.n_test)
-    shifted = shifted_conditions(data.x_test, data.y_test, plan.corruptions, plan.severities, plan.digits_domain,
-                                 progress=scaled(progress, 0.0, 0.15))
+    shifted = shifted_conditions(
+        data.x_test,
+        data.y_test,
+        plan.corruptions,
+        plan.severities,
+        plan.digits_domain,
+        progress=scaled(progress, 0.0, 0.15),
+    )
     labels = pd.DataFrame({"class": [str(c) for c in data.y_test]}, index=pd.Index(data.test_ids, name="stimulus_id"))
     coll = store.create_collection(
-        name, data.test_ids, labels=labels,
+        name,
+        data.test_ids,
+        labels=labels,
         description=f"MNIST test images ({len(data.test_ids)}): a CNN and an MLP, {len(plan.seeds)} seeds, untrained "
-                    f"to epoch {plan.epochs} (and inside epoch 1); the last epoch also on {len(shifted)} shifted "
-                    "conditions (corruptions x severities, sklearn's digits)",
+        f"to epoch {plan.epochs} (and inside epoch 1); the last epoch also on {len(shifted)} shifted "
+        "conditions (corruptions x severities, sklearn's digits)",
     )
     art = thumbnails({"test": data.x_test, **shifted})
     store.put_artifact("thumbnails", {"collection": coll.id}, {**art, "ids": np.asarray(data.test_ids)})
-    count = _fill(store, coll.id, mnist_representations(data, plan.archs, plan.seeds, plan.epochs, plan.steps,
-                                                        shifted, plan.shifted_at_init, scaled(progress, 0.15, 1.0)))
-    return {"collection": name, "collection_id": coll.id, "n_stimuli": len(data.test_ids), "representations": count,
-            "architectures": list(plan.archs), "seeds": list(plan.seeds), "epochs": plan.epochs,
-            "steps": list(plan.steps), "n_train": plan.n_train, "conditions": ["test", *shifted]}
+    count = _fill(
+        store,
+        coll.id,
+        mnist_representations(
+            data,
+            plan.archs,
+            plan.seeds,
+            plan.epochs,
+            plan.steps,
+            shifted,
+            plan.shifted_at_init,
+            scaled(progress, 0.15, 1.0),
+        ),
+    )
+    return {
+        "collection": name,
+        "collection_id": coll.id,
+        "n_stimuli": len(data.test_ids),
+        "representations": count,
+        "architectures": list(plan.archs),
+        "seeds": list(plan.seeds),
+        "epochs": plan.epochs,
+        "steps": list(plan.steps),
+        "n_train": plan.n_train,
+        "conditions": ["test", *shifted],
+    }
 
 
 def available_models(keys: Iterable[str], models_dir: Path) -> tuple[list[str], dict[str, str]]:
@@ -172,43 +223,82 @@ def available_models(keys: Iterable[str], models_dir: Path) -> tuple[list[str], 
     return ok, notes
 
 
-def _build_language(store: Store, name: str, frame, models: list[str], models_dir: Path, unit: str,
-                    description: str, progress: Progress) -> dict[str, Any]:
+def _build_language(
+    store: Store, name: str, frame, models: list[str], models_dir: Path, unit: str, description: str, progress: Progress
+) -> dict[str, Any]:
     from topoalign.extract.zoo.language import language_representations
 
-    coll = store.create_collection(name, frame.index.tolist(), labels=frame.drop(columns=["text"]),
-                                   texts=frame["text"].tolist(), description=description)
+    coll = store.create_collection(
+        name,
+        frame.index.tolist(),
+        labels=frame.drop(columns=["text"]),
+        texts=frame["text"].tolist(),
+        description=description,
+    )
     count = 0
     for i, key in enumerate(models):
         part = scaled(progress, i / len(models), (i + 1) / len(models))
         count += _fill(store, coll.id, language_representations(key, frame, models_dir, unit=unit, progress=part))
-    return {"collection": name, "collection_id": coll.id, "n_stimuli": len(frame), "representations": count,
-            "models": models}
+    return {
+        "collection": name,
+        "collection_id": coll.id,
+        "n_stimuli": len(frame),
+        "representations": count,
+        "models": models,
+    }
 
 
-def build_sentences(store: Store, plan: DemoPlan = DEFAULT, progress: Progress | None = None, name: str = SENTENCES,
-                    models: list[str] | None = None, models_dir: Path = DEFAULT_MODELS_DIR) -> dict[str, Any]:
+def build_sentences(
+    store: Store,
+    plan: DemoPlan = DEFAULT,
+    progress: Progress | None = None,
+    name: str = SENTENCES,
+    models: list[str] | None = None,
+    models_dir: Path = DEFAULT_MODELS_DIR,
+) -> dict[str, Any]:
     """The ``sentences`` collection: every hidden state of each model, texts, and the concept labels."""
     from topoalign.extract.zoo.sentences import build_sentences as sentence_set
 
     frame = sentence_set().iloc[:: plan.sentence_stride]
     models = list(plan.language_models) if models is None else models
-    return _build_language(store, name, frame, models, models_dir, "sentence",
-                           f"{len(frame)} sentences (topic x tense x negation x syntactic frame) through "
-                           f"{', '.join(models)}: every hidden state", progress or null_progress)
+    return _build_language(
+        store,
+        name,
+        frame,
+        models,
+        models_dir,
+        "sentence",
+        f"{len(frame)} sentences (topic x tense x negation x syntactic frame) through "
+        f"{', '.join(models)}: every hidden state",
+        progress or null_progress,
+    )
 
 
-def build_words(store: Store, plan: DemoPlan = DEFAULT, progress: Progress | None = None, name: str = WORDS,
-                models: list[str] | None = None, models_dir: Path = DEFAULT_MODELS_DIR) -> dict[str, Any]:
+def build_words(
+    store: Store,
+    plan: DemoPlan = DEFAULT,
+    progress: Progress | None = None,
+    name: str = WORDS,
+    models: list[str] | None = None,
+    models_dir: Path = DEFAULT_MODELS_DIR,
+) -> dict[str, Any]:
     """The ``words`` collection: the content words of the (kept) sentences, each alone through every model."""
     from topoalign.extract.zoo.sentences import build_sentences as sentence_set
     from topoalign.extract.zoo.sentences import content_words
 
     frame = content_words(sentence_set().iloc[:: plan.sentence_stride])
     models = list(plan.language_models) if models is None else models
-    return _build_language(store, name, frame, models, models_dir, "word",
-                           f"The sentences' {len(frame)} content words, each alone, through {', '.join(models)}: "
-                           "vocabulary-level representations", progress or null_progress)
+    return _build_language(
+        store,
+        name,
+        frame,
+        models,
+        models_dir,
+        "word",
+        f"The sentences' {len(frame)} content words, each alone, through {', '.join(models)}: "
+        "vocabulary-level representations",
+        progress or null_progress,
+    )
 
 
 def _last_layers(store: Store, collection: str) -> list[str]:
@@ -252,12 +342,18 @@ def build_landing(store: Store, build_graphs: bool = True, progress: Progress | 
     what = "The last layers of two sentence encoders" if two_models else "The first and last layers of one encoder"
     case = {
         "title": f"{names[0]} vs {names[1]}",
-        "summary": (f"{what} on the same {sentences.n_stimuli} sentences, as Mapper graphs in one joint layout, "
-                    "coloured by topic. Matching regions are groups of nodes holding the same sentences in both "
-                    "graphs; the audit of the MNIST zoo shows alignment across layers, seeds, training and "
-                    "distribution shift."),
-        "collection_id": sentences.id, "collection": sentences.name, "representation_ids": rep_ids,
-        "graph_ids": graph_ids, "label_column": "topic", **audit_ref,
+        "summary": (
+            f"{what} on the same {sentences.n_stimuli} sentences, as Mapper graphs in one joint layout, "
+            "coloured by topic. Matching regions are groups of nodes holding the same sentences in both "
+            "graphs; the audit of the MNIST zoo shows alignment across layers, seeds, training and "
+            "distribution shift."
+        ),
+        "collection_id": sentences.id,
+        "collection": sentences.name,
+        "representation_ids": rep_ids,
+        "graph_ids": graph_ids,
+        "label_column": "topic",
+        **audit_ref,
     }
     store.put_artifact(LANDING, {"demo": True}, case)
     return case
@@ -282,9 +378,15 @@ def landing_case(store: Store) -> dict[str, Any] | None:
     return case
 
 
-def build_demo(store: Store, progress: Progress | None = None, quick: bool = False, if_missing: bool = False,
-               full: bool = False, plan: DemoPlan | None = None,
-               models_dir: str | Path = DEFAULT_MODELS_DIR) -> dict[str, Any]:
+def build_demo(
+    store: Store,
+    progress: Progress | None = None,
+    quick: bool = False,
+    if_missing: bool = False,
+    full: bool = False,
+    plan: DemoPlan | None = None,
+    models_dir: str | Path = DEFAULT_MODELS_DIR,
+) -> dict[str, Any]:
     """Build the demo collections; returns ``{"mnist": summary, "sentences": ..., "words": ..., "landing": ...,
     "notes": {model: how to install it}, "seconds": total}``.
 
@@ -300,14 +402,17 @@ def build_demo(store: Store, progress: Progress | None = None, quick: bool = Fal
     if not if_missing:
         for name in plan.collections:
             if _is_complete(store, name):
-                raise ConflictError(f"A collection named {name!r} already exists; delete it or build the demo with "
-                                    "--if-missing.")
+                raise ConflictError(
+                    f"A collection named {name!r} already exists; delete it or build the demo with --if-missing."
+                )
     progress(0.0, "looking for the language models")
     models, notes = available_models(plan.language_models, models_dir)
     out: dict[str, Any] = {"quick": quick, "full": full, "notes": notes}
-    steps = [(MNIST, 0.45, lambda p: build_mnist(store, plan, p), ()),
-             (SENTENCES, 0.4, lambda p: build_sentences(store, plan, p, models=models, models_dir=models_dir), models),
-             (WORDS, 0.05, lambda p: build_words(store, plan, p, models=models, models_dir=models_dir), models)]
+    steps = [
+        (MNIST, 0.45, lambda p: build_mnist(store, plan, p), ()),
+        (SENTENCES, 0.4, lambda p: build_sentences(store, plan, p, models=models, models_dir=models_dir), models),
+        (WORDS, 0.05, lambda p: build_words(store, plan, p, models=models, models_dir=models_dir), models),
+    ]
     steps = [s for s in steps if s[0] in plan.collections and (s[0] != WORDS or plan.words)]
     total = sum(w for _, w, _, _ in steps) + 0.1
     at = 0.0

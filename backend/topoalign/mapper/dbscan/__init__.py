@@ -31,12 +31,23 @@ GROUP_MIN_ROWS = 16384  # dense elements from this many rows go through ``groupe
 USE_LEADERS = True
 LEADERS_MIN_ROWS = 384  # below this, all pairs in one symmetric product are cheap enough
 
-__all__ = ["GROUP_MIN_ROWS", "LEADERS_MIN_ROWS", "SPARSE_DEGREE", "USE_LEADERS", "USE_PIVOTS", "WithinEps",
-           "dense_element_labels", "element_labels", "labels_from_mask", "labels_from_pairs"]
+__all__ = [
+    "GROUP_MIN_ROWS",
+    "LEADERS_MIN_ROWS",
+    "SPARSE_DEGREE",
+    "USE_LEADERS",
+    "USE_PIVOTS",
+    "WithinEps",
+    "dense_element_labels",
+    "element_labels",
+    "labels_from_mask",
+    "labels_from_pairs",
+]
 
 
-def element_labels(X: np.ndarray, eps: float, min_samples: int, metric: str = "euclidean", *,
-                   device: str | None = None) -> np.ndarray:
+def element_labels(
+    X: np.ndarray, eps: float, min_samples: int, metric: str = "euclidean", *, device: str | None = None
+) -> np.ndarray:
     """scikit-learn DBSCAN labels of the rows of ``X`` (n x d). On the CPU: the pair list when the within-eps graph
     is sparse (found in one pass of fused products), else ``dense_element_labels``. On an accelerator: the
     adjacency matrix of small elements, the pair list of large ones."""
@@ -53,8 +64,14 @@ def element_labels(X: np.ndarray, eps: float, min_samples: int, metric: str = "e
     return labels_from_pairs(len(X), ii, jj, min_samples)
 
 
-def dense_element_labels(X: np.ndarray, eps: float, min_samples: int, metric: str = "euclidean",
-                         f: WithinEps | None = None, pivots: bool = True) -> np.ndarray:
+def dense_element_labels(
+    X: np.ndarray,
+    eps: float,
+    min_samples: int,
+    metric: str = "euclidean",
+    f: WithinEps | None = None,
+    pivots: bool = True,
+) -> np.ndarray:
     """DBSCAN labels of rows whose within-eps graph is dense: from a few pivot columns where nearly every pair is
     within eps (``pivots``; ``pivots=False`` when the caller tried it already), else large elements by groups in
     Kruskal order (``grouped``), else the leaders method, else the adjacency matrix or the pair list. ``f``: a

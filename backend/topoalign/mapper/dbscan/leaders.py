@@ -31,8 +31,14 @@ _CHUNK = 1024
 _FIRST_CHUNK = 128
 
 
-def dbscan_labels_leaders(X: np.ndarray, eps: float, min_samples: int, metric: str = "euclidean",
-                          max_leaders: int = 512, w: "WithinEps | None" = None) -> np.ndarray | None:
+def dbscan_labels_leaders(
+    X: np.ndarray,
+    eps: float,
+    min_samples: int,
+    metric: str = "euclidean",
+    max_leaders: int = 512,
+    w: "WithinEps | None" = None,
+) -> np.ndarray | None:
     """scikit-learn DBSCAN labels of the rows of ``X``, or None when the rows are too sparse for this method.
     ``w``: a ``WithinEps`` of the same rows, radius and metric, when the caller has one."""
     n = len(X)
@@ -52,7 +58,7 @@ def dbscan_labels_leaders(X: np.ndarray, eps: float, min_samples: int, metric: s
     labels[core_idx] = rank_of
     others = np.flatnonzero(~core)
     for a in range(0, len(others), _CHUNK):
-        rows = others[a:a + _CHUNK]
+        rows = others[a : a + _CHUNK]
         M = w.block(rows, core_idx)
         has = M.any(axis=1)
         if has.any():
@@ -68,9 +74,9 @@ def _core_points(w: WithinEps, n: int, min_samples: int) -> np.ndarray | None:
     # a small first chunk settles the rows of dense clusters; later chunks are larger (fewer, bigger products)
     starts = [0] + list(range(_FIRST_CHUNK, n, _CHUNK))
     for k, a in enumerate(starts):
-        cols = order[a:(_FIRST_CHUNK if k == 0 else a + _CHUNK)]
+        cols = order[a : (_FIRST_CHUNK if k == 0 else a + _CHUNK)]
         for b in range(0, len(active), 4096):
-            rows = active[b:b + 4096]
+            rows = active[b : b + 4096]
             count[rows] += np.count_nonzero(w.block(rows, cols), axis=1)
         active = active[count[active] < min_samples]
         if not len(active):
@@ -137,4 +143,3 @@ def _core_components(w: WithinEps, core_idx: np.ndarray, max_leaders: int) -> np
     root_of_leader = np.zeros(m, dtype=np.int64)
     root_of_leader[L] = roots
     return root_of_leader[group]
-

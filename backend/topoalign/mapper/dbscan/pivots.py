@@ -63,7 +63,7 @@ def dbscan_labels_pivots(w: WithinEps, min_samples: int) -> tuple[np.ndarray | N
     for q in steps:
         if q <= M.shape[1]:
             break
-        M = np.hstack([M, w.block(None, order[M.shape[1]:q])])
+        M = np.hstack([M, w.block(None, order[M.shape[1] : q])])
         degree = (np.count_nonzero(M) - q) / q
         count = np.count_nonzero(M, axis=1)
         core = count >= min_samples
@@ -145,8 +145,16 @@ def _roots_as_forest(comp: np.ndarray) -> list[int]:
     return low[comp].tolist()
 
 
-def _join_touching_groups(w: WithinEps, uf: UnionFind, group: np.ndarray, core_piv: np.ndarray, piv: np.ndarray,
-                          first: np.ndarray, settled_rows: np.ndarray, m: int) -> bool:
+def _join_touching_groups(
+    w: WithinEps,
+    uf: UnionFind,
+    group: np.ndarray,
+    core_piv: np.ndarray,
+    piv: np.ndarray,
+    first: np.ndarray,
+    settled_rows: np.ndarray,
+    m: int,
+) -> bool:
     """Join pivot groups in different clusters that hold a pair of settled rows within eps (each within eps of a
     pivot of its group, so only groups with pivots within 3 eps can); False when the tests would cost too much."""
     groups = np.unique(group)

@@ -40,9 +40,9 @@ def kmeans_groups(X: np.ndarray, groups: int, seed: int = 0):
     hi = np.full((G, G), -np.inf, dtype=np.float64)
     csq = np.einsum("ij,ij->i", C, C)
     for s in range(0, n, _CHUNK):  # chunks: n x G products would grow as n^2 / GROUP_ROWS
-        P = X[s:s + _CHUNK] @ C.T
+        P = X[s : s + _CHUNK] @ C.T
         g = (csq[None, :] - 2.0 * P).argmin(axis=1)
-        assign[s:s + _CHUNK] = g
+        assign[s : s + _CHUNK] = g
         by = np.argsort(g, kind="stable")
         g, P = g[by], P[by]
         D = P[np.arange(len(g)), g][:, None] - P  # x . (c_own - c_J)

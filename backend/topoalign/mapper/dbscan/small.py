@@ -28,8 +28,9 @@ _BATCH_ENTRIES = 1 << 22  # distances per batched product (16 MiB of float32)
 _BUCKETS = (16, 32, 64, 128, 256)
 
 
-def small_elements_labels(X: np.ndarray, elements: list[np.ndarray], eps: float, min_samples: int,
-                          metric: str = "euclidean") -> list[np.ndarray]:
+def small_elements_labels(
+    X: np.ndarray, elements: list[np.ndarray], eps: float, min_samples: int, metric: str = "euclidean"
+) -> list[np.ndarray]:
     """scikit-learn DBSCAN labels of ``X[rows]`` for every row index array in ``elements`` (each at most
     ``SMALL_ROWS`` long)."""
     if not elements:
@@ -51,7 +52,7 @@ def small_elements_labels(X: np.ndarray, elements: list[np.ndarray], eps: float,
         ks = np.flatnonzero(bucket == b)
         step = max(1, _BATCH_ENTRIES // (width * width))
         for s in range(0, len(ks), step):
-            a_, b_ = _batch_pairs(Xwork, Xexact, elements, ks[s:s + step], width, offsets, sq, metric)
+            a_, b_ = _batch_pairs(Xwork, Xexact, elements, ks[s : s + step], width, offsets, sq, metric)
             pa.append(a_), pb.append(b_)
     return _labels_from_slot_pairs(np.concatenate(pa), np.concatenate(pb), offsets, min_samples)
 
@@ -62,14 +63,14 @@ def _batch_pairs(Xwork, Xexact, elements, ks, width, offsets, sq, metric):
     valid = np.arange(width)[None, :] < sizes[:, None]  # (K x width)
     idx = np.zeros((K, width), dtype=np.int64)
     for i, k in enumerate(ks):
-        idx[i, :sizes[i]] = elements[k]
+        idx[i, : sizes[i]] = elements[k]
     Z = np.asarray(Xwork[idx.reshape(-1)]).reshape(K, width, -1)
     d = Z.shape[2]
     if metric == "cosine":
         Z = Z.astype(np.float32, copy=False)
     else:
         # centred per element (narrow rounding band); float32 rows shifted in float32, as ``neighbors._prepared``
-        mean = (np.where(valid[:, :, None], Z, 0).sum(axis=1, dtype=np.float64) / sizes[:, None])
+        mean = np.where(valid[:, :, None], Z, 0).sum(axis=1, dtype=np.float64) / sizes[:, None]
         if Z.dtype == np.float32:
             Z = Z - mean.astype(np.float32)[:, None, :]
         else:
@@ -112,4 +113,4 @@ def _labels_from_slot_pairs(pa: np.ndarray, pb: np.ndarray, offsets: np.ndarray,
         rank = np.arange(len(firsts)) - first_of_element
         labels[core_slots] = rank[np.searchsorted(firsts, lowest[comp[core_slots]])]
     assign_border_points(labels, core, pa, pb)
-    return [labels[offsets[k]:offsets[k + 1]] for k in range(len(offsets) - 1)]
+    return [labels[offsets[k] : offsets[k + 1]] for k in range(len(offsets) - 1)]

@@ -26,6 +26,6 @@ def any_within(w: WithinEps, A: np.ndarray, B: np.ndarray) -> bool:
     at the first pair."""
     for a in range(0, len(A), 1024):
         for b in range(0, len(B), 4096):
-            if w.block(A[a:a + 1024], B[b:b + 4096]).any():
+            if w.block(A[a : a + 1024], B[b : b + 4096]).any():
                 return True
     return False
