@@ -159,30 +159,43 @@ def _depth_key(row) -> tuple:
     )
 
 
+def _reps(group) -> set[str]:
+    return {r for c in group for r in (c["representation_a"], c["representation_b"])}
+
+
+def _pair_row(key, group, provenance, between: dict[str, Any], after: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One row of the epochs or OOD analysis: ``key`` (metric, model, layer), ``between`` the row's own place
+    (checkpoint or condition), then the mean and sd over the model pairs of ``group`` and the models' accuracy."""
+    metric, model, layer = key
+    mean, sd = _mean_sd(c["score"] for c in group)
+    return {
+        "metric": metric,
+        "model": model,
+        "layer": layer,
+        "layer_index": group[0].get("layer_index_a"),
+        "layer_fraction": group[0].get("layer_fraction_a"),
+        **between,
+        "mean": mean,
+        "sd": sd,
+        "n_pairs": len(group),
+        "accuracy": _accuracy(provenance, _reps(group)),
+        **(after or {}),
+        "pairs": _pairs(group),
+    }
+
+
 def _epochs(cells, arch, provenance) -> list[dict[str, Any]]:
     rows = []
     for (metric, model, layer, checkpoint), group in _group(
         cells, "epochs", lambda c: (c["metric"], _label(c, arch), c["layer_a"], c.get("checkpoint"))
     ).items():
-        mean, sd = _mean_sd(c["score"] for c in group)
-        reps = {r for c in group for r in (c["representation_a"], c["representation_b"])}
-        rows.append(
-            {
-                "metric": metric,
-                "model": model,
-                "layer": layer,
-                "layer_index": group[0].get("layer_index_a"),
-                "layer_fraction": group[0].get("layer_fraction_a"),
-                "checkpoint": checkpoint,
-                "epoch": group[0].get("epoch"),
-                "epochs_seen": _epochs_seen(provenance, reps, group[0].get("epoch")),
-                "mean": mean,
-                "sd": sd,
-                "n_pairs": len(group),
-                "accuracy": _accuracy(provenance, reps),
-                "pairs": _pairs(group),
-            }
-        )
+        epoch = group[0].get("epoch")
+        between = {
+            "checkpoint": checkpoint,
+            "epoch": epoch,
+            "epochs_seen": _epochs_seen(provenance, _reps(group), epoch),
+        }
+        rows.append(_pair_row((metric, model, layer), group, provenance, between))
     return sorted(
         rows,
         key=lambda r: (
@@ -201,25 +214,11 @@ def _ood(cells, arch, provenance) -> list[dict[str, Any]]:
     for (metric, model, layer, condition), group in _group(
         cells, "ood", lambda c: (c["metric"], _label(c, arch), c["layer_a"], c.get("condition"))
     ).items():
-        mean, sd = _mean_sd(c["score"] for c in group)
-        reps = {r for c in group for r in (c["representation_a"], c["representation_b"])}
-        rows.append(
-            {
-                "metric": metric,
-                "model": model,
-                "layer": layer,
-                "layer_index": group[0].get("layer_index_a"),
-                "layer_fraction": group[0].get("layer_fraction_a"),
-                "condition": condition,
-                "mean": mean,
-                "sd": sd,
-                "n_pairs": len(group),
-                "accuracy": _accuracy(provenance, reps),
-                "in_distribution": not str(condition or "").startswith("ood:"),
-                "same_architecture": arch[group[0]["model_a"]] == arch[group[0]["model_b"]],
-                "pairs": _pairs(group),
-            }
-        )
+        after = {
+            "in_distribution": not str(condition or "").startswith("ood:"),
+            "same_architecture": arch[group[0]["model_a"]] == arch[group[0]["model_b"]],
+        }
+        rows.append(_pair_row((metric, model, layer), group, provenance, {"condition": condition}, after))
     return sorted(
         rows, key=lambda r: (r["metric"], r["model"], _depth_key(r), not r["in_distribution"], str(r["condition"]))
     )
