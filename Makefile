@@ -69,10 +69,12 @@ demo-full: venv models-full
 serve: venv frontend
 	$(VENV)/bin/topoalign serve --host $(HOST) --port $(PORT) --data $(DATA)
 
-# The fast tier, first (seconds): lint (ruff, eslint), the frontend's type check, the architecture, docs, API-contract and registry tests.
+# The fast tier, first (seconds): lint (ruff, eslint), the type checks (mypy over the package, strict for the public
+# align and mapper API; the frontend's tsc), the architecture, docs, API-contract and registry tests.
 check: setup
 	$(VENV)/bin/ruff check backend tests bench
 	$(VENV)/bin/ruff format --check backend tests bench
+	$(VENV)/bin/mypy
 	cd frontend && npx tsc --noEmit && npm run --silent lint
 	$(VENV)/bin/pytest -q tests/test_architecture.py tests/test_docs.py tests/test_api_contract.py tests/test_registries.py
 

@@ -53,3 +53,8 @@ def test_the_command_line_offers_the_registered_names():
     assert set(_choices("mapper", "--noise")) == set(NOISE_RULES)
     assert set(_choices("mapper", "--metric")) == set(METRICS)
     assert set(_choices("mapper", "--auto")) == {*AUTO_STRATEGIES, "off"}
+
+
+def test_an_audit_may_ask_for_every_metric_of_the_registry():
+    """The audit form offers every metric; the request model must take all of them at once (it stopped at 7)."""
+    assert align_schema.AuditIn(metrics=list(ALIGN_METRICS)).metrics == list(ALIGN_METRICS)

@@ -13,6 +13,11 @@ from topoalign.finite_json import finite_json
 from topoalign.representation import Representation, aligned_matrices
 
 
+# What every score takes for X and Y: an (n_stimuli x n_units) array with rows paired by position, or a Representation
+# (rows matched by stimulus id)
+MatrixLike = np.ndarray | Representation
+
+
 @dataclass
 class AlignmentResult:
     """A cross-validated alignment score.
@@ -45,10 +50,11 @@ class AlignmentResult:
     baselines: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return finite_json(asdict(self))
+        out: dict[str, Any] = finite_json(asdict(self))
+        return out
 
 
-def as_matrices(X: np.ndarray | Representation, Y: np.ndarray | Representation) -> tuple[np.ndarray, np.ndarray]:
+def as_matrices(X: MatrixLike, Y: MatrixLike) -> tuple[np.ndarray, np.ndarray]:
     """Two (n_stimuli x n_units) arrays with rows paired: representations are matched by stimulus id."""
     if isinstance(X, Representation) and isinstance(Y, Representation):
         X, Y, _ = aligned_matrices(X, Y)

@@ -9,6 +9,11 @@ class's code still says what kind of error it is. The core knows nothing of HTTP
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 
 class TopoAlignError(Exception):
     """Base class: ``code`` is a stable machine-readable name, ``str(exc)`` a message naming the problem."""
@@ -67,7 +72,14 @@ class WorkerLostError(TopoAlignError):
     code = "worker_lost"
 
 
-def check_param(owner: str, name: str, value, ok: bool, allowed: str) -> None:
+def param_error(owner: str, name: str, value: object, allowed: str) -> InvalidParameterError:
+    """The house-style error for a parameter outside its allowed values (what ``check_param`` raises)."""
+    return InvalidParameterError(
+        f"The {name!r} parameter of {owner} must be {allowed}. Got {value!r} instead.", code="invalid_parameter"
+    )
+
+
+def check_param(owner: str, name: str, value: object, ok: bool | np.bool_, allowed: str) -> None:
     """Raise ``InvalidParameterError`` in the house style unless ``ok``.
 
     >>> check_param("Cover", "overlap", 1.5, 0 <= 1.5 < 1, "in [0, 1)")
@@ -76,6 +88,4 @@ def check_param(owner: str, name: str, value, ok: bool, allowed: str) -> None:
     topoalign.errors.InvalidParameterError: The 'overlap' parameter of Cover must be in [0, 1). Got 1.5 instead.
     """
     if not ok:
-        raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must be {allowed}. Got {value!r} instead.", code="invalid_parameter"
-        )
+        raise param_error(owner, name, value, allowed)

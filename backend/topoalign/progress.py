@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Callable, Protocol
+from typing import Callable, Protocol, TextIO
 
 
 class Progress(Protocol):
@@ -33,7 +33,7 @@ def scaled(progress: Progress | None, start: float, stop: float) -> Progress:
 class ProgressReporter:
     """Renders progress calls as a one-line bar on a terminal stream (used by the CLI)."""
 
-    def __init__(self, stream=None, width: int = 30, min_interval: float = 0.1):
+    def __init__(self, stream: TextIO | None = None, width: int = 30, min_interval: float = 0.1) -> None:
         self.stream = stream or sys.stderr
         self.width = width
         self.min_interval = min_interval

@@ -39,3 +39,7 @@ export function errorBox(err: unknown): HTMLElement {
 export function empty(msg: string, ...extra: (Node | string)[]): HTMLElement {
   return h("div", { class: "empty" }, h("p", {}, msg), ...extra);
 }
+
+export function loading(msg: string): HTMLElement {
+  return h("div", { class: "loading" }, msg);
+}

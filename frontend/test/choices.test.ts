@@ -8,7 +8,7 @@ import openapi from "../openapi.json?raw";
 const doc = JSON.parse(openapi);
 const enumOf = (schema: string, prop: string): string[] => {
   const p = doc.components.schemas[schema].properties[prop];
-  return p.enum ?? p.anyOf.find((x: { enum?: string[] }) => x.enum).enum;
+  return p.enum ?? p.items?.enum ?? p.anyOf.find((x: { enum?: string[] }) => x.enum).enum;
 };
 
 describe("choices", () => {
@@ -19,6 +19,7 @@ describe("choices", () => {
     expect([...choices.NOISE_RULES]).toEqual(enumOf("ClustererIn", "noise"));
     expect([...choices.METRICS]).toEqual(enumOf("GraphRequest", "metric"));
     expect([...choices.AUTO_STRATEGIES]).toEqual(enumOf("GraphRequest", "auto"));
+    expect([...choices.AUDIT_METRICS]).toEqual(enumOf("AuditIn", "metrics"));
   });
   it("reach the Build view's menus", () => {
     expect(LENSES).toEqual(["pca", "umap", "norm", "density", "eccentricity", "knn"]);

@@ -27,3 +27,11 @@ export function svgRoot(width = 400, height = 300) {
 export function snapshot(el: Element): string {
   return el.outerHTML.replace(/-?\d+\.\d+/g, (m) => String(Math.round(+m * 10) / 10)).replace(/></g, ">\n<");
 }
+
+/** An empty div in a cleared document body, for a render function to fill. */
+export function box(): HTMLElement {
+  document.body.innerHTML = "";
+  const el = document.createElement("div");
+  document.body.append(el);
+  return el;
+}

@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderGraphControls } from "../src/render/controls";
 import { renderQuality, renderSelection, type SelectedNode } from "../src/render/inspector";
-
-function box(): HTMLElement {
-  document.body.innerHTML = "";
-  const el = document.createElement("div");
-  document.body.append(el);
-  return el;
-}
+import { box } from "./helpers";
 
 const node = (over: Partial<SelectedNode> = {}): SelectedNode => ({
   facts: { graph: "cnn · conv2", size: 12, stability: 0.8765, lens: [0.12345, -1], component: "c0: 40 stimuli", loops: [] },

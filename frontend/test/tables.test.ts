@@ -4,14 +4,7 @@ import type { Collection, Representation } from "../src/api";
 import { renderBuildForm, renderBuildResults, renderRepresentationPicker, meanStability } from "../src/render/builds";
 import { newCollectionForm, renderCollections, renderRepresentations } from "../src/render/collections";
 import { AUTO_MODES, DEFAULT_BUILD, type BuildParams } from "../src/state";
-import { chainGraph } from "./helpers";
-
-function box(): HTMLElement {
-  document.body.innerHTML = "";
-  const el = document.createElement("div");
-  document.body.append(el);
-  return el;
-}
+import { box, chainGraph } from "./helpers";
 
 const coll = (id: string, over: Partial<Collection> = {}): Collection => ({
   id, name: `c-${id}`, description: "", created_at: 0, has_text: false, label_columns: ["digit"], n_representations: 2, n_stimuli: 1500, ...over,

@@ -82,3 +82,13 @@ def test_audit_is_cached_recomputed_listed_and_deleted(synth_store):
     service.delete_audit(synth_store, fresh.audit_id)
     with pytest.raises(NotFoundError):
         service.delete_audit(synth_store, fresh.audit_id)
+
+
+def test_check_alignment_request_without_k_checks_the_default_k(synth_store, monkeypatch):
+    """Without ``k``, mutual k-NN is checked at the k its score then uses (``knn.DEFAULT_K``): the check compared
+    None with the training stimuli per fold (TypeError) before."""
+    a, b = synth_store.list_representations("synth", condition="test", checkpoint="epoch-2", layer="L0")[:2]
+    service.check_alignment_request(synth_store, a.id, b.id, metric="mutual_knn", folds=3)
+    monkeypatch.setattr("topoalign.align.knn.DEFAULT_K", 10_000)
+    with pytest.raises(InvalidParameterError, match="'k' parameter of MutualKNN"):
+        service.check_alignment_request(synth_store, a.id, b.id, metric="mutual_knn", folds=3)

@@ -220,3 +220,9 @@ def test_leaders_dbscan_equals_sklearn(seed):
             assert np.array_equal(ours, ref), (eps, ms)
         assert np.array_equal(DBSCAN(eps=eps, min_samples=ms).fit_predict(X), ref)
     assert ran >= 2
+
+
+def test_single_linkage_without_a_cut_fails_as_a_parameter_error():
+    """Neither a threshold nor a cluster count nor gap bins: the parameter error (a TypeError from int(None) before)."""
+    with pytest.raises(InvalidParameterError, match="'distance_threshold' parameter of SingleLinkage"):
+        SingleLinkage().fit_predict(np.random.default_rng(0).normal(size=(6, 2)))

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from topoalign.errors import InvalidParameterError
-from topoalign.mapper import DBSCAN, KMapperCover, UniformCover, build_mapper_graph
+from topoalign.mapper import (
+    DBSCAN,
+    HDBSCAN,
+    KMapperCover,
+    SingleLinkage,
+    UniformCover,
+    build_mapper_graph,
+    mapper_graph,
+)
 from topoalign.mapper.stability import choose_parameters, graph_stability, sweep
 
 
@@ -80,3 +88,21 @@ def test_sweep_auto_eps_and_bad_grid(planted):
     assert result.table[0]["eps_resolved"] > 0
     with pytest.raises(InvalidParameterError, match="unknown key"):
         sweep(X, lens, {"intervals": [4]})
+
+
+def test_grid_keys_must_be_parameters_of_the_clusterer(planted):
+    """A grid's ``eps`` or ``min_samples`` sets that parameter of the clusterer, so a clusterer without it is refused
+    (an ``eps`` grid with single linkage used to fail with AttributeError in the resamples, and with HDBSCAN it
+    changed nothing the table reported); the default grid varies only what the clusterer has."""
+    X, lens = planted
+    single = SingleLinkage(distance_threshold=0.6)
+    with pytest.raises(InvalidParameterError, match="'eps' is not a parameter of SingleLinkage"):
+        sweep(X, lens, {"n_intervals": [3], "eps": ["auto:0.5"]}, clusterer=single, n_resamples=2)
+    with pytest.raises(InvalidParameterError, match="'eps' is not a parameter of HDBSCAN"):
+        sweep(X, lens, {"n_intervals": [3], "eps": [0.5]}, clusterer=HDBSCAN(), n_resamples=2)
+    request = {"auto": "stability", "clusterer": {"kind": "single", "distance_threshold": 0.6}}
+    with pytest.raises(InvalidParameterError, match="'auto_grid' parameter of Mapper is invalid.*'eps'"):
+        mapper_graph(X, {**request, "auto_grid": {"n_intervals": [3], "eps": ["auto:0.5"]}})
+    default = sweep(X, lens, cover="uniform", clusterer=single, n_resamples=2)
+    assert len(default.table) == 6 and all("eps" not in row for row in default.table)
+    assert default.graph is not None

@@ -106,6 +106,34 @@ def test_one_graph_gets_its_own_layout(client_and_graphs):
     assert bad.status_code == 422 and "graph_ids" in bad.json()["detail"]
 
 
+def test_stored_results_are_typed_by_kind_and_sent_as_stored(client_and_graphs):
+    """GET /api/topo/results answers one model per stored kind (those of the service), with exactly the stored
+    keys: a result an older version stored without ``strength`` gets no ``strength: null``."""
+    import typing
+
+    from topoalign.api.schemas.topo import TopoResultOut
+    from topoalign.topo.service import KINDS
+
+    models = typing.get_args(typing.get_args(TopoResultOut)[0])
+    assert {typing.get_args(m.model_fields["kind"].annotation)[0] for m in models} == set(KINDS)
+    client, gids = client_and_graphs
+    store = client.app.state.store
+    rids = {}
+    for kind, body in [
+        ("compare", {"max_pairs": 2}),
+        ("regions", {"n_null": 0}),
+        ("layout", {}),
+        ("score", {"n_null": 0}),
+    ]:
+        rid = rids[kind] = client.post(f"/api/topo/{kind}", json={"graph_ids": gids, **body}).json()["result_id"]
+        got = client.get(f"/api/topo/results/{rid}").json()
+        assert got == {**store.load_artifact(rid), "result_id": rid, "kind": kind}
+    old = store.load_artifact(rids["regions"])
+    old["regions"] = [{k: v for k, v in r.items() if k != "strength"} for r in old["regions"]]
+    rec = store.put_artifact(KINDS["regions"], {"older": True}, old, meta={})
+    assert client.get(f"/api/topo/results/{rec.id}").json() == {**old, "result_id": rec.id, "kind": "regions"}
+
+
 def test_motif_kinds_and_concepts(client_and_graphs):
     client, gids = client_and_graphs
     r = client.post("/api/topo/motifs", json={"graph_ids": gids, "kind": "path", "k": 3, "max_matches": 2})

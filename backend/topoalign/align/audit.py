@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict, defaultdict
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
@@ -31,7 +31,17 @@ from topoalign.errors import InvalidInputError, TopoAlignError, check_param
 from topoalign.finite_json import finite_json
 from topoalign.io.csv_export import write_csv
 from topoalign.progress import Progress
-from topoalign.representation import match_stimuli
+from topoalign.representation import Representation, match_stimuli
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from topoalign.align.knn import FoldNeighbours
+    from topoalign.store import ArtifactRecord, CollectionRecord, Store
+
+# (representation B, its metrics, its null draws) for every partner of one representation A
+Partners = list[tuple[str, list[str], int]]
+RowTaskArgs = tuple[str, str, Partners, int, int | None, bool]
 
 DEFAULT_METRICS = ("linear", "procrustes", "permutation")
 DEFAULT_NULL_DRAWS = 3
@@ -61,12 +71,12 @@ CSV_COLUMNS = [
     "error",
 ]
 
-_CACHE: "OrderedDict[tuple[str, str], Any]" = OrderedDict()
+_CACHE: "OrderedDict[tuple[str, str], Representation]" = OrderedDict()
 _CACHE_SIZE = 8
 _PROCRUSTES_STACK_BYTES = 256 * 2**20  # float64 partner stack per batched Procrustes call
 
 
-def _load(data_dir: str, rep_id: str):
+def _load(data_dir: str, rep_id: str) -> Representation:
     """Representations are read inside the worker (only ids travel through the scheduler), with a small LRU."""
     from topoalign.store import Store
 
@@ -84,7 +94,7 @@ def _load(data_dir: str, rep_id: str):
 def _row_task(
     data_dir: str,
     rep_a: str,
-    partners: list[tuple[str, list[str], int]],
+    partners: Partners,
     folds: int,
     random_state: int | None,
     batched_procrustes: bool,
@@ -92,7 +102,7 @@ def _row_task(
     """Score representation ``rep_a`` against each partner on its metrics (and ``n_null`` chance draws where asked);
     runs on a Dask worker."""
     a = _load(data_dir, rep_a)
-    out = []
+    out: list[dict[str, Any]] = []
     procrustes_partners = [b for b, metrics, _ in partners if "procrustes" in metrics] if batched_procrustes else []
     batched = _batched_procrustes(data_dir, a, procrustes_partners, folds, random_state) if procrustes_partners else {}
     for rep_b, metrics, n_null in partners:
@@ -107,7 +117,9 @@ def _row_task(
     return out
 
 
-def _chance(a, b, metric: str, n_null: int, folds: int, random_state: int | None) -> dict[str, Any]:
+def _chance(
+    a: Representation, b: Representation, metric: str, n_null: int, folds: int, random_state: int | None
+) -> dict[str, Any]:
     """``chance`` (mean of ``n_null`` permutation-null draws) and, for the matching metrics, ``rotation`` (mean over
     as many random rotations of B's units); nothing when ``n_null`` is 0 or the metric gets no null draws."""
     from topoalign.align.chance import permutation_null
@@ -126,7 +138,17 @@ def _chance(a, b, metric: str, n_null: int, folds: int, random_state: int | None
     return out
 
 
-def _cell_score(data_dir, a, rep_a, b, rep_b, metric, folds, random_state, batched) -> dict[str, Any]:
+def _cell_score(
+    data_dir: str,
+    a: Representation,
+    rep_a: str,
+    b: Representation,
+    rep_b: str,
+    metric: str,
+    folds: int,
+    random_state: int | None,
+    batched: dict[str, np.ndarray],
+) -> dict[str, Any]:
     if metric == "mutual_knn":
         return _mutual_knn(data_dir, a, rep_a, b, rep_b, folds, random_state)
     if metric == "procrustes" and rep_b in batched:
@@ -145,11 +167,13 @@ def _is_constant(x: np.ndarray) -> bool:
     return len(x) == 0 or bool((x.max(axis=0) == x.min(axis=0)).all())
 
 
-_KNN_CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
+_KNN_CACHE: "OrderedDict[tuple[str, str, str, int, int | None], FoldNeighbours]" = OrderedDict()
 _KNN_CACHE_SIZE = 64  # (n_test x 10) indices per fold: ~1 MB per representation at 10,000 stimuli
 
 
-def _fold_neighbours(data_dir: str, rep, rep_id: str, rows: np.ndarray, folds: int, random_state: int | None):
+def _fold_neighbours(
+    data_dir: str, rep: Representation, rep_id: str, rows: np.ndarray, folds: int, random_state: int | None
+) -> FoldNeighbours:
     """A representation's fold neighbours (``knn.fold_neighbours``), kept on the worker: every partner reuses them."""
     from topoalign.align.knn import DEFAULT_K, fold_neighbours
 
@@ -164,7 +188,15 @@ def _fold_neighbours(data_dir: str, rep, rep_id: str, rows: np.ndarray, folds: i
     return value
 
 
-def _mutual_knn(data_dir, a, rep_a, b, rep_b, folds, random_state) -> dict[str, Any]:
+def _mutual_knn(
+    data_dir: str,
+    a: Representation,
+    rep_a: str,
+    b: Representation,
+    rep_b: str,
+    folds: int,
+    random_state: int | None,
+) -> dict[str, Any]:
     """``mutual_knn_score(a, b)`` from cached fold neighbours of both sides (same folds, same values)."""
     from topoalign.align.knn import knn_result
     from topoalign.representation import aligned_matrices
@@ -178,18 +210,20 @@ def _mutual_knn(data_dir, a, rep_a, b, rep_b, folds, random_state) -> dict[str, 
     return {"score": r.score, "std": r.std, "folds": r.folds}
 
 
-def _batched_procrustes(data_dir, a, partner_ids, folds, random_state) -> dict[str, np.ndarray]:
+def _batched_procrustes(
+    data_dir: str, a: Representation, partner_ids: list[str], folds: int, random_state: int | None
+) -> dict[str, np.ndarray]:
     """Procrustes of ``a`` against all partners sharing one stimulus set, in one batched torch call."""
     from topoalign.align.torch_backend import procrustes_score_matrix
 
-    groups: dict[tuple, list] = defaultdict(list)
+    groups: dict[tuple[str, ...], list[tuple[str, np.ndarray]]] = defaultdict(list)
     for rid in partner_ids:
         b = _load(data_dir, rid)
         ids, ra, rb = match_stimuli(a, b)
         groups[tuple(ids)].append((rid, rb))
-    out = {}
-    for ids, members in groups.items():
-        if len(ids) < 2 * folds:
+    out: dict[str, np.ndarray] = {}
+    for shared, members in groups.items():
+        if len(shared) < 2 * folds:
             continue  # the per-pair path raises the proper error
         _, ra, _ = match_stimuli(a, _load(data_dir, members[0][0]))
         xs = [a.matrix[ra]]
@@ -202,7 +236,7 @@ def _batched_procrustes(data_dir, a, partner_ids, folds, random_state) -> dict[s
             continue
         # partners in chunks: the batched call holds a few float64 copies of its stacked partners, and 20 partners
         # of 10,000 x 512 at once took a worker past 11 GB
-        per = max(1, _PROCRUSTES_STACK_BYTES // (8 * len(ids) * max(_load(data_dir, rid).d for rid, _ in members)))
+        per = max(1, _PROCRUSTES_STACK_BYTES // (8 * len(shared) * max(_load(data_dir, rid).d for rid, _ in members)))
         for s in range(0, len(members), per):
             chunk = members[s : s + per]
             ys = [_load(data_dir, rid).matrix[rb] for rid, rb in chunk]
@@ -214,16 +248,14 @@ def _batched_procrustes(data_dir, a, partner_ids, folds, random_state) -> dict[s
 
 def null_pairs(plan: AuditPlan) -> set[tuple[str, str]]:
     """The pairs that get chance draws: the first trained same-architecture pair of every layer."""
-    first: dict[tuple, tuple[str, str]] = {}
+    first: dict[tuple[str, str, str], tuple[str, str]] = {}
     for c in plan.comparisons:
         if c.analysis == "depth":
             first.setdefault((c.a.architecture, c.b.architecture, c.a.layer), (c.a.id, c.b.id))
     return set(first.values())
 
 
-def _tasks(
-    plan: AuditPlan, metrics: tuple[str, ...], n_null: int = 0
-) -> list[tuple[str, list[tuple[str, list[str], int]]]]:
+def _tasks(plan: AuditPlan, metrics: tuple[str, ...], n_null: int = 0) -> list[tuple[str, Partners]]:
     with_null = null_pairs(plan) if n_null else set()
     rows: dict[str, dict[str, tuple[list[str], int]]] = OrderedDict()
     for ra, rb in plan.pairs():
@@ -232,7 +264,7 @@ def _tasks(
 
 
 def run_audit(
-    store,
+    store: Store,
     collection: str,
     *,
     metrics: Iterable[str] = DEFAULT_METRICS,
@@ -241,10 +273,10 @@ def run_audit(
     random_state: int | None = 0,
     n_null: int = DEFAULT_NULL_DRAWS,
     scheduler: str | None = None,
-    client=None,
+    client: Client | None = None,
     n_workers: int = 1,
     batched_procrustes: bool = True,
-    map_tasks: Callable[..., list] | None = None,
+    map_tasks: Callable[..., list[Any]] | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Run the audit of one collection and return its payload (see the module docstring).
@@ -265,7 +297,10 @@ def run_audit(
     """
     coll, plan, metrics, params = prepare_audit(store, collection, metrics, analyses, folds, random_state, n_null)
     tasks = _tasks(plan, metrics, n_null)
-    args = [(str(store.data_dir), ra, partners, folds, random_state, batched_procrustes) for ra, partners in tasks]
+    args: list[RowTaskArgs] = [
+        (str(store.data_dir), ra, partners, folds, random_state, batched_procrustes) for ra, partners in tasks
+    ]
+    rows: list[list[dict[str, Any]]]
     if map_tasks is not None:
         rows = map_tasks(_row_task, args, what="audit", progress=progress)
     else:
@@ -298,21 +333,21 @@ def run_audit(
 
 
 def prepare_audit(
-    store,
+    store: Store,
     collection: str,
     metrics: Iterable[str] = DEFAULT_METRICS,
     analyses: Iterable[str] | None = None,
     folds: int = 5,
     random_state: int | None = 0,
     n_null: int = DEFAULT_NULL_DRAWS,
-):
+) -> tuple[CollectionRecord, AuditPlan, tuple[str, ...], dict[str, Any]]:
     """Validate an audit request and plan it: ``(collection record, plan, metrics, params)``; fast, computes nothing.
 
     ``params`` is the key of the stored result (``store.find_artifact("audit", params)``).
     """
-    metrics = tuple(dict.fromkeys(metrics))
-    check_param("audit", "metrics", list(metrics), len(metrics) > 0, f"a non-empty list drawn from {list(METRICS)}")
-    for m in metrics:
+    chosen = tuple(dict.fromkeys(metrics))
+    check_param("audit", "metrics", list(chosen), len(chosen) > 0, f"a non-empty list drawn from {list(METRICS)}")
+    for m in chosen:
         check_metric(m, "audit")
     check_param("audit", "folds", folds, isinstance(folds, int) and 2 <= folds <= 100, "an integer in [2, 100]")
     check_param("audit", "n_null", n_null, isinstance(n_null, int) and 0 <= n_null <= 100, "an integer in [0, 100]")
@@ -323,18 +358,16 @@ def prepare_audit(
             f"Collection {coll.name!r} has nothing to audit: it needs two layers of one model or representations "
             f"of at least two models (provenance 'model' and 'layer'); found models {plan.models}."
         )
-    params = audit_params(
-        coll.id, metrics, plan.analyses, folds, random_state, sorted(r.id for r in plan.infos), n_null
-    )
-    return coll, plan, metrics, params
+    params = audit_params(coll.id, chosen, plan.analyses, folds, random_state, sorted(r.id for r in plan.infos), n_null)
+    return coll, plan, chosen, params
 
 
 def audit_params(
     collection_id: str,
-    metrics,
-    analyses,
+    metrics: Iterable[str],
+    analyses: Iterable[str] | None,
     folds: int,
-    random_state,
+    random_state: int | None,
     representation_ids: list[str],
     n_null: int = DEFAULT_NULL_DRAWS,
 ) -> dict[str, Any]:
@@ -351,11 +384,17 @@ def audit_params(
     }
 
 
-def _execute(args, scheduler, client, n_workers, progress) -> list:
+def _execute(
+    args: list[RowTaskArgs],
+    scheduler: str | None,
+    client: Client | None,
+    n_workers: int,
+    progress: Progress | None,
+) -> list[list[dict[str, Any]]]:
     """One Dask task per representation row on ``client``, or on a client to ``scheduler`` / in-process."""
     from topoalign.dask_client import dask_client, gather_in_order
 
-    def run(cl):
+    def run(cl: Client) -> list[list[dict[str, Any]]]:
         return gather_in_order([cl.submit(_row_task, *a, pure=False) for a in args], progress=progress, what="audit")
 
     if client is not None:
@@ -364,7 +403,7 @@ def _execute(args, scheduler, client, n_workers, progress) -> list:
         return run(cl)
 
 
-def save_audit(store, payload: dict[str, Any]):
+def save_audit(store: Store, payload: dict[str, Any]) -> ArtifactRecord:
     """Store the payload as an artifact of kind "audit" linked to every representation it compares."""
     reps = sorted({c["representation_a"] for c in payload["cells"]} | {c["representation_b"] for c in payload["cells"]})
     meta = {"collection": payload["collection"], "n_cells": len(payload["cells"]), **payload["plan"]}

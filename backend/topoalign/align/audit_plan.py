@@ -24,9 +24,12 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from topoalign.errors import check_param
+
+if TYPE_CHECKING:
+    from topoalign.store.records import RepresentationRecord
 
 ANALYSES = ("layers", "depth", "epochs", "ood", "random_init")
 _SEED_SUFFIX = re.compile(r"[-_.]?(s|seed)\d+$", re.IGNORECASE)
@@ -48,7 +51,7 @@ class RepInfo:
     architecture: str
 
     @classmethod
-    def of(cls, rec) -> "RepInfo":
+    def of(cls, rec: RepresentationRecord) -> "RepInfo":
         p = rec.provenance
         model = p.model or "model"
         arch = str(p.architecture or (p.extra or {}).get("architecture") or _SEED_SUFFIX.sub("", model) or model)
@@ -99,7 +102,7 @@ def _is_untrained(info: RepInfo) -> bool:
 
 
 def _checkpoint_order(infos: list[RepInfo]) -> list[str | None]:
-    seen: dict[str | None, tuple] = {}
+    seen: dict[str | None, tuple[int, int, int]] = {}
     for i, r in enumerate(infos):
         key = (0 if _is_untrained(r) else 1, r.epoch if r.epoch is not None else 10**9, i)
         seen[r.checkpoint] = min(seen.get(r.checkpoint, key), key)
@@ -116,7 +119,7 @@ def in_distribution_condition(infos: list[RepInfo]) -> str | None:
 
 
 def _layer_order(infos: list[RepInfo]) -> list[str]:
-    first: dict[str, tuple] = {}
+    first: dict[str, tuple[int, float, int]] = {}
     for i, r in enumerate(infos):
         key = (
             r.layer_index if r.layer_index is not None else 10**9,
@@ -133,7 +136,7 @@ def _fill_layer_fractions(infos: list[RepInfo]) -> tuple[list[RepInfo], list[str
     for r in infos:
         by_model[r.model].append(r)
     fraction: dict[tuple[str, str], float] = {}
-    filled = []
+    filled: list[str] = []
     for model, reps in by_model.items():
         if all(r.layer_fraction is not None for r in reps):
             continue
@@ -151,7 +154,7 @@ def _fill_layer_fractions(infos: list[RepInfo]) -> tuple[list[RepInfo], list[str
 class AuditPlan:
     """The comparisons of an audit, and the unique representation pairs they need."""
 
-    def __init__(self, records: list, analyses: Iterable[str] | None = None):
+    def __init__(self, records: list[RepresentationRecord], analyses: Iterable[str] | None = None) -> None:
         self.analyses = check_analyses(analyses)
         self.infos, self.depth_from_order = _fill_layer_fractions([RepInfo.of(r) for r in records])
         self.by_model: dict[str, list[RepInfo]] = defaultdict(list)
@@ -177,20 +180,22 @@ class AuditPlan:
         reps = [r for r in self.by_model[model] if r.checkpoint == checkpoint and r.condition == condition]
         return {layer: next(r for r in reps if r.layer == layer) for layer in _layer_order(reps)}
 
-    def _model_pairs(self, same_architecture: bool):
+    def _model_pairs(self, same_architecture: bool) -> Iterator[tuple[str, str]]:
         for i, m1 in enumerate(self.models):
             for m2 in self.models[i + 1 :]:
                 same = self.by_model[m1][0].architecture == self.by_model[m2][0].architecture
                 if same or not same_architecture:
                     yield m1, m2
 
-    def _same_layer(self, analysis, m1, m2, checkpoint, condition):
+    def _same_layer(
+        self, analysis: str, m1: str, m2: str, checkpoint: str | None, condition: str | None
+    ) -> Iterator[Comparison]:
         s1, s2 = self._slice(m1, checkpoint, condition), self._slice(m2, checkpoint, condition)
         for layer, a in s1.items():
             if layer in s2:
                 yield Comparison(analysis, a, s2[layer], checkpoint, a.epoch, condition)
 
-    def _plan(self):
+    def _plan(self) -> Iterator[Comparison]:
         final, cond = self.final, self.id_condition
         if "layers" in self.analyses:
             for m1, m2 in self._model_pairs(same_architecture=False):

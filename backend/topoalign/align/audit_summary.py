@@ -28,39 +28,46 @@ them. Everything is deterministic given the payload; a row whose cells are all m
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from topoalign.representation import Provenance
+    from topoalign.store import Store
+
 ACCURACY = "accuracy"
 
+Cell = Mapping[str, Any]  # one cell of an audit payload (``audit.run_audit``)
+Row = dict[str, Any]  # one row of a figure
 
-def _mean_sd(values) -> tuple[float | None, float | None]:
+
+def _mean_sd(values: Iterable[float | None]) -> tuple[float | None, float | None]:
     v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=np.float64)
     if not len(v):
         return None, None
     return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
 
 
-def _label(cell: Mapping[str, Any], arch: Mapping[str, str]) -> str:
+def _label(cell: Cell, arch: Mapping[str, str]) -> str:
     a, b = arch.get(cell["model_a"], cell["model_a"]), arch.get(cell["model_b"], cell["model_b"])
     return a if a == b else f"{a} vs {b}"
 
 
-def _epochs_seen(provenance: Mapping[str, Any], rep_ids, epoch) -> float | None:
+def _epochs_seen(provenance: Mapping[str, Provenance], rep_ids: Iterable[str], epoch: int | None) -> float | None:
     """Training progress in epochs: the mean ``extra.epochs_seen`` of the representations, else ``epoch``."""
-    seen = [(provenance[r].extra or {}).get("epochs_seen") for r in rep_ids if r in provenance]
-    seen = [float(v) for v in seen if isinstance(v, (int, float)) and np.isfinite(v)]
+    given = [(provenance[r].extra or {}).get("epochs_seen") for r in rep_ids if r in provenance]
+    seen = [float(v) for v in given if isinstance(v, (int, float)) and np.isfinite(v)]
     return float(np.mean(seen)) if seen else (None if epoch is None else float(epoch))
 
 
-def _accuracy(provenance: Mapping[str, Any], rep_ids) -> float | None:
-    values = [provenance[r].metrics.get(ACCURACY) for r in rep_ids if r in provenance]
-    values = [v for v in values if v is not None]
+def _accuracy(provenance: Mapping[str, Provenance], rep_ids: Iterable[str]) -> float | None:
+    given = [provenance[r].metrics.get(ACCURACY) for r in rep_ids if r in provenance]
+    values = [v for v in given if v is not None]
     return float(np.mean(values)) if values else None
 
 
-def summarize(payload: Mapping[str, Any], provenance: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def summarize(payload: Mapping[str, Any], provenance: Mapping[str, Provenance] | None = None) -> dict[str, Any]:
     """``{"depth", "epochs", "ood", "layers", "findings"}`` (module docstring). ``provenance``: representation id ->
     ``Provenance`` (for architectures and task metrics); without it models are their own architectures and
     accuracies are None."""
@@ -70,7 +77,7 @@ def summarize(payload: Mapping[str, Any], provenance: Mapping[str, Any] | None =
     every = payload.get("cells", [])
     cells = [c for c in every if c.get("score") is not None]
     arch, architectures = _architecture_labels(cells, provenance)
-    out = {
+    out: dict[str, Any] = {
         "architectures": architectures,
         "depth": _depth(cells, arch),
         "epochs": _epochs(cells, arch, provenance),
@@ -82,11 +89,13 @@ def summarize(payload: Mapping[str, Any], provenance: Mapping[str, Any] | None =
     return out
 
 
-def _pairs(group) -> list[list[str]]:
+def _pairs(group: list[Cell]) -> list[list[str]]:
     return [[c["representation_a"], c["representation_b"]] for c in group]
 
 
-def _architecture_labels(cells, provenance) -> tuple[dict[str, str], dict[str, str]]:
+def _architecture_labels(
+    cells: list[Cell], provenance: Mapping[str, Provenance]
+) -> tuple[dict[str, str], dict[str, str]]:
     """Model -> a short label of its architecture, and label -> the architecture as provenance states it.
 
     Seeds of one architecture share a label: their model name without the seed suffix when that is the same for
@@ -111,17 +120,19 @@ def _architecture_labels(cells, provenance) -> tuple[dict[str, str], dict[str, s
     return {m: label[a] for m, a in arch.items()}, {label[a]: a for a in stems}
 
 
-def _group(cells, analysis: str, key):
-    groups: dict[tuple, list] = defaultdict(list)
+def _group(
+    cells: Iterable[Cell], analysis: str, key: Callable[[Cell], tuple[Any, ...]]
+) -> dict[tuple[Any, ...], list[Cell]]:
+    groups: dict[tuple[Any, ...], list[Cell]] = defaultdict(list)
     for c in cells:
         if c["analysis"] == analysis:
             groups[key(c)].append(c)
     return groups
 
 
-def _depth(cells, arch) -> list[dict[str, Any]]:
+def _depth(cells: list[Cell], arch: Mapping[str, str]) -> list[Row]:
     random = _group(cells, "random_init", lambda c: (c["metric"], _label(c, arch), c["layer_a"]))
-    rows = []
+    rows: list[Row] = []
     for (metric, model, layer), group in _group(
         cells, "depth", lambda c: (c["metric"], _label(c, arch), c["layer_a"])
     ).items():
@@ -151,19 +162,26 @@ def _depth(cells, arch) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["metric"], r["model"], _depth_key(r)))
 
 
-def _depth_key(row) -> tuple:
-    return (
-        row.get("layer_fraction") if row.get("layer_fraction") is not None else 2.0,
-        row.get("layer_index") if row.get("layer_index") is not None else 10**9,
-        str(row.get("layer")),
-    )
+def _layer_key(fraction: float | None, index: int | None, name: str) -> tuple[float, int, str]:
+    """Layers in depth order: by depth fraction, then index, then name (a missing fraction or index last)."""
+    return (fraction if fraction is not None else 2.0, index if index is not None else 10**9, name)
 
 
-def _reps(group) -> set[str]:
+def _depth_key(row: Row) -> tuple[float, int, str]:
+    return _layer_key(row.get("layer_fraction"), row.get("layer_index"), str(row.get("layer")))
+
+
+def _reps(group: list[Cell]) -> set[str]:
     return {r for c in group for r in (c["representation_a"], c["representation_b"])}
 
 
-def _pair_row(key, group, provenance, between: dict[str, Any], after: dict[str, Any] | None = None) -> dict[str, Any]:
+def _pair_row(
+    key: tuple[str, str, str],
+    group: list[Cell],
+    provenance: Mapping[str, Provenance],
+    between: dict[str, Any],
+    after: dict[str, Any] | None = None,
+) -> Row:
     """One row of the epochs or OOD analysis: ``key`` (metric, model, layer), ``between`` the row's own place
     (checkpoint or condition), then the mean and sd over the model pairs of ``group`` and the models' accuracy."""
     metric, model, layer = key
@@ -184,8 +202,8 @@ def _pair_row(key, group, provenance, between: dict[str, Any], after: dict[str, 
     }
 
 
-def _epochs(cells, arch, provenance) -> list[dict[str, Any]]:
-    rows = []
+def _epochs(cells: list[Cell], arch: Mapping[str, str], provenance: Mapping[str, Provenance]) -> list[Row]:
+    rows: list[Row] = []
     for (metric, model, layer, checkpoint), group in _group(
         cells, "epochs", lambda c: (c["metric"], _label(c, arch), c["layer_a"], c.get("checkpoint"))
     ).items():
@@ -207,10 +225,10 @@ def _epochs(cells, arch, provenance) -> list[dict[str, Any]]:
     )
 
 
-def _ood(cells, arch, provenance) -> list[dict[str, Any]]:
+def _ood(cells: list[Cell], arch: Mapping[str, str], provenance: Mapping[str, Provenance]) -> list[Row]:
     """Rows of every model pair; ``same_architecture`` marks the seed pairs Figs. 4 and 5 (and their findings) use:
     between architectures a shared layer name (``logits``) does not mean the same depth."""
-    rows = []
+    rows: list[Row] = []
     for (metric, model, layer, condition), group in _group(
         cells, "ood", lambda c: (c["metric"], _label(c, arch), c["layer_a"], c.get("condition"))
     ).items():
@@ -224,15 +242,15 @@ def _ood(cells, arch, provenance) -> list[dict[str, Any]]:
     )
 
 
-def wd_vs_ood(ood_rows) -> list[dict[str, Any]]:
+def wd_vs_ood(ood_rows: list[Row]) -> list[Row]:
     """Per metric, architecture and layer (seed pairs only): ``wd`` (mean of the in-distribution rows), ``ood_mean``
     and ``ood_sd`` over the shifted conditions, ``ood_se = ood_sd / sqrt(n_shifts)`` and ``gap = wd - ood_mean``
     (Fig. 4)."""
-    groups: dict[tuple, list] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
     for r in ood_rows:
         if r.get("mean") is not None and r.get("same_architecture", True):
             groups[(r["metric"], r["model"], r["layer"])].append(r)
-    out = []
+    out: list[Row] = []
     for (metric, model, layer), rows in groups.items():
         wd, _ = _mean_sd(r["mean"] for r in rows if r["in_distribution"])
         shifted = [r["mean"] for r in rows if not r["in_distribution"]]
@@ -255,11 +273,11 @@ def wd_vs_ood(ood_rows) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (r["metric"], r["model"], _depth_key(r)))
 
 
-def layer_matrices(cells) -> list[dict[str, Any]]:
+def layer_matrices(cells: Iterable[Cell]) -> list[Row]:
     """Per (model A, model B, metric) of the "layers" analysis: the layer x layer matrix of scores, its row and column
     maxima (Fig. 2's profiles), the representation ids behind every cell and, where a pair could not be scored, why
     (``errors``)."""
-    out = []
+    out: list[Row] = []
     for (ma, mb, metric), group in _group(cells, "layers", lambda c: (c["model_a"], c["model_b"], c["metric"])).items():
         rows = sorted(dict.fromkeys(c["layer_a"] for c in group), key=lambda layer: _order(group, "a", layer))
         cols = sorted(dict.fromkeys(c["layer_b"] for c in group), key=lambda layer: _order(group, "b", layer))
@@ -292,16 +310,12 @@ def layer_matrices(cells) -> list[dict[str, Any]]:
     return out
 
 
-def _order(group, side: str, layer: str) -> tuple:
+def _order(group: list[Cell], side: str, layer: str) -> tuple[float, int, str]:
     c = next(c for c in group if c[f"layer_{side}"] == layer)
-    return (
-        c.get(f"layer_fraction_{side}") if c.get(f"layer_fraction_{side}") is not None else 2.0,
-        c.get(f"layer_index_{side}") if c.get(f"layer_index_{side}") is not None else 10**9,
-        layer,
-    )
+    return _layer_key(c.get(f"layer_fraction_{side}"), c.get(f"layer_index_{side}"), layer)
 
 
-def audit_provenance(store, payload: Mapping[str, Any]) -> dict[str, Any]:
+def audit_provenance(store: Store, payload: Mapping[str, Any]) -> dict[str, Provenance]:
     """Representation id -> Provenance for every representation an audit compares that is still stored."""
     ids = {c[f"representation_{s}"] for c in payload.get("cells", []) for s in ("a", "b")}
     cid = payload.get("collection", {}).get("id")
@@ -309,7 +323,7 @@ def audit_provenance(store, payload: Mapping[str, Any]) -> dict[str, Any]:
     return {r.id: r.provenance for r in records if r.id in ids}
 
 
-def stored_summary(store, audit_id: str) -> dict[str, Any]:
+def stored_summary(store: Store, audit_id: str) -> dict[str, Any]:
     """``summarize`` of a stored audit artifact, with the provenance of its representations from the store."""
     payload = store.load_artifact(audit_id)
     out = summarize(payload, audit_provenance(store, payload))

@@ -10,12 +10,19 @@ held-out row.
 from __future__ import annotations
 
 from concurrent.futures import Future
-from typing import Callable
+from typing import Any, Callable, Sequence, TypeVar
 
 import numpy as np
 
+T = TypeVar("T")
+# Products and sums keyed by kind and side ("xx", "sx", "hiy", ...; looked up as "s" + side): one block's
+# (``_block_stats``), one fold's training side (``BlockGrams.fold``) or held-out block (``BlockGrams.held_out``)
+Stats = dict[str, Any]
 
-def _block_stats(X: np.ndarray, Y: np.ndarray, centre: dict, rows: np.ndarray, need_xx: bool, need_yy: bool) -> dict:
+
+def _block_stats(
+    X: np.ndarray, Y: np.ndarray, centre: dict[str, np.ndarray], rows: np.ndarray, need_xx: bool, need_yy: bool
+) -> Stats:
     Xb, Yb = X[rows], Y[rows]
     Xb -= centre["x"]
     Yb -= centre["y"]
@@ -36,8 +43,8 @@ def _block_stats(X: np.ndarray, Y: np.ndarray, centre: dict, rows: np.ndarray, n
     }
 
 
-def _run_now(fn: Callable, *args) -> Future:
-    done: Future = Future()
+def _run_now(fn: Callable[..., T], *args: Any) -> Future[T]:
+    done: Future[T] = Future()
     done.set_result(fn(*args))
     return done
 
@@ -58,17 +65,17 @@ class BlockGrams:
         self,
         X: np.ndarray,
         Y: np.ndarray,
-        splits,
+        splits: Sequence[tuple[np.ndarray, np.ndarray]],
         need_xx: bool,
         need_yy: bool,
-        submit: Callable[..., Future] = _run_now,
-    ):
+        submit: Callable[..., Future[Stats]] = _run_now,
+    ) -> None:
         self.X, self.Y = X, Y
         self.train = [train for train, _ in splits]
         self.centre = {"x": X.mean(axis=0), "y": Y.mean(axis=0)}
         self._blocks = [submit(_block_stats, X, Y, self.centre, test, need_xx, need_yy) for _, test in splits]
 
-    def _others(self, i: int) -> list[dict]:
+    def _others(self, i: int) -> list[Stats]:
         return [b.result() for j, b in enumerate(self._blocks) if j != i]
 
     def kept(self, i: int) -> dict[str, np.ndarray]:
@@ -79,7 +86,7 @@ class BlockGrams:
             for name in ("x", "y")
         }
 
-    def fold(self, i: int) -> dict:
+    def fold(self, i: int) -> Stats:
         """Fold ``i``'s training side, restricted to the units kept in training.
 
         Keys: ``x``/``y``: (kept-unit mask, training mean relative to the centre); ``xx``, ``yy``, ``xy``: centred
@@ -88,14 +95,14 @@ class BlockGrams:
         """
         others, keep, train = self._others(i), self.kept(i), self.train[i]
         n = len(train)
-        out: dict = {"i": i, "train": train}
+        out: Stats = {"i": i, "train": train}
         for name in ("x", "y"):
             out[name] = (keep[name], sum(b["s" + name] for b in others) / n)
         matrices = {"x": self.X, "y": self.Y}
         shift = {name: (self.centre[name] + out[name][1])[keep[name]] for name in ("x", "y")}
 
         def rows(name: str, idx: np.ndarray) -> np.ndarray:
-            picked = matrices[name][train[idx]]
+            picked: np.ndarray = matrices[name][train[idx]]
             if not keep[name].all():
                 picked = picked[:, keep[name]]
             picked -= shift[name]
@@ -111,18 +118,19 @@ class BlockGrams:
             out[pair] = _restrict(prod, keep[a], keep[b])
         return out
 
-    def held_out(self, f: dict) -> dict:
+    def held_out(self, f: Stats) -> Stats:
         """Products of fold ``f``'s held-out block, centred by its own mean, for the units kept in training, zero for
         units constant on the block: ``xx``, ``yy``, ``xy`` (``None`` when not requested) and sums of squares
         ``qx``, ``qy``."""
         block = self._blocks[f["i"]].result()
         n = block["n"]
-        mean, varies = {}, {}
+        mean: dict[str, np.ndarray] = {}
+        varies: dict[str, np.ndarray] = {}
         for name in ("x", "y"):
             keep = f[name][0]
             mean[name] = block["s" + name] / n
             varies[name] = (block["hi" + name] != block["lo" + name])[keep]
-        out = {}
+        out: Stats = {}
         for pair, (a, b) in {"xx": ("x", "x"), "yy": ("y", "y"), "xy": ("x", "y")}.items():
             if block[pair] is None:
                 out[pair] = None
@@ -138,7 +146,7 @@ class BlockGrams:
         return out
 
 
-def held_out_pearson(W: np.ndarray, test: dict, src: str, dst: str) -> np.ndarray:
+def held_out_pearson(W: np.ndarray, test: Stats, src: str, dst: str) -> np.ndarray:
     """(t,) Pearson r between ``X_test @ W`` and ``Y_test`` per target (NaN where either is constant), from the
     held-out products ``test`` (``BlockGrams.held_out``); ``src``/``dst`` = "x"/"y" (forward) or "y"/"x"
     (backward), W is (kept src units x kept dst units).
@@ -148,6 +156,6 @@ def held_out_pearson(W: np.ndarray, test: dict, src: str, dst: str) -> np.ndarra
     var_pred = np.einsum("ij,ij->j", W, test[src + src] @ W)
     den = np.sqrt(np.clip(var_pred, 0.0, None) * test["q" + dst])
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = num / den
+        r: np.ndarray = num / den
     r[den == 0] = np.nan
     return r

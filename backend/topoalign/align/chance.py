@@ -10,15 +10,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from topoalign.align.crossval import AlignmentResult, as_matrices
+from topoalign.align.crossval import AlignmentResult, MatrixLike, as_matrices
 from topoalign.errors import check_param
 from topoalign.progress import Progress
 
 
 def permutation_null(
     score_fn: Callable[..., AlignmentResult],
-    X,
-    Y,
+    X: MatrixLike,
+    Y: MatrixLike,
     *,
     n_permutations: int = 20,
     random_state: int | None = 0,
@@ -33,11 +33,11 @@ def permutation_null(
         isinstance(n_permutations, (int, np.integer)) and 1 <= n_permutations <= 100_000,
         "an integer in [1, 100000]",
     )
-    X, Y = as_matrices(X, Y)
+    Xm, Ym = as_matrices(X, Y)
     rng = np.random.default_rng(None if random_state is None else [int(random_state), 7919])  # not the fold seed
     null = np.empty(n_permutations)
     for i in range(n_permutations):
-        null[i] = score_fn(X, Y[rng.permutation(Y.shape[0])], **kwargs).score
+        null[i] = score_fn(Xm, Ym[rng.permutation(Ym.shape[0])], **kwargs).score
         if progress is not None:
             progress((i + 1) / n_permutations, f"permutation {i + 1}/{n_permutations}")
     return null
@@ -52,8 +52,8 @@ def permutation_p_value(score: float, null: np.ndarray) -> float:
 def with_permutation_null(
     result: AlignmentResult,
     score_fn: Callable[..., AlignmentResult],
-    X,
-    Y,
+    X: MatrixLike,
+    Y: MatrixLike,
     *,
     n_permutations: int,
     random_state: int | None = 0,

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from topoalign.align.crossval import AlignmentResult, as_matrices, cross_validate
+from topoalign.align.crossval import AlignmentResult, FoldScorer, MatrixLike, as_matrices, cross_validate
 
 
 def _hsic_term(A: np.ndarray, B: np.ndarray, debiased: bool) -> float:
@@ -24,28 +24,30 @@ def _hsic_term(A: np.ndarray, B: np.ndarray, debiased: bool) -> float:
         return ab
     ra = np.einsum("ij,ij->i", A, A)
     rb = np.einsum("ij,ij->i", B, B)
-    return ab - n / (n - 2.0) * float(ra @ rb) + float(ra.sum() * rb.sum()) / ((n - 1.0) * (n - 2.0))
+    hsic: float = ab - n / (n - 2.0) * float(ra @ rb) + float(ra.sum() * rb.sum()) / ((n - 1.0) * (n - 2.0))
+    return hsic
 
 
-def linear_cka(X: np.ndarray, Y: np.ndarray, debiased: bool = False) -> float:
+def linear_cka(X: MatrixLike, Y: MatrixLike, debiased: bool = False) -> float:
     """Linear CKA between (n x d1) X and (n x d2) Y with paired rows (0 when either is constant).
 
     The debiased estimator needs n >= 4 and can be slightly negative for unrelated inputs.
     """
-    X, Y = as_matrices(X, Y)
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64)
-    X = X - X.mean(axis=0)
-    Y = Y - Y.mean(axis=0)
-    xx = _hsic_term(X, X, debiased)
-    yy = _hsic_term(Y, Y, debiased)
+    Xm, Ym = as_matrices(X, Y)
+    Xm = np.asarray(Xm, dtype=np.float64)
+    Ym = np.asarray(Ym, dtype=np.float64)
+    Xm = Xm - Xm.mean(axis=0)
+    Ym = Ym - Ym.mean(axis=0)
+    xx = _hsic_term(Xm, Xm, debiased)
+    yy = _hsic_term(Ym, Ym, debiased)
     if xx <= 0 or yy <= 0:
         return 0.0
-    return _hsic_term(X, Y, debiased) / np.sqrt(xx * yy)
+    cka: float = _hsic_term(Xm, Ym, debiased) / np.sqrt(xx * yy)
+    return cka
 
 
-def _cka_fold(debiased: bool):
-    def scorer(X_tr, Y_tr, X_te, Y_te) -> tuple[float, dict[str, Any]]:
+def _cka_fold(debiased: bool) -> FoldScorer:
+    def scorer(X_tr: np.ndarray, Y_tr: np.ndarray, X_te: np.ndarray, Y_te: np.ndarray) -> tuple[float, dict[str, Any]]:
         return linear_cka(X_te, Y_te, debiased=debiased), {}
 
     return scorer
@@ -59,22 +61,26 @@ class LinearCKA:
     debiased : use the unbiased HSIC estimator
     """
 
-    def __init__(self, debiased: bool = False):
+    n_features_in_: tuple[int, int]
+
+    def __init__(self, debiased: bool = False) -> None:
         self.debiased = debiased
 
-    def fit(self, X, Y) -> "LinearCKA":
-        X, Y = as_matrices(X, Y)
-        self.n_features_in_ = (X.shape[1], Y.shape[1])
+    def fit(self, X: MatrixLike, Y: MatrixLike) -> "LinearCKA":
+        Xm, Ym = as_matrices(X, Y)
+        self.n_features_in_ = (Xm.shape[1], Ym.shape[1])
         return self
 
-    def score(self, X, Y) -> float:
+    def score(self, X: MatrixLike, Y: MatrixLike) -> float:
         return linear_cka(X, Y, debiased=self.debiased)
 
-    def fit_score(self, X, Y) -> float:
+    def fit_score(self, X: MatrixLike, Y: MatrixLike) -> float:
         return self.fit(X, Y).score(X, Y)
 
 
-def cka_score(X, Y, *, debiased: bool = False, folds: int = 5, random_state: int | None = 0) -> AlignmentResult:
+def cka_score(
+    X: MatrixLike, Y: MatrixLike, *, debiased: bool = False, folds: int = 5, random_state: int | None = 0
+) -> AlignmentResult:
     """Linear CKA on each held-out fold (metric name "cka" or "cka_debiased").
 
     Parameters

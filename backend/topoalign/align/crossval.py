@@ -19,9 +19,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.model_selection import KFold
 
-from topoalign.alignment_result import AlignmentResult, as_matrices  # noqa: F401 - re-exported: the metrics' result
+# re-exported: the metrics' result
+from topoalign.alignment_result import AlignmentResult as AlignmentResult
+from topoalign.alignment_result import MatrixLike as MatrixLike
+from topoalign.alignment_result import as_matrices as as_matrices
 from topoalign.cores import blas_controller, one_blas_thread
 from topoalign.errors import InvalidInputError, check_param
 
@@ -44,9 +48,10 @@ def fold_splits(n: int, folds: int, random_state: int | None) -> list[tuple[np.n
     return list(KFold(n_splits=int(folds), shuffle=True, random_state=random_state).split(np.zeros((n, 1))))
 
 
-def constant_units(train: np.ndarray) -> np.ndarray:
+def constant_units(train: np.ndarray) -> npt.NDArray[np.bool_]:
     """(d,) boolean mask of units whose training values are all identical."""
-    return train.max(axis=0) == train.min(axis=0)
+    mask: npt.NDArray[np.bool_] = train.max(axis=0) == train.min(axis=0)
+    return mask
 
 
 @dataclass
@@ -119,24 +124,26 @@ def fold_pool(tasks: int) -> Iterator[Executor]:
 
 
 def cross_validate(
-    metric: str, scorer: FoldScorer, X: np.ndarray, Y: np.ndarray, *, folds: int = 5, random_state: int | None = 0
+    metric: str, scorer: FoldScorer, X: MatrixLike, Y: MatrixLike, *, folds: int = 5, random_state: int | None = 0
 ) -> AlignmentResult:
     """Score ``scorer(X_train, Y_train, X_test, Y_test) -> (score, details)`` on every fold.
 
     ``details`` dicts are collected per fold into lists under the same keys.
     """
-    X, Y = as_matrices(X, Y)
-    splits = fold_splits(X.shape[0], folds, random_state)
-    scores, dropped, details = [], [], {}
+    Xm, Ym = as_matrices(X, Y)
+    splits = fold_splits(Xm.shape[0], folds, random_state)
+    scores: list[float] = []
+    dropped: list[tuple[int, int]] = []
+    details: dict[str, list[Any]] = {}
     for train, test in splits:
-        f = prepare_fold(X, Y, train, test)
+        f = prepare_fold(Xm, Ym, train, test)
         with one_blas_thread(only_when_busy=True):
             s, extra = scorer(f.X_train, f.Y_train, f.X_test, f.Y_test)
         scores.append(s)
         dropped.append((f.dropped_x, f.dropped_y))
         for k, v in extra.items():
             details.setdefault(k, []).append(v)
-    return summarize(metric, scores, X.shape[0], dropped, details)
+    return summarize(metric, scores, Xm.shape[0], dropped, details)
 
 
 def columnwise_pearson(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -146,7 +153,7 @@ def columnwise_pearson(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     num = np.einsum("ij,ij->j", A, B)
     den = np.sqrt(np.einsum("ij,ij->j", A, A) * np.einsum("ij,ij->j", B, B))
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = num / den
+        r: np.ndarray = num / den
     r[den == 0] = np.nan
     return r
 
@@ -159,4 +166,5 @@ def correlation_matrix(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     nb = np.linalg.norm(B, axis=0)
     na[na == 0] = np.inf
     nb[nb == 0] = np.inf
-    return (A / na).T @ (B / nb)
+    r: np.ndarray = (A / na).T @ (B / nb)
+    return r

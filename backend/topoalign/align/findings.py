@@ -20,9 +20,12 @@ A claim "holds" when it holds in at least ``MAJORITY`` (80%) of the places it is
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
+
+Row = Mapping[str, Any]  # a row of the audit summary (``audit_summary.summarize``)
+Finding = dict[str, Any]
 
 MAJORITY = 0.8
 TOLERANCE = 0.01
@@ -45,7 +48,7 @@ def audit_findings(summary: Mapping[str, Any], plan: Mapping[str, Any] | None = 
     ]
 
 
-def _finding(fid: str, claim: str, holds, evidence: dict[str, Any], text: str) -> dict[str, Any]:
+def _finding(fid: str, claim: str, holds: object, evidence: dict[str, Any], text: str) -> Finding:
     return {
         "id": fid,
         "claim": claim,
@@ -59,14 +62,15 @@ def _share(flags: list[bool]) -> float | None:
     return float(np.mean(flags)) if flags else None
 
 
-def _by(rows, *keys):
-    out: dict[tuple, dict] = defaultdict(dict)
+def _by(rows: Iterable[Row], *keys: str) -> dict[tuple[Any, ...], dict[Any, Row]]:
+    """Rows keyed by the values of ``keys[:-1]``, then by the value of ``keys[-1]``."""
+    out: dict[tuple[Any, ...], dict[Any, Row]] = defaultdict(dict)
     for r in rows:
         out[tuple(r[k] for k in keys[:-1])][r[keys[-1]]] = r
     return out
 
 
-def _ordering(depth) -> dict[str, Any]:
+def _ordering(depth: list[Row]) -> Finding:
     claim = "Alignment follows Linear >= Procrustes >= Permutation at every layer."
     places = []
     for (model, layer), by_metric in _by(depth, "model", "layer", "metric").items():
@@ -94,7 +98,7 @@ def _ordering(depth) -> dict[str, Any]:
     )
 
 
-def _procrustes_near_linear(depth) -> dict[str, Any]:
+def _procrustes_near_linear(depth: list[Row]) -> Finding:
     claim = "Orthogonal Procrustes aligns nearly as well as linear regression (mean gap under 0.1)."
     gaps = [
         m["linear"]["mean"] - m["procrustes"]["mean"]
@@ -113,7 +117,7 @@ def _procrustes_near_linear(depth) -> dict[str, Any]:
     )
 
 
-def _above_random(depth) -> dict[str, Any]:
+def _above_random(depth: list[Row]) -> Finding:
     claim = "Trained networks are more aligned than untrained (random) networks of the same architecture."
     places = [
         {
@@ -139,7 +143,7 @@ def _above_random(depth) -> dict[str, Any]:
     )
 
 
-def _above_chance(depth) -> dict[str, Any]:
+def _above_chance(depth: list[Row]) -> Finding:
     claim = (
         "Permutation / soft matching scores exceed chance (stimuli shuffled) and the random-rotation baseline: "
         "a privileged basis."
@@ -171,16 +175,16 @@ def _above_chance(depth) -> dict[str, Any]:
     )
 
 
-def _trend(xs, ys) -> tuple[float, float]:
+def _trend(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
     from scipy.stats import spearmanr
 
-    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
-    slope = float(np.polyfit(xs, ys, 1)[0])
-    rho = float(spearmanr(xs, ys).statistic) if np.ptp(xs) > 0 and np.ptp(ys) > 0 else 0.0
+    x, y = np.asarray(xs, float), np.asarray(ys, float)
+    slope = float(np.polyfit(x, y, 1)[0])
+    rho = float(spearmanr(x, y).statistic) if np.ptp(x) > 0 and np.ptp(y) > 0 else 0.0
     return slope, rho
 
 
-def _depth_trend(depth) -> dict[str, Any]:
+def _depth_trend(depth: list[Row]) -> Finding:
     claim = "Alignment decreases with depth."
     series = []
     for (metric, model), by_layer in _by(depth, "metric", "model", "layer").items():
@@ -203,7 +207,7 @@ def _depth_trend(depth) -> dict[str, Any]:
     )
 
 
-def _early_epoch(epochs) -> dict[str, Any]:
+def _early_epoch(epochs: list[Row]) -> Finding:
     claim = "Nearly all of the final alignment is reached within the first epoch (>= 80% of the gain)."
     places = []
     rows = [
@@ -246,18 +250,18 @@ def _early_epoch(epochs) -> dict[str, Any]:
     )
 
 
-def _ood_gaps(ood):
+def _ood_gaps(ood: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per metric, model and layer with a depth fraction: in-distribution mean, shifted mean and their gap."""
     from topoalign.align.audit_summary import wd_vs_ood
 
     return [r for r in wd_vs_ood(ood) if r["gap"] is not None and r.get("layer_fraction") is not None]
 
 
-def _ood_depth(ood) -> dict[str, Any]:
+def _ood_depth(ood: list[dict[str, Any]]) -> Finding:
     claim = "Early layers stay aligned out of distribution; the WD minus OOD gap grows with depth."
-    series = []
+    series: list[dict[str, Any]] = []
     gaps = _ood_gaps(ood)
-    by_series: dict[tuple, list] = defaultdict(list)
+    by_series: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for g in gaps:
         by_series[(g["metric"], g["model"])].append(g)
     for (metric, model), pts in by_series.items():
@@ -285,10 +289,10 @@ def _ood_depth(ood) -> dict[str, Any]:
     )
 
 
-def _ood_performance(ood) -> dict[str, Any]:
+def _ood_performance(ood: list[dict[str, Any]]) -> Finding:
     claim = "Across shifted conditions, alignment tracks task accuracy, more strongly in deeper layers."
     per_layer = []
-    groups: dict[tuple, list] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
     for r in ood:
         if r.get("mean") is not None and r.get("accuracy") is not None and r.get("same_architecture", True):
             groups[(r["metric"], r["model"], r["layer"])].append(r)
@@ -315,12 +319,12 @@ def _ood_performance(ood) -> dict[str, Any]:
             "Needs four or more conditions with a task accuracy (provenance metrics).",
         )
     deepest = max(per_layer, key=lambda p: p["layer_fraction"])
-    by_series: dict[tuple, list] = defaultdict(list)
+    by_series_pts: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for p in per_layer:
-        by_series[(p["metric"], p["model"])].append(p)
+        by_series_pts[(p["metric"], p["model"])].append(p)
     slopes = [
         _trend([p["layer_fraction"] for p in pts], [p["pearson"] for p in pts])[0]
-        for pts in by_series.values()
+        for pts in by_series_pts.values()
         if len(pts) >= 3
     ]
     holds = deepest["pearson"] > 0 and (not slopes or float(np.median(slopes)) > 0)

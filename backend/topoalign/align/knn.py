@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from topoalign.align.crossval import AlignmentResult, as_matrices, fold_splits, prepare_one, summarize
+from topoalign.align.crossval import AlignmentResult, MatrixLike, as_matrices, fold_splits, prepare_one, summarize
 from topoalign.cores import one_blas_thread
 from topoalign.errors import check_param
 
@@ -25,7 +25,8 @@ DEFAULT_K = 10
 
 def _unit_rows(M: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(M, axis=1, keepdims=True)
-    return M / np.where(norms > 0, norms, 1.0)
+    unit: np.ndarray = M / np.where(norms > 0, norms, 1.0)
+    return unit
 
 
 def nearest_neighbours(queries: np.ndarray, reference: np.ndarray, k: int) -> np.ndarray:
@@ -40,10 +41,13 @@ def shared_fraction(nx: np.ndarray, ny: np.ndarray, n_ref: int) -> np.ndarray:
     """(m,) fraction of shared entries between two (m x k) neighbour index lists into ``n_ref`` reference rows."""
     member = np.zeros((nx.shape[0], n_ref), dtype=bool)
     np.put_along_axis(member, nx, True, axis=1)
-    return np.take_along_axis(member, ny, axis=1).sum(axis=1) / nx.shape[1]
+    shared: np.ndarray = np.take_along_axis(member, ny, axis=1).sum(axis=1) / nx.shape[1]
+    return shared
 
 
-def mutual_knn_overlap(X_query, X_ref, Y_query, Y_ref, k: int) -> np.ndarray:
+def mutual_knn_overlap(
+    X_query: np.ndarray, X_ref: np.ndarray, Y_query: np.ndarray, Y_ref: np.ndarray, k: int
+) -> np.ndarray:
     """(m,) fraction of shared neighbours per query row."""
     return shared_fraction(nearest_neighbours(X_query, X_ref, k), nearest_neighbours(Y_query, Y_ref, k), X_ref.shape[0])
 
@@ -99,31 +103,38 @@ class MutualKNN:
     x_ref_, y_ref_ : centred training rows; x_mean_, y_mean_ : training means
     """
 
-    def __init__(self, k: int = DEFAULT_K):
+    x_mean_: np.ndarray
+    y_mean_: np.ndarray
+    x_ref_: np.ndarray
+    y_ref_: np.ndarray
+
+    def __init__(self, k: int = DEFAULT_K) -> None:
         self.k = k
 
-    def fit(self, X, Y) -> "MutualKNN":
-        X, Y = as_matrices(X, Y)
-        X = np.asarray(X, dtype=np.float64)
-        Y = np.asarray(Y, dtype=np.float64)
-        self.x_mean_, self.y_mean_ = X.mean(axis=0), Y.mean(axis=0)
-        self.x_ref_, self.y_ref_ = X - self.x_mean_, Y - self.y_mean_
+    def fit(self, X: MatrixLike, Y: MatrixLike) -> "MutualKNN":
+        Xm, Ym = as_matrices(X, Y)
+        Xm = np.asarray(Xm, dtype=np.float64)
+        Ym = np.asarray(Ym, dtype=np.float64)
+        self.x_mean_, self.y_mean_ = Xm.mean(axis=0), Ym.mean(axis=0)
+        self.x_ref_, self.y_ref_ = Xm - self.x_mean_, Ym - self.y_mean_
         return self
 
-    def score(self, X, Y) -> float:
+    def score(self, X: MatrixLike, Y: MatrixLike) -> float:
         """Mean fraction of shared neighbours among the training stimuli. On the training data itself each row
         counts itself among its neighbours."""
-        X, Y = as_matrices(X, Y)
+        Xm, Ym = as_matrices(X, Y)
         k = _check_k(self.k, self.x_ref_.shape[0])
-        Xq = np.asarray(X, dtype=np.float64) - self.x_mean_
-        Yq = np.asarray(Y, dtype=np.float64) - self.y_mean_
+        Xq = np.asarray(Xm, dtype=np.float64) - self.x_mean_
+        Yq = np.asarray(Ym, dtype=np.float64) - self.y_mean_
         return float(mutual_knn_overlap(Xq, self.x_ref_, Yq, self.y_ref_, k).mean())
 
-    def fit_score(self, X, Y) -> float:
+    def fit_score(self, X: MatrixLike, Y: MatrixLike) -> float:
         return self.fit(X, Y).score(X, Y)
 
 
-def mutual_knn_score(X, Y, *, k: int = DEFAULT_K, folds: int = 5, random_state: int | None = 0) -> AlignmentResult:
+def mutual_knn_score(
+    X: MatrixLike, Y: MatrixLike, *, k: int = DEFAULT_K, folds: int = 5, random_state: int | None = 0
+) -> AlignmentResult:
     """Cross-validated mutual k-NN alignment in [0, 1]; ``details["chance"]`` is k / n_train per fold.
 
     Parameters
@@ -131,7 +142,7 @@ def mutual_knn_score(X, Y, *, k: int = DEFAULT_K, folds: int = 5, random_state: 
     X, Y : (n_stimuli x d1), (n_stimuli x d2) arrays with paired rows, or two Representations (matched by id)
     k : neighbours per held-out stimulus, among the training stimuli
     """
-    X, Y = as_matrices(X, Y)
-    nx = fold_neighbours(X, k, folds=folds, random_state=random_state)
-    ny = fold_neighbours(Y, k, folds=folds, random_state=random_state)
-    return knn_result(nx, ny, X.shape[0])
+    Xm, Ym = as_matrices(X, Y)
+    nx = fold_neighbours(Xm, k, folds=folds, random_state=random_state)
+    ny = fold_neighbours(Ym, k, folds=folds, random_state=random_state)
+    return knn_result(nx, ny, Xm.shape[0])

@@ -22,15 +22,17 @@ alpha searches in threads (``crossval.fold_pool``).
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from numpy.linalg import eigh
 
-from topoalign.align.block_grams import BlockGrams, held_out_pearson
+from topoalign.align.block_grams import BlockGrams, Stats, held_out_pearson
 from topoalign.align.crossval import (
     AlignmentResult,
+    MatrixLike,
     as_matrices,
     columnwise_pearson,
     constant_units,
@@ -100,7 +102,8 @@ def _eigh(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _gram_root(P: np.ndarray) -> np.ndarray:
     """(k x k) L with L L' = P P' (a symmetric square root), for k < t."""
     w, E = np.linalg.eigh(P @ P.T)
-    return E * np.sqrt(np.clip(w, 0.0, None))
+    L: np.ndarray = E * np.sqrt(np.clip(w, 0.0, None))
+    return L
 
 
 def _eigen_clusters(a: np.ndarray, alpha_min: float) -> np.ndarray:
@@ -110,7 +113,9 @@ def _eigen_clusters(a: np.ndarray, alpha_min: float) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(gaps > _CLUSTER_RTOL * scale)])
 
 
-def _partial_fractions(G: np.ndarray, a: np.ndarray, alphas: np.ndarray):
+def _partial_fractions(
+    G: np.ndarray, a: np.ndarray, alphas: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], np.ndarray | float]]:
     """``sum_kl c_k c_l Z_ik Z_il G_kl`` with ``c_k = 1/(a_k + alpha)``, linear in ``c`` by partial fractions.
 
     Returns ``M`` (k x k), ``g`` (k,) and ``clustered(Z)`` such that the sum is
@@ -136,7 +141,8 @@ def _partial_fractions(G: np.ndarray, a: np.ndarray, alphas: np.ndarray):
         # Q_ic = sum_{k,l in c} Z_ik Z_il G_kl, times 1/(mean eigenvalue of c + alpha)^2
         Q = np.stack([np.einsum("ij,ij->i", Z[:, idx] @ G[np.ix_(idx, idx)], Z[:, idx]) for idx in groups], axis=1)
         a_cluster = np.array([a[idx].mean() for idx in groups])
-        return Q @ (1.0 / (a_cluster[:, None] + alphas[None, :])) ** 2
+        terms: np.ndarray = Q @ (1.0 / (a_cluster[:, None] + alphas[None, :])) ** 2
+        return terms
 
     return M, np.where(single, np.diag(G), 0.0), clustered
 
@@ -195,7 +201,8 @@ def _sample_losses(
     diagonal = Z2 @ np.hstack([C, g[:, None] * C**2])  # h - 1/n, then the c_k^2 terms
     rss = np.einsum("ij,ij->i", Y, Y)[:, None] - 2.0 * (cross @ C) + diagonal[:, alphas.size :] + clustered(Z)
     one_minus_h = 1.0 - 1.0 / n - diagonal[:, : alphas.size]
-    return np.maximum(rss, 0.0) / one_minus_h**2
+    losses: np.ndarray = np.maximum(rss, 0.0) / one_minus_h**2
+    return losses
 
 
 def _equivalent_alphas(a: np.ndarray, alphas: np.ndarray, tol: float = 1e-8) -> np.ndarray:
@@ -206,10 +213,19 @@ def _equivalent_alphas(a: np.ndarray, alphas: np.ndarray, tol: float = 1e-8) -> 
     """
     f = np.clip(a, 0.0, None)[:, None] / (np.clip(a, 0.0, None)[:, None] + alphas[None, :])
     g = f / np.maximum(f.max(axis=0, keepdims=True), np.finfo(float).tiny)
-    return np.abs(g[:, :, None] - g[:, None, :]).max(axis=0) <= tol
+    equivalent: np.ndarray = np.abs(g[:, :, None] - g[:, None, :]).max(axis=0) <= tol
+    return equivalent
 
 
-def _sequential_alpha(a, V, P, rows, alphas: np.ndarray, order: np.ndarray, z: float = 5.0) -> tuple[int, int]:
+def _sequential_alpha(
+    a: np.ndarray,
+    V: np.ndarray,
+    P: np.ndarray,
+    rows: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    alphas: np.ndarray,
+    order: np.ndarray,
+    z: float = 5.0,
+) -> tuple[int, int]:
     """Index of RidgeCV's alpha, evaluating the LOO losses of growing random subsets of the training rows.
 
     Each row's LOO loss is exact (it depends on the whole training set only through ``a``, ``V``, ``P``), so a
@@ -238,7 +254,12 @@ def _sequential_alpha(a, V, P, rows, alphas: np.ndarray, order: np.ndarray, z: f
     raise AssertionError("unreachable")
 
 
-def _decompose_fold(f: dict, src: str, dst: str, alphas: np.ndarray, order: np.ndarray | None):
+# ``_decompose_fold``'s output: (decomposition of every training row, X'Y) for the exact alpha search, else
+# (eigenvalues, eigenvectors, V'X'Y) of X'X for the sequential one
+Decomposed = tuple[RidgeDecomposition, np.ndarray] | tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _decompose_fold(f: Stats, src: str, dst: str, alphas: np.ndarray, order: np.ndarray | None) -> Decomposed:
     """The alpha-independent, eigh-bound half of fitting fold ``f`` (``BlockGrams.fold``) in direction src -> dst."""
     gram, xty = f[src + src], f["xy"] if src == "x" else f["xy"].T
     if order is None:  # RidgeCV's criterion on every training row
@@ -249,15 +270,16 @@ def _decompose_fold(f: dict, src: str, dst: str, alphas: np.ndarray, order: np.n
 
 
 def _score_fold(
-    f: dict, test: dict, src: str, dst: str, alphas: np.ndarray, order: np.ndarray | None, decomposed
+    f: Stats, test: Stats, src: str, dst: str, alphas: np.ndarray, order: np.ndarray | None, decomposed: Decomposed
 ) -> tuple[float, float]:
     """Held-out mean r and alpha of fold ``f`` from ``_decompose_fold``'s output and the held-out products."""
-    if order is None:
+    if len(decomposed) == 2:  # the exact search (``order`` is None)
         dec, xty = decomposed
         loo, P = loo_errors(dec, f["rows"](dst, np.arange(len(f["train"]))), alphas, xty)
         best = int(np.argmin(loo))
         a, basis = dec.eigvals, dec.basis
     else:
+        assert order is not None  # the sequential search's output comes with its row order
         a, basis, P = decomposed
         best, _ = _sequential_alpha(a, basis, P, lambda idx: (f["rows"](src, idx), f["rows"](dst, idx)), alphas, order)
     W = basis @ ((1.0 / (a + alphas[best]))[:, None] * P)
@@ -281,21 +303,29 @@ class LinearPredictivity:
     loo_errors_ : (n_alphas,) mean squared leave-one-out error per alpha
     """
 
-    def __init__(self, alphas: Any = None):
+    alpha_: float
+    coef_: np.ndarray
+    x_mean_: np.ndarray
+    y_mean_: np.ndarray
+    x_keep_: np.ndarray
+    y_keep_: np.ndarray
+    loo_errors_: np.ndarray
+
+    def __init__(self, alphas: Any = None) -> None:
         self.alphas = alphas
 
-    def fit(self, X: np.ndarray, Y: np.ndarray) -> "LinearPredictivity":
+    def fit(self, X: MatrixLike, Y: MatrixLike) -> "LinearPredictivity":
         """Fit on (n_samples x n_features) X and (n_samples x n_targets) Y."""
-        X, Y = as_matrices(X, Y)
+        Xm, Ym = as_matrices(X, Y)
         alphas = _check_alphas(self.alphas)
-        X = np.asarray(X, dtype=np.float64)
-        Y = np.asarray(Y, dtype=np.float64)
-        self.x_keep_ = ~constant_units(X)
-        self.y_keep_ = ~constant_units(Y)
-        X, Y = X[:, self.x_keep_], Y[:, self.y_keep_]
-        self.x_mean_, self.y_mean_ = X.mean(axis=0), Y.mean(axis=0)
-        dec = RidgeDecomposition.of(X - self.x_mean_)
-        self.loo_errors_, P = loo_errors(dec, Y - self.y_mean_, alphas)
+        Xm = np.asarray(Xm, dtype=np.float64)
+        Ym = np.asarray(Ym, dtype=np.float64)
+        self.x_keep_ = ~constant_units(Xm)
+        self.y_keep_ = ~constant_units(Ym)
+        Xm, Ym = Xm[:, self.x_keep_], Ym[:, self.y_keep_]
+        self.x_mean_, self.y_mean_ = Xm.mean(axis=0), Ym.mean(axis=0)
+        dec = RidgeDecomposition.of(Xm - self.x_mean_)
+        self.loo_errors_, P = loo_errors(dec, Ym - self.y_mean_, alphas)
         best = int(np.argmin(self.loo_errors_))
         self.alpha_ = float(alphas[best])
         c = 1.0 / (dec.eigvals + self.alpha_)
@@ -305,21 +335,22 @@ class LinearPredictivity:
     def predict(self, X: np.ndarray) -> np.ndarray:
         """(n x n_kept_y) predictions for (n x n_features) X."""
         X = np.asarray(X, dtype=np.float64)[:, self.x_keep_]
-        return (X - self.x_mean_) @ self.coef_ + self.y_mean_
+        predicted: np.ndarray = (X - self.x_mean_) @ self.coef_ + self.y_mean_
+        return predicted
 
-    def score(self, X: np.ndarray, Y: np.ndarray) -> float:
+    def score(self, X: MatrixLike, Y: MatrixLike) -> float:
         """Mean Pearson r over target units between predictions for X and Y (constant units skipped)."""
-        X, Y = as_matrices(X, Y)
-        r = columnwise_pearson(self.predict(X), np.asarray(Y, dtype=np.float64)[:, self.y_keep_])
+        Xm, Ym = as_matrices(X, Y)
+        r = columnwise_pearson(self.predict(Xm), np.asarray(Ym, dtype=np.float64)[:, self.y_keep_])
         return float(np.nanmean(r)) if np.isfinite(r).any() else 0.0
 
-    def fit_score(self, X: np.ndarray, Y: np.ndarray) -> float:
+    def fit_score(self, X: MatrixLike, Y: MatrixLike) -> float:
         return self.fit(X, Y).score(X, Y)
 
 
 def linear_predictivity_score(
-    X,
-    Y,
+    X: MatrixLike,
+    Y: MatrixLike,
     *,
     alphas: Any = None,
     direction: str = "both",
@@ -354,18 +385,27 @@ def linear_predictivity_score(
         alpha_search in ("exact", "sequential"),
         "one of ['exact', 'sequential']",
     )
-    alphas = _check_alphas(alphas)
-    X, Y = as_matrices(X, Y)
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64)
-    splits = fold_splits(X.shape[0], folds, random_state)
+    grid = _check_alphas(alphas)
+    Xm, Ym = as_matrices(X, Y)
+    Xm = np.asarray(Xm, dtype=np.float64)
+    Ym = np.asarray(Ym, dtype=np.float64)
+    splits = fold_splits(Xm.shape[0], folds, random_state)
     forward, backward = direction in ("forward", "both"), direction in ("backward", "both")
     # no one_blas_thread(only_when_busy=True): fold_pool runs single-threaded BLAS calls (nothing spins on a busy machine) in as many
     # threads as the caller allows
-    return _linear_cv(X, Y, splits, alphas, forward, backward, alpha_search, random_state)
+    return _linear_cv(Xm, Ym, splits, grid, forward, backward, alpha_search, random_state)
 
 
-def _linear_cv(X, Y, splits, alphas, forward, backward, alpha_search, random_state) -> AlignmentResult:
+def _linear_cv(
+    X: np.ndarray,
+    Y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    alphas: np.ndarray,
+    forward: bool,
+    backward: bool,
+    alpha_search: str,
+    random_state: int | None,
+) -> AlignmentResult:
     jobs = [
         (name, src, dst)
         for name, src, dst, wanted in (("forward", "x", "y", forward), ("backward", "y", "x", backward))
@@ -376,7 +416,9 @@ def _linear_cv(X, Y, splits, alphas, forward, backward, alpha_search, random_sta
         # training products, then one eigh per direction; then the alpha searches and held-out scores. The last fold
         # goes first: its training rows are the blocks computed first.
         grams = BlockGrams(X, Y, splits, need_xx=forward, need_yy=backward, submit=pool.submit)
-        folds, tasks, dropped = {}, [], {}
+        folds: dict[int, Future[Stats]] = {}
+        tasks: list[tuple[int, str, str, str, np.ndarray | None, Future[Decomposed]]] = []
+        dropped: dict[int, tuple[int, int]] = {}
         for i in reversed(range(len(splits))):
             keep, n_train = grams.kept(i), len(splits[i][0])
             if not keep["x"].any() or not keep["y"].any():

@@ -24,6 +24,7 @@ from scipy.stats import ortho_group
 
 from topoalign.align.crossval import (
     AlignmentResult,
+    MatrixLike,
     as_matrices,
     columnwise_pearson,
     constant_units,
@@ -43,12 +44,13 @@ def soft_match(R: np.ndarray) -> np.ndarray:
     d1, d2 = R.shape
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ot.emd(
+        plan: np.ndarray = ot.emd(
             np.full(d1, 1.0 / d1),
             np.full(d2, 1.0 / d2),
             np.ascontiguousarray(1.0 - R),
             numItermax=max(100_000, 50 * d1 * d2),
         )
+    return plan
 
 
 def _matched_r(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> float:
@@ -56,12 +58,14 @@ def _matched_r(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, cols: np.ndarray)
     return float(np.nanmean(r)) if np.isfinite(r).any() else 0.0
 
 
-def _permutation_fold(X_tr, Y_tr, X_te, Y_te) -> tuple[float, dict[str, Any]]:
+def _permutation_fold(
+    X_tr: np.ndarray, Y_tr: np.ndarray, X_te: np.ndarray, Y_te: np.ndarray
+) -> tuple[float, dict[str, Any]]:
     rows, cols = hungarian_match(correlation_matrix(X_tr, Y_tr))
     return _matched_r(X_te, Y_te, rows, cols), {}
 
 
-def _soft_fold(X_tr, Y_tr, X_te, Y_te) -> tuple[float, dict[str, Any]]:
+def _soft_fold(X_tr: np.ndarray, Y_tr: np.ndarray, X_te: np.ndarray, Y_te: np.ndarray) -> tuple[float, dict[str, Any]]:
     plan = soft_match(correlation_matrix(X_tr, Y_tr))
     return float(np.sum(plan * correlation_matrix(X_te, Y_te))), {}
 
@@ -69,15 +73,24 @@ def _soft_fold(X_tr, Y_tr, X_te, Y_te) -> tuple[float, dict[str, Any]]:
 class _Matching:
     """Shared fit/score plumbing of the two matchers."""
 
-    def _prepare(self, X, Y, fit: bool) -> tuple[np.ndarray, np.ndarray]:
-        X, Y = as_matrices(X, Y)
-        X = np.asarray(X, dtype=np.float64)
-        Y = np.asarray(Y, dtype=np.float64)
-        if fit:
-            self.x_keep_, self.y_keep_ = ~constant_units(X), ~constant_units(Y)
-        return X[:, self.x_keep_], Y[:, self.y_keep_]
+    x_keep_: np.ndarray
+    y_keep_: np.ndarray
 
-    def fit_score(self, X, Y) -> float:
+    def _prepare(self, X: MatrixLike, Y: MatrixLike, fit: bool) -> tuple[np.ndarray, np.ndarray]:
+        Xm, Ym = as_matrices(X, Y)
+        Xm = np.asarray(Xm, dtype=np.float64)
+        Ym = np.asarray(Ym, dtype=np.float64)
+        if fit:
+            self.x_keep_, self.y_keep_ = ~constant_units(Xm), ~constant_units(Ym)
+        return Xm[:, self.x_keep_], Ym[:, self.y_keep_]
+
+    def fit(self, X: MatrixLike, Y: MatrixLike) -> _Matching:
+        raise NotImplementedError
+
+    def score(self, X: MatrixLike, Y: MatrixLike) -> float:
+        raise NotImplementedError
+
+    def fit_score(self, X: MatrixLike, Y: MatrixLike) -> float:
         return self.fit(X, Y).score(X, Y)
 
 
@@ -90,15 +103,18 @@ class PermutationMatching(_Matching):
     x_keep_, y_keep_ : masks of units that were not constant in training
     """
 
-    def fit(self, X, Y) -> "PermutationMatching":
-        X, Y = self._prepare(X, Y, fit=True)
-        self.rows_, self.cols_ = hungarian_match(correlation_matrix(X, Y))
+    rows_: np.ndarray
+    cols_: np.ndarray
+
+    def fit(self, X: MatrixLike, Y: MatrixLike) -> "PermutationMatching":
+        Xm, Ym = self._prepare(X, Y, fit=True)
+        self.rows_, self.cols_ = hungarian_match(correlation_matrix(Xm, Ym))
         return self
 
-    def score(self, X, Y) -> float:
+    def score(self, X: MatrixLike, Y: MatrixLike) -> float:
         """Mean Pearson r of the matched unit pairs on (X, Y)."""
-        X, Y = self._prepare(X, Y, fit=False)
-        return _matched_r(X, Y, self.rows_, self.cols_)
+        Xm, Ym = self._prepare(X, Y, fit=False)
+        return _matched_r(Xm, Ym, self.rows_, self.cols_)
 
 
 class SoftMatching(_Matching):
@@ -109,18 +125,20 @@ class SoftMatching(_Matching):
     plan_ : (d1 x d2) transport plan with uniform marginals, entries summing to 1
     """
 
-    def fit(self, X, Y) -> "SoftMatching":
-        X, Y = self._prepare(X, Y, fit=True)
-        self.plan_ = soft_match(correlation_matrix(X, Y))
+    plan_: np.ndarray
+
+    def fit(self, X: MatrixLike, Y: MatrixLike) -> "SoftMatching":
+        Xm, Ym = self._prepare(X, Y, fit=True)
+        self.plan_ = soft_match(correlation_matrix(Xm, Ym))
         return self
 
-    def score(self, X, Y) -> float:
+    def score(self, X: MatrixLike, Y: MatrixLike) -> float:
         """``sum(plan_ * R)`` with R the correlations between the units of X and Y."""
-        X, Y = self._prepare(X, Y, fit=False)
-        return float(np.sum(self.plan_ * correlation_matrix(X, Y)))
+        Xm, Ym = self._prepare(X, Y, fit=False)
+        return float(np.sum(self.plan_ * correlation_matrix(Xm, Ym)))
 
 
-def permutation_score(X, Y, *, folds: int = 5, random_state: int | None = 0) -> AlignmentResult:
+def permutation_score(X: MatrixLike, Y: MatrixLike, *, folds: int = 5, random_state: int | None = 0) -> AlignmentResult:
     """Cross-validated one-to-one unit matching score (mean held-out r of matched units).
 
     Parameters
@@ -130,7 +148,9 @@ def permutation_score(X, Y, *, folds: int = 5, random_state: int | None = 0) -> 
     return cross_validate("permutation", _permutation_fold, X, Y, folds=folds, random_state=random_state)
 
 
-def soft_matching_score(X, Y, *, folds: int = 5, random_state: int | None = 0) -> AlignmentResult:
+def soft_matching_score(
+    X: MatrixLike, Y: MatrixLike, *, folds: int = 5, random_state: int | None = 0
+) -> AlignmentResult:
     """Cross-validated soft matching score (``sum(plan * held-out r)``, 1 for identical inputs).
 
     Parameters
@@ -148,7 +168,13 @@ def random_rotation(d: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def rotation_baseline(
-    score_fn: Callable[..., AlignmentResult], X, Y, *, n_rotations: int = 5, random_state: int | None = 0, **kwargs: Any
+    score_fn: Callable[..., AlignmentResult],
+    X: MatrixLike,
+    Y: MatrixLike,
+    *,
+    n_rotations: int = 5,
+    random_state: int | None = 0,
+    **kwargs: Any,
 ) -> dict[str, Any]:
     """Scores after rotating Y's units by random orthogonal matrices (which destroys any privileged basis).
 
@@ -161,11 +187,11 @@ def rotation_baseline(
         isinstance(n_rotations, int) and n_rotations >= 1,
         "a positive integer",
     )
-    X, Y = as_matrices(X, Y)
+    Xm, Ym = as_matrices(X, Y)
     rng = np.random.default_rng(random_state)
-    Y = np.asarray(Y, dtype=np.float64)
-    Y = Y[:, ~constant_units(Y)]
+    Ym = np.asarray(Ym, dtype=np.float64)
+    Ym = Ym[:, ~constant_units(Ym)]
     scores = []
     for _ in range(n_rotations):
-        scores.append(score_fn(X, Y @ random_rotation(Y.shape[1], rng), **kwargs).score)
+        scores.append(score_fn(Xm, Ym @ random_rotation(Ym.shape[1], rng), **kwargs).score)
     return {"mean": float(np.mean(scores)), "scores": scores, "n_rotations": n_rotations}

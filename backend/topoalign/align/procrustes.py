@@ -24,7 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from topoalign.align.crossval import AlignmentResult, as_matrices, constant_units, cross_validate
+from topoalign.align.crossval import (
+    AlignmentResult,
+    FoldScorer,
+    MatrixLike,
+    as_matrices,
+    constant_units,
+    cross_validate,
+)
 from topoalign.cores import one_blas_thread
 from topoalign.errors import check_param
 
@@ -42,8 +49,10 @@ def orthogonal_procrustes_rotation(A: np.ndarray, B: np.ndarray, span: str = "fu
         U, S, Vt = np.linalg.svd(M, full_matrices=False)
     if span == "train" and len(S):
         r = int(np.sum(S > S[0] * max(M.shape) * np.finfo(np.float64).eps)) if S[0] > 0 else 0
-        return U[:, :r] @ Vt[:r]
-    return U @ Vt
+        partial: np.ndarray = U[:, :r] @ Vt[:r]
+        return partial
+    Q: np.ndarray = U @ Vt
+    return Q
 
 
 def pad_columns(M: np.ndarray, d: int) -> np.ndarray:
@@ -54,10 +63,13 @@ def pad_columns(M: np.ndarray, d: int) -> np.ndarray:
 def pca_axes(train: np.ndarray, k: int) -> np.ndarray:
     """(d x k) top-k principal axes of centred training rows."""
     _, _, Vt = np.linalg.svd(train, full_matrices=False)
-    return Vt[:k].T
+    axes: np.ndarray = Vt[:k].T
+    return axes
 
 
-def _equalise(X_tr, Y_tr, X_te, Y_te, dim_mode: str):
+def _equalise(
+    X_tr: np.ndarray, Y_tr: np.ndarray, X_te: np.ndarray, Y_te: np.ndarray, dim_mode: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     d1, d2 = X_tr.shape[1], Y_tr.shape[1]
     if d1 == d2:
         return X_tr, Y_tr, X_te, Y_te
@@ -92,60 +104,69 @@ class OrthogonalProcrustes:
     x_axes_, y_axes_ : (d_i x k) PCA axes when ``dim_mode="pca"`` and d1 != d2, else None
     """
 
-    def __init__(self, dim_mode: str = "pad", span: str = "full"):
+    rotation_: np.ndarray
+    x_mean_: np.ndarray
+    y_mean_: np.ndarray
+    x_scale_: float
+    y_scale_: float
+    x_keep_: np.ndarray
+    y_keep_: np.ndarray
+    x_axes_: np.ndarray | None
+    y_axes_: np.ndarray | None
+
+    def __init__(self, dim_mode: str = "pad", span: str = "full") -> None:
         self.dim_mode = dim_mode
         self.span = span
 
     def _transform(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         X = (np.asarray(X, dtype=np.float64)[:, self.x_keep_] - self.x_mean_) / self.x_scale_
         Y = (np.asarray(Y, dtype=np.float64)[:, self.y_keep_] - self.y_mean_) / self.y_scale_
-        if self.x_axes_ is not None:
+        if self.x_axes_ is not None and self.y_axes_ is not None:  # both or neither
             return X @ self.x_axes_, Y @ self.y_axes_
         d = self.rotation_.shape[0]
         return pad_columns(X, d), pad_columns(Y, d)
 
-    def fit(self, X: np.ndarray, Y: np.ndarray) -> "OrthogonalProcrustes":
+    def fit(self, X: MatrixLike, Y: MatrixLike) -> "OrthogonalProcrustes":
         """Fit on (n_samples x d1) X and (n_samples x d2) Y with paired rows."""
         check_param(
             "OrthogonalProcrustes", "dim_mode", self.dim_mode, self.dim_mode in DIM_MODES, f"one of {list(DIM_MODES)}"
         )
         check_param("OrthogonalProcrustes", "span", self.span, self.span in SPANS, f"one of {list(SPANS)}")
-        X, Y = as_matrices(X, Y)
-        X = np.asarray(X, dtype=np.float64)
-        Y = np.asarray(Y, dtype=np.float64)
-        self.x_keep_, self.y_keep_ = ~constant_units(X), ~constant_units(Y)
-        X, Y = X[:, self.x_keep_], Y[:, self.y_keep_]
-        self.x_mean_, self.y_mean_ = X.mean(axis=0), Y.mean(axis=0)
-        X, Y = X - self.x_mean_, Y - self.y_mean_
-        self.x_scale_ = float(np.linalg.norm(X)) or 1.0
-        self.y_scale_ = float(np.linalg.norm(Y)) or 1.0
+        Xm, Ym = as_matrices(X, Y)
+        Xm = np.asarray(Xm, dtype=np.float64)
+        Ym = np.asarray(Ym, dtype=np.float64)
+        self.x_keep_, self.y_keep_ = ~constant_units(Xm), ~constant_units(Ym)
+        Xm, Ym = Xm[:, self.x_keep_], Ym[:, self.y_keep_]
+        self.x_mean_, self.y_mean_ = Xm.mean(axis=0), Ym.mean(axis=0)
+        Xm, Ym = Xm - self.x_mean_, Ym - self.y_mean_
+        self.x_scale_ = float(np.linalg.norm(Xm)) or 1.0
+        self.y_scale_ = float(np.linalg.norm(Ym)) or 1.0
         self.x_axes_ = self.y_axes_ = None
-        if X.shape[1] != Y.shape[1] and self.dim_mode == "pca":
-            k = min(X.shape[1], Y.shape[1], X.shape[0])
-            self.x_axes_, self.y_axes_ = pca_axes(X, k), pca_axes(Y, k)
-        Xt, Yt = self._fit_space(X, Y)
+        if Xm.shape[1] != Ym.shape[1] and self.dim_mode == "pca":
+            k = min(Xm.shape[1], Ym.shape[1], Xm.shape[0])
+            self.x_axes_, self.y_axes_ = pca_axes(Xm, k), pca_axes(Ym, k)
+        Xt, Yt = self._fit_space(Xm, Ym)
         self.rotation_ = orthogonal_procrustes_rotation(Xt, Yt, self.span)
         return self
 
     def _fit_space(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         X, Y = X / self.x_scale_, Y / self.y_scale_
-        if self.x_axes_ is not None:
+        if self.x_axes_ is not None and self.y_axes_ is not None:  # both or neither
             return X @ self.x_axes_, Y @ self.y_axes_
         d = max(X.shape[1], Y.shape[1])
         return pad_columns(X, d), pad_columns(Y, d)
 
-    def score(self, X: np.ndarray, Y: np.ndarray) -> float:
+    def score(self, X: MatrixLike, Y: MatrixLike) -> float:
         """Cosine similarity between the rotated X and Y (1 = identical up to rotation)."""
-        X, Y = as_matrices(X, Y)
-        Xt, Yt = self._transform(X, Y)
+        Xt, Yt = self._transform(*as_matrices(X, Y))
         return procrustes_cosine(self.rotation_, Xt, Yt)
 
-    def fit_score(self, X: np.ndarray, Y: np.ndarray) -> float:
+    def fit_score(self, X: MatrixLike, Y: MatrixLike) -> float:
         return self.fit(X, Y).score(X, Y)
 
 
-def _procrustes_fold(dim_mode: str, span: str = "full"):
-    def scorer(X_tr, Y_tr, X_te, Y_te) -> tuple[float, dict[str, Any]]:
+def _procrustes_fold(dim_mode: str, span: str = "full") -> FoldScorer:
+    def scorer(X_tr: np.ndarray, Y_tr: np.ndarray, X_te: np.ndarray, Y_te: np.ndarray) -> tuple[float, dict[str, Any]]:
         sx, sy = np.linalg.norm(X_tr) or 1.0, np.linalg.norm(Y_tr) or 1.0
         X_tr, Y_tr, X_te, Y_te = _equalise(X_tr / sx, Y_tr / sy, X_te / sx, Y_te / sy, dim_mode)
         s = procrustes_cosine(orthogonal_procrustes_rotation(X_tr, Y_tr, span), X_te, Y_te)
@@ -155,7 +176,13 @@ def _procrustes_fold(dim_mode: str, span: str = "full"):
 
 
 def procrustes_score(
-    X, Y, *, dim_mode: str = "pad", span: str = "full", folds: int = 5, random_state: int | None = 0
+    X: MatrixLike,
+    Y: MatrixLike,
+    *,
+    dim_mode: str = "pad",
+    span: str = "full",
+    folds: int = 5,
+    random_state: int | None = 0,
 ) -> AlignmentResult:
     """Cross-validated orthogonal Procrustes similarity (held-out cosine, in [-1, 1]).
 

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from topoalign.align.cka import cka_score
 from topoalign.align.chance import with_permutation_null
-from topoalign.align.crossval import AlignmentResult, as_matrices
+from topoalign.align.crossval import AlignmentResult, MatrixLike, as_matrices
 from topoalign.align.knn import mutual_knn_score
 from topoalign.align.linear import linear_predictivity_score
 from topoalign.align.matching import permutation_score, rotation_baseline, soft_matching_score
@@ -18,11 +18,11 @@ from topoalign.errors import check_param
 from topoalign.progress import Progress, scaled
 
 
-def _cka_debiased(X, Y, **kw) -> AlignmentResult:
+def _cka_debiased(X: MatrixLike, Y: MatrixLike, **kw: Any) -> AlignmentResult:
     return cka_score(X, Y, debiased=True, **kw)
 
 
-def _topological(X, Y, **kw) -> AlignmentResult:
+def _topological(X: MatrixLike, Y: MatrixLike, **kw: Any) -> AlignmentResult:
     from topoalign.topo.score import topological_score  # the Mapper/topology stack, only when asked for
 
     return topological_score(X, Y, **kw)
@@ -47,8 +47,8 @@ def check_metric(metric: str, owner: str = "alignment_score") -> Callable[..., A
 
 
 def alignment_score(
-    X,
-    Y,
+    X: MatrixLike,
+    Y: MatrixLike,
     *,
     metric: str = "procrustes",
     folds: int = 5,
@@ -68,17 +68,17 @@ def alignment_score(
     params : metric options (``alphas``/``direction`` for linear, ``dim_mode`` for procrustes, ``k`` for mutual_knn)
     """
     fn = check_metric(metric)
-    X, Y = as_matrices(X, Y)
+    Xm, Ym = as_matrices(X, Y)
     kwargs = dict(folds=folds, random_state=random_state, **params)
-    result = fn(X, Y, **kwargs)
+    result = fn(Xm, Ym, **kwargs)
     if progress is not None:
         progress(1.0 / (1 + n_permutations + n_rotations), f"{metric}: {result.score:.4f}")
     if n_permutations:
         with_permutation_null(
             result,
             fn,
-            X,
-            Y,
+            Xm,
+            Ym,
             n_permutations=n_permutations,
             progress=scaled(
                 progress,
@@ -88,7 +88,7 @@ def alignment_score(
             **kwargs,
         )
     if n_rotations and metric in ROTATION_BASELINE_METRICS:
-        result.baselines["random_rotation"] = rotation_baseline(fn, X, Y, n_rotations=n_rotations, **kwargs)
+        result.baselines["random_rotation"] = rotation_baseline(fn, Xm, Ym, n_rotations=n_rotations, **kwargs)
     if progress is not None:
         progress(1.0, f"{metric}: done")
     return result

@@ -15,7 +15,7 @@ Alignments themselves are not cached: a job's record holds its result.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from topoalign.align.audit import DEFAULT_METRICS, DEFAULT_NULL_DRAWS, prepare_audit, run_audit, save_audit
 from topoalign.align.audit_plan import AuditPlan
@@ -23,7 +23,10 @@ from topoalign.align.crossval import AlignmentResult
 from topoalign.align.score import alignment_score
 from topoalign.errors import InvalidInputError, check_param
 from topoalign.progress import Progress
-from topoalign.representation import match_stimuli
+from topoalign.representation import Representation, match_stimuli
+
+if TYPE_CHECKING:
+    from topoalign.store import ArtifactRecord, Store
 
 AUDIT_KIND = "audit"
 METRIC_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -41,7 +44,14 @@ def metric_options(metric: str, options: Mapping[str, Any]) -> dict[str, Any]:
     return {k: options[k] for k in METRIC_OPTIONS.get(metric, ()) if k in options}
 
 
-def alignment(a, b, *, metric: str = "procrustes", progress: Progress | None = None, **options: Any) -> AlignmentResult:
+def alignment(
+    a: Representation,
+    b: Representation,
+    *,
+    metric: str = "procrustes",
+    progress: Progress | None = None,
+    **options: Any,
+) -> AlignmentResult:
     """Cross-validated ``metric`` between representations ``a`` and ``b`` (matched by stimulus id).
 
     ``options``: any of ``COUNT_OPTIONS`` and of every metric's ``METRIC_OPTIONS`` (a request carries them all);
@@ -51,7 +61,7 @@ def alignment(a, b, *, metric: str = "procrustes", progress: Progress | None = N
     return alignment_score(a, b, metric=metric, progress=progress, **counts, **metric_options(metric, options))
 
 
-def stored_alignment(store, request: Mapping[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+def stored_alignment(store: Store, request: Mapping[str, Any], progress: Progress | None = None) -> dict[str, Any]:
     """``alignment`` of two stored representations as ``AlignmentResult.to_dict()``; ``request``: the ids
     ``representation_a`` and ``representation_b``, ``metric`` (default procrustes) and the options of ``alignment``
     (an ``AlignIn`` body, or a job's params)."""
@@ -65,10 +75,11 @@ def stored_alignment(store, request: Mapping[str, Any], progress: Progress | Non
 
 
 def check_alignment_request(
-    store, representation_a: str, representation_b: str, *, metric: str, folds: int, k: int | None = None
+    store: Store, representation_a: str, representation_b: str, *, metric: str, folds: int, k: int | None = None
 ) -> None:
     """The data-dependent checks of an alignment request: both representations exist, they share enough stimuli
-    for the folds, and mutual k-NN's ``k`` is less than the training stimuli per fold."""
+    for the folds, and mutual k-NN's ``k`` (default ``knn.DEFAULT_K``, as the score's) is less than the training
+    stimuli per fold."""
     a = store.load_representation(representation_a)
     b = store.load_representation(representation_b)
     shared = len(match_stimuli(a, b)[0])
@@ -85,13 +96,16 @@ def check_alignment_request(
         f"between 2 and half the {shared} shared stimuli ({shared // 2})",
     )
     if metric == "mutual_knn":
+        from topoalign.align.knn import DEFAULT_K
+
+        k = DEFAULT_K if k is None else k
         n_train = shared - -(-shared // folds)
         check_param("MutualKNN", "k", k, k < n_train, f"less than the training stimuli per fold ({n_train})")
 
 
 # -- audits ------------------------------------------------------------------------------------------------------------
 def check_audit_request(
-    store,
+    store: Store,
     collection: str,
     *,
     metrics: Iterable[str] | None = None,
@@ -119,7 +133,7 @@ class AuditOutcome:
 
 
 def audit_for_collection(
-    store,
+    store: Store,
     collection: str,
     *,
     metrics: Iterable[str] | None = None,
@@ -131,7 +145,7 @@ def audit_for_collection(
     load: bool = False,
     scheduler: str | None = None,
     n_workers: int = 1,
-    map_tasks: Callable[..., list] | None = None,
+    map_tasks: Callable[..., list[Any]] | None = None,
     progress: Progress | None = None,
 ) -> AuditOutcome:
     """The stored audit of an identical request over the collection's current representations, or (when there is
@@ -166,18 +180,19 @@ def audit_for_collection(
     return AuditOutcome(rec.id, len(payload["cells"]), False, plan, payload)
 
 
-def check_audit(store, audit_id: str):
+def check_audit(store: Store, audit_id: str) -> ArtifactRecord:
     """The artifact record of a stored audit; ``NotFoundError`` when there is none with this id."""
     return store.get_artifact(audit_id, kind=AUDIT_KIND)
 
 
-def stored_audit(store, audit_id: str) -> dict[str, Any]:
+def stored_audit(store: Store, audit_id: str) -> dict[str, Any]:
     """The payload of a stored audit (``NotFoundError`` when there is none)."""
     check_audit(store, audit_id)
-    return store.load_artifact(audit_id)
+    payload: dict[str, Any] = store.load_artifact(audit_id)
+    return payload
 
 
-def list_audits(store, collection: str | None = None) -> list:
+def list_audits(store: Store, collection: str | None = None) -> list[ArtifactRecord]:
     """The stored audits' records, of one collection (by id or name) when given."""
     out = []
     for rec in store.list_artifacts(AUDIT_KIND):
@@ -187,7 +202,7 @@ def list_audits(store, collection: str | None = None) -> list:
     return out
 
 
-def delete_audit(store, audit_id: str) -> None:
+def delete_audit(store: Store, audit_id: str) -> None:
     """Remove a stored audit (``NotFoundError`` when there is none)."""
     check_audit(store, audit_id)
     store.delete_artifact(audit_id)

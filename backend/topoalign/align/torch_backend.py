@@ -18,9 +18,12 @@ every layer pair come from one batched matmul and their orthogonal polar factors
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:  # imported inside the functions otherwise: torch costs seconds at import, paid only when used
+    import torch
 
 from topoalign.align.crossval import fold_splits
 from topoalign.errors import check_param
@@ -32,14 +35,9 @@ POLAR_METHODS = ("auto", "svd", "newton_schulz")
 _BOOST = (3.4445, -4.7750, 2.0315)
 
 
-def _torch():
+def default_device() -> str:
     import torch
 
-    return torch
-
-
-def default_device() -> str:
-    torch = _torch()
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
@@ -50,15 +48,17 @@ def _resolve(method: str, device: str) -> str:
     return method
 
 
-def polar_factor(C, method: str = "svd", boost_steps: int = 8, refine_steps: int = 12):
+def polar_factor(C: torch.Tensor, method: str = "svd", boost_steps: int = 8, refine_steps: int = 12) -> torch.Tensor:
     """Orthogonal polar factors ``U V'`` of a batch of square matrices ``C`` (B x d x d), a torch tensor."""
-    torch = _torch()
+    import torch
+
     if method == "svd":
         U, _, Vh = torch.linalg.svd(C)
-        return U @ Vh
+        polar: torch.Tensor = U @ Vh
+        return polar
     # Frobenius norm bounds the spectral norm: every singular value starts in [0, 1].
     scale = torch.linalg.matrix_norm(C, ord="fro", keepdim=True).clamp_min(torch.finfo(C.dtype).tiny)
-    Q = C / scale
+    Q: torch.Tensor = C / scale
     a, b, c = _BOOST
     for _ in range(boost_steps):
         A = Q.transpose(-1, -2) @ Q
@@ -71,7 +71,8 @@ def polar_factor(C, method: str = "svd", boost_steps: int = 8, refine_steps: int
 @contextmanager
 def _cpu_threads(device: str) -> Iterator[None]:
     """Torch's CPU LAPACK calls suffer like numpy's when the cores are oversubscribed: one thread then."""
-    torch = _torch()
+    import torch
+
     from topoalign.cores import one_blas_thread
 
     if not str(device).startswith("cpu"):
@@ -90,9 +91,10 @@ def _cpu_threads(device: str) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
-def _stack(mats: Sequence[np.ndarray], d: int, device: str, dtype):
+def _stack(mats: Sequence[np.ndarray], d: int, device: str, dtype: torch.dtype) -> torch.Tensor:
     """(L x n x d) tensor of the matrices, zero-padded to width d."""
-    torch = _torch()
+    import torch
+
     n = mats[0].shape[0]
     out = torch.zeros((len(mats), n, d), dtype=dtype, device=device)
     for i, M in enumerate(mats):
@@ -100,16 +102,18 @@ def _stack(mats: Sequence[np.ndarray], d: int, device: str, dtype):
     return out
 
 
-def _centre_scale(S, train_idx=None):
+def _centre_scale(S: torch.Tensor, train_idx: torch.Tensor | None = None) -> torch.Tensor:
     """Centre each stacked matrix by its (training) mean and divide by its (training) Frobenius norm."""
-    torch = _torch()
+    import torch
+
     ref = S if train_idx is None else S[:, train_idx]
     mu = ref.mean(dim=1, keepdim=True)
     norm = torch.linalg.matrix_norm(ref - mu, ord="fro").clamp_min(torch.finfo(S.dtype).tiny)
-    return (S - mu) / norm[:, None, None]
+    scaled: torch.Tensor = (S - mu) / norm[:, None, None]
+    return scaled
 
 
-def _pair_batches(Lx: int, Ly: int, batch: int):
+def _pair_batches(Lx: int, Ly: int, batch: int) -> Iterator[tuple[list[int], list[int]]]:
     pairs = [(i, j) for i in range(Lx) for j in range(Ly)]
     for k in range(0, len(pairs), batch):
         chunk = pairs[k : k + batch]
@@ -126,7 +130,8 @@ def _similarity_matrix(
     batch: int = 512,
 ) -> np.ndarray:
     """The work of :func:`procrustes_similarity_matrix`, run inside its thread limits."""
-    torch = _torch()
+    import torch
+
     device = device or default_device()
     method = _resolve(method, device)
     tdtype = getattr(torch, dtype)
@@ -141,7 +146,8 @@ def _similarity_matrix(
         else:
             vals = (polar_factor(C, method) * C).sum(dim=(-1, -2))
         out[bi, bj] = vals
-    return out.double().cpu().numpy()
+    similarity: np.ndarray = out.double().cpu().numpy()
+    return similarity
 
 
 def _score_matrix(
@@ -159,7 +165,8 @@ def _score_matrix(
 
     Units constant on a training fold become zero columns after centring, which is what dropping them does.
     """
-    torch = _torch()
+    import torch
+
     device = device or default_device()
     method = _resolve(method, device)
     tdtype = getattr(torch, dtype)

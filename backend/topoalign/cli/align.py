@@ -91,6 +91,8 @@ def _load(arg: str, store_args):
 
     path = Path(arg)
     if path.is_file():
+        import numpy as np
+
         from topoalign.io import read_file, reduce_activations
 
         raw = read_file(path)
@@ -102,7 +104,7 @@ def _load(arg: str, store_args):
         ((key, arr),) = raw.arrays.items()
         matrix = reduce_activations(arr, mask=raw.mask)
         ids = raw.ids if raw.ids is not None else [str(i) for i in range(matrix.shape[0])]
-        return Representation(matrix, ids, name=key)
+        return Representation(matrix, np.asarray(ids, dtype=str), name=key)
     return open_store(store_args).load_representation(arg)
 
 
@@ -155,7 +157,7 @@ def align_cmd(args: argparse.Namespace) -> int:
 
 def audit_cmd(args: argparse.Namespace) -> int:
     from topoalign.align.audit import audit_csv
-    from topoalign.align.service import audit_for_collection
+    from topoalign.align.service import audit_for_collection, stored_audit
     from topoalign.progress import ProgressReporter
 
     store = open_store(args)
@@ -173,7 +175,8 @@ def audit_cmd(args: argparse.Namespace) -> int:
         n_workers=args.workers,
         progress=ProgressReporter() if sys.stderr.isatty() else None,
     )
-    payload, audit_id, plan = outcome.payload, outcome.audit_id, outcome.plan
+    audit_id, plan = outcome.audit_id, outcome.plan
+    payload = outcome.payload if outcome.payload is not None else stored_audit(store, audit_id)  # (load=True)
     if args.csv:
         Path(args.csv).write_text(audit_csv(payload))
     if args.summary or args.findings:

@@ -261,4 +261,4 @@ def _read_representation(path: Path, key: str | None, labels_path: str | None = 
                 f"{path.name} (ids like {str(ids[0])!r}; rows are numbered from 0 when the "
                 f"file has no ids)."
             )
-    return Representation(matrix, ids, labels=labels, name=key)
+    return Representation(matrix, np.asarray(ids, dtype=str), labels=labels, name=key)

@@ -118,7 +118,12 @@ def store_layers(
         prov.layer, prov.layer_index = layer, index
         prov.layer_fraction = index / (len(layers) - 1) if len(layers) > 1 else 1.0
         reps.append(
-            Representation(matrix=activations[layer], stimulus_ids=ids, provenance=prov, name=f"{name_prefix}/{layer}")
+            Representation(
+                matrix=activations[layer],
+                stimulus_ids=np.asarray(ids, dtype=str),
+                provenance=prov,
+                name=f"{name_prefix}/{layer}",
+            )
         )
     try:
         records = store.add_representations(coll.id, reps)

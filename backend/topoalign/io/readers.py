@@ -226,7 +226,7 @@ def _read_table(path: Path, *, label: str, id_column: str | None, fmt: str, **_:
         raise InvalidInputError(
             f"Table {label!r} has a header but 0 rows (shape (0, {len(data_cols)})).", code="empty_array"
         )
-    _, bad = numeric_columns(frame, data_cols)
+    bad = numeric_columns(frame, data_cols)[1]
     if bad:
         row, text = first_non_numeric(frame[bad[0]])
         raise InvalidInputError(

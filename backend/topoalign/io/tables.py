@@ -56,7 +56,8 @@ def pick_id_column(columns: list[str], id_column: str | None, label: str, *, req
 
 def numeric_columns(frame: pd.DataFrame, columns: list[str]) -> tuple[list[str], list[str]]:
     """Split ``columns`` into those parsing as numbers (missing cells allowed) and the others."""
-    good, bad = [], []
+    good: list[str] = []
+    bad: list[str] = []
     for col in columns:
         _, non_numeric = _parse_numbers(frame[col])
         (bad if non_numeric.any() else good).append(col)

@@ -40,7 +40,8 @@ def write_npz(path: str | Path, reps: Representation | Sequence[Representation])
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent if str(path.parent) else ".")
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
+            # the keys name arrays; mypy takes any of them for savez's allow_pickle (a bool)
+            np.savez(fh, **arrays)  # type: ignore[arg-type]
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -19,12 +19,15 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from topoalign.errors import WorkerLostError
 from topoalign.jobs.lanes import LANE_PRIORITY, WORKER_RESOURCES
 from topoalign.limits import machine_memory_bytes
 from topoalign.cores import usable_cores
+
+if TYPE_CHECKING:  # distributed is imported when the engine starts
+    from distributed import Client, LocalCluster
 
 logger = logging.getLogger("topoalign.jobs")
 MEMORY_KILL_TOPIC = "worker-restart-memory"  # what a nanny logs just before it stops its worker over the budget
@@ -70,8 +73,8 @@ class DaskEngine:
     def __init__(self, config: EngineConfig):
         self.config = config
         self._lock = threading.Lock()
-        self._client = None
-        self._cluster = None
+        self._client: Client | None = None
+        self._cluster: LocalCluster | None = None
         self._watchers: dict[str, Callable[[float, str], None]] = {}
         self._memory_kills: dict[str, float] = {}  # worker address -> when its nanny stopped it over the budget
         self._warned_lanes = False

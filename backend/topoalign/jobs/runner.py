@@ -88,7 +88,7 @@ class JobRunner:
         params. The kinds of :data:`~topoalign.jobs.kinds.KINDS` need no registration."""
         self._factories[kind] = factory
 
-    def submit(self, kind: str, params: dict[str, Any], fn: JobFn | None = None) -> str:
+    def submit(self, kind: str, params: dict[str, Any], fn: JobFn | CoreJob | None = None) -> str:
         """Queue a job in its kind's lane and return its id; without ``fn`` it is built from ``params`` (a kind of
         :data:`~topoalign.jobs.kinds.KINDS`, or one given to :meth:`register`), and a queued or running job of the
         same kind and params (not cancelled) is reused instead: its id is returned and nothing new is queued."""
@@ -163,7 +163,7 @@ class JobRunner:
         if key is not None and self._active.get(key) == job_id:
             del self._active[key]
 
-    def _execute(self, job_id: str, fn: JobFn) -> None:
+    def _execute(self, job_id: str, fn: JobFn | CoreJob) -> None:
         try:
             self._run(job_id, fn)
         finally:
@@ -171,7 +171,7 @@ class JobRunner:
                 self._forget(job_id)
                 self._cancelled.discard(job_id)
 
-    def _run(self, job_id: str, fn: JobFn) -> None:
+    def _run(self, job_id: str, fn: JobFn | CoreJob) -> None:
         if job_id in self._cancelled:
             return
         with self._lock:

@@ -34,7 +34,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -42,6 +42,7 @@ from topoalign.errors import check_param
 from topoalign.progress import Progress, null_progress
 from topoalign.mapper.cluster import SingleLinkage
 from topoalign.mapper.cover import Cover, KMapperCover, _as_lens
+from topoalign.mapper.graph import MapperGraph
 from topoalign.mapper.graph_topology import GraphHomology, graph_homology
 from topoalign.mapper.sample_graph import nearest_in_sample, sample_mapper_graph
 from topoalign.mapper.scale import distance_matrix, hausdorff_scale, lens_jumps, lens_resolution, sample_rows
@@ -77,10 +78,12 @@ class AutoChoice:
     _sample: "_Sample | None" = field(default=None, repr=False)
     _rows: np.ndarray | None = field(default=None, repr=False)  # the sample's rows of the whole data
 
-    def resampled_graphs(self, n_resamples: int = 8, fraction: float = 0.8, random_state: int | None = 0):
+    def resampled_graphs(
+        self, n_resamples: int = 8, fraction: float = 0.8, random_state: int | None = 0
+    ) -> Iterator[tuple[np.ndarray, MapperGraph]]:
         """``(rows, graph)`` for ``n_resamples`` subsamples of the sample, built with the chosen cover and scale
         (members are rows of the whole data): the resamples ``confidence.topology_summary`` reads."""
-        if self._sample is None:
+        if self._sample is None or self._rows is None:  # (set together)
             return
         rng = np.random.default_rng(random_state)
         s = len(self._rows)
@@ -167,23 +170,27 @@ def choose_parameters(
         choice.b0, choice.b1 = h.b0, h.b1
         progress(1.0, choice.reason)
         return choice
-    sample = _Sample(D, LW, nearest)
-    choice = _choose_shape(sample, spans, delta, metric, gain, n_resamples, random_state, progress, len(X))
-    choice._sample, choice._rows = sample, rows
+    sampled = _Sample(D, LW, nearest)
+    choice = _choose_shape(sampled, spans, delta, metric, gain, n_resamples, random_state, progress, len(X))
+    choice._sample, choice._rows = sampled, rows
     return choice
 
 
-_STATES: OrderedDict[tuple, tuple[np.ndarray, float, np.ndarray]] = OrderedDict()
+# (sample digest, shape, dtype, n, metric, n_draws, random_state) -> (distances, CMO delta, nearest neighbours)
+_StateKey = tuple[bytes, tuple[int, ...], str, int, str, int, int | None]
+_STATES: OrderedDict[_StateKey, tuple[np.ndarray, float, np.ndarray]] = OrderedDict()
 _STATES_SIZE = 4  # ~20 MB each at 2,000 rows: the last few representations a dashboard rebuilds
 _STATES_LOCK = threading.Lock()
 
 
 def _sample_state(
-    W: np.ndarray, n: int, metric: str, n_draws: int, random_state
+    W: np.ndarray, n: int, metric: str, n_draws: int, random_state: int | None
 ) -> tuple[np.ndarray, float, np.ndarray]:
     """(distance matrix, CMO delta, nearest neighbours) of a sample, remembered for the process: a cover edit in the
     dashboard rebuilds the same representations, whose sample work is then done."""
-    digest = hashlib.blake2b(np.ascontiguousarray(W).view(np.uint8), digest_size=16).digest()
+    data = np.ascontiguousarray(W).view(np.uint8)
+    # an ndarray is a buffer: numpy's stubs declare its __buffer__ for Python >= 3.12 only
+    digest = hashlib.blake2b(data, digest_size=16).digest()  # type: ignore[arg-type]
     key = (digest, W.shape, str(W.dtype), n, metric, n_draws, random_state)
     with _STATES_LOCK:
         if key in _STATES:
@@ -201,11 +208,11 @@ def _sample_state(
 class _Sample:
     """The sample's distances, made once; graphs at any cover and scale from them (``sample_graph``)."""
 
-    def __init__(self, D: np.ndarray, lens: np.ndarray, nearest: np.ndarray):
+    def __init__(self, D: np.ndarray, lens: np.ndarray, nearest: np.ndarray) -> None:
         self.D, self.lens, self.nearest = D, lens, nearest
         self._adjacency: dict[float, np.ndarray] = {}
 
-    def graph(self, cover: Cover, threshold: float, rows: np.ndarray | None = None):
+    def graph(self, cover: Cover, threshold: float, rows: np.ndarray | None = None) -> MapperGraph:
         A = self._adjacency.get(threshold)
         if A is None:
             A = self._adjacency[threshold] = self.D < threshold
@@ -232,7 +239,7 @@ def _ladder(spans: np.ndarray, LW: np.ndarray, gain: float) -> list[list[int]]:
     return out
 
 
-def _read(graph, homology: GraphHomology, n: int) -> dict[str, Any]:
+def _read(graph: MapperGraph, homology: GraphHomology, n: int) -> dict[str, Any]:
     comp_rows = [np.unique(np.concatenate([graph.nodes[i].members for i in c])) for c in homology.components()]
     sizes = np.array([len(r) for r in comp_rows]) if comp_rows else np.zeros(0)
     small = float(sizes[sizes < SMALL_COMPONENT * n].sum()) / max(n, 1)
@@ -249,7 +256,8 @@ def _read(graph, homology: GraphHomology, n: int) -> dict[str, Any]:
 
 def _runs(cells: list[dict[str, Any]]) -> list[tuple[int, int]]:
     """(start, stop) of the maximal runs of equal (b0, b1) among unfragmented cells, in ladder order."""
-    runs, start = [], 0
+    runs: list[tuple[int, int]] = []
+    start = 0
     for j in range(1, len(cells) + 1):
         if (
             j == len(cells)
@@ -268,7 +276,15 @@ def target_nodes(n: int) -> int:
 
 
 def _choose_shape(
-    sample: _Sample, spans, delta, metric, gain, n_resamples, random_state, progress, n_total
+    sample: _Sample,
+    spans: np.ndarray,
+    delta: float,
+    metric: str,
+    gain: float,
+    n_resamples: int,
+    random_state: int | None,
+    progress: Progress,
+    n_total: int,
 ) -> AutoChoice:
     s = len(sample.D)
     ladder = _ladder(spans, sample.lens, gain)
@@ -296,7 +312,7 @@ def _choose_shape(
     signature = (base[best[0]]["b0"], base[best[0]]["b1"])
     # the setting: an inner cover of a run with that topology, at delta or a neighbouring scale, nearest the target
     # size (a slightly larger scale often keeps the topology over finer covers, where delta already shreds)
-    candidates = []
+    candidates: list[tuple[float, int, int, int]] = []  # (scale, run start, run stop, cover index)
     for a, cells in rows.items():
         for start, stop in runs[a] if a != read_at or runs[a] else [best]:
             if (cells[start]["b0"], cells[start]["b1"]) != signature:
@@ -306,7 +322,7 @@ def _choose_shape(
     candidates.sort(key=lambda t: (round(abs(np.log(max(rows[t[0]][t[3]]["n_nodes"], 1) / target)), 1), t[0], t[3]))
     rng = np.random.default_rng(random_state)
     resamples = [np.sort(rng.choice(s, max(3, int(round(0.8 * s))), replace=False)) for _ in range(n_resamples)]
-    tried = []
+    tried: list[tuple[float, int, int, int, float]] = []
     for a, start, stop, pick in candidates[:MAX_TRIED]:
         cell = rows[a][pick]
         agree = _reproduced(sample, cell, gain, cell["delta"], resamples)
@@ -368,7 +384,7 @@ def _fallback(cells: list[dict[str, Any]], target: int) -> tuple[int, int]:
     return j, j + 1
 
 
-def _reproduced(sample: _Sample, cell, gain, delta, resamples) -> float:
+def _reproduced(sample: _Sample, cell: dict[str, Any], gain: float, delta: float, resamples: list[np.ndarray]) -> float:
     """Share of the resamples whose graph (same cover and scale) has the cell's loops and large components (a
     resample is sparser: a row it leaves isolated says nothing about the shape)."""
     if not resamples:

@@ -19,8 +19,8 @@ of scikit-learn's DBSCAN on each element.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, Literal, TypeVar
 
 import numpy as np
 
@@ -28,12 +28,18 @@ from topoalign.errors import InvalidInputError, LimitExceededError
 from topoalign.progress import Progress, null_progress
 from topoalign.cores import one_blas_thread, usable_cores
 from topoalign.mapper.cluster import DBSCAN, Clusterer, SingleLinkage, make_clusterer
-from topoalign.mapper.cover import Cover, _as_lens
+from topoalign.mapper.cover import Cover, CoverElement, _as_lens
 from topoalign.mapper.graph import MapperGraph, MapperNode, edges_from_members
 from topoalign.mapper.neighbors import _ROWS, default_device
 
 if TYPE_CHECKING:  # pandas, for the hints only: its import costs ~0.2 s of every command-line start
     import pandas as pd
+
+    from topoalign.mapper.dbscan import WithinEps
+
+T = TypeVar("T")
+# (labels or None, the element's within-eps pairs as global rows or None) of one cover element
+Labelled = tuple[np.ndarray | None, tuple[np.ndarray, np.ndarray] | None]
 
 
 def build_mapper_graph(
@@ -151,7 +157,7 @@ def _lens_means(lens: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
 POOL_MIN_WORK = 2e9  # sum of m^2 d over the elements below which one thread is faster than the pool
 
 
-def _pair_work(elements: list, d: int) -> float:
+def _pair_work(elements: list[CoverElement], d: int) -> float:
     """Sum of m^2 d over the cover elements: the all-pairs work, a proxy for what the pool could share out. Small
     graphs (hundreds of elements of ~100 rows) are Python-bound: threads only contend for the GIL there (10,000 x 32
     with 15 x 15 intervals, 6e7: 0.09 s on one thread, 0.135 s on two; 5,000 MiniLM rows, 9e8: 0.075 / 0.11 s;
@@ -164,14 +170,14 @@ def _threads() -> int:
 
 
 def _cluster_elements(
-    clusterer: Clusterer, X: np.ndarray, elements: list, min_points: int, device: str | None
-) -> Iterator[tuple[int, tuple, np.ndarray | None]]:
+    clusterer: Clusterer, X: np.ndarray, elements: list[CoverElement], min_points: int, device: str | None
+) -> Iterator[tuple[int, CoverElement, np.ndarray | None]]:
     """``(k, element, labels or None)`` in cover order. On the CPU, DBSCAN and single linkage cluster the cover
     elements on a thread pool (one thread per core), each with single-threaded BLAS: numpy releases the GIL in the
     products, and independent elements scale better than threaded BLAS on small products (whose threads spin when
     the cores are shared)."""
 
-    def run(item):
+    def run(item: CoverElement) -> np.ndarray | None:
         _, rows = item
         return clusterer.fit_predict(X[rows], device=device) if len(rows) >= min_points else None
 
@@ -206,8 +212,8 @@ REUSE_MIN_SHARE = 0.25  # reuse an earlier element's pairs when it holds at leas
 
 
 def _dbscan_elements(
-    clusterer: DBSCAN, X: np.ndarray, elements: list, min_points: int, workers: int
-) -> Iterator[tuple[int, tuple, np.ndarray | None]]:
+    clusterer: DBSCAN, X: np.ndarray, elements: list[CoverElement], min_points: int, workers: int
+) -> Iterator[tuple[int, CoverElement, np.ndarray | None]]:
     """DBSCAN of every cover element, each pair's distance decided once where elements overlap.
 
     Overlapping cover elements share rows. An element whose within-eps graph turned out sparse keeps its pairs
@@ -245,26 +251,26 @@ def _dbscan_elements(
             p = int(np.argmax(shared))
             if shared[p] >= REUSE_MIN_SHARE * len(rows):
                 parent[k] = p
-    futures: dict[int, Any] = {}
+    futures: dict[int, Future[Labelled] | _Done[Labelled]] = {}
     prune_stats = [0, 0]  # elements that tried the lower bounds, and those where they did not separate the rows
     probe_stats = [0, 0]  # elements that tried the pivots first, and those that turned out sparse
-    proj_box: list = []
+    proj_box: list[tuple[np.ndarray, float] | None] = []
     proj_lock = threading.Lock()
 
-    def projection():
+    def projection() -> tuple[np.ndarray, float] | None:
         # made on first use: graphs whose elements are all small (no pruning below _ROWS rows) never pay for it
         with proj_lock:
             if not proj_box:
                 proj_box.append(_projection(X, metric))
         return proj_box[0]
 
-    def _count(f) -> None:
+    def _count(f: WithinEps) -> None:
         # once most elements find the bounds useless, the rest skip them (the data are not low-rank enough)
         if f.Ak is not None:
             prune_stats[0] += 1
             prune_stats[1] += int(f.prune_failed)
 
-    def settle_first(f) -> tuple[np.ndarray | None, bool, bool]:
+    def settle_first(f: WithinEps) -> tuple[np.ndarray | None, bool, bool]:
         """Dense elements settle from a few pivot columns before any projection or pair list is made: (labels or
         None, whether the element looked dense, whether the pivots ran). Once most elements turn out sparse, the
         rest skip the pivots."""
@@ -275,12 +281,13 @@ def _dbscan_elements(
         probe_stats[1] += int(labels is None and degree <= 2 * SPARSE_DEGREE)
         return labels, labels is not None or degree > 2 * SPARSE_DEGREE, True
 
-    def run(k: int):
+    def run(k: int) -> Labelled:
         rows = elements[k][1]
         m = len(rows)
         if m < min_points:
             return None, None
-        known = None
+        known: tuple[np.ndarray, np.ndarray] | None = None
+        f: WithinEps | None = None
         if parent[k] >= 0:
             _, gp = futures[parent[k]].result()
             if gp is not None:
@@ -299,9 +306,10 @@ def _dbscan_elements(
         use = m > _ROWS and not (prune_stats[0] >= 4 and prune_stats[1] > prune_stats[0] // 2)
         proj = projection() if use else None
         proj = None if proj is None else (proj[0][rows], proj[1])
-        use = proj is not None
+        pairs: tuple[np.ndarray, np.ndarray] | None
         if known is None:
-            if use:
+            assert f is not None  # made above for every element without known pairs
+            if proj is not None:
                 f.use_projection(proj)
             pairs = f.pairs(max_pairs=cap)
             _count(f)
@@ -311,7 +319,7 @@ def _dbscan_elements(
             shared = member[rows, parent[k]]
             new_rows = np.flatnonzero(~shared)
             perm = np.concatenate([new_rows, np.flatnonzero(shared)])
-            f = WithinEps(X[rows[perm]], eps, metric, proj=(proj[0][perm], proj[1]) if use else None)
+            f = WithinEps(X[rows[perm]], eps, metric, proj=(proj[0][perm], proj[1]) if proj is not None else None)
             pairs = f.pairs(max_pairs=cap - len(known[0]), row_stop=len(new_rows))
             _count(f)
             if pairs is not None:
@@ -326,7 +334,7 @@ def _dbscan_elements(
         if parent[j] >= 0:
             last_child[parent[j]] = j
     with one_blas_thread():
-        pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
+        pool: ThreadPoolExecutor | _Inline = ThreadPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
         try:
             small = pool.submit(small_elements_labels, X, [elements[k][1] for k in small_k], eps, min_samples, metric)
             for k in range(K):  # cover order: a parent is submitted (and started) before its children
@@ -336,35 +344,35 @@ def _dbscan_elements(
                 labels = small.result()[small_at[k]] if k in small_at else futures[k].result()[0]
                 # drop pair lists nobody needs any more (children finish before later elements are read)
                 if last_child[k] < 0:
-                    futures[k] = None
+                    futures.pop(k, None)
                 if parent[k] >= 0 and last_child[parent[k]] == k:
-                    futures[parent[k]] = None
+                    futures.pop(parent[k], None)
                 yield k, item, labels
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # a build stopped early (max_nodes) drops queued work
 
 
-class _Done:
-    def __init__(self, value):
+class _Done(Generic[T]):
+    def __init__(self, value: T) -> None:
         self.value = value
 
-    def result(self):
+    def result(self) -> T:
         return self.value
 
 
 class _Inline:
     """``submit`` runs at once (one worker: no pool, and profilers see the work)."""
 
-    def submit(self, fn, *args):
+    def submit(self, fn: Callable[..., T], *args: Any) -> _Done[T]:
         return _Done(fn(*args))
 
-    def shutdown(self, wait=True, cancel_futures=False):
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         pass
 
-    def __enter__(self):
+    def __enter__(self) -> _Inline:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         return False
 
 

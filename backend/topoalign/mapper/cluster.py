@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Self, TypeGuard
 
 import numpy as np
 
@@ -41,23 +41,24 @@ from topoalign.mapper.neighbors import DENSE_LIMIT, METRICS, radius_mask, radius
 from topoalign.mapper.placement import NearestRows, labels_first, ordered_labels, place_noise
 
 # auto eps depends on the data and four settings only, and a cover change rebuilds the same data: remembered here
-_AUTO_EPS: OrderedDict[tuple, float] = OrderedDict()
+# (data digest, shape, k, quantile, metric, random_state, sample) -> eps
+_AUTO_EPS: OrderedDict[tuple[bytes, tuple[int, ...], int, float, str, int | None, int], float] = OrderedDict()
 _AUTO_EPS_SIZE = 64
 _AUTO_EPS_LOCK = threading.Lock()
 
 
-def _is_int(v) -> bool:
+def _is_int(v: object) -> TypeGuard[int | np.integer]:
     return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
 
-def _is_num(v) -> bool:
+def _is_num(v: object) -> TypeGuard[float | np.integer | np.floating]:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
 MAX_RADIUS = 1e150  # radii are squared on the way (1e308 overflows); far beyond any activation distance
 
 
-def _is_radius(v) -> bool:
+def _is_radius(v: object) -> bool | np.bool_:
     """A finite positive distance that can be squared in float64."""
     return _is_num(v) and 0 < v <= MAX_RADIUS
 
@@ -65,14 +66,16 @@ def _is_radius(v) -> bool:
 class Clusterer:
     kind = "clusterer"
     _param_names: tuple[str, ...] = ()
+    metric: str
 
     def get_params(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self._param_names}
 
     def params(self) -> dict[str, Any]:
         out = {"kind": self.kind, **self.get_params()}
-        if getattr(self, "eps_", None) is not None and self.get_params().get("eps") == "auto":
-            out["eps_resolved"] = float(self.eps_)
+        eps_ = getattr(self, "eps_", None)
+        if eps_ is not None and self.get_params().get("eps") == "auto":
+            out["eps_resolved"] = float(eps_)
         return out
 
     def __repr__(self) -> str:
@@ -81,12 +84,12 @@ class Clusterer:
     def _check_metric(self) -> None:
         check_param(type(self).__name__, "metric", self.metric, self.metric in METRICS, f"one of {list(METRICS)}")
 
-    def check_params(self) -> "Clusterer":
+    def check_params(self) -> Self:
         """Validate the parameters that do not depend on the data; returns self."""
         self._check_metric()
         return self
 
-    def prepare(self, X: np.ndarray, *, random_state: int | None = 0) -> "Clusterer":
+    def prepare(self, X: np.ndarray, *, random_state: int | None = 0) -> Self:
         """Validate against the whole data (n x d) and fix data-dependent parameters; returns self."""
         return self.check_params()
 
@@ -110,6 +113,7 @@ NOISE_RULES = ("drop", "keep", "attach")
 class DBSCAN(Clusterer):
     kind = "dbscan"
     _param_names = ("eps", "min_samples", "metric", "eps_quantile", "noise")
+    eps_: float  # the radius used: ``eps``, or the one chosen for ``eps="auto"`` by ``prepare``
 
     def __init__(
         self,
@@ -118,7 +122,7 @@ class DBSCAN(Clusterer):
         metric: str = "euclidean",
         eps_quantile: float = 0.5,
         noise: str = "drop",
-    ):
+    ) -> None:
         self.eps = eps
         self.min_samples = min_samples
         self.metric = metric
@@ -131,7 +135,7 @@ class DBSCAN(Clusterer):
             del out["noise"]
         return out
 
-    def check_params(self):
+    def check_params(self) -> Self:
         self._check_metric()
         check_param("DBSCAN", "noise", self.noise, self.noise in NOISE_RULES, f"one of {list(NOISE_RULES)}")
         check_param(
@@ -153,7 +157,7 @@ class DBSCAN(Clusterer):
             check_param("DBSCAN", "eps", self.eps, _is_radius(self.eps), f"a float in (0, {MAX_RADIUS:g}] or 'auto'")
         return self
 
-    def prepare(self, X, *, random_state=0):
+    def prepare(self, X: np.ndarray, *, random_state: int | None = 0) -> Self:
         self.check_params()
         check_param(
             "DBSCAN",
@@ -177,7 +181,7 @@ class DBSCAN(Clusterer):
             return labels
         return place_noise(X[rows], labels, metric=self.metric, attach=self.noise == "attach")
 
-    def fit_predict(self, X, *, device=None):
+    def fit_predict(self, X: np.ndarray, *, device: str | None = None) -> np.ndarray:
         if getattr(self, "eps_", None) is None:
             self.prepare(X)
         return element_labels(X, self.eps_, self.min_samples, self.metric, device=device)
@@ -199,7 +203,9 @@ def auto_eps(
     k = int(min(max(min_samples, 2), len(X)))
     key = None
     if random_state is not None or len(X) <= sample:
-        digest = hashlib.blake2b(np.ascontiguousarray(X).view(np.uint8), digest_size=16).digest()
+        data = np.ascontiguousarray(X).view(np.uint8)
+        # an ndarray is a buffer: numpy's stubs declare its __buffer__ for Python >= 3.12 only
+        digest = hashlib.blake2b(data, digest_size=16).digest()  # type: ignore[arg-type]
         key = (digest, X.shape, k, float(quantile), metric, random_state, sample)
         with _AUTO_EPS_LOCK:
             if key in _AUTO_EPS:
@@ -242,7 +248,7 @@ class SingleLinkage(Clusterer):
         metric: str = "euclidean",
         min_points: int | None = None,
         join_isolated: bool = False,
-    ):
+    ) -> None:
         self.distance_threshold = distance_threshold
         self.n_clusters = n_clusters
         self.gap_bins = gap_bins
@@ -263,7 +269,7 @@ class SingleLinkage(Clusterer):
         # copies and pickles carry the parameters, not a build's caches
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
-    def prepare(self, X, *, random_state=0):
+    def prepare(self, X: np.ndarray, *, random_state: int | None = 0) -> Self:
         self.check_params()
         self._nearest = NearestRows(X, self.metric) if self.join_isolated else None
         return self
@@ -275,9 +281,10 @@ class SingleLinkage(Clusterer):
         alone = np.flatnonzero(sizes[labels] == 1)
         if not len(alone):
             return labels
-        if getattr(self, "_nearest", None) is None or self._nearest.n != len(X):
-            self._nearest = NearestRows(X, self.metric)
-        nn = self._nearest.of(rows[alone])
+        nearest: NearestRows | None = getattr(self, "_nearest", None)
+        if nearest is None or nearest.n != len(X):
+            nearest = self._nearest = NearestRows(X, self.metric)
+        nn = nearest.of(rows[alone])
         where = np.searchsorted(rows, nn)
         inside = (where < len(rows)) & (rows[np.minimum(where, len(rows) - 1)] == nn)
         if not inside.any():
@@ -286,7 +293,7 @@ class SingleLinkage(Clusterer):
         joined = pair_components(len(rows), np.r_[np.arange(len(rows)), a], np.r_[labels_first(labels), b])
         return ordered_labels(joined)
 
-    def check_params(self):
+    def check_params(self) -> Self:
         self._check_metric()
         check_param(
             "SingleLinkage", "join_isolated", self.join_isolated, isinstance(self.join_isolated, bool), "a bool"
@@ -343,7 +350,7 @@ class SingleLinkage(Clusterer):
         t = float(self.distance_threshold)
         return DBSCAN(eps=float(np.nextafter(t, 0.0)), min_samples=1, metric=self.metric).prepare(np.zeros((1, 1)))
 
-    def fit_predict(self, X, *, device=None):
+    def fit_predict(self, X: np.ndarray, *, device: str | None = None) -> np.ndarray:
         n = len(X)
         if self.distance_threshold is not None:
             if n <= DENSE_LIMIT:
@@ -356,8 +363,11 @@ class SingleLinkage(Clusterer):
         if self.n_clusters is not None:
             k = min(int(self.n_clusters), n)
             keep = np.argsort(w, kind="stable")[: n - k]
-        else:
+        elif self.gap_bins is not None:
             keep = np.flatnonzero(w < gap_threshold(w, int(self.gap_bins)))
+        else:  # none of the three options given (fit_predict without prepare)
+            self.check_params()  # raises the parameter error
+            raise AssertionError("unreachable")
         return ordered_labels(pair_components(n, src[keep], dst[keep]))
 
 
@@ -391,12 +401,12 @@ class HDBSCAN(Clusterer):
     kind = "hdbscan"
     _param_names = ("min_cluster_size", "min_samples", "metric")
 
-    def __init__(self, min_cluster_size: int = 5, min_samples: int | None = None, metric: str = "euclidean"):
+    def __init__(self, min_cluster_size: int = 5, min_samples: int | None = None, metric: str = "euclidean") -> None:
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.metric = metric
 
-    def check_params(self):
+    def check_params(self) -> Self:
         self._check_metric()
         check_param(
             "HDBSCAN",
@@ -415,7 +425,7 @@ class HDBSCAN(Clusterer):
             )
         return self
 
-    def prepare(self, X, *, random_state=0):
+    def prepare(self, X: np.ndarray, *, random_state: int | None = 0) -> Self:
         self.check_params()
         check_param(
             "HDBSCAN",
@@ -430,12 +440,13 @@ class HDBSCAN(Clusterer):
     def min_cube_points(self) -> int:
         return int(self.min_cluster_size)
 
-    def fit_predict(self, X, *, device=None):
+    def fit_predict(self, X: np.ndarray, *, device: str | None = None) -> np.ndarray:
         from sklearn.cluster import HDBSCAN as SkHDBSCAN
 
-        return SkHDBSCAN(
+        labels: np.ndarray = SkHDBSCAN(
             min_cluster_size=self.min_cluster_size, min_samples=self.min_samples, metric=self.metric, copy=True
         ).fit_predict(np.asarray(X, dtype=np.float64))
+        return labels
 
 
 CLUSTERERS: dict[str, type[Clusterer]] = {c.kind: c for c in (DBSCAN, SingleLinkage, HDBSCAN)}
@@ -448,9 +459,11 @@ def make_clusterer(spec: Clusterer | dict[str, Any] | str, **params: Any) -> Clu
         return spec
     if isinstance(spec, dict):
         params = {**spec, **params}
-        spec = params.pop("kind", "dbscan")
-    check_param("Mapper", "clusterer", spec, spec in CLUSTERERS, f"one of {sorted(CLUSTERERS)}")
-    cls = CLUSTERERS[spec]
+        kind = params.pop("kind", "dbscan")
+    else:
+        kind = spec
+    check_param("Mapper", "clusterer", kind, kind in CLUSTERERS, f"one of {sorted(CLUSTERERS)}")
+    cls = CLUSTERERS[kind]
     unknown = sorted(k for k, v in params.items() if k not in cls._param_names)
     if unknown:
         raise InvalidParameterError(

@@ -22,6 +22,10 @@ import numpy as np
 
 from topoalign.errors import InvalidParameterError, check_param
 
+IntervalCounts = int | list[int]  # one count for every lens dimension, or one per dimension
+Overlaps = float | list[float]
+CoverElement = tuple[tuple[int, ...], np.ndarray]  # (interval index per lens dimension, sorted int64 rows)
+
 
 class Cover:
     """Base class: subclasses implement ``_intervals(values, n, p) -> (lower, upper)`` per lens dimension."""
@@ -29,6 +33,11 @@ class Cover:
     kind = "cover"
     _n_name = "n_intervals"
     _p_name = "overlap"
+    intervals_: list[tuple[np.ndarray, np.ndarray]]
+
+    def __init__(self, n_intervals: IntervalCounts = 10, overlap: Overlaps = 0.3) -> None:
+        self.n_intervals = n_intervals
+        self.overlap = overlap
 
     def get_params(self) -> dict[str, Any]:
         return {
@@ -43,7 +52,7 @@ class Cover:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
     # -- fitting ----------------------------------------------------------------------------------------------
-    def _per_dim(self, name: str, value, n_dims: int) -> list:
+    def _per_dim(self, name: str, value: object, n_dims: int) -> list[Any]:
         values = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value] * n_dims
         check_param(
             type(self).__name__,
@@ -54,7 +63,7 @@ class Cover:
         )
         return values
 
-    def check_params(self, n_dims: int | None = None) -> tuple[list, list]:
+    def check_params(self, n_dims: int | None = None) -> tuple[list[int], list[float]]:
         """Validate the parameters (per-dimension lists need ``n_dims``); returns them per dimension."""
         owner = type(self).__name__
         n_raw, p_raw = getattr(self, self._n_name), getattr(self, self._p_name)
@@ -86,7 +95,7 @@ class Cover:
             (lens[:, [k]] >= lo[None, :]) & (lens[:, [k]] <= hi[None, :]) for k, (lo, hi) in enumerate(self.intervals_)
         ]
 
-    def elements(self, lens: np.ndarray) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
+    def elements(self, lens: np.ndarray) -> Iterator[CoverElement]:
         """Non-empty cover elements ``(index tuple, sorted int64 rows)``, in ``itertools.product`` order."""
         masks = self.memberships(lens)
         rows_first = [np.flatnonzero(masks[0][:, i]) for i in range(masks[0].shape[1])]
@@ -99,7 +108,7 @@ class Cover:
             if len(rows):
                 yield tuple(int(i) for i in index), rows.astype(np.int64)
 
-    def fit_elements(self, lens: np.ndarray) -> list[tuple[tuple[int, ...], np.ndarray]]:
+    def fit_elements(self, lens: np.ndarray) -> list[CoverElement]:
         return list(self.fit(lens).elements(lens))
 
     @property
@@ -112,11 +121,7 @@ class UniformCover(Cover):
 
     kind = "uniform"
 
-    def __init__(self, n_intervals: int | list[int] = 10, overlap: float | list[float] = 0.3):
-        self.n_intervals = n_intervals
-        self.overlap = overlap
-
-    def _intervals(self, values, n, p):
+    def _intervals(self, values: np.ndarray, n: int, p: float) -> tuple[np.ndarray, np.ndarray]:
         lo_v, hi_v = float(values.min()), float(values.max())
         length = (hi_v - lo_v) / ((n - 1) * (1 - p) + 1)
         lower = lo_v + np.arange(n) * length * (1 - p)
@@ -130,11 +135,7 @@ class BalancedCover(Cover):
 
     kind = "balanced"
 
-    def __init__(self, n_intervals: int | list[int] = 10, overlap: float | list[float] = 0.3):
-        self.n_intervals = n_intervals
-        self.overlap = overlap
-
-    def _intervals(self, values, n, p):
+    def _intervals(self, values: np.ndarray, n: int, p: float) -> tuple[np.ndarray, np.ndarray]:
         length = 1.0 / ((n - 1) * (1 - p) + 1)
         q_lo = np.arange(n) * length * (1 - p)
         q_hi = np.minimum(q_lo + length, 1.0)
@@ -149,11 +150,11 @@ class KMapperCover(Cover):
     _n_name = "n_cubes"
     _p_name = "perc_overlap"
 
-    def __init__(self, n_cubes: int | list[int] = 10, perc_overlap: float | list[float] = 0.3):
+    def __init__(self, n_cubes: IntervalCounts = 10, perc_overlap: Overlaps = 0.3) -> None:
         self.n_cubes = n_cubes
         self.perc_overlap = perc_overlap
 
-    def _intervals(self, values, n, p):
+    def _intervals(self, values: np.ndarray, n: int, p: float) -> tuple[np.ndarray, np.ndarray]:
         # kmapper: bounds = (min, max); inner_range = ((n-1)/n) * range; inset = (range - inner_range) / 2;
         # radius = range / (2 n (1 - p)); centers = linspace(min + inset, max - inset, n);
         # a row is in a cube when center - radius <= value <= center + radius (elementwise, float64).
@@ -172,7 +173,7 @@ class KMapperCover(Cover):
 COVERS: dict[str, type[Cover]] = {c.kind: c for c in (KMapperCover, UniformCover, BalancedCover)}  # the default first
 
 
-def make_cover(kind: str | Cover, n_intervals=10, overlap=0.3) -> Cover:
+def make_cover(kind: str | Cover, n_intervals: IntervalCounts = 10, overlap: Overlaps = 0.3) -> Cover:
     """A cover by name (``uniform``, ``balanced``, ``kmapper``) with intervals per dimension and overlap."""
     if isinstance(kind, Cover):
         return kind
@@ -180,7 +181,9 @@ def make_cover(kind: str | Cover, n_intervals=10, overlap=0.3) -> Cover:
     return COVERS[kind](n_intervals, overlap)
 
 
-def check_intervals_overlap(owner: str, ns, ps, n_name: str = "n_intervals", p_name: str = "overlap") -> None:
+def check_intervals_overlap(
+    owner: str, ns: object, ps: object, n_name: str = "n_intervals", p_name: str = "overlap"
+) -> None:
     """Intervals per dimension are ints >= 1; overlaps are in [0, 1)."""
     for n in ns if isinstance(ns, (list, tuple)) else [ns]:
         check_param(
@@ -196,21 +199,21 @@ def check_intervals_overlap(owner: str, ns, ps, n_name: str = "n_intervals", p_n
         )
 
 
-def check_cover_cost(owner: str, ns, n_rows: int) -> None:
+def check_cover_cost(owner: str, ns: int | list[int] | tuple[int, ...], n_rows: int) -> None:
     """Refuse a cover whose cost is over budget before anything is allocated (``topoalign.limits``): its elements
     (the product of the intervals per lens dimension) and its membership tables (rows x intervals per dimension)."""
     from topoalign import limits
 
-    ns = [int(n) for n in (ns if isinstance(ns, (list, tuple)) else [ns])]
+    counts = [int(n) for n in (ns if isinstance(ns, (list, tuple)) else [ns])]
     limits.check(
-        f"The cover of {owner} ({' x '.join(map(str, ns))} intervals)",
-        float(np.prod(ns, dtype=float)),
+        f"The cover of {owner} ({' x '.join(map(str, counts))} intervals)",
+        float(np.prod(counts, dtype=float)),
         "max_cover_cells",
         hint="Use fewer intervals.",
     )
     limits.check(
-        f"The cover of {owner} on {n_rows:,} rows ({' + '.join(map(str, ns))} intervals)",
-        float(n_rows) * float(sum(ns)),
+        f"The cover of {owner} on {n_rows:,} rows ({' + '.join(map(str, counts))} intervals)",
+        float(n_rows) * float(sum(counts)),
         "max_cover_membership",
         hint="Use fewer intervals.",
     )
@@ -227,7 +230,7 @@ def _as_lens(lens: np.ndarray) -> np.ndarray:
     return lens
 
 
-def _jsonable(v):
+def _jsonable(v: object) -> object:
     if isinstance(v, np.ndarray):
         return v.tolist()
     if isinstance(v, np.generic):

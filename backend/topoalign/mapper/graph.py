@@ -25,6 +25,7 @@ file alone can answer label queries; ``from_json`` reads it back as the graph's 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -97,7 +98,8 @@ class MapperGraph:
         return idx
 
     def node_stimuli(self, node_id: str) -> np.ndarray:
-        return self.stimulus_ids[self.node(node_id).members]
+        ids: np.ndarray = self.stimulus_ids[self.node(node_id).members]
+        return ids
 
     def member_sets(self) -> set[frozenset[int]]:
         """Distinct member sets: the object Mapper parity is judged on."""
@@ -159,7 +161,7 @@ class MapperGraph:
             bounds = np.searchsorted(uniq // n_keys, np.arange(n_nodes + 1))
             names = keys.names
             for i, node in enumerate(self.nodes):
-                if many[i]:
+                if numeric is not None and many[i]:  # (many is set for numeric columns only)
                     m = node.members
                     out[i][col] = {"mean": float(numeric[m][codes[m] >= 0].sum() / n_valid[i])}
                 elif n_valid[i] == 0:
@@ -177,7 +179,8 @@ class MapperGraph:
             return []
         cached = getattr(self, "_label_code_cache", None)
         if cached is not None and cached[0] is self.labels:
-            return cached[1]
+            remembered: list[tuple[str, np.ndarray, _LabelKeys, np.ndarray | None]] = cached[1]
+            return remembered
         import pandas as pd
 
         out = []
@@ -199,10 +202,11 @@ class MapperGraph:
         return out
 
     # -- exports ----------------------------------------------------------------------------------------------
-    def to_networkx(self) -> nx.Graph:
+    def to_networkx(self) -> nx.Graph[str]:
         import networkx as nx
 
-        g = nx.Graph(**{k: v for k, v in self.params.items() if isinstance(v, (str, int, float))})
+        g: nx.Graph[str] = nx.Graph()
+        g.graph.update({k: v for k, v in self.params.items() if isinstance(v, (str, int, float))})
         for n in self.nodes:
             g.add_node(
                 n.id,
@@ -216,11 +220,11 @@ class MapperGraph:
             g.add_edge(e.source, e.target, shared=e.shared, jaccard=e.jaccard, stability=e.stability)
         return g
 
-    def to_graphml(self, path) -> None:
+    def to_graphml(self, path: str | os.PathLike[str]) -> None:
         """GraphML with scalar attributes (members as a space-separated string; GraphML has no lists)."""
         import networkx as nx
 
-        g = nx.Graph()
+        g: nx.Graph[str] = nx.Graph()
         for n in self.nodes:
             attrs = {
                 "size": n.size,

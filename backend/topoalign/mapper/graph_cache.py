@@ -11,8 +11,12 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
 
 from topoalign.mapper.graph import MapperGraph
+
+if TYPE_CHECKING:
+    from topoalign.store import Store
 
 MAX_BYTES = 256 * 2**20
 GRAPH_KIND = "graph"
@@ -38,13 +42,13 @@ def _put(key: tuple[str, str], graph: MapperGraph) -> None:
             _held[0] -= dropped
 
 
-def remember(store, artifact_id: str, payload: dict) -> None:
+def remember(store: Store, artifact_id: str, payload: dict[str, Any]) -> None:
     """Seed the cache with a graph just stored from ``payload`` (what its JSON file holds): the joint layout asked
     for next does not parse it again."""
     _put((str(store.data_dir), artifact_id), MapperGraph.from_json(payload))
 
 
-def stored_graph(store, artifact_id: str) -> MapperGraph:
+def stored_graph(store: Store, artifact_id: str) -> MapperGraph:
     """The stored graph ``artifact_id`` (NotFoundError when the catalog has no such graph), as a fresh
     ``MapperGraph`` whose node and edge lists are shared with the cache: callers may set attributes such as
     ``labels`` on it but must not change its nodes or edges."""

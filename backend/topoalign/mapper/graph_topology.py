@@ -19,8 +19,15 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+    from topoalign.mapper.graph import MapperGraph
 
 MAX_EDGES = 50_000  # above this many edges b1 is not computed (triangle listing would dominate a build)
 
@@ -43,7 +50,7 @@ class GraphHomology:
     _adjacency: list[list[int]] = field(default_factory=list, repr=False)
 
     @classmethod
-    def of(cls, n_nodes: int, edges) -> "GraphHomology":
+    def of(cls, n_nodes: int, edges: npt.ArrayLike) -> "GraphHomology":
         e = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
         if len(e):
             e = np.sort(e, axis=1)
@@ -61,7 +68,7 @@ class GraphHomology:
         if len(e) > MAX_EDGES:
             return h
         tree = {(min(u, int(p)), max(u, int(p))) for u, p in enumerate(parent.tolist()) if p >= 0}
-        cols = {}
+        cols: dict[tuple[int, int], int] = {}
         for u, v in e.tolist():
             if (u, v) not in tree:
                 cols[(u, v)] = len(cols)
@@ -82,20 +89,8 @@ class GraphHomology:
         h._pivots = pivots
         h.b1 = len(cols) - len(pivots)
         free = [edge for edge, j in cols.items() if j not in pivots]
-        h.loops = [h._fundamental_cycle(u, v) for u, v in free]
+        h.loops = [_fundamental_cycle(parent, u, v) for u, v in free]
         return h
-
-    def _fundamental_cycle(self, u: int, v: int) -> list[int]:
-        """Tree path u -> lowest common ancestor -> v: with the edge (v, u) it closes the cycle."""
-        parent = self._tree_parent
-        up, seen = [u], {u: 0}
-        while parent[up[-1]] >= 0:
-            up.append(int(parent[up[-1]]))
-            seen[up[-1]] = len(up) - 1
-        down = [v]
-        while down[-1] not in seen:
-            down.append(int(parent[down[-1]]))
-        return up[: seen[down[-1]] + 1] + down[-2::-1]
 
     def components(self) -> list[np.ndarray]:
         """Node indices of each component, in component order."""
@@ -160,6 +155,19 @@ def _bfs_forest(n: int, adjacency: list[list[int]]) -> tuple[np.ndarray, np.ndar
     return parent, component, order
 
 
+def _fundamental_cycle(parent: np.ndarray, u: int, v: int) -> list[int]:
+    """Tree path u -> lowest common ancestor -> v in the BFS forest ``parent``: with the edge (v, u) it closes the
+    cycle."""
+    up, seen = [u], {u: 0}
+    while parent[up[-1]] >= 0:
+        up.append(int(parent[up[-1]]))
+        seen[up[-1]] = len(up) - 1
+    down = [v]
+    while down[-1] not in seen:
+        down.append(int(parent[down[-1]]))
+    return up[: seen[down[-1]] + 1] + down[-2::-1]
+
+
 def _reduce(row: int, pivots: dict[int, int]) -> int:
     while row:
         p = row.bit_length() - 1
@@ -176,17 +184,35 @@ def _reduce_into(row: int, pivots: dict[int, int]) -> None:
         pivots[row.bit_length() - 1] = row
 
 
-def graph_homology(graph) -> GraphHomology:
+def graph_homology(graph: MapperGraph) -> GraphHomology:
     """``GraphHomology`` of a ``MapperGraph`` (nodes in graph order)."""
     index = {nd.id: i for i, nd in enumerate(graph.nodes)}
     edges = np.array([(index[e.source], index[e.target]) for e in graph.edges], dtype=np.int64).reshape(-1, 2)
     return GraphHomology.of(len(graph.nodes), edges)
 
 
-def betti_numbers(graph) -> tuple[int, int | None]:
+def betti_numbers(graph: MapperGraph) -> tuple[int, int | None]:
     """(b0, b1) of a ``MapperGraph``'s clique complex."""
     h = graph_homology(graph)
     return h.b0, h.b1
+
+
+def membership_matrix(members: list[np.ndarray], n: int) -> sparse.csr_matrix:
+    """(n_sets x n) 0/1 int32 matrix of the member rows of each set."""
+    from scipy import sparse  # imported where used: scipy.sparse costs ~0.1 s of every command-line start
+
+    if not members:
+        # an empty (0 x n) matrix: scipy-stubs type the shape-only constructor as float64
+        return sparse.csr_matrix((0, n), dtype=np.int32)  # type: ignore[arg-type]
+    rows = np.concatenate([np.full(len(m), i) for i, m in enumerate(members)])
+    cols = np.concatenate(members)
+    return sparse.csr_matrix((np.ones(len(cols), dtype=np.int32), (rows, cols)), shape=(len(members), n))
+
+
+def restricted(M: sparse.csr_matrix, keep: np.ndarray) -> sparse.csr_matrix:
+    """``M`` with its columns outside ``keep`` (an (n,) 0/1 int32 mask) zeroed."""
+    out: sparse.csr_matrix = M.multiply(keep[None, :]).tocsr()
+    return out
 
 
 def best_matches(
@@ -198,19 +224,11 @@ def best_matches(
 ) -> np.ndarray:
     """For each member set of A, the index of the member set of B with the highest Jaccard overlap (>= threshold),
     else -1. With ``rows`` (the stimuli B was built on), A's sets are first restricted to those rows."""
-    from scipy import sparse
-
-    def matrix(sets):
-        if not sets:
-            return sparse.csr_matrix((0, n), dtype=np.int32)
-        r = np.concatenate([np.full(len(m), i) for i, m in enumerate(sets)])
-        return sparse.csr_matrix((np.ones(len(r), dtype=np.int32), (r, np.concatenate(sets))), shape=(len(sets), n))
-
-    A, B = matrix(members_a), matrix(members_b)
+    A, B = membership_matrix(members_a, n), membership_matrix(members_b, n)
     if rows is not None:
         keep = np.zeros(n, dtype=np.int32)
         keep[rows] = 1
-        A = A.multiply(keep[None, :]).tocsr()
+        A = restricted(A, keep)
     out = np.full(len(members_a), -1, dtype=np.int64)
     if not members_a or not members_b:
         return out

@@ -18,7 +18,7 @@ pandas is imported only by the functions that take a label frame (a Mapper build
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
@@ -50,7 +50,9 @@ def categorical_summary(counts: dict[str, int], n_valid: int) -> dict[str, Any]:
     return {"counts": counts, "dominant": dominant, "purity": top / n_valid}
 
 
-def label_summary(labels: pd.DataFrame | None, stimulus_ids, *, top: int = 3) -> dict[str, dict[str, Any]]:
+def label_summary(
+    labels: pd.DataFrame | None, stimulus_ids: np.ndarray | Sequence[str], *, top: int = 3
+) -> dict[str, dict[str, Any]]:
     """Per label column over the given stimuli (a region's ``dominant_labels``): the dominant key, its ``purity``
     (also as ``share``) and the ``top`` counts ranked by count then key; or ``{"mean"}`` for a numeric column with
     more than ``MANY_VALUES`` distinct values in the whole frame. Columns without a value here, and ``text``, are
@@ -81,7 +83,7 @@ def label_summary(labels: pd.DataFrame | None, stimulus_ids, *, top: int = 3) ->
     return out
 
 
-def labels_to_json(labels: pd.DataFrame, stimulus_ids: np.ndarray) -> dict[str, list]:
+def labels_to_json(labels: pd.DataFrame, stimulus_ids: np.ndarray) -> dict[str, list[Any]]:
     """Label columns as JSON lists aligned with ``stimulus_ids`` (missing values and unknown ids -> null; values
     other than str, bool, int and float -> their text)."""
     import pandas as pd
@@ -94,7 +96,7 @@ def labels_to_json(labels: pd.DataFrame, stimulus_ids: np.ndarray) -> dict[str, 
     return out
 
 
-def labels_from_json(columns: dict[str, list], stimulus_ids: np.ndarray) -> pd.DataFrame:
+def labels_from_json(columns: dict[str, list[Any]], stimulus_ids: np.ndarray) -> pd.DataFrame:
     """The label frame (indexed by ``stimulus_ids``) of ``labels_to_json``'s output; ``InvalidInputError`` unless
     every column is a list with one value per stimulus."""
     from topoalign.errors import InvalidInputError

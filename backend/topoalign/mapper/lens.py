@@ -12,11 +12,12 @@ or an array of user values.
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
+import numpy.typing as npt
 
-from topoalign.errors import InvalidParameterError, check_param
+from topoalign.errors import InvalidParameterError, check_param, param_error
 from topoalign.mapper.neighbors import METRICS, metric_rows
 from topoalign.representation import Representation
 
@@ -46,8 +47,9 @@ class Lens:
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[0] == 0:
             raise InvalidParameterError(f"A lens needs a non-empty 2-D matrix (n x d); got shape {X.shape}.")
-        if getattr(self, "metric", "euclidean") not in METRICS:
-            check_param(type(self).__name__, "metric", self.metric, False, f"one of {list(METRICS)}")
+        metric = getattr(self, "metric", "euclidean")
+        if metric not in METRICS:
+            check_param(type(self).__name__, "metric", metric, False, f"one of {list(METRICS)}")
         values = np.asarray(self._transform(X, labels), dtype=np.float64)
         return values.reshape(len(X), -1)
 
@@ -55,9 +57,13 @@ class Lens:
         raise NotImplementedError
 
 
-def _check_int(owner: str, name: str, value, lo: int, hi: int | None = None) -> None:
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= lo
-    ok = ok and (hi is None or value <= hi)
+def _check_int(owner: str, name: str, value: object, lo: int, hi: int | None = None) -> None:
+    ok = (
+        isinstance(value, (int, np.integer))
+        and not isinstance(value, bool)
+        and value >= lo
+        and (hi is None or value <= hi)
+    )
     allowed = f"an int in [{lo}, {hi}]" if hi is not None else f"an int >= {lo}"
     check_param(owner, name, value, ok, allowed)
 
@@ -69,12 +75,12 @@ class PCALens(Lens):
     kind = "pca"
     _param_names = ("n_components", "metric", "random_state")
 
-    def __init__(self, n_components: int = 2, metric: str = "euclidean", random_state: int | None = 0):
+    def __init__(self, n_components: int = 2, metric: str = "euclidean", random_state: int | None = 0) -> None:
         self.n_components = n_components
         self.metric = metric
         self.random_state = random_state
 
-    def _transform(self, X, labels):
+    def _transform(self, X: np.ndarray, labels: pd.DataFrame | None) -> np.ndarray:
         from topoalign.mapper.pca import pca_transform
 
         n, d = X.shape
@@ -85,7 +91,8 @@ class PCALens(Lens):
             return values
         from sklearn.decomposition import PCA
 
-        return PCA(n_components=self.n_components, random_state=self.random_state).fit_transform(rows)
+        components: np.ndarray = PCA(n_components=self.n_components, random_state=self.random_state).fit_transform(rows)
+        return components
 
 
 class UMAPLens(Lens):
@@ -101,14 +108,14 @@ class UMAPLens(Lens):
         min_dist: float = 0.1,
         metric: str = "euclidean",
         random_state: int = 0,
-    ):
+    ) -> None:
         self.n_components = n_components
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
         self.metric = metric
         self.random_state = random_state
 
-    def _transform(self, X, labels):
+    def _transform(self, X: np.ndarray, labels: pd.DataFrame | None) -> np.ndarray:
         import umap
 
         n, d = X.shape
@@ -128,7 +135,8 @@ class UMAPLens(Lens):
             metric=self.metric,
             random_state=self.random_state,
         )
-        return model.fit_transform(np.asarray(X, dtype=np.float32))
+        embedding: np.ndarray = model.fit_transform(np.asarray(X, dtype=np.float32))
+        return embedding
 
 
 class NormLens(Lens):
@@ -136,8 +144,9 @@ class NormLens(Lens):
 
     kind = "norm"
 
-    def _transform(self, X, labels):
-        return np.linalg.norm(np.asarray(X, dtype=np.float64), axis=1)
+    def _transform(self, X: np.ndarray, labels: pd.DataFrame | None) -> np.ndarray:
+        norms: np.ndarray = np.linalg.norm(np.asarray(X, dtype=np.float64), axis=1)
+        return norms
 
 
 class _ReferenceLens(Lens):
@@ -154,7 +163,7 @@ class _ReferenceLens(Lens):
         return X[np.sort(rng.choice(len(X), self.max_reference, replace=False))]
 
     @staticmethod
-    def _chunks(X: np.ndarray, ref: np.ndarray):
+    def _chunks(X: np.ndarray, ref: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
         """Squared Euclidean distances to the reference rows, in row blocks of bounded memory."""
         ref_sq = np.einsum("ij,ij->i", ref, ref)
         step = max(1, 2_000_000 // max(len(ref), 1))
@@ -179,13 +188,13 @@ class DensityLens(_ReferenceLens):
         metric: str = "euclidean",
         max_reference: int = 20000,
         random_state: int | None = 0,
-    ):
+    ) -> None:
         self.bandwidth = bandwidth
         self.metric = metric
         self.max_reference = max_reference
         self.random_state = random_state
 
-    def _transform(self, X, labels):
+    def _transform(self, X: np.ndarray, labels: pd.DataFrame | None) -> np.ndarray:
         X = metric_rows(X, self.metric)
         h = self.bandwidth
         if h is None:
@@ -206,13 +215,13 @@ class EccentricityLens(_ReferenceLens):
 
     def __init__(
         self, p: float = 1.0, metric: str = "euclidean", max_reference: int = 20000, random_state: int | None = 0
-    ):
+    ) -> None:
         self.p = p
         self.metric = metric
         self.max_reference = max_reference
         self.random_state = random_state
 
-    def _transform(self, X, labels):
+    def _transform(self, X: np.ndarray, labels: pd.DataFrame | None) -> np.ndarray:
         check_param("EccentricityLens", "p", self.p, isinstance(self.p, (int, float)) and self.p > 0, "a float > 0")
         X = metric_rows(X, self.metric)
         ref = self._reference(X)
@@ -228,17 +237,18 @@ class KNNDistanceLens(Lens):
     kind = "knn"
     _param_names = ("k", "metric")
 
-    def __init__(self, k: int = 5, metric: str = "euclidean"):
+    def __init__(self, k: int = 5, metric: str = "euclidean") -> None:
         self.k = k
         self.metric = metric
 
-    def _transform(self, X, labels):
+    def _transform(self, X: np.ndarray, labels: pd.DataFrame | None) -> np.ndarray:
         from sklearn.neighbors import NearestNeighbors
 
         _check_int("KNNDistanceLens", "k", self.k, 1, len(X) - 1)
         X = metric_rows(X, self.metric)
         dist, _ = NearestNeighbors(n_neighbors=self.k + 1).fit(X).kneighbors(X)
-        return dist[:, self.k]
+        kth: np.ndarray = dist[:, self.k]
+        return kth
 
 
 class LabelLens(Lens):
@@ -247,14 +257,15 @@ class LabelLens(Lens):
     kind = "label"
     _param_names = ("column",)
 
-    def __init__(self, column: str):
+    def __init__(self, column: str) -> None:
         self.column = column
 
-    def _transform(self, X, labels):
+    def _transform(self, X: np.ndarray, labels: pd.DataFrame | None) -> np.ndarray:
         import pandas as pd
 
         cols = [] if labels is None else [str(c) for c in labels.columns]
-        check_param("LabelLens", "column", self.column, self.column in cols, f"a label column, one of {cols}")
+        if labels is None or self.column not in cols:
+            raise param_error("LabelLens", "column", self.column, f"a label column, one of {cols}")
         s = labels[[c for c in labels.columns if str(c) == self.column][0]]
         if len(s) != len(X):
             raise InvalidParameterError(
@@ -278,7 +289,7 @@ class ValuesLens(Lens):
     kind = "values"
     _param_names = ("sha256",)
 
-    def __init__(self, values):
+    def __init__(self, values: npt.ArrayLike) -> None:
         self.values = values
 
     @property
@@ -286,7 +297,7 @@ class ValuesLens(Lens):
         arr = np.ascontiguousarray(np.asarray(self.values, dtype=np.float64))
         return hashlib.sha256(repr(arr.shape).encode() + arr.tobytes()).hexdigest()[:32]
 
-    def _transform(self, X, labels):
+    def _transform(self, X: np.ndarray, labels: pd.DataFrame | None) -> np.ndarray:
         values = np.asarray(self.values, dtype=np.float64)
         ok = values.ndim in (1, 2) and len(values) == len(X)
         check_param("ValuesLens", "values", f"array of shape {values.shape}", ok, f"an array of {len(X)} rows")
@@ -332,25 +343,24 @@ def make_lens(spec: Lens | str | dict[str, Any] | np.ndarray, *, metric: str | N
         kwargs: dict[str, Any] = {}
         if arg:
             name = _SPEC_ARG.get(kind)
-            check_param(
-                "Mapper", "lens", spec, name is not None, "a lens spec such as 'pca:2', 'knn:5', 'label:COLUMN'"
-            )
+            if name is None:
+                raise param_error("Mapper", "lens", spec, "a lens spec such as 'pca:2', 'knn:5', 'label:COLUMN'")
             kwargs[name] = arg if kind == "label" else _number(arg, spec)
         spec = {"kind": kind, **kwargs}
     if not isinstance(spec, dict):
         check_param("Mapper", "lens", spec, False, "a lens spec string, dict or array")
-    spec = dict(spec)
-    kind = spec.pop("kind", None)
-    check_param("Mapper", "lens", kind, kind in LENSES, f"one of {sorted(LENSES)}")
-    cls = LENSES[kind]
+    params = dict(spec)
+    lens_kind = params.pop("kind", None)
+    check_param("Mapper", "lens", lens_kind, lens_kind in LENSES, f"one of {sorted(LENSES)}")
+    cls = LENSES[lens_kind]
     if metric is not None and "metric" in cls._param_names:
-        spec.setdefault("metric", metric)
-    unknown = sorted(set(spec) - set(cls._param_names) - ({"values"} if cls is ValuesLens else set()))
+        params.setdefault("metric", metric)
+    unknown = sorted(set(params) - set(cls._param_names) - ({"values"} if cls is ValuesLens else set()))
     if unknown:
         raise InvalidParameterError(
             f"{cls.__name__} has no parameter {unknown[0]!r}; its parameters are {list(cls._param_names)}."
         )
-    return cls(**spec)
+    return cls(**params)
 
 
 def _number(text: str, spec: str) -> int | float:
@@ -365,7 +375,11 @@ def _number(text: str, spec: str) -> int | float:
 
 
 def compute_lens(
-    rep_or_X: Representation | np.ndarray, spec, *, labels: pd.DataFrame | None = None, metric: str | None = None
+    rep_or_X: Representation | np.ndarray,
+    spec: Lens | str | dict[str, Any] | np.ndarray,
+    *,
+    labels: pd.DataFrame | None = None,
+    metric: str | None = None,
 ) -> np.ndarray:
     """Lens values (n x k float64) of a representation's rows (labels taken from it) or of a matrix."""
     lens = make_lens(spec, metric=metric)

@@ -20,7 +20,12 @@ re-check).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Iterable, Iterator, overload
+
 import numpy as np
+
+if TYPE_CHECKING:  # imported where used: torch costs seconds at import
+    import torch
 
 _TILE = 2048  # distance tiles of at most 3072 x 3072 float32 (36 MB)
 _F32_EPS = float(np.finfo(np.float32).eps)
@@ -40,8 +45,10 @@ def radius_pairs(
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     X32, X64, sq_radius = _prepared(X, radius, metric)
     sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
-    find = _candidates_torch if device is not None and device != "cpu" else _candidates_numpy
-    parts = [find(X32, sqn, a, b, c, e, sq_radius, strict, device) for a, b, c, e in _tiles(n)]
+    if device is not None and device != "cpu":
+        parts = [_candidates_torch(X32, sqn, a, b, c, e, sq_radius, strict, device) for a, b, c, e in _tiles(n)]
+    else:
+        parts = [_candidates_numpy(X32, sqn, a, b, c, e, sq_radius, strict) for a, b, c, e in _tiles(n)]
     ii = _cat([p[0] for p in parts])
     jj = _cat([p[1] for p in parts])
     amb_i = _cat([p[2] for p in parts])
@@ -53,7 +60,7 @@ def radius_pairs(
     return ii, jj
 
 
-def _tiles(n: int, tile: int = _TILE):
+def _tiles(n: int, tile: int = _TILE) -> Iterator[tuple[int, int, int, int]]:
     """Upper-triangle tiles (row range, column range) covering all pairs i < j."""
     if n <= int(tile * 1.5):
         yield 0, n, 0, n
@@ -65,14 +72,29 @@ def _tiles(n: int, tile: int = _TILE):
                 yield a, min(n, a + tile), c, min(n, c + tile)
 
 
-def _band(d: int, max_sq_rows: float, max_sq_cols: float, sq_radius: float) -> float:
+@overload
+def _band(d: int, max_sq_rows: float, max_sq_cols: float, sq_radius: float) -> float: ...
+@overload
+def _band(d: int, max_sq_rows: np.ndarray, max_sq_cols: np.ndarray, sq_radius: float) -> np.ndarray: ...
+def _band(
+    d: int, max_sq_rows: float | np.ndarray, max_sq_cols: float | np.ndarray, sq_radius: float
+) -> float | np.ndarray:
+    """The band around ``sq_radius`` outside which float32 products decide a pair, for a tile (or, with arrays of
+    squared norms, for each of a batch of elements)."""
     # A bound on the float32 rounding of |x|^2 + |y|^2 - 2 x.y for the whole tile: a dot product of length d errs by
     # at most d u |x||y| <= d u (|x|^2 + |y|^2) / 2 (u = eps / 2, unit roundoff), each squared norm by d u |x|^2,
     # the three additions by a few u of their magnitudes; doubled for margin.
     return (2 * d + 8) * _F32_EPS * (max_sq_rows + max_sq_cols + sq_radius) + 1e-30
 
 
-def _candidates_numpy(X32, sqn, a, b, c, e, sq_radius, strict, device):
+# (sure i, sure j, ambiguous i, ambiguous j) of one tile: pairs decided by the float32 products, and pairs within the
+# rounding band of the radius, for the float64 check
+Candidates = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _candidates_numpy(
+    X32: np.ndarray, sqn: np.ndarray, a: int, b: int, c: int, e: int, sq_radius: float, strict: bool
+) -> Candidates:
     d = X32.shape[1]
     diagonal = a == c
     # X @ X.T runs as a symmetric rank-k update (half the flops) in numpy
@@ -92,7 +114,9 @@ def _candidates_numpy(X32, sqn, a, b, c, e, sq_radius, strict, device):
     return r[sure], col[sure], r[~sure], col[~sure]
 
 
-def _sq_dist_tile_torch(X32, sqn, a, b, c, e, sq_radius, device):
+def _sq_dist_tile_torch(
+    X32: np.ndarray, sqn: np.ndarray, a: int, b: int, c: int, e: int, sq_radius: float, device: str
+) -> tuple[torch.Tensor, float]:
     """Squared distances of rows a:b to rows c:e in one torch product, and the float32 rounding band around eps^2."""
     import torch
 
@@ -106,7 +130,9 @@ def _sq_dist_tile_torch(X32, sqn, a, b, c, e, sq_radius, device):
     return g, _band(d, float(sa.max()), float(sc.max()), sq_radius)
 
 
-def _candidates_torch(X32, sqn, a, b, c, e, sq_radius, strict, device):
+def _candidates_torch(
+    X32: np.ndarray, sqn: np.ndarray, a: int, b: int, c: int, e: int, sq_radius: float, strict: bool, device: str
+) -> Candidates:
     import torch
 
     g, band = _sq_dist_tile_torch(X32, sqn, a, b, c, e, sq_radius, device)
@@ -117,13 +143,15 @@ def _candidates_torch(X32, sqn, a, b, c, e, sq_radius, strict, device):
         r, col = r[upper], col[upper]
     vals = g[r, col]
     sure = (vals < sq_radius - band) if strict else (vals <= sq_radius - band)
-    r = (r + a).cpu().numpy()
-    col = (col + c).cpu().numpy()
-    sure = sure.cpu().numpy()
-    return r[sure], col[sure], r[~sure], col[~sure]
+    rows: np.ndarray = (r + a).cpu().numpy()
+    cols: np.ndarray = (col + c).cpu().numpy()
+    certain: np.ndarray = sure.cpu().numpy()
+    return rows[certain], cols[certain], rows[~certain], cols[~certain]
 
 
-def _exact_check(X, ii, jj, sq_radius, strict, metric) -> np.ndarray:
+def _exact_check(
+    X: np.ndarray, ii: np.ndarray, jj: np.ndarray, sq_radius: float, strict: bool, metric: str
+) -> np.ndarray:
     """float64 decision for pairs near the radius, from coordinate differences (no cancellation)."""
     keep = np.empty(len(ii), dtype=bool)
     step = max(1, 2_000_000 // max(X.shape[1], 1))
@@ -139,12 +167,13 @@ def _exact_check(X, ii, jj, sq_radius, strict, metric) -> np.ndarray:
     return keep
 
 
-def sparse_nonzero(mask: np.ndarray, count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def sparse_nonzero(mask: np.ndarray, count: int | np.integer | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``np.nonzero`` of a 2-D boolean matrix, several times faster when few entries are set: the scan runs over
     8-byte words, and only the set words are expanded to entries."""
     count = np.count_nonzero(mask) if count is None else count
     if count * 64 > mask.size or not mask.flags.c_contiguous:
-        return np.nonzero(mask)
+        rows, cols = np.nonzero(mask)
+        return rows, cols
     flat = mask.reshape(-1)
     whole = flat.size - flat.size % 8
     words = np.flatnonzero(flat[:whole].view(np.uint64))
@@ -155,7 +184,7 @@ def sparse_nonzero(mask: np.ndarray, count: int | None = None) -> tuple[np.ndarr
     return np.divmod(idx, mask.shape[1])
 
 
-def _cat(parts) -> np.ndarray:
+def _cat(parts: Iterable[np.ndarray]) -> np.ndarray:
     parts = [np.asarray(p, dtype=np.int64) for p in parts if len(p)]
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
@@ -196,7 +225,8 @@ def radius_mask(
     X32, X64, sq_radius = _prepared(X, radius, metric)
     sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
     mask = np.empty((n, n), dtype=bool)
-    amb_r, amb_c = [], []
+    amb_r: list[np.ndarray] = []
+    amb_c: list[np.ndarray] = []
     for a, b, c, e in _tiles(n):
         if device is not None and device != "cpu":
             sure, amb = _tile_mask_torch(X32, sqn, a, b, c, e, sq_radius, strict, device)
@@ -208,7 +238,8 @@ def radius_mask(
         if np.count_nonzero(amb):
             r, col = np.nonzero(amb)
             keep = col + c > r + a
-            amb_r.append(r[keep] + a), amb_c.append(col[keep] + c)
+            amb_r.append(r[keep] + a)
+            amb_c.append(col[keep] + c)
     ii, jj = _cat(amb_r), _cat(amb_c)
     if len(ii):
         keep = _exact_check(X if X64 is None else X64, ii, jj, sq_radius, strict, metric)
@@ -227,7 +258,7 @@ def metric_rows(X: np.ndarray, metric: str) -> np.ndarray:
     return X
 
 
-def _prepared(X: np.ndarray, radius: float, metric: str):
+def _prepared(X: np.ndarray, radius: float, metric: str) -> tuple[np.ndarray, np.ndarray | None, float]:
     """(float32 rows for the products, float64 rows for exact checks or None = use X, squared radius)."""
     if metric == "cosine":
         X64 = np.asarray(X, dtype=np.float64)
@@ -241,7 +272,9 @@ def _prepared(X: np.ndarray, radius: float, metric: str):
     return (X - X.mean(axis=0, dtype=np.float64)).astype(np.float32), None, float(radius) ** 2
 
 
-def _tile_mask_numpy(X32, sqn, a, b, c, e, sq_radius, strict):
+def _tile_mask_numpy(
+    X32: np.ndarray, sqn: np.ndarray, a: int, b: int, c: int, e: int, sq_radius: float, strict: bool
+) -> tuple[np.ndarray, np.ndarray]:
     d = X32.shape[1]
     g = X32[a:b] @ X32[a:b].T if a == c else X32[a:b] @ X32[c:e].T
     g *= -2.0
@@ -254,7 +287,9 @@ def _tile_mask_numpy(X32, sqn, a, b, c, e, sq_radius, strict):
     return sure, amb
 
 
-def _tile_mask_torch(X32, sqn, a, b, c, e, sq_radius, strict, device):
+def _tile_mask_torch(
+    X32: np.ndarray, sqn: np.ndarray, a: int, b: int, c: int, e: int, sq_radius: float, strict: bool, device: str
+) -> tuple[np.ndarray, np.ndarray]:
     g, band = _sq_dist_tile_torch(X32, sqn, a, b, c, e, sq_radius, device)
     sure = (g < sq_radius - band) if strict else (g <= sq_radius - band)
     amb = (g <= sq_radius + band) & ~sure
@@ -290,6 +325,11 @@ def augmented(X32: np.ndarray, sqn: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 class FusedRadius:
     """Exact within-radius decisions for the rows of one matrix via fused float32 products (see above)."""
 
+    n: int
+    d: int
+    Bk: np.ndarray  # set with ``Ak`` by ``use_projection``
+    prune_above: float
+
     def __init__(
         self,
         X: np.ndarray,
@@ -297,7 +337,7 @@ class FusedRadius:
         metric: str = "euclidean",
         strict: bool = False,
         proj: tuple[np.ndarray, float] | None = None,
-    ):
+    ) -> None:
         X = np.asarray(X)
         self.n, self.d = X.shape
         self.metric, self.strict = metric, strict
@@ -313,7 +353,7 @@ class FusedRadius:
             sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
             self.A[:, d] = sqn
             self.A[:, d + 1] = 1.0
-            self._B = None  # made on first use: pruned elements never need it
+            self._B: np.ndarray | None = None  # made on first use: pruned elements never need it
         else:
             X32, X64, self.sq = _prepared(X, radius, metric)
             self.Xexact = X if X64 is None else X64
@@ -322,7 +362,7 @@ class FusedRadius:
         max_sqn = float(sqn.max()) if self.n else 0.0
         self.band = _band(self.d + 2, max_sqn, max_sqn, self.sq)
         self.lo, self.hi = self.sq - self.band, self.sq + self.band
-        self.Ak = None
+        self.Ak: np.ndarray | None = None  # the rows' projections, augmented (``use_projection``); None: no pruning
         self.prune_failed = False
         if proj is not None:
             self.use_projection(proj)
@@ -349,7 +389,7 @@ class FusedRadius:
             self._B = self._b_rows(slice(None))
         return self._B
 
-    def _b_rows(self, J) -> np.ndarray:
+    def _b_rows(self, J: slice | np.ndarray) -> np.ndarray:
         """Rows J of B, from A when B is not made (a few columns need no full copy)."""
         if self._B is not None:
             return self._B[J]
@@ -361,26 +401,34 @@ class FusedRadius:
         B[:, d + 1] = A[:, d]
         return B
 
-    def _sure(self, g: np.ndarray, out=None) -> np.ndarray:
-        return (np.less if self.strict else np.less_equal)(g, self.lo, out=out)
+    def _sure(self, g: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        sure: np.ndarray = (np.less if self.strict else np.less_equal)(g, self.lo, out=out)
+        return sure
 
     def _exact(self, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
         return _exact_check(self.Xexact, ii, jj, self.sq, self.strict, self.metric)
 
+    @overload
+    def pairs(self, max_pairs: None = None, row_stop: int | None = None) -> tuple[np.ndarray, np.ndarray]: ...
+    @overload
+    def pairs(self, max_pairs: int, row_stop: int | None = None) -> tuple[np.ndarray, np.ndarray] | None: ...
     def pairs(self, max_pairs: int | None = None, row_stop: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
         """All pairs i < j within the radius, or None once more than ``max_pairs`` candidates turned up.
         ``row_stop``: only the pairs with ``i < row_stop`` (the pairs among the later rows are known)."""
         n = self.n
         stop = n if row_stop is None else min(n, row_stop)
-        out_i, out_j, amb_i, amb_j = [], [], [], []
-        total = 0
+        out_i: list[np.ndarray] = []
+        out_j: list[np.ndarray] = []
+        amb_i: list[np.ndarray] = []
+        amb_j: list[np.ndarray] = []
+        total: int | np.integer = 0
         prune = self.Ak is not None
         # with a cap, a small first block estimates the density before the full-size blocks (see below)
         starts = [0] + list(range(_FIRST_ROWS if max_pairs is not None else _ROWS, min(n - 1, stop), _ROWS))
         for a, b in zip(starts, starts[1:] + [stop]):
             if a >= min(n - 1, stop):
                 break
-            if prune:
+            if prune and self.Ak is not None:
                 cand = (self.Ak[a:b] @ self.Bk[a:].T) <= self.prune_above
                 count = np.count_nonzero(cand)
                 if count <= _PRUNE_MAX * cand.size:
@@ -400,8 +448,10 @@ class FusedRadius:
                     if max_pairs is not None and total > max_pairs:
                         return None
                     sure = self._sure(vals)
-                    out_i.append(r[sure]), out_j.append(c[sure])
-                    amb_i.append(r[~sure]), amb_j.append(c[~sure])
+                    out_i.append(r[sure])
+                    out_j.append(c[sure])
+                    amb_i.append(r[~sure])
+                    amb_j.append(c[~sure])
                     continue
                 prune = False  # the bounds do not separate these rows: plain products from here on
                 self.prune_failed = True
@@ -425,10 +475,13 @@ class FusedRadius:
             r += a
             c += a
             if sure.all():
-                out_i.append(r), out_j.append(c)
+                out_i.append(r)
+                out_j.append(c)
             else:
-                out_i.append(r[sure]), out_j.append(c[sure])
-                amb_i.append(r[~sure]), amb_j.append(c[~sure])
+                out_i.append(r[sure])
+                out_j.append(c[sure])
+                amb_i.append(r[~sure])
+                amb_j.append(c[~sure])
         ii, jj = _cat(out_i), _cat(out_j)
         ai, aj = _cat(amb_i), _cat(amb_j)
         if len(ai):

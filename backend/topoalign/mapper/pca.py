@@ -38,6 +38,6 @@ def pca_transform(X: np.ndarray, n_components: int) -> np.ndarray | None:
     top = np.argmax(np.abs(Vt), axis=1)
     Vt = Vt * np.sign(Vt[np.arange(d), top])[:, np.newaxis]
     components = np.array(Vt[:n_components, :], copy=True)
-    scores = X @ components.T
+    scores: np.ndarray = X @ components.T
     scores -= mean.reshape(1, -1) @ components.T
     return scores

@@ -74,8 +74,9 @@ class NearestRows:
             todo = np.array([r for r in query.tolist() if r not in self._found], dtype=np.int64)
             if len(todo) and self._reference is None:
                 self._reference = self.X if self.metric == "euclidean" else metric_rows(self.X, self.metric)
-        if len(todo):
-            found = nearest_rows(self._reference[todo], self._reference, exclude=todo)
+            reference = self._reference
+        if len(todo) and reference is not None:  # (made above whenever there are rows to do)
+            found = nearest_rows(reference[todo], reference, exclude=todo)
             with self._lock:
                 self._found.update(zip(todo.tolist(), found.tolist()))
         return np.array([self._found[r] for r in query.tolist()], dtype=np.int64)

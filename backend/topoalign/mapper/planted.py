@@ -9,37 +9,42 @@ Gaussian noise of standard deviation ``noise`` per dimension. ``planted_shape`` 
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
 from topoalign.errors import check_param
 
+Point = tuple[float, float]
+Maker = Callable[[int, np.random.Generator, float], np.ndarray]  # (n, rng, width) -> (n x 2) points in the plane
 
-def _circle(n, rng, r=1.0, c=(0.0, 0.0), width=0.0):
+
+def _circle(n: int, rng: np.random.Generator, r: float = 1.0, c: Point = (0.0, 0.0), width: float = 0.0) -> np.ndarray:
     t = rng.uniform(0, 2 * np.pi, n)
     rr = r + rng.uniform(-width / 2, width / 2, n)
-    return np.c_[c[0] + rr * np.cos(t), c[1] + rr * np.sin(t)]
+    points: np.ndarray = np.c_[c[0] + rr * np.cos(t), c[1] + rr * np.sin(t)]
+    return points
 
 
-def _blob(n, rng, c, s=0.3):
+def _blob(n: int, rng: np.random.Generator, c: Point, s: float = 0.3) -> np.ndarray:
     return np.asarray(c, dtype=float) + rng.normal(0, s, (n, 2))
 
 
-def _segment(n, rng, a, b, width=0.0):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+def _segment(n: int, rng: np.random.Generator, a: Point, b: Point, width: float = 0.0) -> np.ndarray:
+    start, end = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     t = rng.uniform(0, 1, n)[:, None]
-    d = b - a
+    d = end - start
     normal = np.array([-d[1], d[0]]) / np.linalg.norm(d)
-    return a + t * d + rng.uniform(-width / 2, width / 2, n)[:, None] * normal
+    points: np.ndarray = start + t * d + rng.uniform(-width / 2, width / 2, n)[:, None] * normal
+    return points
 
 
-def _split(n, shares):
+def _split(n: int, shares: Sequence[float]) -> list[int]:
     counts = [int(n * s) for s in shares[:-1]]
     return counts + [n - sum(counts)]
 
 
-def _flares(n, rng, w):
+def _flares(n: int, rng: np.random.Generator, w: float) -> np.ndarray:
     return np.vstack(
         [
             _segment(k, rng, (0, 0), (2 * np.cos(a), 2 * np.sin(a)), w)
@@ -48,22 +53,23 @@ def _flares(n, rng, w):
     )
 
 
-def _blobs(n, rng, w):
+def _blobs(n: int, rng: np.random.Generator, w: float) -> np.ndarray:
     return np.vstack([_blob(k, rng, c) for k, c in zip(_split(n, [1 / 3] * 3), ((0, 0), (3, 0.5), (1.2, 2.8)))])
 
 
-def _loop_blobs(n, rng, w):
+def _loop_blobs(n: int, rng: np.random.Generator, w: float) -> np.ndarray:
     a, b, c = _split(n, [0.5, 0.25, 0.25])
     return np.vstack([_circle(a, rng, width=w), _blob(b, rng, (3.2, 0)), _blob(c, rng, (-3.2, 0.5))])
 
 
-def _ellipse(n, rng, w):
+def _ellipse(n: int, rng: np.random.Generator, w: float) -> np.ndarray:
     t = rng.uniform(0, 2 * np.pi, n)
-    return np.c_[2.5 * np.cos(t), 0.8 * np.sin(t)] + rng.uniform(-w / 2, w / 2, (n, 2))
+    points: np.ndarray = np.c_[2.5 * np.cos(t), 0.8 * np.sin(t)] + rng.uniform(-w / 2, w / 2, (n, 2))
+    return points
 
 
 # name -> (maker(n, rng, width), (b0, b1))
-SHAPES: dict[str, tuple[Callable, tuple[int, int]]] = {
+SHAPES: dict[str, tuple[Maker, tuple[int, int]]] = {
     "circle": (lambda n, rng, w: _circle(n, rng, width=w), (1, 1)),
     "two_circles": (
         lambda n, rng, w: np.r_[

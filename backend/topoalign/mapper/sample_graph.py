@@ -25,7 +25,8 @@ def nearest_in_sample(D: np.ndarray) -> np.ndarray:
     """(s,) index of each row's nearest other row, from the distance matrix."""
     D = D.copy()
     np.fill_diagonal(D, np.inf)
-    return np.argmin(D, axis=1)
+    nearest: np.ndarray = np.argmin(D, axis=1)
+    return nearest
 
 
 def sample_mapper_graph(

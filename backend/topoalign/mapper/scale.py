@@ -32,7 +32,7 @@ def distance_matrix(W: np.ndarray, metric: str = "euclidean") -> np.ndarray:
     """(s x s) float64 distances between the rows of W (euclidean, or cosine distance 1 - cos)."""
     W = metric_rows(W, metric)
     if metric == "cosine":
-        D = 1.0 - W @ W.T
+        D: np.ndarray = 1.0 - W @ W.T
         np.clip(D, 0.0, 2.0, out=D)
         np.fill_diagonal(D, 0.0)
         return D
@@ -40,7 +40,8 @@ def distance_matrix(W: np.ndarray, metric: str = "euclidean") -> np.ndarray:
     D = sq[:, None] + sq[None, :] - 2.0 * (W @ W.T)
     np.maximum(D, 0.0, out=D)
     np.fill_diagonal(D, 0.0)
-    return np.sqrt(D, out=D)
+    distances: np.ndarray = np.sqrt(D, out=D)
+    return distances
 
 
 def hausdorff_scale(

@@ -29,7 +29,7 @@ the reason and the candidates), so a graph can be rebuilt, or edited, with ``aut
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,16 +37,22 @@ from topoalign.errors import InvalidParameterError, check_param
 from topoalign.progress import Progress, null_progress, scaled
 from topoalign.mapper.auto import choose_parameters
 from topoalign.mapper.build import build_mapper_graph
-from topoalign.mapper.cluster import make_clusterer
+from topoalign.mapper.cluster import Clusterer, make_clusterer
 from topoalign.mapper.confidence import topology_summary
-from topoalign.mapper.cover import check_cover_cost, check_intervals_overlap, make_cover
+from topoalign.mapper.cover import Cover, check_cover_cost, check_intervals_overlap, make_cover
 from topoalign.mapper.graph import MapperGraph
-from topoalign.mapper.graph_cache import GRAPH_KIND, stored_graph
+from topoalign.mapper.graph_cache import GRAPH_KIND as GRAPH_KIND  # the artifact kind of graphs, for the API
+from topoalign.mapper.graph_cache import stored_graph
 from topoalign.mapper.graph_cache import remember as remember_graph
 from topoalign.mapper.lens import make_lens
 from topoalign.mapper.neighbors import METRICS
 from topoalign.mapper.stability import graph_stability, sweep
 from topoalign.representation import Representation
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from topoalign.store import ArtifactRecord, Store
 
 LENS_KIND = "lens"
 
@@ -69,7 +75,7 @@ class MapperParams:
     dedupe: bool = False
     stability: int = 0
     auto: str | bool = "shape"
-    auto_grid: dict[str, list] | None = None
+    auto_grid: dict[str, list[Any]] | None = None
     random_state: int = 0
 
     @property
@@ -156,14 +162,21 @@ class MapperParams:
             "random_state": self.random_state,
         }
 
-    def make_cover(self):
-        c = dict(self.cover)
+    def make_cover(self) -> Cover:
+        c = dict(_given(self.cover, "cover"))
         kind = c.pop("kind")
         return make_cover(kind, *c.values())
 
-    def make_clusterer(self):
-        c = {k: v for k, v in self.clusterer.items() if k != "eps_resolved"}
+    def make_clusterer(self) -> Clusterer:
+        c = {k: v for k, v in _given(self.clusterer, "clusterer").items() if k != "eps_resolved"}
         return make_clusterer(c)
+
+
+def _given(part: dict[str, Any] | None, name: str) -> dict[str, Any]:
+    """The parameters of the cover or clusterer of a request that gives them (None: ``auto`` chooses them)."""
+    if part is None:
+        raise InvalidParameterError(f"This Mapper request gives no {name}: 'auto' chooses it during the build.")
+    return part
 
 
 def validate_against(params: MapperParams, n: int, d: int, label_columns: list[str] | None = None) -> None:
@@ -205,10 +218,11 @@ def validate_against(params: MapperParams, n: int, d: int, label_columns: list[s
     if params.chooses:
         check_param("Mapper", "auto", params.auto, n >= 3, f"given at least 3 stimuli (got {n})")
         return
-    ms = params.clusterer.get("min_samples")
+    clusterer = _given(params.clusterer, "clusterer")
+    ms = clusterer.get("min_samples")
     if isinstance(ms, int):
         check_param(
-            "DBSCAN" if params.clusterer["kind"] == "dbscan" else "HDBSCAN",
+            "DBSCAN" if clusterer["kind"] == "dbscan" else "HDBSCAN",
             "min_samples",
             ms,
             ms <= n,
@@ -216,19 +230,20 @@ def validate_against(params: MapperParams, n: int, d: int, label_columns: list[s
         )
     if params.auto == "stability" and params.auto_grid:
         try:
-            _grid_settings(params.auto_grid)
+            _grid_settings(params.auto_grid, params.make_clusterer())
         except InvalidParameterError as exc:
             raise InvalidParameterError(f"The 'auto_grid' parameter of Mapper is invalid: {exc}") from None
 
 
 def lens_values(
-    store, rep_id: str, rep: Representation, lens_params: dict[str, Any], progress: Progress | None = None
+    store: Store, rep_id: str, rep: Representation, lens_params: dict[str, Any], progress: Progress | None = None
 ) -> np.ndarray:
     """Lens values of a stored representation, from the ``lens`` cache or computed and cached."""
     key = {"representation_id": rep_id, **lens_params}
     found = store.find_artifact(LENS_KIND, key)
     if found is not None:
-        return store.load_artifact(found.id)["values"]
+        stored: np.ndarray = store.load_artifact(found.id)["values"]
+        return stored
     (progress or null_progress)(0.0, f"computing the {lens_params['kind']} lens")
     lens = make_lens(dict(lens_params))
     labels = rep.label_frame() if rep.labels is not None else None
@@ -237,7 +252,7 @@ def lens_values(
     return values
 
 
-def cached_graph(store, rep_id: str, params: MapperParams):
+def cached_graph(store: Store, rep_id: str, params: MapperParams) -> tuple[ArtifactRecord, MapperGraph] | None:
     """The cached (artifact record, graph) for an identical request, or None."""
     rec = store.find_artifact(GRAPH_KIND, {"representation_id": rep_id, **params.to_dict()})
     if rec is None:
@@ -245,18 +260,18 @@ def cached_graph(store, rep_id: str, params: MapperParams):
     return rec, load_graph(store, rec.id)
 
 
-def load_graph(store, artifact_id: str) -> MapperGraph:
+def load_graph(store: Store, artifact_id: str) -> MapperGraph:
     return stored_graph(store, artifact_id)
 
 
 def graph_for_representation(
-    store,
+    store: Store,
     rep_id: str,
     params: dict[str, Any] | MapperParams,
     progress: Progress | None = None,
     *,
     max_nodes: int | None = None,
-):
+) -> tuple[ArtifactRecord, MapperGraph]:
     """``(artifact record, MapperGraph)`` for a stored representation: cached when an identical request was built."""
     progress = progress or null_progress
     params = params if isinstance(params, MapperParams) else MapperParams.from_dict(params)
@@ -298,8 +313,8 @@ def mapper_graph(
     X: np.ndarray,
     params: dict[str, Any] | None = None,
     *,
-    stimulus_ids=None,
-    labels=None,
+    stimulus_ids: np.ndarray | list[str] | None = None,
+    labels: pd.DataFrame | None = None,
     progress: Progress | None = None,
 ) -> MapperGraph:
     """The Mapper graph of an (n x d) matrix with the parameters and defaults of the API and the CLI: ``{}`` (or
@@ -318,8 +333,8 @@ def build_graph(
     lens: np.ndarray,
     params: MapperParams,
     *,
-    stimulus_ids=None,
-    labels=None,
+    stimulus_ids: np.ndarray | list[str] | None = None,
+    labels: pd.DataFrame | None = None,
     progress: Progress | None = None,
     max_nodes: int | None = None,
 ) -> MapperGraph:
@@ -335,7 +350,7 @@ def build_graph(
             X,
             lens,
             params.auto_grid,
-            cover=params.cover["kind"],
+            cover=_given(params.cover, "cover")["kind"],
             clusterer=params.make_clusterer(),
             n_resamples=max(params.stability, 3),
             random_state=params.random_state,
@@ -373,14 +388,24 @@ def build_graph(
 CONFIDENCE_RESAMPLES = 8  # resamples of the auto choice's sample behind the components' and loops' confidence
 
 
-def _build_chosen(X, lens, params: MapperParams, record, *, stimulus_ids, labels, progress, max_nodes) -> MapperGraph:
+def _build_chosen(
+    X: np.ndarray,
+    lens: np.ndarray,
+    params: MapperParams,
+    record: dict[str, Any],
+    *,
+    stimulus_ids: np.ndarray | list[str] | None,
+    labels: pd.DataFrame | None,
+    progress: Progress,
+    max_nodes: int | None,
+) -> MapperGraph:
     """The cover and clusterer chosen from the data (``mapper.auto``), then the graph on every row, with the
     confidence of its components and loops from resamples of the choice's sample (or, with ``stability``, of the
     data)."""
     choice = choose_parameters(
         X,
         lens,
-        strategy=params.auto,
+        strategy=str(params.auto),  # "shape" or "cmo" (``params.chooses``)
         metric=params.metric,
         cover=params.make_cover() if params.cover else None,
         random_state=params.random_state,
@@ -408,16 +433,23 @@ def _build_chosen(X, lens, params: MapperParams, record, *, stimulus_ids, labels
         graph.topology = topology_summary(
             graph, choice.resampled_graphs(CONFIDENCE_RESAMPLES, random_state=params.random_state)
         )
-    progress(
-        1.0, f"{len(graph.nodes)} nodes, {len(graph.edges)} edges; b0={graph.topology['b0']}, b1={graph.topology['b1']}"
-    )
+    topology = graph.topology_summary()
+    progress(1.0, f"{len(graph.nodes)} nodes, {len(graph.edges)} edges; b0={topology['b0']}, b1={topology['b1']}")
     return graph
 
 
-def _stability(graph, X, lens, cover, clusterer, params: MapperParams, progress) -> None:
+def _stability(
+    graph: MapperGraph,
+    X: np.ndarray,
+    lens: np.ndarray,
+    cover: Cover,
+    clusterer: Clusterer,
+    params: MapperParams,
+    progress: Progress,
+) -> None:
     """Node and edge stability over ``params.stability`` resamples of the data, and from the same resamples the
     confidence of the graph's components and loops."""
-    resamples: list = []
+    resamples: list[tuple[np.ndarray, MapperGraph]] = []  # (rows, graph) of each resample
     graph_stability(
         graph,
         X,

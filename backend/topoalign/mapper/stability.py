@@ -21,7 +21,7 @@ import dataclasses
 import itertools
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -29,12 +29,10 @@ from topoalign import limits
 from topoalign.errors import InvalidParameterError, check_param
 from topoalign.progress import Progress, null_progress, scaled
 from topoalign.mapper.build import build_mapper_graph
-from topoalign.mapper.cluster import Clusterer, make_clusterer
+from topoalign.mapper.cluster import DBSCAN, Clusterer, make_clusterer
 from topoalign.mapper.cover import Cover, make_cover
 from topoalign.mapper.graph import MapperGraph
-
-if TYPE_CHECKING:
-    from scipy import sparse
+from topoalign.mapper.graph_topology import membership_matrix, restricted
 
 
 @dataclass
@@ -66,22 +64,11 @@ class StabilityResult:
         }
 
 
-def _membership(members: list[np.ndarray], n: int) -> sparse.csr_matrix:
-    """(n_nodes x n) 0/1 matrix of node membership."""
-    from scipy import sparse  # imported where used: scipy.sparse costs ~0.1 s of every command-line start
-
-    if not members:
-        return sparse.csr_matrix((0, n), dtype=np.int32)
-    rows = np.concatenate([np.full(len(m), i) for i, m in enumerate(members)])
-    cols = np.concatenate(members)
-    return sparse.csr_matrix((np.ones(len(cols), dtype=np.int32), (rows, cols)), shape=(len(members), n))
-
-
 def _resolved(clusterer: Clusterer) -> Clusterer:
     """A copy whose data-dependent parameters (eps='auto') are fixed to the values found on all rows."""
     c = copy.deepcopy(clusterer)
-    if getattr(c, "eps", None) == "auto":
-        c.eps = float(clusterer.eps_)
+    if isinstance(c, DBSCAN) and c.eps == "auto":
+        c.eps = float(c.eps_)
     return c
 
 
@@ -98,7 +85,7 @@ def graph_stability(
     threshold: float = 0.5,
     random_state: int | None = 0,
     progress: Progress | None = None,
-    keep: list | None = None,
+    keep: list[tuple[np.ndarray, MapperGraph]] | None = None,
 ) -> StabilityResult:
     """Stability of ``graph`` (built from ``X``, ``lens``, ``cover``, ``clusterer``) under resampling.
 
@@ -118,7 +105,7 @@ def graph_stability(
     clusterer = _resolved(make_clusterer(clusterer))
     if not hasattr(cover, "intervals_"):
         cover.fit(lens)
-    A = _membership([nd.members for nd in graph.nodes], n)
+    A = membership_matrix([nd.members for nd in graph.nodes], n)
     hits = np.zeros(len(graph.nodes))
     counted = np.zeros(len(graph.nodes))
     edge_hits = np.zeros(len(graph.edges))
@@ -142,10 +129,10 @@ def graph_stability(
                     ),
                 )
             )
-        B = _membership([rows[nd.members] for nd in sub.nodes], n)
+        B = membership_matrix([rows[nd.members] for nd in sub.nodes], n)
         in_sample = np.zeros(n, dtype=np.int32)
         in_sample[rows] = 1
-        A_s = A.multiply(in_sample[None, :]).tocsr()
+        A_s = restricted(A, in_sample)
         kept = np.asarray(A_s.sum(axis=1)).ravel()
         overlap = (A_s @ B.T).tocoo()
         b_sizes = np.asarray(B.sum(axis=1)).ravel()
@@ -189,14 +176,27 @@ class SweepResult:
         return {"table": self.table, "best": self.best}
 
 
-DEFAULT_GRID = {"n_intervals": [6, 10, 14], "overlap": [0.25, 0.4], "eps": ["auto:0.3", "auto:0.6"]}
+DEFAULT_GRID: dict[str, list[Any]] = {
+    "n_intervals": [6, 10, 14],
+    "overlap": [0.25, 0.4],
+    "eps": ["auto:0.3", "auto:0.6"],
+}
+CLUSTERER_KEYS = ("eps", "min_samples")  # grid keys that set a parameter of the clusterer
 
 
-def _grid_settings(grid: dict[str, list]) -> list[dict[str, Any]]:
-    allowed = {"n_intervals", "overlap", "eps", "min_samples"}
+def _grid_settings(grid: dict[str, list[Any]], clusterer: Clusterer | None = None) -> list[dict[str, Any]]:
+    """Every setting of the grid (its product); with ``clusterer``, its clusterer keys must be parameters of it."""
+    allowed = {"n_intervals", "overlap", *CLUSTERER_KEYS}
     unknown = sorted(set(grid) - allowed)
     if unknown:
         raise InvalidParameterError(f"The grid has an unknown key {unknown[0]!r}; use some of {sorted(allowed)}.")
+    if clusterer is not None:
+        foreign = sorted(k for k in grid if k in CLUSTERER_KEYS and k not in clusterer._param_names)
+        if foreign:
+            raise InvalidParameterError(
+                f"The grid key {foreign[0]!r} is not a parameter of {type(clusterer).__name__}; its parameters are "
+                f"{list(clusterer._param_names)}."
+            )
     keys = sorted(grid)
     for k in keys:
         check_param(
@@ -214,40 +214,48 @@ def _grid_settings(grid: dict[str, list]) -> list[dict[str, Any]]:
 
 
 def _clusterer_for(base: Clusterer, setting: dict[str, Any]) -> Clusterer:
+    """A copy of ``base`` with the clusterer parameters of one grid setting (keys checked by ``_grid_settings``)."""
     c = copy.deepcopy(base)
+    given: dict[str, Any] = {}
     eps = setting.get("eps")
     if eps is not None:
         if isinstance(eps, str) and eps.startswith("auto"):
-            c.eps = "auto"
+            given["eps"] = "auto"
             if ":" in eps:
-                c.eps_quantile = float(eps.split(":", 1)[1])
+                given["eps_quantile"] = float(eps.split(":", 1)[1])
         else:
-            c.eps = eps
+            given["eps"] = eps
     if "min_samples" in setting:
-        c.min_samples = setting["min_samples"]
+        given["min_samples"] = setting["min_samples"]
+    for name, value in given.items():  # parameters by name, as the grid names them
+        setattr(c, name, value)
     return c
 
 
 def sweep(
     X: np.ndarray,
     lens: np.ndarray,
-    grid: dict[str, list] | None = None,
+    grid: dict[str, list[Any]] | None = None,
     *,
     cover: str = "kmapper",
-    clusterer: Clusterer | dict | str = "dbscan",
+    clusterer: Clusterer | dict[str, Any] | str = "dbscan",
     n_resamples: int = 5,
     fraction: float = 0.8,
     random_state: int | None = 0,
     tie_tolerance: float = 0.02,
     min_nodes: int = 2,
     progress: Progress | None = None,
-    **build_kwargs,
+    **build_kwargs: Any,
 ) -> SweepResult:
     """Build and score every setting of ``grid`` (keys ``n_intervals``, ``overlap``, ``eps``, ``min_samples``;
-    ``eps`` values may be ``"auto:Q"``); choose the most stable graph with at least ``min_nodes`` nodes."""
+    ``eps`` values may be ``"auto:Q"``); choose the most stable graph with at least ``min_nodes`` nodes.
+
+    The clusterer keys must be parameters of ``clusterer``; the default grid varies those it has."""
     progress = progress or null_progress
-    settings = _grid_settings(dict(grid or DEFAULT_GRID))
     base = make_clusterer(clusterer)
+    if not grid:
+        grid = {k: v for k, v in DEFAULT_GRID.items() if k not in CLUSTERER_KEYS or k in base._param_names}
+    settings = _grid_settings(dict(grid), base)
     table: list[dict[str, Any]] = []
     graphs: list[MapperGraph] = []
     for k, setting in enumerate(settings):
@@ -295,6 +303,8 @@ def sweep(
     )
 
 
-def choose_parameters(X: np.ndarray, lens: np.ndarray, grid: dict[str, list] | None = None, **kwargs) -> SweepResult:
+def choose_parameters(
+    X: np.ndarray, lens: np.ndarray, grid: dict[str, list[Any]] | None = None, **kwargs: Any
+) -> SweepResult:
     """``auto`` parameters: ``sweep`` over a small grid; ``.best`` is the choice, ``.table`` the scores behind it."""
     return sweep(X, lens, grid, **kwargs)

@@ -21,7 +21,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -240,7 +240,11 @@ class Store(JobsTable):
             _check_label_columns(labels)
         if texts is not None and len(texts) != len(ids):
             raise InvalidInputError(f"{len(texts)} stimulus texts for {len(ids)} stimuli.")
-        stimuli = {"ids": ids, "text": list(map(str, texts)) if texts is not None else None, "labels": {}}
+        stimuli: dict[str, Any] = {
+            "ids": ids,
+            "text": list(map(str, texts)) if texts is not None else None,
+            "labels": {},
+        }
         if labels is not None:
             stimuli["labels"] = _labels_to_json(labels, ids)
         cid = new_id("c")
@@ -491,7 +495,7 @@ class Store(JobsTable):
         kind: str,
         params: dict[str, Any],
         payload: dict[str, np.ndarray] | Any,
-        representation_ids: list[str] = (),
+        representation_ids: Sequence[str] = (),
         meta: dict[str, Any] | None = None,
     ) -> ArtifactRecord:
         """Store a computed result under (kind, hash of params); arrays as ``.npz``, anything else as JSON."""
@@ -526,7 +530,9 @@ class Store(JobsTable):
             path.unlink(missing_ok=True)
             raise
         rec = self.find_artifact(kind, params)
-        if rec is not None and rec.id != aid:  # lost a race to an identical request: keep the first
+        if rec is None:  # deleted by a concurrent request before it could be read back
+            raise NotFoundError(f"The {kind} artifact just stored was deleted meanwhile.")
+        if rec.id != aid:  # lost a race to an identical request: keep the first
             path.unlink(missing_ok=True)
         return rec
 

@@ -21,7 +21,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``path`` so that it exists either whole or not at all, whatever happens mid-way."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
@@ -42,7 +42,8 @@ def write_arrays(path: Path, **arrays: np.ndarray) -> None:
     for key, a in arrays.items():
         if a.dtype == object:
             raise TypeError(f"array {key!r} has dtype object; the store never writes pickles")
-    atomic_write(path, lambda fh: np.savez(fh, **arrays))
+    # the keys name arrays; mypy takes any of them for savez's allow_pickle (a bool)
+    atomic_write(path, lambda fh: np.savez(fh, **arrays))  # type: ignore[arg-type]
 
 
 def read_arrays(path: Path) -> dict[str, np.ndarray]:

@@ -54,7 +54,7 @@ class ArtifactRecord:
     created_at: float = 0.0
 
 
-def _labels_to_json(labels: pd.DataFrame, ids: list[str]) -> dict[str, list]:
+def _labels_to_json(labels: pd.DataFrame, ids: list[str]) -> dict[str, list[float | None] | list[str | None]]:
     labels = labels.copy()
     labels.index = labels.index.map(str)
     extra = set(labels.index) - set(ids)
@@ -65,7 +65,7 @@ def _labels_to_json(labels: pd.DataFrame, ids: list[str]) -> dict[str, list]:
     if labels.index.duplicated().any():
         raise InvalidInputError(f"Duplicate ids in labels: {labels.index[labels.index.duplicated()][:5].tolist()}.")
     aligned = labels.reindex(ids)
-    out = {}
+    out: dict[str, list[float | None] | list[str | None]] = {}
     for col in aligned.columns:
         s = aligned[col]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):

@@ -30,12 +30,13 @@ MAX_QUERY_CHARS = 1000
 
 
 def _tokens(query: str) -> list[tuple[str, str, int]]:
-    out, pos = [], 0
+    out: list[tuple[str, str, int]] = []
+    pos = 0
     while pos < len(query):
         if query[pos:].strip() == "":
             break
         m = _TOKEN.match(query, pos)
-        if m is None or m.end() == pos:
+        if m is None or m.end() == pos or m.lastgroup is None:
             raise InvalidParameterError(
                 f"Cannot parse label query {query!r}: unexpected character "
                 f"{query[pos:].strip()[:1]!r} at position {pos}."
@@ -140,9 +141,11 @@ class _Parser:
         return _compare(series, op, self.value(), self)
 
     def value(self) -> str:
-        kind, text, _ = self.take() if self.i < len(self.toks) else (None, None, None)
+        if self.i >= len(self.toks):
+            raise self.fail("expected a value")
+        kind, text, _ = self.take()
         if kind not in ("word", "str"):
-            self.i -= 1 if kind is not None else 0
+            self.i -= 1
             raise self.fail("expected a value")
         return text
 

@@ -111,7 +111,7 @@ def _pattern_query(payload: dict[str, Any], spec: str) -> MotifQuery:
     nodes, edges = payload["nodes"], payload.get("edges", [])
     if not 1 <= len(nodes) <= MAX_PATTERN_NODES:
         raise InvalidParameterError(f"A motif pattern must have 1 to {MAX_PATTERN_NODES} nodes; got {len(nodes)}.")
-    p = nx.Graph()
+    p: nx.Graph[str] = nx.Graph()
     allowed = {"id", "min_size", "min_purity", "column", "label"}
     for i, nd in enumerate(nodes):
         nd = nd if isinstance(nd, dict) else {"id": nd}
@@ -135,7 +135,7 @@ def _pattern_query(payload: dict[str, Any], spec: str) -> MotifQuery:
 def motif_graph(graph: MapperGraph, labels: pd.DataFrame | None = None) -> nx.Graph:
     """networkx view: node attrs ``size``, ``stability``, ``labels`` {column: (dominant, purity)}."""
     frame = labels if labels is not None else graph.labels
-    g = nx.Graph()
+    g: nx.Graph[str] = nx.Graph()
     sids = np.asarray(graph.stimulus_ids, dtype=str)
     for nd in graph.nodes:
         lab = {}
@@ -325,8 +325,8 @@ def _flares(g: nx.Graph, min_len: int, deadline: float):
 
 def _describe(g: nx.Graph, nodes, graph: MapperGraph | None) -> dict[str, Any]:
     nodes = list(nodes)
-    stab = [g.nodes[n].get("stability") for n in nodes if g.nodes[n].get("stability") is not None]
-    members = set()
+    stab: list[float] = [g.nodes[n]["stability"] for n in nodes if g.nodes[n].get("stability") is not None]
+    members: set[int] = set()
     if graph is not None:
         for n in nodes:
             members.update(graph.node(n).members.tolist())
@@ -389,7 +389,7 @@ def search_motifs(
             m["in_other_graphs"] = [
                 _cross_check(graphs[h], views[h], names[h], stim, query, budget) for h in range(len(graphs)) if h != gi
             ]
-    out = {
+    out: dict[str, Any] = {
         "pattern": query.describe(),
         "where": where,
         "time_limit": time_limit,
@@ -468,7 +468,8 @@ def concept_footprint(
     if not selected:
         raise InvalidParameterError(f"The label query {query!r} selects no shared stimulus.")
     shared = set(ids.tolist())
-    per_graph, covered_sets = [], []
+    per_graph: list[dict[str, Any]] = []
+    covered_sets: list[set[str]] = []
     for g, name in zip(graphs, names):
         sids = np.asarray(g.stimulus_ids, dtype=str)
         rows = np.unique(np.concatenate([nd.members for nd in g.nodes])) if g.nodes else np.zeros(0, np.int64)
@@ -484,11 +485,11 @@ def concept_footprint(
         base = K / M if M else 0.0
         enriched = [(s, float(qq)) for s, qq in zip(stats, q) if qq <= alpha and s[1] and s[2] / s[1] > base]
         nodes = [s[0][0] for s in enriched]
-        covered = set()
+        covered: set[str] = set()
         for nid in nodes:
             covered.update(s for s in sids[g.node(nid).members].tolist() if s in selected)
         covered_sets.append(covered)
-        whole = nx.Graph()
+        whole: nx.Graph[str] = nx.Graph()
         whole.add_nodes_from(nd.id for nd in g.nodes)
         whole.add_edges_from((e.source, e.target) for e in g.edges)
         per_graph.append(
@@ -535,7 +536,7 @@ def _shape(whole: nx.Graph, nodes: list[str], n_covered: int, n_selected: int) -
     comps = nx.number_connected_components(sub) if nodes else 0
     spread = None
     if len(nodes) >= 2:
-        dists = []
+        dists: list[int] = []
         for a in nodes:
             lengths = nx.single_source_shortest_path_length(whole, a)
             dists.extend(lengths[b] for b in nodes if b != a and b in lengths)

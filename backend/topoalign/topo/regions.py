@@ -114,7 +114,7 @@ class _Detector:
         sizes = [np.asarray(inc.sum(axis=0)).ravel() for inc in incidences]
         offsets = np.cumsum([0] + [len(s) for s in sizes])
         n = incidences[0].shape[0]
-        cg = nx.Graph()
+        cg: nx.Graph[int] = nx.Graph()
         cg.add_nodes_from(range(int(offsets[-1])))
         for g in range(k):
             for h in range(g + 1, k):
@@ -133,7 +133,7 @@ class _Detector:
                     )
                 )
         if self.method == "louvain":
-            inter = nx.Graph(cg)
+            inter: nx.Graph[int] = nx.Graph(cg)
             for g in range(k):
                 ej = self.edge_jaccard[g]
                 if len(ej):
@@ -352,7 +352,7 @@ def _null_regions(
 
 def _adjacency(graph: MapperGraph) -> nx.Graph:
     index = {n.id: i for i, n in enumerate(graph.nodes)}
-    g = nx.Graph()
+    g: nx.Graph[int] = nx.Graph()
     g.add_nodes_from(range(len(graph.nodes)))
     g.add_edges_from((index[e.source], index[e.target]) for e in graph.edges)
     return g

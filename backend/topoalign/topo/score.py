@@ -18,7 +18,7 @@ broken); ``p_value`` = (1 + #{null >= observed}) / (1 + n_null). This is the fun
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from topoalign.topo.correspondence import (
     shared_stimulus_ids,
 )
 from topoalign.topo.regions import find_regions
+
+if TYPE_CHECKING:
+    from topoalign.alignment_result import AlignmentResult, MatrixLike
 
 
 def _score_parts(graph_a: MapperGraph, graph_b: MapperGraph, ids: np.ndarray, random_state: int) -> dict[str, float]:
@@ -119,7 +122,9 @@ def default_mapper_graph(X: np.ndarray, stimulus_ids: np.ndarray) -> MapperGraph
     return build_graph(X, compute_lens(X, lens_spec), params, stimulus_ids=stimulus_ids)
 
 
-def topological_score(X, Y, *, folds: int = 5, random_state: int | None = 0, n_null: int = 0, **_: Any):
+def topological_score(
+    X: MatrixLike, Y: MatrixLike, *, folds: int = 5, random_state: int | None = 0, n_null: int = 0, **_: Any
+) -> AlignmentResult:
     """Topological alignment as one more family of ``topoalign.align`` (``metric="topological"``).
 
     X, Y : (n_stimuli x d1), (n_stimuli x d2) arrays with paired rows, or two Representations (matched by id).
@@ -129,11 +134,11 @@ def topological_score(X, Y, *, folds: int = 5, random_state: int | None = 0, n_n
     """
     from topoalign.alignment_result import AlignmentResult, as_matrices
 
-    X, Y = as_matrices(X, Y)
-    ids = np.asarray([f"s{i}" for i in range(X.shape[0])])
+    Xm, Ym = as_matrices(X, Y)
+    ids = np.asarray([f"s{i}" for i in range(Xm.shape[0])])
     result = topological_alignment_score(
-        default_mapper_graph(np.asarray(X, np.float32), ids),
-        default_mapper_graph(np.asarray(Y, np.float32), ids),
+        default_mapper_graph(np.asarray(Xm, np.float32), ids),
+        default_mapper_graph(np.asarray(Ym, np.float32), ids),
         random_state=random_state or 0,
         n_null=n_null,
     )
@@ -143,7 +148,7 @@ def topological_score(X, Y, *, folds: int = 5, random_state: int | None = 0, n_n
         score=result["score"],
         std=0.0,
         folds=[result["score"]],
-        n_stimuli=int(X.shape[0]),
+        n_stimuli=int(Xm.shape[0]),
         details=details,
         chance=result["chance"],
         p_value=result["p_value"],

@@ -65,7 +65,8 @@ def graph_geometry(graph: MapperGraph) -> GraphGeometry:
     n = len(ids)
     edges = np.array([(index[e.source], index[e.target]) for e in graph.edges], dtype=np.int64).reshape(-1, 2)
     adj = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)).tocsr()
-    adj = ((adj + adj.T) > 0).tocsr()
+    # scipy-stubs compare an spmatrix with sparse matrices only; a scalar works
+    adj = ((adj + adj.T) > 0).tocsr()  # type: ignore[operator]
     labels = connected_components(adj, directed=False)[1] if n else np.zeros(0, dtype=np.int64)
     d = hop_distances(adj, labels)
     finite = np.isfinite(d)
@@ -199,14 +200,16 @@ class StressKernel:
         X = np.asarray(X, dtype=np.float64).copy()
         Y, step = X.copy(), np.zeros_like(X)
         wsum = self.wsum.astype(np.float64)
-        fixed = anchors is not None and mu is not None
-        anchor_num = mu[:, None] * anchors if fixed else 0.0
-        anchor_den = np.asarray(mu, dtype=np.float64) if fixed else 0.0
+        anchor_num: np.ndarray | float = 0.0
+        anchor_den: np.ndarray | float = 0.0
+        if anchors is not None and mu is not None:
+            anchor_num = mu[:, None] * anchors
+            anchor_den = np.asarray(mu, dtype=np.float64)
         scale = np.ones(self.k)
         springs = pull is not None and lam > 0
         it = 0
         for it in range(1, n_iter + 1):
-            cnum, cden = pull.pull(Y, scale, self.offsets, lam) if springs else (0.0, 0.0)
+            cnum, cden = pull.pull(Y, scale, self.offsets, lam) if pull is not None and springs else (0.0, 0.0)
             num = np.empty_like(X)
             for g in range(self.k):
                 lo, hi = self.offsets[g], self.offsets[g + 1]
@@ -232,9 +235,10 @@ class StressKernel:
         return X, it
 
     def _stress_part(self, g: int, x: np.ndarray, scale: bool = True) -> tuple[np.ndarray, float]:
-        if self.engine == "numba":
+        kernel = stress_numba.stress_part
+        if self.engine == "numba" and kernel is not None:  # (the engine is numba only when it is available)
             x32 = x.astype(np.float32)
-            return stress_numba.stress_part(
+            return kernel(
                 np.ascontiguousarray(x32[:, 0]), np.ascontiguousarray(x32[:, 1]), self.W[g], self.WD[g], self.wsum32[g]
             )
         return self._stress_part_numpy(g, x.astype(np.float32), scale)

@@ -8,26 +8,33 @@ Compiled once and cached on disk (``cache=True``); without numba the kernel uses
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 try:
     import numba
 except ImportError:  # pragma: no cover - numba comes with umap-learn
-    numba = None
+    AVAILABLE = False
+else:
+    AVAILABLE = True
 
 __all__ = ["AVAILABLE", "stress_part", "warm_up"]
 
-AVAILABLE = numba is not None
+# (x0, x1, W, WD, wsum) -> (numerators (n x 2), optimal scale)
+StressPart = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, float]]
 
 
-def _stress_part(x0: np.ndarray, x1: np.ndarray, W: np.ndarray, WD: np.ndarray, wsum: np.ndarray):
+def _stress_part(
+    x0: np.ndarray, x1: np.ndarray, W: np.ndarray, WD: np.ndarray, wsum: np.ndarray
+) -> tuple[np.ndarray, float]:
     """sum_j w_ij (x_j + d_ij (x_i - x_j) / |x_i - x_j|) per node i (n x 2), and the optimal scale
     sum w d r / sum w r^2 (r = |x_i - x_j|). x0, x1 (n,) float32 coordinates; W, WD (n x n) float32; wsum (n,).
     The inner loop has no branch, so it compiles to SIMD (float32, fastmath): the diagonal has w = wd = 0."""
     n = x0.shape[0]
     out = np.empty((n, 2))
-    wr2 = 0.0
-    wdr = 0.0
+    wr2 = np.float64(0.0)
+    wdr = np.float64(0.0)
     tiny = np.float32(1e-12)
     for i in range(n):
         xi0 = x0[i]
@@ -59,20 +66,20 @@ def _stress_part(x0: np.ndarray, x1: np.ndarray, W: np.ndarray, WD: np.ndarray, 
     return out, (wdr / wr2 if wr2 > 0 else 1.0)
 
 
-def _compile(fn):
+def _compile(fn: StressPart) -> StressPart:
     try:
         return numba.njit(cache=True, nogil=True, fastmath=True)(fn)
     except RuntimeError:  # no writable place for numba's cache (read-only install, no home): compile per process
         return numba.njit(nogil=True, fastmath=True)(fn)
 
 
-stress_part = _compile(_stress_part) if AVAILABLE else None
+stress_part: StressPart | None = _compile(_stress_part) if AVAILABLE else None
 
 
 def warm_up() -> None:
     """Compile the kernel, or load it from numba's disk cache (~1 s the first time, ~0.3 s after), so the first
     layout a user asks for does not pay it."""
-    if AVAILABLE:
+    if stress_part is not None:  # (numba is available)
         x = np.zeros(2, dtype=np.float32)
         w = np.zeros((2, 2), dtype=np.float32)
         stress_part(x, x, w, w, np.zeros(2, dtype=np.float32))

@@ -5,3 +5,4 @@ export const CLUSTERER_KINDS = ["dbscan","single","hdbscan","agglomerative"] as 
 export const NOISE_RULES = ["drop","keep","attach"] as const;
 export const METRICS = ["euclidean","cosine"] as const;
 export const AUTO_STRATEGIES = ["shape","cmo","stability"] as const;
+export const AUDIT_METRICS = ["linear","procrustes","permutation","soft","cka","cka_debiased","mutual_knn","topological"] as const;

@@ -636,7 +636,8 @@ export interface paths {
         };
         /**
          * Get Result
-         * @description A stored regions / layout / score / compare result (the ``result_id`` of a finished job).
+         * @description A stored regions / layout / score / compare result (the ``result_id`` of a finished job); ``kind`` says
+         *     which.
          */
         get: operations["get_result_api_topo_results__result_id__get"];
         put?: never;
@@ -938,7 +939,7 @@ export interface components {
              * @description one Mapper graph per representation, in the order given
              */
             graph_ids: string[];
-            layout: components["schemas"]["AlignedLayout"];
+            layout: components["schemas"]["LayoutRecord"];
         };
         /** AlignedGraphsOut */
         AlignedGraphsOut: {
@@ -948,32 +949,6 @@ export interface components {
              */
             graph_ids: string[];
             layout: components["schemas"]["LayoutOut"];
-        };
-        /** AlignedLayout */
-        AlignedLayout: {
-            /** Bbox */
-            bbox: number[];
-            /** Graphs */
-            graphs: components["schemas"]["GraphPositions"][];
-            /**
-             * Graphs Info
-             * @description the graphs laid out (as the stored layout has them)
-             */
-            graphs_info?: components["schemas"]["GraphInfo"][] | null;
-            /** Mode */
-            mode: string;
-            /** N Iter */
-            n_iter: number;
-            /** Params */
-            params: {
-                [key: string]: unknown;
-            };
-            /** Quality */
-            quality?: {
-                [key: string]: unknown;
-            } | null;
-            /** Result Id */
-            result_id?: string | null;
         };
         /**
          * AlignmentOut
@@ -2480,6 +2455,36 @@ export interface components {
              */
             random_state?: number;
         };
+        /**
+         * LayoutRecord
+         * @description A joint layout as the store keeps it (a stored ``layout`` result, an aligned-graphs job's layout): it also
+         *     describes its graphs.
+         */
+        LayoutRecord: {
+            /** Bbox */
+            bbox: number[];
+            /** Graphs */
+            graphs: components["schemas"]["GraphPositions"][];
+            /**
+             * Graphs Info
+             * @description the graphs laid out (as the stored layout has them)
+             */
+            graphs_info?: components["schemas"]["GraphInfo"][] | null;
+            /** Mode */
+            mode: string;
+            /** N Iter */
+            n_iter: number;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Quality */
+            quality?: {
+                [key: string]: unknown;
+            } | null;
+            /** Result Id */
+            result_id?: string | null;
+        };
         /** LensIn */
         LensIn: {
             /**
@@ -3076,6 +3081,101 @@ export interface components {
             total: number;
         };
         /**
+         * StoredCompare
+         * @description A stored ``compare`` result.
+         */
+        StoredCompare: {
+            /** Graphs */
+            graphs: components["schemas"]["GraphInfo"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "compare";
+            /** N Shared */
+            n_shared: number;
+            /** Pairs */
+            pairs: components["schemas"]["PairCorrespondence"][];
+            /** Result Id */
+            result_id: string;
+        };
+        /**
+         * StoredLayout
+         * @description A stored ``layout`` result.
+         */
+        StoredLayout: {
+            /** Bbox */
+            bbox: number[];
+            /** Graphs */
+            graphs: components["schemas"]["GraphPositions"][];
+            /**
+             * Graphs Info
+             * @description the graphs laid out (as the stored layout has them)
+             */
+            graphs_info?: components["schemas"]["GraphInfo"][] | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "layout";
+            /** Mode */
+            mode: string;
+            /** N Iter */
+            n_iter: number;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Quality */
+            quality?: {
+                [key: string]: unknown;
+            } | null;
+            /** Result Id */
+            result_id: string;
+        };
+        /**
+         * StoredRegions
+         * @description A stored ``regions`` result (what a ``topo_regions`` job wrote).
+         */
+        StoredRegions: {
+            /** Coverage */
+            coverage: number;
+            /** Graphs */
+            graphs: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "regions";
+            /** N Shared */
+            n_shared: number;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Regions */
+            regions: components["schemas"]["RegionOut"][];
+            /** Result Id */
+            result_id: string;
+        };
+        /**
+         * StoredScore
+         * @description A stored ``score`` result (what a ``topo_score`` job wrote).
+         */
+        StoredScore: {
+            /** Graphs */
+            graphs: components["schemas"]["GraphInfo"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "score";
+            /** Pairs */
+            pairs: components["schemas"]["PairScore"][];
+            /** Result Id */
+            result_id: string;
+        };
+        /**
          * ThumbnailsOut
          * @description Per stimulus id: its thumbnail as 64 grey levels (0-255), row by row (8 x 8).
          */
@@ -3126,15 +3226,6 @@ export interface components {
             status: "queued" | "running" | "done" | "failed" | "cancelled" | "interrupted";
             /** Updated At */
             updated_at: number;
-        };
-        /** TopoResultOut */
-        TopoResultOut: {
-            /** Kind */
-            kind: string;
-            /** Result Id */
-            result_id: string;
-        } & {
-            [key: string]: unknown;
         };
         /**
          * TopoScoreJob
@@ -6279,7 +6370,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TopoResultOut"];
+                    "application/json": components["schemas"]["StoredCompare"] | components["schemas"]["StoredRegions"] | components["schemas"]["StoredLayout"] | components["schemas"]["StoredScore"];
                 };
             };
             /** @description Bad Request */

@@ -28,8 +28,12 @@ const COLOR_LABELS: Record<string, string> = {
 
 /** A segmented control `#id` with one button per option, the current one `.on`. */
 export function segmented<T extends string>(id: string, options: [T, string][], value: T, on: (v: T) => void): HTMLElement {
-  return h("div", { class: "seg", id }, ...options.map(([v, label]) =>
-    h("button", { class: v === value ? "on" : "", "data-value": v, onclick: () => on(v) }, label)));
+  return h("div", { class: "seg", id }, ...segmentButtons(options, value, on));
+}
+
+/** The buttons of a segmented control (to refill one that stays in place). */
+export function segmentButtons<T extends string>(options: [T, string][], value: T, on: (v: T) => void): HTMLButtonElement[] {
+  return options.map(([v, label]) => h("button", { class: v === value ? "on" : "", "data-value": v, onclick: () => on(v) }, label));
 }
 
 /** Fill `el` (the top bar's `.controls`) with the display controls, then `extra`. */

@@ -32,6 +32,16 @@ export function placedHeight(parts: Placed[]): number {
   return Math.max(0, ...parts.map((p) => p.y + (+(p.svg.getAttribute("height") ?? 0) || 200) + (p.title ? 18 : 0)));
 }
 
+/** Several figures' panels stacked in one document, each titled "figure · panel". */
+export function placeFigures(figures: Figure[], maxWidth = 1100): Placed[] {
+  let y = 0;
+  return figures.flatMap((f) => {
+    const placed = placePanels(f.svgs().map((p) => ({ ...p, title: `${f.title} · ${p.title ?? ""}` })), maxWidth, y);
+    if (placed.length) y = placedHeight(placed) + 24;
+    return placed;
+  });
+}
+
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 
 /** A figure card: header (title, controls, SVG and CSV buttons), a note, then `body`. */

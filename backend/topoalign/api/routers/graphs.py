@@ -68,8 +68,9 @@ def create_aligned_graphs(body: AlignedGraphsIn, store: StoreDep, jobs: JobsDep)
         validate_against(params, rec.n, rec.d, store.get_collection(rec.collection_id).label_columns)
     layout_params = body.layout.cache_params()
     hits = [cached_graph(store, rid, params) for rid in body.representation_ids]
-    if all(h is not None for h in hits):
-        graph_ids = [h[0].id for h in hits]
+    found = [h for h in hits if h is not None]
+    if len(found) == len(hits):
+        graph_ids = [rec.id for rec, _ in found]
         layout, _ = topo_service.cached(store, "layout", graph_ids, layout_params)
         if layout is not None:
             return {"graph_ids": graph_ids, "layout": layout}

@@ -9,6 +9,8 @@ and match limits.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
@@ -31,7 +33,9 @@ from topoalign.errors import InvalidParameterError
 from topoalign.topo import service
 
 router = APIRouter(prefix="/api/topo", tags=["topo"], responses=ERROR_RESPONSES)
-ACCEPTED = {202: {"model": JobAccepted, "description": "Computing as a job; its result holds result_id"}}
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {"model": JobAccepted, "description": "Computing as a job; its result holds result_id"}
+}
 SYNC_WORK = 20000
 
 
@@ -115,7 +119,9 @@ def motifs(body: MotifIn, store: StoreDep, settings: SettingsDep):
     )
 
 
-@router.get("/results/{result_id}", response_model=TopoResultOut)
+# exclude_unset: a result stored by an older version goes out with the keys it has, not its missing ones as null
+@router.get("/results/{result_id}", response_model=TopoResultOut, response_model_exclude_unset=True)
 def get_result(result_id: str, store: StoreDep):
-    """A stored regions / layout / score / compare result (the ``result_id`` of a finished job)."""
+    """A stored regions / layout / score / compare result (the ``result_id`` of a finished job); ``kind`` says
+    which."""
     return service.load_result(store, result_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,12 +15,21 @@ from topoalign.mapper.service import AUTO_STRATEGIES
 
 # The allowed names are the core registries' keys, declared once there; the frontend's choices are generated from
 # this schema (frontend/src/api/choices.ts). "values" is a lens of an array the caller holds, not a request.
-LensKind = Literal[tuple(k for k in LENSES if k != "values")]  # type: ignore[valid-type]
-CoverKind = Literal[tuple(COVERS)]  # type: ignore[valid-type]
-ClustererKind = Literal[tuple(CLUSTERERS)]  # type: ignore[valid-type]
-NoiseRule = Literal[NOISE_RULES]  # type: ignore[valid-type]
-MetricName = Literal[METRICS]  # type: ignore[valid-type]
-AutoStrategy = Literal[AUTO_STRATEGIES]  # type: ignore[valid-type]
+# A type checker sees plain strings: the values are known only once the registries are imported.
+if TYPE_CHECKING:
+    LensKind = str
+    CoverKind = str
+    ClustererKind = str
+    NoiseRule = str
+    MetricName = str
+    AutoStrategy = str
+else:
+    LensKind = Literal[tuple(k for k in LENSES if k != "values")]
+    CoverKind = Literal[tuple(COVERS)]
+    ClustererKind = Literal[tuple(CLUSTERERS)]
+    NoiseRule = Literal[NOISE_RULES]
+    MetricName = Literal[METRICS]
+    AutoStrategy = Literal[AUTO_STRATEGIES]
 
 
 class LensIn(BaseModel):

@@ -3,7 +3,7 @@ each with the type of what its driver returns as ``result``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Discriminator, Field, Tag, TypeAdapter, create_model, field_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -11,7 +11,7 @@ from pydantic.json_schema import SkipJsonSchema
 from topoalign.api.schemas.align import AlignmentOut
 from topoalign.api.schemas.collections import RepresentationOut
 from topoalign.api.schemas.graphs import AlignedGraphsOut
-from topoalign.api.schemas.topo import GraphInfo, LayoutOut
+from topoalign.api.schemas.topo import LayoutRecord
 from topoalign.jobs.public_error import public_text
 
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
@@ -31,15 +31,11 @@ class TopoJobResult(BaseModel):
     result_id: str
 
 
-class AlignedLayout(LayoutOut):
-    graphs_info: list[GraphInfo] | None = Field(None, description="the graphs laid out (as the stored layout has them)")
-
-
 class AlignedGraphsJobResult(AlignedGraphsOut):
     """What POST /api/graphs/aligned answers at once, built by an ``aligned_graphs`` job (whose stored layout also
     names its graphs)."""
 
-    layout: AlignedLayout
+    layout: LayoutRecord
 
 
 class AuditJobResult(BaseModel):
@@ -91,13 +87,11 @@ class _JobBase(BaseModel):
 
 def _job_model(kind: str, result: type[BaseModel]) -> type[_JobBase]:
     name = "".join(part.capitalize() for part in kind.split("_")) + "Job"
-    return create_model(
-        name,
-        __base__=_JobBase,
-        __doc__=f"A ``{kind}`` job; ``result`` once it is done.",
-        kind=(Literal[kind], ...),
-        result=(result | None, Field(None, description="set when the job is done")),
-    )
+    fields: dict[str, Any] = {
+        "kind": (Literal[kind], ...),
+        "result": (result | None, Field(None, description="set when the job is done")),
+    }
+    return create_model(name, __base__=_JobBase, __doc__=f"A ``{kind}`` job; ``result`` once it is done.", **fields)
 
 
 class OtherJob(_JobBase):
@@ -113,13 +107,16 @@ def _kind_tag(job: Any) -> str:
     return kind if kind in JOB_MODELS else "other"
 
 
-JobOut = Annotated[
-    Union[
-        tuple(Annotated[model, Tag(kind)] for kind, model in JOB_MODELS.items())  # type: ignore[misc]
-        + (Annotated[SkipJsonSchema[OtherJob], Tag("other")],)
-    ],
-    Discriminator(_kind_tag),
-]
+if TYPE_CHECKING:  # built at run time from the registry; to a type checker every job model is a _JobBase
+    JobOut = _JobBase
+else:
+    JobOut = Annotated[
+        Union[
+            tuple(Annotated[model, Tag(kind)] for kind, model in JOB_MODELS.items())
+            + (Annotated[SkipJsonSchema[OtherJob], Tag("other")],)
+        ],
+        Discriminator(_kind_tag),
+    ]
 """A job record as the API sends it: one model per kind (``kind`` tells them apart and types ``result``)."""
 
 _JOB_ADAPTER: TypeAdapter[Any] = TypeAdapter(JobOut)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -227,6 +227,13 @@ class LayoutOut(BaseModel):
     quality: dict[str, Any] | None = None
 
 
+class LayoutRecord(LayoutOut):
+    """A joint layout as the store keeps it (a stored ``layout`` result, an aligned-graphs job's layout): it also
+    describes its graphs."""
+
+    graphs_info: list[GraphInfo] | None = Field(None, description="the graphs laid out (as the stored layout has them)")
+
+
 class PairScore(BaseModel):
     a: str
     b: str
@@ -263,7 +270,34 @@ class MotifsOut(BaseModel):
     matches: list[MotifMatch] = Field(default_factory=list, description="all graphs' matches, flat")
 
 
-class TopoResultOut(BaseModel):
+# -- stored results (GET /api/topo/results/{result_id}): one model per kind of ``topoalign.topo.service.KINDS`` ------
+class StoredCompare(CompareOut):
+    """A stored ``compare`` result."""
+
+    kind: Literal["compare"]
     result_id: str
-    kind: str
-    model_config = ConfigDict(extra="allow")
+
+
+class StoredRegions(RegionsOut):
+    """A stored ``regions`` result (what a ``topo_regions`` job wrote)."""
+
+    kind: Literal["regions"]
+    result_id: str
+
+
+class StoredLayout(LayoutRecord):
+    """A stored ``layout`` result."""
+
+    kind: Literal["layout"]
+    result_id: str
+
+
+class StoredScore(ScoreOut):
+    """A stored ``score`` result (what a ``topo_score`` job wrote)."""
+
+    kind: Literal["score"]
+    result_id: str
+
+
+TopoResultOut = Annotated[Union[StoredCompare, StoredRegions, StoredLayout, StoredScore], Field(discriminator="kind")]
+"""A stored topo result as the API sends it: ``kind`` tells the kinds apart and types the rest."""

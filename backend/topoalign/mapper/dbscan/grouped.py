@@ -27,13 +27,13 @@ from topoalign.mapper.components import UnionFind, pair_components
 from topoalign.mapper.dbscan import row_groups as _gp
 from topoalign.mapper.dbscan.row_groups import far_group_pairs, kmeans_groups
 from topoalign.mapper.dbscan.rules import assign_border_points
-from topoalign.mapper.neighbors import sparse_nonzero
+from topoalign.mapper.neighbors import FusedRadius, sparse_nonzero
 
 # group pairs visited so far in this process, by what was computed (diagnostics for tests and benchmarks)
 VISITS = {"skipped": 0, "unsettled rows": 0, "whole block": 0}
 
 
-def grouped_dbscan_labels(f, min_samples: int) -> np.ndarray:
+def grouped_dbscan_labels(f: FusedRadius, min_samples: int) -> np.ndarray:
     """scikit-learn DBSCAN labels of the rows of ``f`` (a ``FusedRadius`` at radius eps)."""
     n, d = f.n, f.d
     G = max(2, min(n, n // _gp.GROUP_ROWS))
@@ -45,7 +45,7 @@ def grouped_dbscan_labels(f, min_samples: int) -> np.ndarray:
     A, B = f.A[order], f.B[order]
     pos = np.arange(n)
 
-    def within(R, Cc, upper: bool):
+    def within(R: slice | np.ndarray, Cc: slice | np.ndarray, upper: bool) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (positions) of rows R x columns Cc within eps; R and Cc are slices or index arrays."""
         g = A[R] @ B[Cc].T
         r, c = sparse_nonzero(g <= f.hi)
@@ -65,12 +65,14 @@ def grouped_dbscan_labels(f, min_samples: int) -> np.ndarray:
     pend_b: list[np.ndarray] = []
 
     # 2. pairs inside each group
-    da, db = [], []
+    da: list[np.ndarray] = []
+    db: list[np.ndarray] = []
     for I in range(G):
         s, e = bounds[I], bounds[I + 1]
         if e - s > 1:
             r, c = within(slice(s, e), slice(s, e), upper=True)
-            da.append(r), db.append(c)
+            da.append(r)
+            db.append(c)
     da_, db_ = (np.concatenate(da), np.concatenate(db)) if da else (np.zeros(0, int), np.zeros(0, int))
     count += np.bincount(da_, minlength=n) + np.bincount(db_, minlength=n)
     core = count >= min_samples
@@ -81,7 +83,8 @@ def grouped_dbscan_labels(f, min_samples: int) -> np.ndarray:
     comp = rep[comp]  # each row's label: the lowest position of its component (which labels itself)
     roots = UnionFind(n)
     roots.parent = comp.tolist()  # each label is a position that labels itself: a valid forest
-    pend_a.append(da_[~both]), pend_b.append(db_[~both])
+    pend_a.append(da_[~both])
+    pend_b.append(db_[~both])
     del da, db, da_, db_
 
     # 3. the other group pairs, nearest centres first
@@ -137,7 +140,8 @@ def grouped_dbscan_labels(f, min_samples: int) -> np.ndarray:
                 key = np.unique(ra[differ] * n + rb[differ])  # distinct label pairs
                 for x, y in zip((key // n).tolist(), (key % n).tolist()):
                     roots.union(x, y)
-        pend_a.append(r[~both]), pend_b.append(c[~both])
+        pend_a.append(r[~both])
+        pend_b.append(c[~both])
 
     # final: clusters over all core rows (pending pairs with both ends core join them), then border rows
     pa, pb = np.concatenate(pend_a), np.concatenate(pend_b)

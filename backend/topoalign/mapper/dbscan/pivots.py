@@ -142,7 +142,8 @@ def _roots_as_forest(comp: np.ndarray) -> list[int]:
     """Parent pointers with each component's lowest node as its root (a valid union-find forest)."""
     low = np.full(len(comp), len(comp), dtype=np.int64)
     np.minimum.at(low, comp, np.arange(len(comp)))
-    return low[comp].tolist()
+    parents: list[int] = low[comp].tolist()
+    return parents
 
 
 def _join_touching_groups(

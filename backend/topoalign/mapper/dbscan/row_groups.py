@@ -24,7 +24,7 @@ _CHUNK = 4096  # rows per product with the centres
 _F32_EPS = float(np.finfo(np.float32).eps)
 
 
-def kmeans_groups(X: np.ndarray, groups: int, seed: int = 0):
+def kmeans_groups(X: np.ndarray, groups: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Row groups from Lloyd steps on a seeded sample, float32 throughout (the groups only steer the work, they
     decide no pair): ``(group of every row, centres C (G x d), lo, hi)`` with ``lo[I, J]``, ``hi[I, J]`` the range
     of ``x . (c_I - c_J)`` over the rows x of group I (for ``far_group_pairs``)."""
@@ -57,7 +57,8 @@ def _nearest(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     score = X @ C.T
     score *= -2.0
     score += np.einsum("ij,ij->i", C, C)[None, :]
-    return score.argmin(axis=1)
+    nearest: np.ndarray = score.argmin(axis=1)
+    return nearest
 
 
 def _means(X: np.ndarray, assign: np.ndarray, C: np.ndarray) -> np.ndarray:
@@ -88,6 +89,6 @@ def far_group_pairs(C: np.ndarray, lo: np.ndarray, hi: np.ndarray, radius: float
     max_c = float(np.sqrt(np.einsum("ij,ij->i", C64, C64).max())) if G else 0.0
     err = 8.0 * (d + 2) * _F32_EPS * max_norm * max_c
     with np.errstate(divide="ignore", invalid="ignore"):
-        far = (gap - err) / dist > (1 + 1e-3) * radius
+        far: np.ndarray = (gap - err) / dist > (1 + 1e-3) * radius
     np.fill_diagonal(far, False)
     return far  # empty groups (no rows: an infinite gap) come out far; they have no pairs anyway

@@ -46,18 +46,29 @@ def small_elements_labels(
         Xwork, sq = Xexact.astype(np.float32), 2.0 * float(eps)
     else:
         Xexact, Xwork, sq = X, X, float(eps) ** 2
-    pa, pb = [], []  # slot pairs (global slot numbers) within eps
+    pa: list[np.ndarray] = []  # slot pairs (global slot numbers) within eps
+    pb: list[np.ndarray] = []
     bucket = np.searchsorted(_BUCKETS, sizes)
     for b, width in enumerate(_BUCKETS):
         ks = np.flatnonzero(bucket == b)
         step = max(1, _BATCH_ENTRIES // (width * width))
         for s in range(0, len(ks), step):
             a_, b_ = _batch_pairs(Xwork, Xexact, elements, ks[s : s + step], width, offsets, sq, metric)
-            pa.append(a_), pb.append(b_)
+            pa.append(a_)
+            pb.append(b_)
     return _labels_from_slot_pairs(np.concatenate(pa), np.concatenate(pb), offsets, min_samples)
 
 
-def _batch_pairs(Xwork, Xexact, elements, ks, width, offsets, sq, metric):
+def _batch_pairs(
+    Xwork: np.ndarray,
+    Xexact: np.ndarray,
+    elements: list[np.ndarray],
+    ks: np.ndarray,
+    width: int,
+    offsets: np.ndarray,
+    sq: float,
+    metric: str,
+) -> tuple[np.ndarray, np.ndarray]:
     K = len(ks)
     sizes = np.array([len(elements[k]) for k in ks])
     valid = np.arange(width)[None, :] < sizes[:, None]  # (K x width)
@@ -95,7 +106,7 @@ def _batch_pairs(Xwork, Xexact, elements, ks, width, offsets, sq, metric):
     return (base + r)[sure], (base + c)[sure]
 
 
-def _labels_from_slot_pairs(pa: np.ndarray, pb: np.ndarray, offsets: np.ndarray, min_samples: int) -> list:
+def _labels_from_slot_pairs(pa: np.ndarray, pb: np.ndarray, offsets: np.ndarray, min_samples: int) -> list[np.ndarray]:
     n_slots = int(offsets[-1])
     degree = 1 + np.bincount(pa, minlength=n_slots) + np.bincount(pb, minlength=n_slots)
     core = degree >= min_samples

@@ -18,7 +18,8 @@ class WithinEps(FusedRadius):
 
     def sq_dist(self, I: np.ndarray, J: np.ndarray | None) -> np.ndarray:
         """Squared float32 distances, rows I against rows J (None: all rows)."""
-        return self.A[I] @ (self.B if J is None else self.B[J]).T
+        sq: np.ndarray = self.A[I] @ (self.B if J is None else self.B[J]).T
+        return sq
 
 
 def any_within(w: WithinEps, A: np.ndarray, B: np.ndarray) -> bool:
