@@ -82,3 +82,22 @@ def test_correspondence_set_computes_pairs_once_and_caches_in_store(tmp_path, bl
     assert loaded is not None
     np.testing.assert_allclose(loaded.coupling, pairs[0].coupling)
     assert loaded.to_json()["coot_distance"] == pytest.approx(pairs[0].to_json()["coot_distance"])
+
+
+def test_shared_ids_and_dropped_counts_match_sets_with_and_without_the_same_rows(blobs_pair):
+    """The same-rows fast path (graphs of one collection) and the matching path agree with plain set arithmetic."""
+    from topoalign.topo.correspondence import shared_stimulus_ids
+    from topoalign.topo.service import _graph_info
+
+    ga, gb = blobs_pair[:2]
+    same_rows = dataclasses.replace(gb, stimulus_ids=ga.stimulus_ids.copy())
+    subset = dataclasses.replace(gb, stimulus_ids=np.r_[gb.stimulus_ids[:-40], [f"new{i}" for i in range(40)]])
+    fewer_nodes = dataclasses.replace(same_rows, nodes=same_rows.nodes[len(same_rows.nodes) // 2 :])  # rows left out
+    assert len(np.unique(np.concatenate([n.members for n in fewer_nodes.nodes]))) < ga.n_stimuli
+    for graphs in ([ga, same_rows], [ga, gb], [ga, subset], [ga, same_rows, subset], [ga, fewer_nodes]):
+        expected = set(ga.stimulus_ids).intersection(*(set(g.stimulus_ids) for g in graphs[1:]))
+        shared = shared_stimulus_ids(graphs)
+        assert list(shared) == [s for s in ga.stimulus_ids if s in expected]  # in the first graph's row order
+        for g, info in zip(graphs, _graph_info(graphs, [f"g{i}" for i in range(len(graphs))])):
+            placed = set(g.stimulus_ids[np.concatenate([n.members for n in g.nodes])])
+            assert info["n_shared_dropped"] == len(expected - placed)

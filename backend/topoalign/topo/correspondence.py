@@ -39,7 +39,9 @@ def shared_stimulus_ids(graphs: Sequence[MapperGraph]) -> np.ndarray:
     ids = np.asarray(graphs[0].stimulus_ids, dtype=str)
     keep = np.ones(len(ids), dtype=bool)
     for g in graphs[1:]:
-        keep &= np.isin(ids, np.asarray(g.stimulus_ids, dtype=str))
+        other = np.asarray(g.stimulus_ids, dtype=str)
+        if not np.array_equal(other, ids):  # graphs of one collection have the same rows: nothing to match
+            keep &= np.isin(ids, other)
     shared = ids[keep]
     if len(shared) == 0:
         raise InvalidInputError("The graphs share no stimulus ids: they cannot be compared.")

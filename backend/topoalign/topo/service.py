@@ -254,8 +254,14 @@ def _graph_info(graphs: Sequence[MapperGraph], names: Sequence[str]) -> list[dic
     shared = shared_stimulus_ids(graphs) if len(graphs) > 1 else None
     out = []
     for g, n in zip(graphs, names):
-        placed = g.stimulus_ids[g.covered_rows()]
-        dropped = None if shared is None else int(len(shared) - np.isin(shared, placed).sum())
+        covered = g.covered_rows()
+        placed = g.stimulus_ids[covered]
+        if shared is None:
+            dropped = None
+        elif np.array_equal(g.stimulus_ids, shared):  # every row shared (graphs of one collection): no matching
+            dropped = int(len(shared) - len(covered))
+        else:
+            dropped = int(len(shared) - np.isin(shared, placed).sum())
         out.append(
             {
                 "name": n,
