@@ -442,16 +442,7 @@ class CorrespondenceSet:
             inc_a, inc_b = self.incidence(g), self.incidence(h)
             overlap = self.overlap(g, h)
             coupling = node_coupling(overlap)
-            coot = coot_from_overlap(overlap, inc_a, inc_b)
-            corr = Correspondence(
-                self.names[g],
-                self.names[h],
-                overlap,
-                coupling,
-                coot,
-                best_partners(overlap, coupling, top=self.top, direction="ab"),
-                best_partners(overlap, coupling, top=self.top, direction="ba"),
-            )
+            corr = self._assemble(g, h, overlap, coupling, coot_from_overlap(overlap, inc_a, inc_b))
             self._save(g, h, corr)
         self._pairs[(g, h)] = corr
         return corr
@@ -499,6 +490,12 @@ class CorrespondenceSet:
             "coupling": coupling,
             "n_shared": overlap.n_shared,
         }
+        return self._assemble(g, h, overlap, coupling, coot)
+
+    def _assemble(
+        self, g: int, h: int, overlap: NodeOverlap, coupling: np.ndarray, coot: dict[str, Any]
+    ) -> Correspondence:
+        """The correspondence of graphs g and h from its parts (computed, or read from the store cache)."""
         return Correspondence(
             self.names[g],
             self.names[h],

@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from topoalign.errors import ConflictError, NotFoundError
+from topoalign.extract.zoo.shifts import CORRUPTIONS, SEVERITIES
 from topoalign.progress import Progress, null_progress, scaled
 from topoalign.representation import Representation
 from topoalign.store import Store
@@ -47,17 +48,8 @@ class DemoPlan:
     steps: tuple[int, ...] = (10, 30, 80)  # checkpoints inside the first epoch (157 steps of 64 images)
     n_train: int = 10_000
     n_test: int = 1_000
-    corruptions: tuple[str, ...] = (
-        "gaussian_noise",
-        "impulse_noise",
-        "gaussian_blur",
-        "glass_blur",
-        "motion_blur",
-        "fog",
-        "snow",
-        "contrast",
-    )
-    severities: tuple[int, ...] = (1, 3, 5)
+    corruptions: tuple[str, ...] = CORRUPTIONS
+    severities: tuple[int, ...] = SEVERITIES
     digits_domain: bool = True
     shifted_at_init: bool = False  # also the untrained checkpoint on every shifted condition
     sentence_stride: int = 1  # keep every k-th sentence (1 = all 1,728)
