@@ -1,5 +1,5 @@
 """A command-line start pays only for what it uses: the package, the command line and a Mapper build (PCA lens,
-DBSCAN, graph JSON) import no pandas, scikit-learn, scipy, networkx or torch (~2 s of imports together)."""
+DBSCAN, graph JSON) import no pandas, scikit-learn, scipy, networkx, torch or numba (~2.5 s of imports together)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("pandas", "sklearn", "scipy", "networkx", "torch")
+HEAVY = ("pandas", "sklearn", "scipy", "networkx", "torch", "numba")
 
 
 def _imported_after(code: str) -> list[str]:

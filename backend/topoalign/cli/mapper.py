@@ -163,8 +163,11 @@ def _float(text: str, name: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     from topoalign.progress import ProgressReporter
+    from topoalign.mapper import neighbors
     from topoalign.mapper.service import MapperParams, build_graph, graph_for_representation, validate_against
 
+    # one build and exit: loading numba's pair loop (~0.5 s) would cost more than it saves here
+    neighbors.PAIR_LOOP_WARM_UP = False
     params = MapperParams.from_dict(_params(args))
     progress = None if args.quiet else ProgressReporter()
     path = Path(args.input)

@@ -131,17 +131,19 @@ def share_cores(cores: int) -> None:
 
 
 def warm_up_worker() -> None:
-    """Load what every job needs once per worker process: the compute modules and the joint layout's numba kernel
-    (compiled, or read from numba's disk cache)."""
+    """Load what every job needs once per worker process: the compute modules and the numba kernels of the joint
+    layout and of Mapper's pair step (compiled, or read from numba's disk cache)."""
     import importlib
 
     lower_priority()
     try:
         for module in ("topoalign.mapper.service", "topoalign.topo.service", "topoalign.align.audit"):
             importlib.import_module(module)
+        from topoalign.mapper import neighbors
         from topoalign.topo import stress_numba
 
         stress_numba.warm_up()
+        neighbors.warm_up_pair_loop()
     except Exception:  # noqa: BLE001 - a failed warm-up costs the first job its imports, nothing more
         logger.exception("warming up the worker failed")
 

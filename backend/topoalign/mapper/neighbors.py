@@ -14,18 +14,21 @@ products and thresholds run in torch; the default CPU path is numpy.
 
 ``FusedRadius`` (the CPU path of DBSCAN): the products yield squared distances directly (rows augmented with their
 squared norms, see below), in row blocks that stay in cache, optionally after exact lower-bound pruning on
-projections onto top principal axes (``build._projection``); same exactness argument (rounding band + float64
+projections onto top principal axes (``build._projection_axes``); same exactness argument (rounding band + float64
 re-check).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Iterable, Iterator, overload
 
 import numpy as np
 
-if TYPE_CHECKING:  # imported where used: torch costs seconds at import
+if TYPE_CHECKING:  # imported where used: torch costs seconds at import, numba ~0.2 s
     import torch
+
+    from topoalign.mapper import pairs_numba
 
 _TILE = 2048  # distance tiles of at most 3072 x 3072 float32 (36 MB)
 _F32_EPS = float(np.finfo(np.float32).eps)
@@ -308,6 +311,47 @@ _FIRST_ROWS = 32
 _PRUNE_MAX = 0.05  # lower-bound pruning stops in an element once a block keeps more than this share of its pairs
 
 
+# The pruned blocks' pair step: "auto" runs the numba loop (``pairs_numba``) once this process has it compiled and
+# numpy until then; "numba" always (compiled on first use); "numpy" never (the reference). Loading numba and the
+# compiled loop costs ~0.5 s, more than the loop saves in one build of 20,000 rows (~0.05 s), so a one-shot process
+# (the command line) stays on numpy, while warm processes use the loop: Dask workers load it as they start
+# (``jobs.worker.warm_up_worker``), and any other process starts loading it in the background after its first
+# pruned build (``PAIR_LOOP_WARM_UP``).
+PAIR_LOOP = "auto"
+PAIR_LOOP_WARM_UP = True  # False: no background loading (the command line's one-shot processes)
+_warming: list[threading.Thread] = []
+_warm_loop: list[pairs_numba.PrunedBlockPairs] = []  # the loop, once compiled in this process
+
+
+def _pruned_block_pairs() -> pairs_numba.PrunedBlockPairs | None:
+    """The numba loop where ``PAIR_LOOP`` asks for it and it is available, else None (numpy)."""
+    if PAIR_LOOP == "numpy":
+        return None
+    if PAIR_LOOP == "numba":
+        from topoalign.mapper import pairs_numba
+
+        return pairs_numba.pruned_block_pairs
+    return _warm_loop[0] if _warm_loop else None
+
+
+def warm_up_pair_loop(background: bool = False) -> None:
+    """Load numba and compile the pair loop (or read it from numba's disk cache), here or in a daemon thread
+    (started once per process)."""
+
+    def load() -> None:
+        from topoalign.mapper import pairs_numba
+
+        pairs_numba.warm_up()
+        if pairs_numba.pruned_block_pairs is not None and not _warm_loop:  # (numba is available)
+            _warm_loop.append(pairs_numba.pruned_block_pairs)
+
+    if not background:
+        load()
+    elif not _warming:
+        _warming.append(threading.Thread(target=load, name="warm-pair-loop", daemon=True))
+        _warming[0].start()
+
+
 def augmented(X32: np.ndarray, sqn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(A, B) with ``A[i] @ B[j] = |x_i|^2 + |x_j|^2 - 2 x_i . x_j`` (float32)."""
     n, d = X32.shape
@@ -336,7 +380,7 @@ class FusedRadius:
         radius: float,
         metric: str = "euclidean",
         strict: bool = False,
-        proj: tuple[np.ndarray, float] | None = None,
+        axes: np.ndarray | None = None,
     ) -> None:
         X = np.asarray(X)
         self.n, self.d = X.shape
@@ -347,9 +391,13 @@ class FusedRadius:
             self.sq, self.Xexact = float(radius) ** 2, X
             self.A = np.empty((self.n, d + 2), dtype=np.float32)
             X32 = self.A[:, :d]
-            mean = X.mean(axis=0, dtype=np.float64)
-            # float32 rows: a float32 shift (one rounding of the centred value); other dtypes: centred in float64
-            np.subtract(X, mean.astype(np.float32) if X.dtype == np.float32 else mean, out=X32, casting="unsafe")
+            # float32 rows: a float32 shift (one rounding of the centred value) by a float32 mean (one BLAS pass; any
+            # centre is exact here, a near one keeps the band narrow); other dtypes: centred in float64
+            if X.dtype == np.float32:
+                mean = (np.ones(self.n, dtype=np.float32) @ X) / np.float32(max(self.n, 1))
+            else:
+                mean = X.mean(axis=0, dtype=np.float64)
+            np.subtract(X, mean, out=X32, casting="unsafe")
             sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
             self.A[:, d] = sqn
             self.A[:, d + 1] = 1.0
@@ -364,24 +412,27 @@ class FusedRadius:
         self.lo, self.hi = self.sq - self.band, self.sq + self.band
         self.Ak: np.ndarray | None = None  # the rows' projections, augmented (``use_projection``); None: no pruning
         self.prune_failed = False
-        if proj is not None:
-            self.use_projection(proj)
+        if axes is not None:
+            self.use_projection(axes)
 
-    def use_projection(self, proj: tuple[np.ndarray, float]) -> None:
-        """Prune pairs with exact lower bounds from projections (``pairs``); euclidean, more than ``_ROWS`` rows."""
+    def use_projection(self, V: np.ndarray) -> None:
+        """Prune pairs in ``pairs`` with exact lower bounds from the rows' projections on orthonormal axes ``V``
+        (d x k float32, ``build._projection_axes``); euclidean, more than ``_ROWS`` rows."""
         if self.metric == "euclidean" and self.n > _ROWS:
-            # lower bounds: |V'(x - y)| <= |x - y| for orthonormal columns V; proj = (rows' projections X V, a
-            # bound ``err`` on the float32 error of |P x - P y|). A pair is skipped when its projected distance
-            # exceeds (1 + 1e-3) radius + err after the product's rounding band (V's float32 departure from
+            # lower bounds: |V'(x - y)| <= |x - y| for orthonormal columns V. The centred float32 rows (A) are
+            # projected in float32: each projected coordinate errs by at most ~(d + 1) u |x| (u = eps / 2: the
+            # rounding of the centred row and the length-d dot product), so a projected difference by at most
+            # sqrt(k) (d + 1) eps max|x|; ``err`` doubles that. A pair is skipped when its projected distance exceeds
+            # (1 + 1e-3) radius + 2 err after the product's rounding band (V's float32 departure from
             # orthonormality is ~1e-7 relative, well inside the 1e-3).
-            P, err = proj
-            P = np.asarray(P, dtype=np.float32)
-            P = P - P.mean(axis=0, dtype=np.float64).astype(np.float32)
+            d, k = V.shape
+            P = self.A[:, :d] @ np.asarray(V, dtype=np.float32)
             psq = np.einsum("ij,ij->i", P, P, dtype=np.float32)
             self.Ak, self.Bk = augmented(P, psq)
-            k = P.shape[1]
-            reach = (1 + 1e-3) * np.sqrt(self.sq) + 2.0 * float(err)  # doubled again for the centring of P
-            self.prune_above = reach**2 + _band(k + 2, float(psq.max()), float(psq.max()), reach**2)
+            max_norm = 1.001 * float(np.sqrt(self.A[:, d].max()))
+            err = 2.0 * np.sqrt(k) * (d + 2) * _F32_EPS * max_norm
+            reach = (1 + 1e-3) * np.sqrt(self.sq) + 2.0 * err
+            self.prune_above = float(reach**2 + _band(k + 2, float(psq.max()), float(psq.max()), reach**2))
 
     @property
     def B(self) -> np.ndarray:
@@ -429,25 +480,12 @@ class FusedRadius:
             if a >= min(n - 1, stop):
                 break
             if prune and self.Ak is not None:
-                cand = (self.Ak[a:b] @ self.Bk[a:].T) <= self.prune_above
-                count = np.count_nonzero(cand)
-                if count <= _PRUNE_MAX * cand.size:
-                    r, c = sparse_nonzero(cand, count)
-                    keep = c > r
-                    r, c = r[keep] + a, c[keep] + a
-                    # the product's entries pair by pair, |x|^2 + |y|^2 - 2 x.y (within the same rounding band)
-                    Ar, Ac = self.A[r], self.A[c]
-                    d = self.d
-                    vals = np.einsum("ij,ij->i", Ar[:, :d], Ac[:, :d])
-                    vals *= -2.0
-                    vals += Ar[:, d]
-                    vals += Ac[:, d]
-                    near = vals <= self.hi
-                    r, c, vals = r[near], c[near], vals[near]
+                found = self._pruned_block(a, b)
+                if found is not None:
+                    r, c, sure = found
                     total += len(r)
                     if max_pairs is not None and total > max_pairs:
                         return None
-                    sure = self._sure(vals)
                     out_i.append(r[sure])
                     out_j.append(c[sure])
                     amb_i.append(r[~sure])
@@ -488,6 +526,37 @@ class FusedRadius:
             keep = self._exact(ai, aj)
             ii, jj = np.concatenate([ii, ai[keep]]), np.concatenate([jj, aj[keep]])
         return ii, jj
+
+    def _pruned_block(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(rows, columns, sure) of the pairs i < j of rows a:b against rows a: that pass the lower bounds and lie
+        below the band's upper edge (``sure``: below its lower edge); None when the bounds keep more than
+        ``_PRUNE_MAX`` of the block's pairs."""
+        assert self.Ak is not None  # (called only with the projections set)
+        bounds = self.Ak[a:b] @ self.Bk[a:].T
+        rows, cols = bounds.shape
+        limit = int(_PRUNE_MAX * (rows * cols - rows * (rows + 1) // 2))  # of the pairs j > i
+        d = int(self.d)
+        kernel = _pruned_block_pairs()
+        if kernel is not None:  # the same decisions in one loop (``pairs_numba``)
+            lo, hi, above = float(self.lo), float(self.hi), float(self.prune_above)
+            found, r, c, sure = kernel(bounds, int(a), above, limit, self.A, d, lo, hi, bool(self.strict))
+            return None if found < 0 else (r, c, sure)
+        cand = bounds <= self.prune_above
+        # the pairs j > i: the block's columns past its diagonal square, and that square's upper triangle
+        upper = np.count_nonzero(cand[:, rows:]) + np.count_nonzero(np.triu(cand[:, :rows], 1))
+        if upper > limit:
+            return None
+        r, c = sparse_nonzero(cand)
+        keep = c > r
+        r, c = r[keep] + a, c[keep] + a
+        # the product's entries pair by pair, |x|^2 + |y|^2 - 2 x.y (within the same rounding band)
+        Ar, Ac = self.A[r], self.A[c]
+        vals = np.einsum("ij,ij->i", Ar[:, :d], Ac[:, :d])
+        vals *= -2.0
+        vals += Ar[:, d]
+        vals += Ac[:, d]
+        near = vals <= self.hi
+        return r[near], c[near], self._sure(vals[near])
 
     def mask(self) -> np.ndarray:
         """(n x n) within-radius matrix, diagonal set unless strict."""

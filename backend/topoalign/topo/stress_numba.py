@@ -12,8 +12,10 @@ from typing import Callable
 
 import numpy as np
 
+from topoalign.jit import compile_loop
+
 try:
-    import numba
+    import numba  # noqa: F401
 except ImportError:  # pragma: no cover - numba comes with umap-learn
     AVAILABLE = False
 else:
@@ -66,14 +68,7 @@ def _stress_part(
     return out, (wdr / wr2 if wr2 > 0 else 1.0)
 
 
-def _compile(fn: StressPart) -> StressPart:
-    try:
-        return numba.njit(cache=True, nogil=True, fastmath=True)(fn)
-    except RuntimeError:  # no writable place for numba's cache (read-only install, no home): compile per process
-        return numba.njit(nogil=True, fastmath=True)(fn)
-
-
-stress_part: StressPart | None = _compile(_stress_part) if AVAILABLE else None
+stress_part: StressPart | None = compile_loop(_stress_part, fastmath=True) if AVAILABLE else None
 
 
 def warm_up() -> None:

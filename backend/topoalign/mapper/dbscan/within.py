@@ -11,8 +11,8 @@ from topoalign.mapper.neighbors import FusedRadius
 class WithinEps(FusedRadius):
     """Exact ``dist(x_i, x_j) <= radius`` blocks for index sets of one matrix (fused products, see ``neighbors``)."""
 
-    def __init__(self, X: np.ndarray, radius: float, metric: str, proj: tuple[np.ndarray, float] | None = None):
-        super().__init__(X, radius, metric, proj=proj)
+    def __init__(self, X: np.ndarray, radius: float, metric: str, axes: np.ndarray | None = None):
+        super().__init__(X, radius, metric, axes=axes)
         self.X = np.asarray(X)
         self.max_sqn = float(self.A[:, self.d].max()) if self.n else 0.0
 
