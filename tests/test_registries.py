@@ -12,7 +12,10 @@ from topoalign.align.audit_plan import ANALYSES
 from topoalign.align.score import METRICS as ALIGN_METRICS
 from topoalign.api.schemas import align as align_schema
 from topoalign.api.schemas import graphs as graph_schema
+from topoalign import cli
+from topoalign.api.schemas import common as common_schema
 from topoalign.cli import build_parser
+from topoalign.io.reduce import CONV_RULES, SEQ_RULES
 from topoalign.mapper.cluster import CLUSTERERS, NOISE_RULES
 from topoalign.mapper.cover import COVERS
 from topoalign.mapper.lens import LENSES
@@ -53,6 +56,19 @@ def test_the_command_line_offers_the_registered_names():
     assert set(_choices("mapper", "--noise")) == set(NOISE_RULES)
     assert set(_choices("mapper", "--metric")) == set(METRICS)
     assert set(_choices("mapper", "--auto")) == {*AUTO_STRATEGIES, "off"}
+    assert (cli.CONV_RULES, cli.SEQ_RULES) == (CONV_RULES, SEQ_RULES)
+    for command, verb in (("ingest", "reduce"), ("extract", "pool")):
+        assert tuple(_choices(command, f"--{verb}-conv")) == CONV_RULES
+        assert tuple(_choices(command, f"--{verb}-seq")) == SEQ_RULES
+
+
+@pytest.mark.parametrize("rules,pattern", [(CONV_RULES, "CONV_RULE_PATTERN"), (SEQ_RULES, "SEQ_RULE_PATTERN")])
+def test_the_api_forms_accept_exactly_the_reduction_rules(rules, pattern):
+    import re
+
+    regex = re.compile(getattr(common_schema, pattern))
+    assert all(regex.match(rule) for rule in rules)
+    assert not any(regex.match(other) for other in ("", "max", "gapx", "x" + rules[0], rules[0].upper()))
 
 
 def test_an_audit_may_ask_for_every_metric_of_the_registry():

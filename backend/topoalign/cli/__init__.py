@@ -64,6 +64,23 @@ def add_data_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+# ``io.reduce``'s rules, written out: the command line starts without the io package (pandas); a registry test checks
+# them against CONV_RULES / SEQ_RULES
+CONV_RULES = ("gap", "center", "flatten")
+SEQ_RULES = ("mean", "first")
+
+
+def add_reduction_options(p: argparse.ArgumentParser, verb: str, seq_help: str) -> None:
+    """``--{verb}-conv`` and ``--{verb}-seq``: how (n, c, h, w) and (n, t, d) activations become (n, d) rows."""
+    p.add_argument(
+        f"--{verb}-conv",
+        choices=CONV_RULES,
+        default=CONV_RULES[0],
+        help="rule for (n, c, h, w) activations (default: global average pool)",
+    )
+    p.add_argument(f"--{verb}-seq", choices=SEQ_RULES, default=SEQ_RULES[0], help=seq_help)
+
+
 def open_store(args):
     from topoalign.store import Store
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from topoalign.cli import add_data_option, open_store
+from topoalign.cli import add_data_option, add_reduction_options, open_store
 from topoalign.cli.output import print_json, print_table
 from topoalign.cli.provenance import add_provenance_options, parse_metrics, read_rows
 from topoalign.errors import NotFoundError
@@ -30,18 +30,7 @@ def register(sub) -> None:
         action="store_true",
         help="let --labels change label values the collection already has (else refused)",
     )
-    p.add_argument(
-        "--reduce-conv",
-        choices=["gap", "center", "flatten"],
-        default="gap",
-        help="rule for (n, c, h, w) activations (default: global average pool)",
-    )
-    p.add_argument(
-        "--reduce-seq",
-        choices=["mean", "first"],
-        default="mean",
-        help="rule for (n, t, d) activations (default: mean over tokens)",
-    )
+    add_reduction_options(p, "reduce", "rule for (n, t, d) activations (default: mean over tokens)")
     p.add_argument("--drop-nonfinite", action="store_true", help="drop rows holding NaN/Inf instead of rejecting")
     p.add_argument("--max-bytes", type=int, default=2 * 1024**3, help="size cap of the file (default 2 GiB)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

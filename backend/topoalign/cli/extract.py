@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from topoalign.cli import add_data_option, open_store
+from topoalign.cli import add_data_option, add_reduction_options, open_store
 from topoalign.cli.output import print_json
 from topoalign.cli.provenance import add_provenance_options, parse_metrics
 from topoalign.representation import Provenance
@@ -37,17 +37,8 @@ def register(sub) -> None:
         "--module-types",
         help="comma-separated torch.nn module types (e.g. Conv2d,Linear); only for models run with hooks",
     )
-    p.add_argument(
-        "--pool-conv",
-        choices=["gap", "center", "flatten"],
-        default="gap",
-        help="rule for (n, c, h, w) activations (default: global average pool)",
-    )
-    p.add_argument(
-        "--pool-seq",
-        choices=["mean", "first"],
-        default="mean",
-        help="rule for (n, t, d) activations: mean over (unmasked) tokens or first token (default: mean)",
+    add_reduction_options(
+        p, "pool", "rule for (n, t, d) activations: mean over (unmasked) tokens or first token (default: mean)"
     )
     p.add_argument("--batch-size", type=int, default=None, help="rows per forward pass (default 256; 64 with --hf)")
     p.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")

@@ -20,7 +20,7 @@ from topoalign.api.schemas.collections import (
     StimuliOut,
     ThumbnailsOut,
 )
-from topoalign.api.schemas.common import ERROR_RESPONSES, ProvenanceIn
+from topoalign.api.schemas.common import CONV_RULE_PATTERN, ERROR_RESPONSES, SEQ_RULE_PATTERN, ProvenanceIn
 from topoalign.api.serialize import collection_out, representation_out
 from topoalign.errors import InvalidInputError, NotFoundError
 from topoalign.representation import Provenance
@@ -219,8 +219,8 @@ def upload_representations(
         ),
     ] = None,
     overwrite_labels: Annotated[bool, Form()] = False,
-    reduce_conv: Annotated[str, Form(pattern="^(gap|center|flatten)$")] = "gap",
-    reduce_seq: Annotated[str, Form(pattern="^(mean|first)$")] = "mean",
+    reduce_conv: Annotated[str, Form(pattern=CONV_RULE_PATTERN)] = "gap",
+    reduce_seq: Annotated[str, Form(pattern=SEQ_RULE_PATTERN)] = "mean",
     drop_nonfinite: Annotated[bool, Form()] = False,
     create: Annotated[bool, Form(description="Create the collection (named by the path) if it does not exist")] = False,
 ) -> IngestOut:

@@ -13,7 +13,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from topoalign.api.deps import JobsDep, SettingsDep, StoreDep
-from topoalign.api.schemas.common import ERROR_RESPONSES, JobAccepted, ProvenanceIn, job_accepted
+from topoalign.api.schemas.common import (
+    CONV_RULE_PATTERN,
+    ERROR_RESPONSES,
+    SEQ_RULE_PATTERN,
+    JobAccepted,
+    ProvenanceIn,
+    job_accepted,
+)
 from topoalign.errors import InvalidInputError, NotFoundError
 from topoalign.io.validate import validate_name
 
@@ -64,8 +71,8 @@ def start_extraction(
     hf_model: Annotated[str | None, Form(max_length=200, description="a name from GET /api/models")] = None,
     layers: Annotated[str | None, Form(max_length=10_000, description="comma-separated layers to keep")] = None,
     module_types: Annotated[str | None, Form(max_length=1000, description="e.g. Conv2d,Linear (TorchScript)")] = None,
-    pool_conv: Annotated[str, Form(pattern="^(gap|center|flatten)$")] = "gap",
-    pool_seq: Annotated[str, Form(pattern="^(mean|first)$")] = "mean",
+    pool_conv: Annotated[str, Form(pattern=CONV_RULE_PATTERN)] = "gap",
+    pool_seq: Annotated[str, Form(pattern=SEQ_RULE_PATTERN)] = "mean",
     batch_size: Annotated[int | None, Form(ge=1, le=100_000)] = None,
     model: Annotated[str | None, Form(max_length=200)] = None,
     architecture: Annotated[str | None, Form(max_length=200)] = None,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, UploadFile, status
 
 from topoalign.api.deps import SettingsDep, StoreDep
 from topoalign.api.schemas.collections import CommitIn, IngestOut, UploadOut
-from topoalign.api.schemas.common import ERROR_RESPONSES
+from topoalign.api.schemas.common import CONV_RULE_PATTERN, ERROR_RESPONSES, SEQ_RULE_PATTERN
 from topoalign.api.serialize import representation_out
 from topoalign.representation import Provenance
 from topoalign.store.uploads import MAX_AGE_S
@@ -29,8 +29,8 @@ def stage_upload(
     file: Annotated[UploadFile, File(description="Activations: .npy .npz .safetensors .pt .pth .h5 .hdf5 .csv .tsv")],
     labels: Annotated[UploadFile | None, File(description="Optional labels CSV/TSV joined on the id column")] = None,
     id_column: Annotated[str | None, Form(max_length=200)] = None,
-    reduce_conv: Annotated[str, Form(pattern="^(gap|center|flatten)$")] = "gap",
-    reduce_seq: Annotated[str, Form(pattern="^(mean|first)$")] = "mean",
+    reduce_conv: Annotated[str, Form(pattern=CONV_RULE_PATTERN)] = "gap",
+    reduce_seq: Annotated[str, Form(pattern=SEQ_RULE_PATTERN)] = "mean",
     drop_nonfinite: Annotated[bool, Form()] = False,
 ) -> UploadOut:
     """Receive and inspect a file; nothing enters the catalog. A file that cannot be read is refused here."""

@@ -6,6 +6,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from topoalign.io.reduce import CONV_RULES, SEQ_RULES
+
+# form fields naming an activation reduction rule (uploads, ingest, extraction): the rules of ``io.reduce``
+CONV_RULE_PATTERN = f"^({'|'.join(CONV_RULES)})$"
+SEQ_RULE_PATTERN = f"^({'|'.join(SEQ_RULES)})$"
+
 
 class ErrorOut(BaseModel):
     error: str = Field(description="Stable machine-readable code, e.g. 'invalid_input'.")
