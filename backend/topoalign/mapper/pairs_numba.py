@@ -18,14 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from topoalign.jit import compile_loop
-
-try:
-    import numba  # noqa: F401
-except ImportError:  # pragma: no cover - numba is a dependency; without it FusedRadius uses numpy
-    AVAILABLE = False
-else:
-    AVAILABLE = True
+from topoalign.jit import AVAILABLE, compile_loop
 
 __all__ = ["AVAILABLE", "pruned_block_pairs", "warm_up"]
 

@@ -12,14 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from topoalign.jit import compile_loop
-
-try:
-    import numba  # noqa: F401
-except ImportError:  # pragma: no cover - numba comes with umap-learn
-    AVAILABLE = False
-else:
-    AVAILABLE = True
+from topoalign.jit import AVAILABLE, compile_loop
 
 __all__ = ["AVAILABLE", "stress_part", "warm_up"]
 
